@@ -1,0 +1,55 @@
+/** createApp(config): the whole Express application, without listening (tests use it directly). */
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { API_BASE } from '../src/utils/modellab/constants';
+import { AppError } from '../src/utils/modellab/errors';
+import type { Store } from '../src/utils/modellab/storage';
+import type { AppConfig } from './config';
+import { errorHandler, requireJsonOrMultipart, requireTokenForWrites } from './http';
+import { datasetsRouter } from './modellab/datasets';
+import { healthRouter } from './modellab/health';
+import { runsRouter } from './modellab/runs';
+import { serveClient } from './spa';
+
+export interface AppOptions {
+  store: Store;
+  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version'>;
+  /** Folder with the built client (dist/); omitted → API only. */
+  clientDir?: string | null;
+  log?: (message: string, error: unknown) => void;
+}
+
+export function createApp({ store, config, clientDir, log = console.error }: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          // styled-components and Recharts write inline styles.
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:', 'blob:'],
+          connectSrc: ["'self'"],
+          upgradeInsecureRequests: null,
+        },
+      },
+    }),
+  );
+
+  const api = express.Router();
+  api.use(requireTokenForWrites(config.apiToken));
+  api.use(requireJsonOrMultipart);
+  api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
+  api.use(healthRouter(store, config.version));
+  api.use('/runs', runsRouter(store));
+  api.use('/datasets', datasetsRouter(store));
+  api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
+  app.use(API_BASE, api);
+
+  if (clientDir) serveClient(app, clientDir);
+  app.use((req, _res, next) => next(new AppError(404, 'not_found', `Nothing at ${req.path}`)));
+  app.use(errorHandler(log));
+  return app;
+}

@@ -1,0 +1,56 @@
+/** Server configuration from the environment, checked once at start-up. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** When set, every POST/PUT/PATCH/DELETE needs `Authorization: Bearer <token>`. */
+  apiToken: string | null;
+  /** Largest JSON request body, in bytes. */
+  jsonLimitBytes: number;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+export const packageVersion = (): string =>
+  (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new ConfigError(`${name} must be an integer between 0 and ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const host = env.HOST || '127.0.0.1';
+  const apiToken = env.MODELLAB_API_TOKEN || null;
+  if (!isLoopback(host) && !apiToken && env.MODELLAB_ALLOW_UNAUTHENTICATED !== '1') {
+    throw new ConfigError(
+      `Refusing to listen on non-loopback HOST '${host}' without MODELLAB_API_TOKEN: anyone on the network could change or delete your data. ` +
+        'Set MODELLAB_API_TOKEN, or MODELLAB_ALLOW_UNAUTHENTICATED=1 if that is really what you want.',
+    );
+  }
+  return {
+    host,
+    port: positiveInt(env, 'PORT', 3000, 65535),
+    dataDir: path.resolve(env.MODELLAB_DATA_DIR || path.join(PROJECT_ROOT, 'modellab-data')),
+    apiToken,
+    jsonLimitBytes: positiveInt(env, 'MODELLAB_JSON_LIMIT_KB', 1024, 1024 * 1024) * 1024,
+    version: packageVersion(),
+  };
+}

@@ -1,0 +1,30 @@
+/** /api/modellab/health and /api/modellab/stats (the dashboard's numbers). */
+import { Router } from 'express';
+import type { Store } from '../../src/utils/modellab/storage';
+import type { Health, Stats } from '../../src/utils/modellab/types';
+import { handle } from '../http';
+import { presentRun } from '../presenters';
+
+export function healthRouter(store: Store, version: string): Router {
+  const router = Router();
+
+  router.get('/health', handle({}, (): Health => ({ status: 'ok', version })));
+
+  router.get(
+    '/stats',
+    handle({}, async (): Promise<Stats> => {
+      const [byStatus, recent, datasets] = await Promise.all([
+        store.countRunsByStatus(),
+        store.listRuns({ limit: 5, offset: 0 }),
+        store.listDatasets({ limit: 1, offset: 0 }),
+      ]);
+      return {
+        datasets: datasets.total,
+        runs: { total: recent.total, byStatus },
+        recentRuns: recent.items.map(presentRun),
+      };
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm start`: one process serving the API and the built client.
+ * Flags: --api-only (no client, no build; used by tests that only need the API).
+ */
+import type { Server } from 'node:http';
+import { DataDirLockedError } from '../src/utils/modellab/dataDirLock';
+import { CorruptDatabaseError, JsonStore } from '../src/utils/modellab/storage';
+import { UI_BASE } from '../src/utils/modellab/constants';
+import { createApp } from './app';
+import { ensureClientBuilt } from './clientBuild';
+import { ConfigError, loadConfig } from './config';
+
+function fail(message: string, code = 1): never {
+  console.error(`ModelLab cannot start: ${message}`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+  const clientDir = process.argv.includes('--api-only') ? null : await ensureClientBuilt();
+
+  let store: JsonStore;
+  try {
+    store = await JsonStore.open(config.dataDir);
+  } catch (error) {
+    if (error instanceof DataDirLockedError || error instanceof CorruptDatabaseError) fail(error.message);
+    throw error;
+  }
+
+  const app = createApp({ store, config, clientDir });
+  const server: Server = app.listen(config.port, config.host);
+  server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
+  server.on('listening', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    console.log(`ModelLab ${config.version} listening on http://${host}:${port}${clientDir ? UI_BASE : ''} (data: ${config.dataDir})`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`ModelLab: ${signal} received, finishing pending writes…`);
+    server.close();
+    server.closeIdleConnections();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error)));

@@ -1,0 +1,103 @@
+/** Small shared building blocks: cards, tables that scroll inside themselves, states, status badges. */
+import type { ReactNode } from 'react';
+import styled from 'styled-components';
+import type { RunStatus } from '../utils/modellab/types';
+
+export const PageTitle = styled.h1`
+  font-size: 1.5rem;
+  margin: 0 0 ${({ theme }) => theme.space(4)};
+`;
+
+export const Card = styled.section`
+  background: ${({ theme }) => theme.colors.surface};
+  border: 1px solid ${({ theme }) => theme.colors.border};
+  border-radius: ${({ theme }) => theme.radius};
+  padding: ${({ theme }) => theme.space(4)};
+  margin-bottom: ${({ theme }) => theme.space(4)};
+  min-width: 0;
+`;
+
+export const CardTitle = styled.h2`
+  font-size: 1rem;
+  margin: 0 0 ${({ theme }) => theme.space(3)};
+`;
+
+/** Wide tables scroll inside this box, never the page. */
+export const TableScroll = styled.div`
+  overflow-x: auto;
+  max-width: 100%;
+`;
+
+export const Table = styled.table`
+  width: 100%;
+  border-collapse: collapse;
+  font-size: 0.9rem;
+  th,
+  td {
+    text-align: left;
+    padding: ${({ theme }) => `${theme.space(2)} ${theme.space(3)}`};
+    border-bottom: 1px solid ${({ theme }) => theme.colors.border};
+    white-space: nowrap;
+  }
+  th {
+    color: ${({ theme }) => theme.colors.muted};
+    font-weight: 600;
+  }
+  tbody tr:hover {
+    background: ${({ theme }) => theme.colors.bg};
+  }
+`;
+
+export const Mono = styled.span`
+  font-family: ${({ theme }) => theme.fonts.mono};
+  font-size: 0.85em;
+`;
+
+const Badge = styled.span<{ $status: RunStatus }>`
+  display: inline-block;
+  padding: 2px 8px;
+  border-radius: 999px;
+  font-size: 0.78rem;
+  font-weight: 600;
+  color: #fff;
+  background: ${({ theme, $status }) => theme.colors.status[$status]};
+`;
+
+export const StatusBadge = ({ status }: { status: RunStatus }) => <Badge $status={status}>{status}</Badge>;
+
+const StateBox = styled.div<{ $tone?: 'error' }>`
+  padding: ${({ theme }) => theme.space(6)} ${({ theme }) => theme.space(4)};
+  text-align: center;
+  color: ${({ theme, $tone }) => ($tone === 'error' ? theme.colors.danger : theme.colors.muted)};
+`;
+
+export const Button = styled.button`
+  background: ${({ theme }) => theme.colors.primary};
+  color: ${({ theme }) => theme.colors.primaryText};
+  border: none;
+  border-radius: ${({ theme }) => theme.radius};
+  padding: ${({ theme }) => `${theme.space(2)} ${theme.space(4)}`};
+  font: inherit;
+  cursor: pointer;
+  &:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+`;
+
+export const Loading = ({ what }: { what: string }) => (
+  <StateBox role="status" aria-live="polite">
+    Loading {what}…
+  </StateBox>
+);
+
+export const ErrorState = ({ error, onRetry }: { error: Error; onRetry?: () => void }) => (
+  <StateBox $tone="error" role="alert">
+    <p>{error.message}</p>
+    {onRetry && <Button onClick={onRetry}>Retry</Button>}
+  </StateBox>
+);
+
+export const Empty = ({ children }: { children: ReactNode }) => <StateBox>{children}</StateBox>;
+
+export const formatDate = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');

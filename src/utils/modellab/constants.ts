@@ -1,0 +1,24 @@
+/** Fixed names and limits shared by the engine, the API and the UI. One place, so they cannot drift. */
+
+export const DB_FILE = 'db.json';
+export const LOCK_FILE = 'modellab.lock';
+export const DATASETS_DIR = 'datasets';
+export const RUNS_DIR = 'runs';
+export const ARTIFACTS_DIR = 'artifacts';
+
+export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'reports', 'other'] as const;
+
+/** db.json layout version; bump it and add a migration in storage.ts when the layout changes. */
+export const SCHEMA_VERSION = 1;
+
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+
+export const LIST_DEFAULT_LIMIT = 50;
+export const LIST_MAX_LIMIT = 1000;
+
+export const RUN_NAME_MAX = 256;
+/** Per hyperparameter value, measured on its JSON text (MLflow's 500/6000 characters bite real users). */
+export const HYPERPARAM_VALUE_MAX_BYTES = 64 * 1024;
+
+export const API_BASE = '/api/modellab';
+export const UI_BASE = '/modellab';

@@ -1,0 +1,48 @@
+/** Crash-safe file replacement for the server side: temp file → fsync → rename → fsync the folder. */
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+const tempPrefix = (target: string) => `.${path.basename(target)}.`;
+const TEMP_SUFFIX = '.tmp';
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Replaces `target` with `data` so that after a crash at any instant the file holds either the old
+ * or the new content in full, and once this resolves the new content survives power loss.
+ */
+export async function writeFileDurable(target: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(target);
+  const temp = path.join(dir, `${tempPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dir);
+}
+
+/** Removes temp files a crashed writer left beside `target` (they never hold acknowledged data). */
+export async function removeStaleTempFiles(target: string): Promise<string[]> {
+  const dir = path.dirname(target);
+  const prefix = tempPrefix(target);
+  const stale = (await readdir(dir)).filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX));
+  await Promise.all(stale.map((name) => rm(path.join(dir, name), { force: true })));
+  return stale;
+}

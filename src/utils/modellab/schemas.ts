@@ -1,0 +1,81 @@
+/**
+ * zod schemas for every request body and query the API accepts. The API validates with them at the edge;
+ * types.ts infers the client's request types from them, so the two sides cannot drift. Browser-safe.
+ */
+import { z } from 'zod';
+import {
+  HYPERPARAM_VALUE_MAX_BYTES,
+  LIST_DEFAULT_LIMIT,
+  LIST_MAX_LIMIT,
+  RUN_NAME_MAX,
+  RUN_STATUSES,
+} from './constants';
+
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+
+const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** Free-form JSON objects (hyperparameters, config): each value at most 64 KB of JSON text. */
+const paramObject = z.record(z.string().min(1).max(250), z.unknown()).superRefine((obj, ctx) => {
+  for (const [key, value] of Object.entries(obj)) {
+    const text = JSON.stringify(value);
+    if (text === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be a JSON value' });
+    } else if (utf8Length(text) > HYPERPARAM_VALUE_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `must be at most ${HYPERPARAM_VALUE_MAX_BYTES} bytes of JSON` });
+    }
+  }
+});
+
+const tagKey = z.string().min(1).max(250);
+const tagValue = z.string().max(5000);
+
+const runName = z.string().trim().min(1, 'must not be empty').max(RUN_NAME_MAX);
+
+export const CreateRunBody = z.strictObject({
+  name: runName,
+  description: z.string().max(10_000).default(''),
+  status: RunStatusSchema.default('pending'),
+  datasetId: z.string().min(1).max(64).nullable().default(null),
+  hyperparameters: paramObject.default({}),
+  config: paramObject.default({}),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  gitCommit: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit hash').optional(),
+  gitBranch: z.string().max(256).nullable().optional(),
+  gitDirty: z.boolean().nullable().optional(),
+  tags: z.record(tagKey, tagValue).default({}),
+  notes: z.string().max(100_000).default(''),
+  metrics: z.record(z.string().min(1).max(250), finiteNumber).default({}),
+});
+
+export const UpdateRunBody = z
+  .strictObject({
+    name: runName,
+    description: z.string().max(10_000),
+    status: RunStatusSchema,
+    /** Merged into the run's tags; a null value removes that tag. */
+    tags: z.record(tagKey, tagValue.nullable()),
+    notes: z.string().max(100_000),
+    /** Merged into the run's latest metric values. */
+    metrics: z.record(z.string().min(1).max(250), finiteNumber),
+    /** Replace the stored objects whole. */
+    hyperparameters: paramObject,
+    config: paramObject,
+  })
+  .partial();
+
+const intFromQuery = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const ListQuery = z.object({
+  limit: intFromQuery(1, LIST_MAX_LIMIT, LIST_DEFAULT_LIMIT),
+  offset: intFromQuery(0, Number.MAX_SAFE_INTEGER, 0),
+});
+
+export const ListRunsQuery = ListQuery.extend({
+  status: RunStatusSchema.optional(),
+});
+
+export const IdParams = z.object({ id: z.string().min(1).max(128) });

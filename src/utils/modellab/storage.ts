@@ -1,0 +1,365 @@
+/**
+ * Persistence. Routers talk to the `Store` interface only; `JsonStore` is the embedded implementation
+ * (db.json in the data folder). A database-backed store implements the same interface and passes the
+ * same contract suite (tests/unit/storeContract.ts).
+ *
+ * JsonStore keeps one in-memory copy and is the only writer. A mutation is a synchronous function
+ * applied to that copy in arrival order (so there are no read-modify-write races), then the caller
+ * waits until a flush that includes it is durable. Flushes are group commits: everything that
+ * arrives while one flush runs goes into the next single flush.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DB_FILE, RUN_STATUSES, SCHEMA_VERSION } from './constants';
+import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
+import { removeStaleTempFiles, writeFileDurable } from './durableFile';
+import { corruptRecord, notFound, conflict, unprocessable } from './errors';
+import type { Dataset, Run, RunStatus } from './types';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface PageOptions {
+  limit: number;
+  offset: number;
+}
+
+export interface RunListOptions extends PageOptions {
+  status?: RunStatus;
+}
+
+export interface Store {
+  createRun(run: Run): Promise<Run>;
+  /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */
+  getRun(id: string): Promise<Run>;
+  /** Newest first; unreadable records are skipped (and logged when loaded). */
+  listRuns(options: RunListOptions): Promise<Page<Run>>;
+  /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
+  updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
+  deleteRun(id: string): Promise<void>;
+  countRunsByStatus(): Promise<Record<RunStatus, number>>;
+
+  createDataset(dataset: Dataset): Promise<Dataset>;
+  getDataset(id: string): Promise<Dataset>;
+  listDatasets(options: PageOptions): Promise<Page<Dataset>>;
+  /** Throws 409 while a run references the dataset. */
+  deleteDataset(id: string): Promise<void>;
+
+  /** Waits for pending writes, then releases the store (and its lock). */
+  close(): Promise<void>;
+}
+
+export class CorruptDatabaseError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(
+      `${file} cannot be read: ${reason}. ModelLab will not start on it and never overwrites it. ` +
+        'To recover: restore the file from a backup or repair it by hand; or move it aside ' +
+        `(mv ${file} ${file}.broken) to start with an empty database.`,
+    );
+    this.name = 'CorruptDatabaseError';
+  }
+}
+
+/** A stored record: either readable or kept verbatim (so nothing is ever lost) but unusable. */
+type Slot<T> = { ok: true; value: T } | { ok: false; raw: unknown };
+
+interface DbFile {
+  schemaVersion: number;
+  datasets: unknown[];
+  runs: unknown[];
+}
+
+/** Migrations from version n to n + 1, applied in order on load. None yet: version 1 is the first layout. */
+const MIGRATIONS: Record<number, (db: DbFile) => DbFile> = {};
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isRun(value: unknown): value is Run {
+  return (
+    isObject(value) &&
+    typeof value.id === 'string' &&
+    typeof value.name === 'string' &&
+    RUN_STATUSES.includes(value.status as RunStatus) &&
+    typeof value.createdAt === 'string' &&
+    isObject(value.tags) &&
+    isObject(value.metrics) &&
+    isObject(value.hyperparameters) &&
+    isObject(value.config)
+  );
+}
+
+function isDataset(value: unknown): value is Dataset {
+  return (
+    isObject(value) &&
+    typeof value.id === 'string' &&
+    typeof value.name === 'string' &&
+    typeof value.version === 'number' &&
+    typeof value.createdAt === 'string'
+  );
+}
+
+function parseDb(file: string, text: string): DbFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CorruptDatabaseError(file, `it is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isObject(parsed) || typeof parsed.schemaVersion !== 'number') {
+    throw new CorruptDatabaseError(file, 'it is not a ModelLab database (no schemaVersion)');
+  }
+  if (parsed.schemaVersion > SCHEMA_VERSION) {
+    throw new CorruptDatabaseError(
+      file,
+      `it was written by a newer ModelLab (schemaVersion ${parsed.schemaVersion}, this one understands up to ${SCHEMA_VERSION})`,
+    );
+  }
+  let db = { datasets: [], runs: [], ...parsed } as unknown as DbFile;
+  if (!Array.isArray(db.datasets) || !Array.isArray(db.runs)) {
+    throw new CorruptDatabaseError(file, '"datasets" and "runs" must be arrays');
+  }
+  while (db.schemaVersion < SCHEMA_VERSION) {
+    const migrate = MIGRATIONS[db.schemaVersion];
+    if (!migrate) throw new CorruptDatabaseError(file, `no migration from schemaVersion ${db.schemaVersion}`);
+    db = migrate(db);
+  }
+  return db;
+}
+
+function toSlots<T extends { id: string }>(
+  raws: unknown[],
+  check: (value: unknown) => value is T,
+  entity: string,
+  log: (message: string) => void,
+): Map<string, Slot<T>> {
+  const slots = new Map<string, Slot<T>>();
+  raws.forEach((raw, index) => {
+    if (check(raw) && !slots.has(raw.id)) {
+      slots.set(raw.id, { ok: true, value: raw });
+      return;
+    }
+    const id = isObject(raw) && typeof raw.id === 'string' && !slots.has(raw.id) ? raw.id : `#unreadable-${index}`;
+    log(`modellab: ${entity} record ${id} (entry ${index}) is unreadable; it is kept as is and left out of lists`);
+    slots.set(id, { ok: false, raw });
+  });
+  return slots;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface JsonStoreOptions {
+  log?: (message: string) => void;
+}
+
+export interface FlushStats {
+  flushes: number;
+  mutations: number;
+  /** Duration of each of the last (up to 10,000) flushes in milliseconds. */
+  recentFlushMs: number[];
+}
+
+export class JsonStore implements Store {
+  private runs = new Map<string, Slot<Run>>();
+  private datasets = new Map<string, Slot<Dataset>>();
+  private pending: Waiter[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+  private stats: FlushStats = { flushes: 0, mutations: 0, recentFlushMs: [] };
+
+  private constructor(
+    readonly dataDir: string,
+    readonly file: string,
+    private readonly lock: DataDirLock,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Opens (creating on first use) the database in `dataDir`. Throws DataDirLockedError or CorruptDatabaseError. */
+  static async open(dataDir: string, options: JsonStoreOptions = {}): Promise<JsonStore> {
+    const dir = path.resolve(dataDir);
+    await mkdir(dir, { recursive: true });
+    const lock = acquireDataDirLock(dir);
+    try {
+      const store = new JsonStore(dir, path.join(dir, DB_FILE), lock, options.log ?? ((m) => console.warn(m)));
+      await removeStaleTempFiles(store.file);
+      await store.load();
+      return store;
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  }
+
+  private async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await writeFileDurable(this.file, this.serialize());
+      return;
+    }
+    const db = parseDb(this.file, text);
+    this.runs = toSlots(db.runs, isRun, 'run', this.log);
+    this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
+  }
+
+  private serialize(): string {
+    const out = <T>(slots: Map<string, Slot<T>>) => Array.from(slots.values(), (s) => (s.ok ? s.value : s.raw));
+    return JSON.stringify({ schemaVersion: SCHEMA_VERSION, datasets: out(this.datasets), runs: out(this.runs) });
+  }
+
+  /** Applies `apply` now (synchronously, in call order) and resolves once it is durable on disk. */
+  private async mutate<T>(apply: () => T): Promise<T> {
+    if (this.closed) throw new Error('store is closed');
+    const result = apply();
+    this.stats.mutations++;
+    await new Promise<void>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.flushing ??= this.flushLoop();
+    });
+    return result;
+  }
+
+  private async flushLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        const started = performance.now();
+        try {
+          await writeFileDurable(this.file, this.serialize());
+        } catch (error) {
+          // Memory now holds changes the disk does not. Everything not yet durable fails, and memory
+          // goes back to what the disk holds, so no reply ever describes a state that was not saved.
+          const unsaved = [...batch, ...this.pending];
+          this.pending = [];
+          this.log(`modellab: writing ${this.file} failed: ${(error as Error).message}`);
+          await this.load().catch((reloadError: Error) => this.log(`modellab: reload failed: ${reloadError.message}`));
+          for (const waiter of unsaved) waiter.reject(error);
+          continue;
+        }
+        this.recordFlush(performance.now() - started);
+        for (const waiter of batch) waiter.resolve();
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private recordFlush(ms: number) {
+    this.stats.flushes++;
+    this.stats.recentFlushMs.push(ms);
+    if (this.stats.recentFlushMs.length > 10_000) this.stats.recentFlushMs.shift();
+  }
+
+  flushStats(): FlushStats {
+    return { ...this.stats, recentFlushMs: [...this.stats.recentFlushMs] };
+  }
+
+  private readSlot<T>(slots: Map<string, Slot<T>>, entity: string, id: string): T {
+    const slot = slots.get(id);
+    if (!slot) throw notFound(entity, id);
+    if (!slot.ok) throw corruptRecord(entity, id);
+    return slot.value;
+  }
+
+  private page<T>(slots: Map<string, Slot<T>>, options: PageOptions, keep: (value: T) => boolean = () => true): Page<T> {
+    const matching: T[] = [];
+    for (const slot of slots.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
+    matching.reverse(); // insertion order is creation order: newest first
+    return {
+      items: matching.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
+      total: matching.length,
+    };
+  }
+
+  // ---- runs
+
+  async createRun(run: Run): Promise<Run> {
+    const stored = structuredClone(run);
+    await this.mutate(() => {
+      if (this.runs.has(run.id)) throw conflict(`run '${run.id}' already exists`);
+      if (run.datasetId !== null && !this.datasets.get(run.datasetId)?.ok) {
+        throw unprocessable(`datasetId '${run.datasetId}' does not name an existing dataset version`, {
+          field: 'datasetId',
+        });
+      }
+      this.runs.set(run.id, { ok: true, value: stored });
+    });
+    return structuredClone(stored);
+  }
+
+  async getRun(id: string): Promise<Run> {
+    return structuredClone(this.readSlot(this.runs, 'run', id));
+  }
+
+  async listRuns(options: RunListOptions): Promise<Page<Run>> {
+    return this.page(this.runs, options, (run) => options.status === undefined || run.status === options.status);
+  }
+
+  async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
+    const updated = await this.mutate(() => {
+      const next = structuredClone(change(structuredClone(this.readSlot(this.runs, 'run', id))));
+      next.id = id;
+      this.runs.set(id, { ok: true, value: next });
+      return next;
+    });
+    return structuredClone(updated);
+  }
+
+  async deleteRun(id: string): Promise<void> {
+    await this.mutate(() => {
+      if (!this.runs.delete(id)) throw notFound('run', id);
+    });
+  }
+
+  async countRunsByStatus(): Promise<Record<RunStatus, number>> {
+    const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
+    for (const slot of this.runs.values()) if (slot.ok) counts[slot.value.status]++;
+    return counts;
+  }
+
+  // ---- datasets
+
+  async createDataset(dataset: Dataset): Promise<Dataset> {
+    const stored = structuredClone(dataset);
+    await this.mutate(() => {
+      if (this.datasets.has(dataset.id)) throw conflict(`dataset '${dataset.id}' already exists`);
+      this.datasets.set(dataset.id, { ok: true, value: stored });
+    });
+    return structuredClone(stored);
+  }
+
+  async getDataset(id: string): Promise<Dataset> {
+    return structuredClone(this.readSlot(this.datasets, 'dataset', id));
+  }
+
+  async listDatasets(options: PageOptions): Promise<Page<Dataset>> {
+    return this.page(this.datasets, options);
+  }
+
+  async deleteDataset(id: string): Promise<void> {
+    await this.mutate(() => {
+      if (!this.datasets.has(id)) throw notFound('dataset', id);
+      const users = [...this.runs.values()].filter((s) => s.ok && s.value.datasetId === id).length;
+      if (users > 0) throw conflict(`dataset '${id}' is used by ${users} run(s); delete or relink them first`, { runs: users });
+      this.datasets.delete(id);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing.catch(() => undefined);
+    this.lock.release();
+  }
+}

@@ -1,0 +1,96 @@
+/** Types shared by the client and the server. Request types are inferred from the zod schemas. */
+import type { z } from 'zod';
+import type { RUN_STATUSES } from './constants';
+import type { CreateRunBody, ListRunsQuery, UpdateRunBody } from './schemas';
+
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export type CreateRunInput = z.input<typeof CreateRunBody>;
+export type CreateRunData = z.output<typeof CreateRunBody>;
+export type UpdateRunInput = z.input<typeof UpdateRunBody>;
+export type UpdateRunData = z.output<typeof UpdateRunBody>;
+export type ListRunsParams = Partial<z.input<typeof ListRunsQuery>>;
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  throughput: number;
+  measuredAt: string;
+}
+
+export interface Run {
+  id: string;
+  name: string;
+  description: string;
+  status: RunStatus;
+  datasetId: string | null;
+  hyperparameters: Record<string, unknown>;
+  config: Record<string, unknown>;
+  seed: number;
+  gitCommit: string | null;
+  gitBranch: string | null;
+  gitDirty: boolean | null;
+  tags: Record<string, string>;
+  notes: string;
+  metrics: Record<string, number>;
+  latency: LatencySummary | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  updatedAt: string;
+}
+
+export type ColumnType = 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string';
+
+export interface ColumnSchema {
+  name: string;
+  type: ColumnType;
+  nullable: boolean;
+  [stat: string]: unknown;
+}
+
+export interface Dataset {
+  id: string;
+  name: string;
+  version: number;
+  checksum: string;
+  sizeBytes: number;
+  format: 'csv' | 'tsv' | 'json' | 'jsonl';
+  originalFilename: string;
+  rowCount: number;
+  columnCount: number;
+  schema: { columns: ColumnSchema[] };
+  parentId: string | null;
+  schemaChanges: {
+    added: string[];
+    removed: string[];
+    typeChanged: { name: string; from: ColumnType; to: ColumnType }[];
+  } | null;
+  description: string;
+  tags: string[];
+  createdAt: string;
+  warnings: string[];
+}
+
+export interface ListResponse<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export interface Health {
+  status: 'ok';
+  version: string;
+}
+
+export interface Stats {
+  datasets: number;
+  runs: { total: number; byStatus: Record<RunStatus, number> };
+  recentRuns: Run[];
+}
