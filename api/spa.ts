@@ -10,7 +10,7 @@ export function serveClient(app: Express, clientDir: string): void {
     `${UI_BASE}/assets`,
     express.static(path.join(clientDir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: true }),
   );
-  app.use(UI_BASE, express.static(clientDir, { index: false, maxAge: 0 }));
+  app.use(UI_BASE, express.static(clientDir, { index: false, maxAge: 0, redirect: false }));
   // Any /modellab path that is not a file is a client-side route: answer the app and let React Router decide.
   app.get(`${UI_BASE}{/*rest}`, (req, res, next) => {
     if (path.extname(req.path) !== '') return next();

@@ -1,0 +1,137 @@
+/**
+ * The store's promises, checked against a real server process: acknowledged writes survive SIGKILL,
+ * a second server is refused, a stale lock does not block a restart, a corrupt db.json stops the server.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE } from '../../src/utils/modellab/constants';
+import { runToExit, startServer, stopServer, type ServerProcess } from '../helpers/server';
+import { tempDir } from '../helpers/tmp';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+const servers: ServerProcess[] = [];
+beforeEach(async () => {
+  tmp = await tempDir();
+});
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => stopServer(s, 'SIGKILL')));
+  await tmp.cleanup();
+});
+
+async function start(env: Record<string, string> = {}) {
+  const server = await startServer({ dataDir: tmp.dir, env });
+  servers.push(server);
+  return server;
+}
+
+async function allRunIds(url: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (let offset = 0; ; offset += 1000) {
+    const page = (await (await fetch(`${url}/api/modellab/runs?limit=1000&offset=${offset}`)).json()) as {
+      items: { id: string }[];
+      total: number;
+    };
+    page.items.forEach((r) => ids.add(r.id));
+    if (offset + 1000 >= page.total) return ids;
+  }
+}
+
+describe('crash safety', () => {
+  it('keeps every acknowledged write after SIGKILL under write load', async () => {
+    const server = await start();
+    const acknowledged: string[] = [];
+    const tagged = new Map<string, number>();
+    let stop = false;
+    // 16 writers creating runs and merging tags as fast as the server acknowledges them.
+    const writer = async (w: number) => {
+      for (let i = 0; !stop; i++) {
+        try {
+          const res = await fetch(`${server.url}/api/modellab/runs`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ name: `w${w}-${i}`, hyperparameters: { i, pad: 'x'.repeat(200) } }),
+          });
+          if (res.status !== 201) continue;
+          const { id } = (await res.json()) as { id: string };
+          acknowledged.push(id);
+          const put = await fetch(`${server.url}/api/modellab/runs/${id}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ tags: { acked: String(i) } }),
+          });
+          if (put.status === 200) tagged.set(id, i);
+        } catch {
+          return; // the server is gone
+        }
+      }
+    };
+    const writers = Array.from({ length: 16 }, (_, w) => writer(w));
+    while (acknowledged.length < 400) await new Promise((r) => setTimeout(r, 20));
+    await stopServer(server, 'SIGKILL');
+    servers.splice(servers.indexOf(server), 1);
+    stop = true;
+    await Promise.all(writers);
+
+    // db.json is valid JSON on its own, before any restart touches it.
+    JSON.parse(await readFile(path.join(tmp.dir, DB_FILE), 'utf8'));
+    const restarted = await start(); // the killed server's lock must not block this
+    const stored = await allRunIds(restarted.url);
+    const missing = acknowledged.filter((id) => !stored.has(id));
+    expect(missing).toEqual([]);
+    for (const [id, i] of [...tagged].slice(0, 100)) {
+      const run = (await (await fetch(`${restarted.url}/api/modellab/runs/${id}`)).json()) as { tags: Record<string, string> };
+      expect(run.tags.acked).toBe(String(i));
+    }
+  });
+});
+
+describe('data folder lock', () => {
+  it('makes a second server on the same folder exit non-zero with a clear message', async () => {
+    const first = await start();
+    const second = await runToExit({ dataDir: tmp.dir });
+    expect(second.code).not.toBe(0);
+    expect(second.output).toMatch(/in use by another ModelLab server \(pid \d+/);
+    // The first one is unaffected.
+    expect((await fetch(`${first.url}/api/modellab/health`)).status).toBe(200);
+  });
+
+  it('lets a server start right after the previous one was killed', async () => {
+    const first = await start();
+    await fetch(`${first.url}/api/modellab/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"a"}' });
+    await stopServer(first, 'SIGKILL');
+    servers.splice(servers.indexOf(first), 1);
+    const second = await start();
+    expect((await allRunIds(second.url)).size).toBe(1);
+  });
+});
+
+describe('corrupt db.json', () => {
+  it('makes the server exit non-zero naming the file, and leaves the file as it was', async () => {
+    const broken = '{"schemaVersion":1,"runs":[{"id":';
+    await writeFile(path.join(tmp.dir, DB_FILE), broken);
+    const result = await runToExit({ dataDir: tmp.dir });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain(path.join(tmp.dir, DB_FILE));
+    expect(result.output).toMatch(/never overwrites/);
+    expect(await readFile(path.join(tmp.dir, DB_FILE), 'utf8')).toBe(broken);
+  });
+});
+
+describe('configuration', () => {
+  it('refuses to listen on a non-loopback host without a token', async () => {
+    const result = await runToExit({ dataDir: tmp.dir, env: { HOST: '0.0.0.0' } });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/MODELLAB_API_TOKEN/);
+  });
+});
+
+describe('graceful stop', () => {
+  it('exits 0 on SIGTERM and releases the lock', async () => {
+    const server = await start();
+    await stopServer(server, 'SIGTERM');
+    servers.splice(servers.indexOf(server), 1);
+    expect(await server.exited).toBe(0);
+    await start();
+  });
+});

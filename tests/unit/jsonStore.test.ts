@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DB_FILE, LOCK_FILE, SCHEMA_VERSION } from '../../src/utils/modellab/constants';
+import { DataDirLockedError } from '../../src/utils/modellab/dataDirLock';
+import { AppError } from '../../src/utils/modellab/errors';
+import { CorruptDatabaseError, JsonStore } from '../../src/utils/modellab/storage';
+import { makeRun } from '../helpers/fixtures';
+import { tempDir } from '../helpers/tmp';
+import { describeStoreContract } from './storeContract';
+
+describeStoreContract('JsonStore', async () => {
+  const tmp = await tempDir();
+  const store = await JsonStore.open(tmp.dir, { log: () => {} });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await tmp.cleanup();
+    },
+  };
+});
+
+describe('JsonStore on disk', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const open = () => JsonStore.open(tmp.dir, { log: () => {} });
+  const dbPath = () => path.join(tmp.dir, DB_FILE);
+
+  beforeEach(async () => {
+    tmp = await tempDir();
+  });
+  afterEach(async () => {
+    await tmp.cleanup();
+  });
+
+  it('creates db.json with the schemaVersion on first use', async () => {
+    const store = await open();
+    await store.close();
+    expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toEqual({ schemaVersion: SCHEMA_VERSION, datasets: [], runs: [] });
+  });
+
+  it('has every acknowledged write in db.json before the promise resolves', async () => {
+    const store = await open();
+    const run = await store.createRun(makeRun({ name: 'durable' }));
+    // Read the file directly, without closing the store: the acknowledgement means it is on disk.
+    const db = JSON.parse(await readFile(dbPath(), 'utf8')) as { runs: { id: string }[] };
+    expect(db.runs.map((r) => r.id)).toEqual([run.id]);
+    await store.close();
+  });
+
+  it('reopens with everything it held', async () => {
+    let store = await open();
+    const run = await store.createRun(makeRun({ name: 'again', tags: { k: 'v' } }));
+    await store.close();
+    store = await open();
+    expect(await store.getRun(run.id)).toEqual(run);
+    await store.close();
+  });
+
+  it('group-commits: 300 concurrent creates need far fewer than 300 flushes', async () => {
+    const store = await open();
+    await Promise.all(Array.from({ length: 300 }, (_, i) => store.createRun(makeRun({ name: `g${i}` }))));
+    const stats = store.flushStats();
+    expect(stats.mutations).toBe(300);
+    expect(stats.flushes).toBeLessThan(30);
+    await store.close();
+  });
+
+  it('leaves no temp files behind and removes those a crash left', async () => {
+    await writeFile(path.join(tmp.dir, `.${DB_FILE}.12345.abcdef.tmp`), '{"half');
+    const store = await open();
+    await Promise.all(Array.from({ length: 20 }, () => store.createRun(makeRun())));
+    await store.close();
+    expect((await readdir(tmp.dir)).sort()).toEqual([DB_FILE]);
+  });
+
+  describe('a db.json that cannot be read', () => {
+    it('refuses to open, names the file and how to recover, and does not touch it', async () => {
+      const garbage = '{"schemaVersion": 1, "runs": [ {"id": "x"';
+      await writeFile(dbPath(), garbage);
+      const error = await open().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(CorruptDatabaseError);
+      expect((error as Error).message).toContain(dbPath());
+      expect((error as Error).message).toMatch(/restore|move it aside/);
+      expect(await readFile(dbPath(), 'utf8')).toBe(garbage);
+      // The lock is released, so a fixed file can be opened right away.
+      await writeFile(dbPath(), JSON.stringify({ schemaVersion: 1, datasets: [], runs: [] }));
+      await (await open()).close();
+    });
+
+    it('refuses a file written by a newer schema version', async () => {
+      await writeFile(dbPath(), JSON.stringify({ schemaVersion: SCHEMA_VERSION + 1, datasets: [], runs: [] }));
+      await expect(open()).rejects.toThrow(/newer ModelLab/);
+    });
+
+    it('refuses an empty file rather than starting empty', async () => {
+      await writeFile(dbPath(), '');
+      await expect(open()).rejects.toBeInstanceOf(CorruptDatabaseError);
+    });
+  });
+
+  describe('an unreadable record inside a valid db.json', () => {
+    it('is skipped by lists, answers corrupt_record on get, and is kept verbatim on the next write', async () => {
+      const good = makeRun({ name: 'good' });
+      const bad = { id: 'b'.repeat(32), name: 42, status: 'exploded' };
+      await writeFile(dbPath(), JSON.stringify({ schemaVersion: 1, datasets: [], runs: [good, bad] }));
+      const logs: string[] = [];
+      const store = await JsonStore.open(tmp.dir, { log: (m) => logs.push(m) });
+      expect(logs.join('\n')).toContain(bad.id);
+      const page = await store.listRuns({ limit: 10, offset: 0 });
+      expect(page.items.map((r) => r.id)).toEqual([good.id]);
+      const error = await store.getRun(bad.id).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('corrupt_record');
+      await store.createRun(makeRun({ name: 'new' }));
+      await store.close();
+      const db = JSON.parse(await readFile(dbPath(), 'utf8')) as { runs: unknown[] };
+      expect(db.runs).toContainEqual(bad);
+      expect(db.runs).toHaveLength(3);
+    });
+  });
+
+  describe('the data folder lock', () => {
+    it('refuses a second store on a folder in use', async () => {
+      const store = await open();
+      await expect(open()).rejects.toBeInstanceOf(DataDirLockedError);
+      await store.close();
+      await (await open()).close(); // released on close
+    });
+
+    it('takes over a lock whose owner process is gone', async () => {
+      // A pid that certainly is not running: a child that has already exited.
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+      await mkdir(tmp.dir, { recursive: true });
+      await writeFile(
+        path.join(tmp.dir, LOCK_FILE),
+        JSON.stringify({ pid: dead, hostname: os.hostname(), startedAt: new Date().toISOString() }),
+      );
+      const store = await open();
+      const owner = JSON.parse(await readFile(path.join(tmp.dir, LOCK_FILE), 'utf8')) as { pid: number };
+      expect(owner.pid).toBe(process.pid);
+      await store.close();
+    });
+
+    it('respects a lock held by a live process', async () => {
+      await writeFile(
+        path.join(tmp.dir, LOCK_FILE),
+        JSON.stringify({ pid: process.ppid, hostname: os.hostname(), startedAt: new Date().toISOString() }),
+      );
+      const error = await open().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DataDirLockedError);
+      expect((error as Error).message).toContain(String(process.ppid));
+    });
+  });
+});

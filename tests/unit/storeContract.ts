@@ -1,0 +1,162 @@
+/**
+ * The contract every Store implementation must pass (MLflow keeps one AbstractStoreTest for all its
+ * tracking stores; this is the same idea). Call it from a test file with a factory for the store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/utils/modellab/errors';
+import { updatedRun } from '../../src/utils/modellab/runLifecycle';
+import type { Store } from '../../src/utils/modellab/storage';
+import { makeDataset, makeRun } from '../helpers/fixtures';
+
+export interface StoreHarness {
+  store: Store;
+  cleanup: () => Promise<void>;
+}
+
+async function expectAppError(promise: Promise<unknown>, status: number, code: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).status).toBe(status);
+  expect((error as AppError).code).toBe(code);
+}
+
+export function describeStoreContract(name: string, open: () => Promise<StoreHarness>) {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    beforeEach(async () => {
+      h = await open();
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    describe('createRun / getRun', () => {
+      it('returns what was stored, and later gets return the same record', async () => {
+        const run = makeRun({ name: 'baseline', hyperparameters: { lr: 0.01, layers: [64, 32] }, seed: 7 });
+        const created = await h.store.createRun(run);
+        expect(created).toEqual(run);
+        expect(await h.store.getRun(run.id)).toEqual(run);
+      });
+
+      it('hands out copies: changing a returned record does not change the store', async () => {
+        const run = await h.store.createRun(makeRun({ tags: { a: '1' } }));
+        run.tags.b = '2';
+        (await h.store.getRun(run.id)).tags.c = '3';
+        expect((await h.store.getRun(run.id)).tags).toEqual({ a: '1' });
+      });
+
+      it('answers 404 not_found for an unknown id', async () => {
+        await expectAppError(h.store.getRun('0'.repeat(32)), 404, 'not_found');
+      });
+
+      it('answers 409 when the id already exists', async () => {
+        const run = makeRun();
+        await h.store.createRun(run);
+        await expectAppError(h.store.createRun(run), 409, 'conflict');
+      });
+
+      it('answers 422 for a datasetId that names no dataset, and accepts an existing one', async () => {
+        await expectAppError(h.store.createRun(makeRun({ datasetId: 'f'.repeat(32) })), 422, 'unprocessable_entity');
+        const dataset = await h.store.createDataset(makeDataset());
+        const run = await h.store.createRun(makeRun({ datasetId: dataset.id }));
+        expect(run.datasetId).toBe(dataset.id);
+      });
+    });
+
+    describe('listRuns', () => {
+      it('pages newest first with the total of all matches', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push((await h.store.createRun(makeRun({ name: `r${i}` }))).id);
+        const first = await h.store.listRuns({ limit: 3, offset: 0 });
+        expect(first.total).toBe(7);
+        expect(first.items.map((r) => r.name)).toEqual(['r6', 'r5', 'r4']);
+        const last = await h.store.listRuns({ limit: 3, offset: 6 });
+        expect(last.items.map((r) => r.name)).toEqual(['r0']);
+      });
+
+      it('filters by status', async () => {
+        await h.store.createRun(makeRun({ name: 'a' }));
+        await h.store.createRun(makeRun({ name: 'b', status: 'running' }));
+        await h.store.createRun(makeRun({ name: 'c', status: 'running' }));
+        const running = await h.store.listRuns({ limit: 10, offset: 0, status: 'running' });
+        expect(running.total).toBe(2);
+        expect(running.items.map((r) => r.name).sort()).toEqual(['b', 'c']);
+        expect(await h.store.countRunsByStatus()).toEqual({ pending: 1, running: 2, completed: 0, failed: 0 });
+      });
+    });
+
+    describe('updateRun', () => {
+      it('stores the changed record and keeps the id', async () => {
+        const run = await h.store.createRun(makeRun());
+        const updated = await h.store.updateRun(run.id, (r) => ({ ...r, id: 'ignored', name: 'renamed' }));
+        expect(updated.id).toBe(run.id);
+        expect((await h.store.getRun(run.id)).name).toBe('renamed');
+      });
+
+      it('leaves the record unchanged when the change throws', async () => {
+        const run = await h.store.createRun(makeRun({ status: 'completed' }));
+        await expectAppError(
+          h.store.updateRun(run.id, (r) => updatedRun(r, { status: 'running', name: 'x' })),
+          409,
+          'conflict',
+        );
+        expect(await h.store.getRun(run.id)).toEqual(run);
+      });
+
+      it('answers 404 for an unknown id', async () => {
+        await expectAppError(h.store.updateRun('1'.repeat(32), (r) => r), 404, 'not_found');
+      });
+
+      it('loses no update: 50 concurrent merges of different tags leave all 50', async () => {
+        const run = await h.store.createRun(makeRun());
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) => h.store.updateRun(run.id, (r) => updatedRun(r, { tags: { [`t${i}`]: String(i) } }))),
+        );
+        const tags = (await h.store.getRun(run.id)).tags;
+        expect(Object.keys(tags)).toHaveLength(50);
+        expect(tags.t49).toBe('49');
+      });
+    });
+
+    describe('concurrency', () => {
+      it('300 concurrent creates give 300 runs', async () => {
+        const runs = Array.from({ length: 300 }, (_, i) => makeRun({ name: `c${i}` }));
+        await Promise.all(runs.map((r) => h.store.createRun(r)));
+        const all = await h.store.listRuns({ limit: 1000, offset: 0 });
+        expect(all.total).toBe(300);
+        expect(new Set(all.items.map((r) => r.id))).toEqual(new Set(runs.map((r) => r.id)));
+      });
+    });
+
+    describe('deleteRun', () => {
+      it('removes the run; a second delete answers 404', async () => {
+        const run = await h.store.createRun(makeRun());
+        await h.store.deleteRun(run.id);
+        await expectAppError(h.store.getRun(run.id), 404, 'not_found');
+        await expectAppError(h.store.deleteRun(run.id), 404, 'not_found');
+      });
+    });
+
+    describe('datasets', () => {
+      it('creates, gets, lists newest first and deletes', async () => {
+        const a = await h.store.createDataset(makeDataset({ name: 'a' }));
+        const b = await h.store.createDataset(makeDataset({ name: 'b' }));
+        expect(await h.store.getDataset(a.id)).toEqual(a);
+        const page = await h.store.listDatasets({ limit: 10, offset: 0 });
+        expect(page.items.map((d) => d.name)).toEqual(['b', 'a']);
+        await h.store.deleteDataset(b.id);
+        expect((await h.store.listDatasets({ limit: 10, offset: 0 })).total).toBe(1);
+      });
+
+      it('refuses with 409 to delete a dataset a run uses', async () => {
+        const d = await h.store.createDataset(makeDataset());
+        await h.store.createRun(makeRun({ datasetId: d.id }));
+        await expectAppError(h.store.deleteDataset(d.id), 409, 'conflict');
+        expect((await h.store.getDataset(d.id)).id).toBe(d.id);
+      });
+    });
+  });
+}
