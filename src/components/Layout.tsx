@@ -35,13 +35,16 @@ const Brand = styled(NavLink)`
 
 const Nav = styled.nav`
   display: flex;
+  flex-wrap: wrap;
   gap: ${({ theme }) => theme.space(1)};
-  overflow-x: auto;
   max-width: 100%;
 `;
 
 const NavItem = styled(NavLink)`
   padding: ${({ theme }) => `${theme.space(1.5)} ${theme.space(3)}`};
+  @media (max-width: ${({ theme }) => theme.breakpoints.narrow}) {
+    padding: ${({ theme }) => `${theme.space(1.5)} ${theme.space(2)}`};
+  }
   border-radius: ${({ theme }) => theme.radius};
   color: ${({ theme }) => theme.colors.muted};
   text-decoration: none;
