@@ -15,7 +15,6 @@ export default defineConfig({
   build: {
     outDir: path.join(root, 'dist'),
     emptyOutDir: true,
-    chunkSizeWarningLimit: 1200,
   },
   server: {
     proxy: { '/api': `http://127.0.0.1:${apiPort}` },

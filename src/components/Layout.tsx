@@ -1,5 +1,7 @@
+import { Suspense } from 'react';
 import { NavLink, Outlet } from 'react-router-dom';
 import styled, { createGlobalStyle } from 'styled-components';
+import { Loading } from './ui';
 
 export const GlobalStyle = createGlobalStyle`
   *, *::before, *::after { box-sizing: border-box; }
@@ -83,7 +85,9 @@ export function Layout() {
         </Nav>
       </Header>
       <Main>
-        <Outlet />
+        <Suspense fallback={<Loading what="page" />}>
+          <Outlet />
+        </Suspense>
       </Main>
     </>
   );

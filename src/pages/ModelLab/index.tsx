@@ -1,15 +1,18 @@
 /** The ModelLab app: routes under /modellab. */
+import { lazy } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { ThemeProvider } from 'styled-components';
 import { GlobalStyle, Layout } from '../../components/Layout';
 import { theme } from '../../theme';
 import { UI_BASE } from '../../utils/modellab/constants';
-import Compare from './Compare';
-import Dashboard from './Dashboard';
-import Datasets from './Datasets';
 import NotFound from './NotFound';
-import RunDetail from './RunDetail';
-import Runs from './Runs';
+
+// Pages load on demand, so the charting library is fetched only by pages that draw charts.
+const Dashboard = lazy(() => import('./Dashboard'));
+const Datasets = lazy(() => import('./Datasets'));
+const Runs = lazy(() => import('./Runs'));
+const RunDetail = lazy(() => import('./RunDetail'));
+const Compare = lazy(() => import('./Compare'));
 
 const router = createBrowserRouter(
   [
