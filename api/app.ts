@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { API_BASE } from '../src/utils/modellab/constants';
 import { AppError } from '../src/utils/modellab/errors';
+import type { DatasetFiles } from '../src/utils/modellab/datasets';
 import type { Store } from '../src/utils/modellab/storage';
 import type { AppConfig } from './config';
 import { errorHandler, requireJsonOrMultipart, requireTokenForWrites } from './http';
@@ -13,13 +14,15 @@ import { serveClient } from './spa';
 
 export interface AppOptions {
   store: Store;
-  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version'>;
+  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes'>;
+  /** Dataset files on disk (created with the data folder by the server). */
+  datasetFiles: DatasetFiles;
   /** Folder with the built client (dist/); omitted → API only. */
   clientDir?: string | null;
   log?: (message: string, error: unknown) => void;
 }
 
-export function createApp({ store, config, clientDir, log = console.error }: AppOptions): Express {
+export function createApp({ store, config, datasetFiles, clientDir, log = console.error }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -44,7 +47,7 @@ export function createApp({ store, config, clientDir, log = console.error }: App
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(healthRouter(store, config.version));
   api.use('/runs', runsRouter(store));
-  api.use('/datasets', datasetsRouter(store));
+  api.use('/datasets', datasetsRouter(store, datasetFiles, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);
 

@@ -13,6 +13,8 @@ export interface AppConfig {
   apiToken: string | null;
   /** Largest JSON request body, in bytes. */
   jsonLimitBytes: number;
+  /** Largest uploaded file (datasets, artifacts), in bytes. */
+  maxUploadBytes: number;
   version: string;
 }
 
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir: path.resolve(env.MODELLAB_DATA_DIR || path.join(PROJECT_ROOT, 'modellab-data')),
     apiToken,
     jsonLimitBytes: positiveInt(env, 'MODELLAB_JSON_LIMIT_KB', 1024, 1024 * 1024) * 1024,
+    maxUploadBytes: positiveInt(env, 'MODELLAB_MAX_UPLOAD_MB', 500, 1024 * 1024) * 1024 * 1024,
     version: packageVersion(),
   };
 }

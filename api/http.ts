@@ -8,6 +8,11 @@ import type { ApiErrorBody } from '../src/utils/modellab/types';
 type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
 type Parsed<S extends Schemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
 
+/** Validates one part of a request (body, query, params, form fields); the first problem becomes 400 "field: message". */
+export function parseInput<S extends z.ZodType>(where: string, schema: S, value: unknown): z.output<S> {
+  return parsePart(where, schema, value) as z.output<S>;
+}
+
 function parsePart(where: string, schema: z.ZodType, value: unknown): unknown {
   const result = schema.safeParse(value);
   if (result.success) return result.data;

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { DataDirLockedError } from '../src/utils/modellab/dataDirLock';
+import { DatasetFiles } from '../src/utils/modellab/datasets';
 import { CorruptDatabaseError, JsonStore } from '../src/utils/modellab/storage';
 import { UI_BASE } from '../src/utils/modellab/constants';
 import { createApp } from './app';
@@ -33,7 +34,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const app = createApp({ store, config, clientDir });
+  const datasetFiles = new DatasetFiles(config.dataDir, store);
+  await datasetFiles.init();
+  const app = createApp({ store, config, datasetFiles, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
   server.on('listening', () => {

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ConfigError, loadConfig } from '../../api/config';
+import { DatasetFiles } from '../../src/utils/modellab/datasets';
 import type { Store } from '../../src/utils/modellab/storage';
 import { testApp, type TestApp } from '../helpers/app';
 
@@ -71,7 +72,12 @@ describe('error shape', () => {
       get: (target, prop, receiver) =>
         prop === 'getRun' ? () => Promise.reject(new Error('secret: /etc/internal path')) : Reflect.get(target, prop, receiver),
     }) as Store;
-    const app = createApp({ store: failing, config: { apiToken: null, jsonLimitBytes: 1024, version: 'x' }, log: (m, e) => t.logged.push(`${m} ${String(e)}`) });
+    const app = createApp({
+      store: failing,
+      datasetFiles: new DatasetFiles(t.dir, failing),
+      config: { apiToken: null, jsonLimitBytes: 1024, maxUploadBytes: 1024, version: 'x' },
+      log: (m, e) => t.logged.push(`${m} ${String(e)}`),
+    });
     const res = await request(app).get(`/api/modellab/runs/${'a'.repeat(32)}`);
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from '../../api/app';
 import { DB_FILE, SCHEMA_VERSION } from '../../src/utils/modellab/constants';
+import { DatasetFiles } from '../../src/utils/modellab/datasets';
 import { JsonStore } from '../../src/utils/modellab/storage';
 import { makeRun } from '../helpers/fixtures';
 import { tempDir } from '../helpers/tmp';
@@ -70,7 +71,12 @@ async function inProcess(clients: number) {
 
 async function overHttp(clients: number) {
   const { store, tmp } = await freshStore();
-  const app = createApp({ store, config: { apiToken: null, jsonLimitBytes: 1 << 20, version: 'bench' }, log: () => {} });
+  const app = createApp({
+    store,
+    datasetFiles: new DatasetFiles(tmp.dir, store),
+    config: { apiToken: null, jsonLimitBytes: 1 << 20, maxUploadBytes: 1 << 20, version: 'bench' },
+    log: () => {},
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/modellab/runs`;

@@ -1,5 +1,6 @@
 import type { Express } from 'express';
 import { createApp, type AppOptions } from '../../api/app';
+import { DatasetFiles } from '../../src/utils/modellab/datasets';
 import { JsonStore } from '../../src/utils/modellab/storage';
 import { tempDir } from './tmp';
 
@@ -12,13 +13,23 @@ export interface TestApp {
 }
 
 /** createApp over a JsonStore in a fresh temp folder. */
-export async function testApp(options: Partial<Omit<AppOptions, 'store'>> & { apiToken?: string | null; jsonLimitBytes?: number } = {}): Promise<TestApp> {
+export async function testApp(
+  options: Partial<Omit<AppOptions, 'store' | 'datasetFiles'>> & { apiToken?: string | null; jsonLimitBytes?: number; maxUploadBytes?: number } = {},
+): Promise<TestApp> {
   const tmp = await tempDir();
   const store = await JsonStore.open(tmp.dir, { log: () => {} });
+  const datasetFiles = new DatasetFiles(tmp.dir, store);
+  await datasetFiles.init();
   const logged: string[] = [];
   const app = createApp({
     store,
-    config: { apiToken: options.apiToken ?? null, jsonLimitBytes: options.jsonLimitBytes ?? 1024 * 1024, version: '9.9.9' },
+    config: {
+      apiToken: options.apiToken ?? null,
+      jsonLimitBytes: options.jsonLimitBytes ?? 1024 * 1024,
+      maxUploadBytes: options.maxUploadBytes ?? 500 * 1024 * 1024,
+      version: '9.9.9',
+    },
+    datasetFiles,
     clientDir: options.clientDir ?? null,
     log: (message, error) => logged.push(`${message}: ${String(error)}`),
   });

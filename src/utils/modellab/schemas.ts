@@ -79,3 +79,92 @@ export const ListRunsQuery = ListQuery.extend({
 });
 
 export const IdParams = z.object({ id: z.string().min(1).max(128) });
+
+// ---- datasets
+
+export const ColumnTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string']);
+
+export const ExpectedSchema = z.strictObject({
+  columns: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(1000),
+        type: ColumnTypeSchema,
+        nullable: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+});
+
+const tagList = z.array(z.string().trim().min(1).max(100)).max(100);
+
+/** Multipart form fields arrive as strings; tags may be a JSON array or a comma list. */
+export const DatasetUploadFields = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(256).optional(),
+  description: z.string().max(10_000).default(''),
+  tags: z
+    .string()
+    .max(20_000)
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return [];
+      if (text.trim().startsWith('[')) {
+        try {
+          const parsed = tagList.safeParse(JSON.parse(text));
+          if (parsed.success) return parsed.data;
+        } catch {
+          /* reported below */
+        }
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings or a comma-separated list' });
+        return z.NEVER;
+      }
+      return text.split(',').map((t) => t.trim()).filter(Boolean);
+    }),
+  expectedSchema: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return null;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON: {"columns": [{"name", "type", "nullable"?}]}' });
+        return z.NEVER;
+      }
+      const parsed = ExpectedSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+});
+
+export const ListDatasetsQuery = ListQuery.extend({
+  name: z.string().min(1).max(256).optional(),
+  latest: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+});
+
+export const PreviewQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+const IMMUTABLE_DATASET_FIELDS = ['id', 'name', 'version', 'checksum', 'sizeBytes', 'format', 'originalFilename', 'rowCount', 'columnCount', 'schema', 'parentId', 'schemaChanges', 'createdAt', 'warnings', 'file', 'content'];
+
+export const UpdateDatasetBody = z
+  .record(z.string(), z.unknown())
+  .superRefine((body, ctx) => {
+    const immutable = Object.keys(body).filter((k) => IMMUTABLE_DATASET_FIELDS.includes(k));
+    if (immutable.length) {
+      ctx.addIssue({ code: 'custom', path: [immutable[0]!], message: 'a dataset version is immutable: only description and tags can change; upload a new version instead' });
+    }
+  })
+  .pipe(
+    z.strictObject({
+      description: z.string().max(10_000).optional(),
+      tags: tagList.optional(),
+    }),
+  );

@@ -30,6 +30,16 @@ export interface RunListOptions extends PageOptions {
   status?: RunStatus;
 }
 
+export interface DatasetListOptions extends PageOptions {
+  /** Only versions of this name. */
+  name?: string;
+  /** Only the newest version of each name. */
+  latest?: boolean;
+}
+
+/** A new dataset version before the store numbers it and links it to its parent. */
+export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;
+
 export interface Store {
   createRun(run: Run): Promise<Run>;
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */
@@ -42,9 +52,21 @@ export interface Store {
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
 
   createDataset(dataset: Dataset): Promise<Dataset>;
+  /**
+   * Atomically adds the next version of `draft.name`: version = latest + 1, parentId = latest's id,
+   * schemaChanges = diff(latest, draft). If the latest version has the same checksum, nothing is
+   * added and that version is returned with deduplicated = true.
+   */
+  addDatasetVersion(
+    draft: DatasetDraft,
+    diff: (parent: Dataset, child: DatasetDraft) => Dataset['schemaChanges'],
+  ): Promise<{ dataset: Dataset; deduplicated: boolean }>;
+  /** The newest version of a name, or null. */
+  latestDatasetVersion(name: string): Promise<Dataset | null>;
   getDataset(id: string): Promise<Dataset>;
-  listDatasets(options: PageOptions): Promise<Page<Dataset>>;
-  /** Throws 409 while a run references the dataset. */
+  listDatasets(options: DatasetListOptions): Promise<Page<Dataset>>;
+  updateDataset(id: string, change: (current: Dataset) => Dataset): Promise<Dataset>;
+  /** Throws 409 (details: the linked runs) while a run references the dataset. */
   deleteDataset(id: string): Promise<void>;
 
   /** Waits for pending writes, then releases the store (and its lock). */
@@ -360,19 +382,80 @@ export class JsonStore implements Store {
     return structuredClone(stored);
   }
 
+  private latestOf(name: string): Dataset | null {
+    let latest: Dataset | null = null;
+    for (const slot of this.datasets.values()) {
+      if (slot.ok && slot.value.name === name && (!latest || slot.value.version > latest.version)) latest = slot.value;
+    }
+    return latest;
+  }
+
+  async addDatasetVersion(
+    draft: DatasetDraft,
+    diff: (parent: Dataset, child: DatasetDraft) => Dataset['schemaChanges'],
+  ): Promise<{ dataset: Dataset; deduplicated: boolean }> {
+    const latest = this.latestOf(draft.name);
+    if (latest && latest.checksum === draft.checksum) return { dataset: structuredClone(latest), deduplicated: true };
+    const result = await this.mutate(() => {
+      const parent = this.latestOf(draft.name);
+      // Checked again in order: an identical upload may have been stored since the check above.
+      if (parent && parent.checksum === draft.checksum) return { dataset: parent, deduplicated: true };
+      if (this.datasets.has(draft.id)) throw conflict(`dataset '${draft.id}' already exists`);
+      const dataset: Dataset = structuredClone({
+        ...draft,
+        version: parent ? parent.version + 1 : 1,
+        parentId: parent ? parent.id : null,
+        schemaChanges: parent ? diff(parent, draft) : null,
+      });
+      this.datasets.set(dataset.id, readable(dataset));
+      return { dataset, deduplicated: false };
+    });
+    return { dataset: structuredClone(result.dataset), deduplicated: result.deduplicated };
+  }
+
+  async latestDatasetVersion(name: string): Promise<Dataset | null> {
+    const latest = this.latestOf(name);
+    return latest ? structuredClone(latest) : null;
+  }
+
   async getDataset(id: string): Promise<Dataset> {
     return structuredClone(this.readSlot(this.datasets, 'dataset', id));
   }
 
-  async listDatasets(options: PageOptions): Promise<Page<Dataset>> {
-    return this.page(this.datasets, options);
+  async listDatasets(options: DatasetListOptions): Promise<Page<Dataset>> {
+    let newest: Map<string, number> | null = null;
+    if (options.latest) {
+      newest = new Map();
+      for (const slot of this.datasets.values()) {
+        if (slot.ok && (newest.get(slot.value.name) ?? 0) < slot.value.version) newest.set(slot.value.name, slot.value.version);
+      }
+    }
+    return this.page(
+      this.datasets,
+      options,
+      (d) => (options.name === undefined || d.name === options.name) && (newest === null || newest.get(d.name) === d.version),
+    );
+  }
+
+  async updateDataset(id: string, change: (current: Dataset) => Dataset): Promise<Dataset> {
+    const updated = await this.mutate(() => {
+      const next = structuredClone(change(structuredClone(this.readSlot(this.datasets, 'dataset', id))));
+      next.id = id;
+      this.datasets.set(id, readable(next));
+      return next;
+    });
+    return structuredClone(updated);
   }
 
   async deleteDataset(id: string): Promise<void> {
     await this.mutate(() => {
       if (!this.datasets.has(id)) throw notFound('dataset', id);
-      const users = [...this.runs.values()].filter((s) => s.ok && s.value.datasetId === id).length;
-      if (users > 0) throw conflict(`dataset '${id}' is used by ${users} run(s); delete or relink them first`, { runs: users });
+      const users: { id: string; name: string }[] = [];
+      for (const slot of this.runs.values()) if (slot.ok && slot.value.datasetId === id) users.push({ id: slot.value.id, name: slot.value.name });
+      if (users.length > 0) {
+        const names = users.slice(0, 10).map((r) => `'${r.name}' (${r.id})`).join(', ');
+        throw conflict(`Dataset '${id}' is linked to ${users.length} run(s): ${names}${users.length > 10 ? ', …' : ''}; delete or relink them first`, { runs: users });
+      }
       this.datasets.delete(id);
     });
   }

@@ -94,3 +94,31 @@ export interface Stats {
   runs: { total: number; byStatus: Record<RunStatus, number> };
   recentRuns: Run[];
 }
+
+export type ExpectedSchemaInput = z.input<typeof import('./schemas').ExpectedSchema>;
+export type UpdateDatasetInput = z.input<typeof import('./schemas').UpdateDatasetBody>;
+
+export interface DatasetUploadResult extends Dataset {
+  deduplicated: boolean;
+}
+
+export interface SchemaViolationInfo {
+  row: number | null;
+  column: string;
+  value: string | null;
+  expected: string;
+  problem: 'missing_column' | 'wrong_type' | 'null_value';
+}
+
+export interface DatasetValidation {
+  valid: boolean;
+  rowCount: number;
+  violationCount: number;
+  violations: SchemaViolationInfo[];
+  schemaChanges: NonNullable<Dataset['schemaChanges']>;
+}
+
+export interface DatasetPreview {
+  columns: { name: string; type: ColumnType }[];
+  rows: Record<string, unknown>[];
+}

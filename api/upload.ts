@@ -1,0 +1,56 @@
+/** multipart/form-data uploads: one file streamed to disk by formidable with its SHA-256 computed on the way. */
+import type { Request, Response } from 'express';
+import formidable, { errors as formidableErrors } from 'formidable';
+import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../src/utils/modellab/errors';
+import type { ReceivedFile } from '../src/utils/modellab/datasets';
+
+export interface Upload {
+  fields: Record<string, string>;
+  file: ReceivedFile | null;
+}
+
+/**
+ * Receives one multipart request into `dir` (which the caller removes afterwards). Fields with more
+ * than one value, a second file or a file over `maxBytes` are refused.
+ */
+export async function receiveUpload(req: Request, res: Response, dir: string, maxBytes: number, fileField = 'file'): Promise<Upload> {
+  if (!req.is('multipart/form-data')) throw unsupportedMediaType(`Send the file as multipart/form-data with the field '${fileField}'`);
+  const form = formidable({
+    uploadDir: dir,
+    maxFiles: 1,
+    maxFileSize: maxBytes,
+    maxTotalFileSize: maxBytes,
+    allowEmptyFiles: true,
+    minFileSize: 0,
+    maxFields: 20,
+    maxFieldsSize: 2 * 1024 * 1024,
+    hashAlgorithm: 'sha256',
+    filter: (part) => part.name === fileField,
+  });
+  try {
+    const [fields, files] = await form.parse(req);
+    const flat: Record<string, string> = {};
+    for (const [key, values] of Object.entries(fields)) {
+      if (!values) continue;
+      if (values.length > 1) throw badRequest(`${key}: given more than once`);
+      flat[key] = values[0]!;
+    }
+    const file = files[fileField]?.[0];
+    return {
+      fields: flat,
+      file: file
+        ? { path: file.filepath, originalFilename: file.originalFilename ?? 'upload', size: file.size, sha256: String(file.hash) }
+        : null,
+    };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    const e = error as { code?: number; httpCode?: number; message?: string };
+    // The client may still be sending: close the connection after answering instead of reading it all.
+    res.setHeader('Connection', 'close');
+    if (e.code === formidableErrors.biggerThanMaxFileSize || e.code === formidableErrors.biggerThanTotalMaxFileSize) {
+      throw payloadTooLarge(`The file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB (MODELLAB_MAX_UPLOAD_MB)`);
+    }
+    if (e.code === formidableErrors.maxFilesExceeded) throw badRequest('Send one file per request');
+    throw badRequest(`The multipart body could not be read: ${e.message ?? 'unknown error'}`);
+  }
+}
