@@ -151,6 +151,38 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect((await h.store.listDatasets({ limit: 10, offset: 0 })).total).toBe(1);
       });
 
+      it('numbers versions of a name, links each to its parent, and dedupes identical content', async () => {
+        const diff = () => ({ added: ['x'], removed: [], typeChanged: [] });
+        const { id: _1, version: _v, parentId: _p, schemaChanges: _s, ...base } = makeDataset({ name: 'iris', checksum: 'a'.repeat(64) });
+        const v1 = await h.store.addDatasetVersion({ ...base, id: 'v1' }, diff);
+        expect(v1).toMatchObject({ deduplicated: false, dataset: { version: 1, parentId: null, schemaChanges: null } });
+        const v2 = await h.store.addDatasetVersion({ ...base, id: 'v2', checksum: 'b'.repeat(64) }, diff);
+        expect(v2.dataset).toMatchObject({ version: 2, parentId: 'v1', schemaChanges: { added: ['x'] } });
+        const same = await h.store.addDatasetVersion({ ...base, id: 'v3', checksum: 'b'.repeat(64) }, diff);
+        expect(same).toMatchObject({ deduplicated: true, dataset: { id: 'v2' } });
+        const other = await h.store.addDatasetVersion({ ...base, id: 'o1', name: 'other' }, diff);
+        expect(other.dataset.version).toBe(1);
+        expect((await h.store.latestDatasetVersion('iris'))?.id).toBe('v2');
+        expect(await h.store.latestDatasetVersion('nope')).toBeNull();
+        expect((await h.store.listDatasets({ limit: 10, offset: 0, name: 'iris' })).items.map((d) => d.id)).toEqual(['v2', 'v1']);
+        expect((await h.store.listDatasets({ limit: 10, offset: 0, latest: true })).items.map((d) => d.id)).toEqual(['o1', 'v2']);
+      });
+
+      it('gives concurrent new versions of one name distinct numbers', async () => {
+        const { id: _1, version: _v, parentId: _p, schemaChanges: _s, ...base } = makeDataset({ name: 'n' });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => h.store.addDatasetVersion({ ...base, id: `c${i}`, checksum: String(i).repeat(64) }, () => null)),
+        );
+        expect(results.map((r) => r.dataset.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      });
+
+      it('updates a dataset atomically and keeps its id', async () => {
+        const d = await h.store.createDataset(makeDataset({ description: 'old' }));
+        const updated = await h.store.updateDataset(d.id, (cur) => ({ ...cur, id: 'x', description: 'new' }));
+        expect(updated).toMatchObject({ id: d.id, description: 'new' });
+        await expectAppError(h.store.updateDataset('missing', (cur) => cur), 404, 'not_found');
+      });
+
       it('refuses with 409 to delete a dataset a run uses', async () => {
         const d = await h.store.createDataset(makeDataset());
         await h.store.createRun(makeRun({ datasetId: d.id }));
