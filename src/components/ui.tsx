@@ -101,3 +101,75 @@ export const ErrorState = ({ error, onRetry }: { error: Error; onRetry?: () => v
 export const Empty = ({ children }: { children: ReactNode }) => <StateBox>{children}</StateBox>;
 
 export const formatDate = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '—');
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export const formatNumber = (value: unknown): string => {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : Number(value.toPrecision(6)).toString();
+  return String(value);
+};
+
+const CopyBox = styled.span`
+  display: inline-flex;
+  align-items: center;
+  gap: ${({ theme }) => theme.space(1)};
+  button {
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    background: ${({ theme }) => theme.colors.surface};
+    border-radius: 4px;
+    font-size: 0.75rem;
+    padding: 0 6px;
+    cursor: pointer;
+  }
+`;
+
+/** A shortened hash with a button that copies the whole value. */
+export function Copyable({ value, shown = 12 }: { value: string; shown?: number }) {
+  const copy = () => {
+    void navigator.clipboard?.writeText(value).catch(() => undefined);
+  };
+  return (
+    <CopyBox>
+      <Mono title={value}>{value.slice(0, shown)}</Mono>
+      <button type="button" onClick={copy} aria-label="Copy full value">
+        copy
+      </button>
+    </CopyBox>
+  );
+}
+
+export const Field = styled.label`
+  display: flex;
+  flex-direction: column;
+  gap: ${({ theme }) => theme.space(1)};
+  font-size: 0.85rem;
+  color: ${({ theme }) => theme.colors.muted};
+  min-width: 0;
+  input,
+  textarea,
+  select {
+    font: inherit;
+    color: ${({ theme }) => theme.colors.text};
+    padding: ${({ theme }) => theme.space(2)};
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+    width: 100%;
+  }
+`;
+
+export const InlineError = styled.p`
+  color: ${({ theme }) => theme.colors.danger};
+  margin: ${({ theme }) => theme.space(2)} 0;
+  overflow-wrap: anywhere;
+`;

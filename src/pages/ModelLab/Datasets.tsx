@@ -1,23 +1,28 @@
-import { Card, Empty, ErrorState, formatDate, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
+import { Link } from 'react-router-dom';
+import { UploadPanel } from '../../components/datasets/UploadPanel';
+import { Card, CardTitle, Copyable, Empty, ErrorState, formatBytes, formatDate, Loading, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 
 export default function Datasets() {
-  const { data, error, loading, reload } = useApi(() => client.listDatasets({ limit: 100 }), []);
+  const { data, error, loading, reload } = useApi(() => client.listDatasets({ latest: true, limit: 200 }), []);
   return (
     <>
       <PageTitle>Datasets</PageTitle>
+      <UploadPanel onUploaded={reload} />
       <Card>
+        <CardTitle>Datasets (latest version of each name)</CardTitle>
         {loading && !data && <Loading what="datasets" />}
         {error && <ErrorState error={error} onRetry={reload} />}
         {data && data.items.length === 0 && <Empty>No datasets yet.</Empty>}
         {data && data.items.length > 0 && (
           <TableScroll>
-            <Table>
+            <Table data-testid="datasets-table">
               <thead>
                 <tr>
                   <th>Name</th>
                   <th>Version</th>
+                  <th>Size</th>
                   <th>Rows</th>
                   <th>Columns</th>
                   <th>SHA-256</th>
@@ -27,12 +32,15 @@ export default function Datasets() {
               <tbody>
                 {data.items.map((d) => (
                   <tr key={d.id}>
-                    <td>{d.name}</td>
+                    <td>
+                      <Link to={`/datasets/${d.id}`}>{d.name}</Link>
+                    </td>
                     <td>v{d.version}</td>
-                    <td>{d.rowCount}</td>
+                    <td>{formatBytes(d.sizeBytes)}</td>
+                    <td>{d.rowCount.toLocaleString('en-US')}</td>
                     <td>{d.columnCount}</td>
                     <td>
-                      <Mono>{d.checksum.slice(0, 12)}</Mono>
+                      <Copyable value={d.checksum} />
                     </td>
                     <td>{formatDate(d.createdAt)}</td>
                   </tr>

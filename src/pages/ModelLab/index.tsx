@@ -10,6 +10,7 @@ import NotFound from './NotFound';
 // Pages load on demand, so the charting library is fetched only by pages that draw charts.
 const Dashboard = lazy(() => import('./Dashboard'));
 const Datasets = lazy(() => import('./Datasets'));
+const DatasetDetail = lazy(() => import('./DatasetDetail'));
 const Runs = lazy(() => import('./Runs'));
 const RunDetail = lazy(() => import('./RunDetail'));
 const Compare = lazy(() => import('./Compare'));
@@ -21,6 +22,7 @@ const router = createBrowserRouter(
       children: [
         { index: true, element: <Dashboard /> },
         { path: 'datasets', element: <Datasets /> },
+        { path: 'datasets/:id', element: <DatasetDetail /> },
         { path: 'runs', element: <Runs /> },
         { path: 'runs/:id', element: <RunDetail /> },
         { path: 'compare', element: <Compare /> },

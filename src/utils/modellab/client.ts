@@ -5,11 +5,14 @@ import type {
   ApiErrorBody,
   CreateRunInput,
   Dataset,
+  DatasetPreview,
+  DatasetUploadResult,
   Health,
   ListResponse,
   ListRunsParams,
   Run,
   Stats,
+  UpdateDatasetInput,
   UpdateRunInput,
 } from './types';
 
@@ -55,7 +58,42 @@ export const client = {
   updateRun: (id: string, input: UpdateRunInput) => request<Run>('PUT', `/runs/${encodeURIComponent(id)}`, input),
   deleteRun: (id: string) => request<void>('DELETE', `/runs/${encodeURIComponent(id)}`),
 
-  listDatasets: (params: { limit?: number; offset?: number } = {}) =>
+  listDatasets: (params: { limit?: number; offset?: number; name?: string; latest?: boolean } = {}) =>
     request<ListResponse<Dataset>>('GET', `/datasets${query(params)}`),
   getDataset: (id: string) => request<Dataset>('GET', `/datasets/${encodeURIComponent(id)}`),
+  previewDataset: (id: string, limit = 50) => request<DatasetPreview>('GET', `/datasets/${encodeURIComponent(id)}/preview${query({ limit })}`),
+  updateDataset: (id: string, input: UpdateDatasetInput) => request<Dataset>('PUT', `/datasets/${encodeURIComponent(id)}`, input),
+  deleteDataset: (id: string) => request<void>('DELETE', `/datasets/${encodeURIComponent(id)}`),
+  datasetDownloadUrl: (id: string) => `${API_BASE}/datasets/${encodeURIComponent(id)}/download`,
+
+  /** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+  uploadDataset: (
+    file: File,
+    fields: { name?: string; description?: string; tags?: string; expectedSchema?: string },
+    onProgress?: (fraction: number) => void,
+  ) =>
+    new Promise<DatasetUploadResult>((resolve, reject) => {
+      const form = new FormData();
+      for (const [key, value] of Object.entries(fields)) if (value) form.append(key, value);
+      form.append('file', file, file.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${API_BASE}/datasets`);
+      for (const [key, value] of Object.entries(authHeader())) xhr.setRequestHeader(key, value);
+      xhr.upload.onprogress = (event) => event.lengthComputable && onProgress?.(event.loaded / event.total);
+      xhr.onerror = () => reject(new AppError(0, 'network_error', 'The upload failed: the server could not be reached'));
+      xhr.onload = () => {
+        let payload: unknown = null;
+        try {
+          payload = JSON.parse(xhr.responseText);
+        } catch {
+          /* not JSON */
+        }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(payload as DatasetUploadResult);
+        else {
+          const err = (payload as ApiErrorBody | null)?.error;
+          reject(new AppError(xhr.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${xhr.status}`, err?.details));
+        }
+      };
+      xhr.send(form);
+    }),
 };
