@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import { DataDirLockedError } from '../src/utils/modellab/dataDirLock';
 import { DatasetFiles } from '../src/utils/modellab/datasets';
+import { csvWorkers } from '../src/utils/modellab/parallelCsv';
 import { CorruptDatabaseError, JsonStore } from '../src/utils/modellab/storage';
 import { UI_BASE } from '../src/utils/modellab/constants';
 import { createApp } from './app';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
 
   const datasetFiles = new DatasetFiles(config.dataDir, store);
   await datasetFiles.init();
+  csvWorkers.warm(2); // large CSV uploads are profiled by two worker threads; start them now, not mid-upload
   const app = createApp({ store, config, datasetFiles, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));

@@ -1,4 +1,5 @@
 /** multipart/form-data uploads: one file streamed to disk by formidable with its SHA-256 computed on the way. */
+import type { Writable } from 'node:stream';
 import type { Request, Response } from 'express';
 import formidable, { errors as formidableErrors } from 'formidable';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../src/utils/modellab/errors';
@@ -10,12 +11,28 @@ export interface Upload {
 }
 
 /**
+ * Makes the stream an uploaded file is written to, given its path, original name, the request's
+ * Content-Length and the form fields received before the file. Lets the engine read the file while
+ * it arrives.
+ */
+export type SinkFactory = (file: { filepath: string; originalFilename: string }, contentLength: number, fieldsSoFar: Record<string, string>) => Writable;
+
+/**
  * Receives one multipart request into `dir` (which the caller removes afterwards). Fields with more
  * than one value, a second file or a file over `maxBytes` are refused.
  */
-export async function receiveUpload(req: Request, res: Response, dir: string, maxBytes: number, fileField = 'file'): Promise<Upload> {
+export async function receiveUpload(req: Request, res: Response, dir: string, maxBytes: number, sink?: SinkFactory, fileField = 'file'): Promise<Upload> {
   if (!req.is('multipart/form-data')) throw unsupportedMediaType(`Send the file as multipart/form-data with the field '${fileField}'`);
+  const fieldsSoFar: Record<string, string> = {};
+  const contentLength = Number(req.headers['content-length'] ?? 0);
   const form = formidable({
+    ...(sink && {
+      // formidable passes its VolatileFile (filepath, originalFilename), though its types say otherwise.
+      fileWriteStreamHandler: (file?: unknown) => {
+        const f = file as { filepath: string; originalFilename: string | null };
+        return sink({ filepath: f.filepath, originalFilename: f.originalFilename ?? 'upload' }, contentLength, { ...fieldsSoFar });
+      },
+    }),
     uploadDir: dir,
     maxFiles: 1,
     maxFileSize: maxBytes,
@@ -26,6 +43,9 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
     maxFieldsSize: 2 * 1024 * 1024,
     hashAlgorithm: 'sha256',
     filter: (part) => part.name === fileField,
+  });
+  form.on('field', (name: string, value: string) => {
+    fieldsSoFar[name] = value;
   });
   try {
     const [fields, files] = await form.parse(req);

@@ -1,6 +1,6 @@
 /** /api/modellab/datasets — immutable, checksummed dataset versions. */
 import { Router } from 'express';
-import type { DatasetFiles } from '../../src/utils/modellab/datasets';
+import type { DatasetFiles, UploadSink } from '../../src/utils/modellab/datasets';
 import { badRequest } from '../../src/utils/modellab/errors';
 import {
   DatasetUploadFields,
@@ -43,14 +43,16 @@ export function datasetsRouter(store: Store, files: DatasetFiles, maxUploadBytes
     '/',
     handle({}, async (_input, req, res) => {
       const incoming = await files.incoming();
+      let sink: UploadSink | null = null;
       try {
-        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
+        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes, (file, length, fields) => (sink = files.uploadSink(file, length, fields)));
         const meta = parseInput('body', DatasetUploadFields, upload.fields);
         if (!upload.file) throw badRequest("file: required (multipart field 'file')");
-        const result = await files.ingest(upload.file, meta);
+        const result = await files.ingest(upload.file, meta, (sink as UploadSink | null)?.reader ?? null);
         res.status(result.deduplicated ? 200 : 201);
         return { ...presentDataset(result), deduplicated: result.deduplicated };
       } finally {
+        (sink as UploadSink | null)?.reader?.abort();
         await incoming.cleanup();
       }
     }),

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ParallelCsvReader } from '../../src/utils/modellab/parallelCsv';
 import { testApp, type TestApp } from '../helpers/app';
 import { snapshotDir } from '../helpers/snapshot';
 
@@ -275,5 +276,42 @@ describe('DELETE /api/modellab/datasets/:id', () => {
     expect((await request(t.app).delete(`/api/modellab/datasets/${body.id}`)).status).toBe(204);
     expect((await request(t.app).get(`/api/modellab/datasets/${body.id}`)).status).toBe(404);
     expect(existsSync(path.join(t.dir, 'datasets', body.id))).toBe(false);
+  });
+});
+
+describe('POST /api/modellab/datasets with a large CSV (read by worker threads while it uploads)', () => {
+  it('gives the same version as the sequential reader, and honours an expectedSchema sent after the file', async () => {
+    const big = await testApp({ maxUploadBytes: 64 * 1024 * 1024 });
+    const parallel = vi.spyOn(ParallelCsvReader.prototype, 'result');
+    try {
+      let text = 'id,value,label\n';
+      for (let i = 0; i < 800_000; i++) text += `${i},${(i % 1000) / 8},label-${i % 40}\n`;
+      const bytes = Buffer.from(text);
+      expect(bytes.length).toBeGreaterThan(16 * 1024 * 1024);
+      const res = await request(big.app).post('/api/modellab/datasets').attach('file', bytes, 'big.csv');
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ rowCount: 800_000, checksum: sha256(bytes), columnCount: 3 });
+      const [id, value, label] = res.body.schema.columns;
+      expect(id).toMatchObject({ type: 'integer', min: 0, max: 799_999, mean: 399_999.5, approximate: true });
+      expect(value).toMatchObject({ type: 'number', distinctCount: 1000, min: 0, max: 124.875, approximate: false });
+      expect(value.mean).toBeCloseTo(62.4375, 9);
+      expect(label).toMatchObject({ type: 'string', distinctCount: 40 });
+      expect(label.topValues[0]).toEqual({ value: 'label-0', count: 20_000 });
+      // The worker threads' answer was the one used.
+      expect(parallel).toHaveBeenCalledTimes(1);
+      expect(await parallel.mock.results[0]!.value).not.toBeNull();
+
+      // The file part first, the schema after it: the reader started without the schema, so the
+      // server must read again with it rather than miss the violation.
+      const late = await request(big.app)
+        .post('/api/modellab/datasets')
+        .attach('file', Buffer.concat([bytes, Buffer.from('x,1,late\n')]), 'big.csv')
+        .field('expectedSchema', JSON.stringify({ columns: [{ name: 'id', type: 'integer' }] }));
+      expect(late.status).toBe(422);
+      expect(late.body.error.details.violations).toEqual([{ row: 800_001, column: 'id', value: 'x', expected: 'integer', problem: 'wrong_type' }]);
+    } finally {
+      parallel.mockRestore();
+      await big.cleanup();
+    }
   });
 });

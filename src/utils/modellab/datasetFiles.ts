@@ -56,7 +56,8 @@ export async function analyzeDatasetFile(file: string, options: AnalyzeOptions):
       }
       if (!isUtf8(chunk)) throw unprocessable(`The file is not valid UTF-8 text (in the bytes ${offset}–${offset + chunk.length}); save it as UTF-8 and upload again`);
       offset += chunk.length;
-      detector.push(chunk);
+      // A plain Uint8Array view: the detector's hot loops then only ever see one array type.
+      detector.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
       if (detector.done) break;
     }
     if (carry && !detector.done) throw unprocessable('The file is not valid UTF-8 text (it ends inside a character)');

@@ -4,7 +4,8 @@
  * refused upload leaves nothing behind. Node only.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { Writable } from 'node:stream';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DATASETS_DIR } from './constants';
@@ -12,6 +13,8 @@ import { analyzeDatasetFile } from './datasetFiles';
 import { fsyncDir } from './durableFile';
 import { AppError, unprocessable, unsupportedMediaType } from './errors';
 import { newId, nowIso } from './ids';
+import { PARALLEL_MIN_BYTES, ParallelCsvReader } from './parallelCsv';
+import { ExpectedSchema } from './schemas';
 import { diffSchemas, formatOfFilename, FORMAT_BY_EXTENSION, type ExpectedColumn, typedCell } from './schemaDetector';
 import type { Store } from './storage';
 import type { ColumnSchema, Dataset, DatasetPreview, DatasetUploadResult, DatasetValidation } from './types';
@@ -44,6 +47,8 @@ export interface UploadMeta {
   tags: string[];
   expectedSchema: { columns: ExpectedColumn[] } | null;
 }
+
+export type UploadSink = Writable & { reader: ParallelCsvReader | null };
 
 export class DatasetFiles {
   readonly root: string;
@@ -87,8 +92,55 @@ export class DatasetFiles {
     return format;
   }
 
+  /**
+   * The stream an upload is written to. For a large CSV/TSV it also hands the bytes, as they land on
+   * disk, to a ParallelCsvReader, so the file is profiled while it is still arriving.
+   */
+  uploadSink(file: { filepath: string; originalFilename: string }, contentLength: number, fields: Record<string, string>): UploadSink {
+    const format = formatOfFilename(file.originalFilename);
+    let expected: ExpectedColumn[] | null = null;
+    try {
+      expected = fields.expectedSchema ? (ExpectedSchema.parse(JSON.parse(fields.expectedSchema)).columns as ExpectedColumn[]) : null;
+    } catch {
+      expected = null; // the route reports the bad field; this reader's result will not be used
+    }
+    const reader =
+      (format === 'csv' || format === 'tsv') && contentLength >= PARALLEL_MIN_BYTES ? new ParallelCsvReader(file.filepath, format, expected) : null;
+    const out = createWriteStream(file.filepath, { flags: 'wx' });
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        out.write(chunk, (error) => {
+          if (error) return callback(error);
+          reader?.onWritten(chunk);
+          callback();
+        });
+      },
+      final(callback) {
+        out.end(() => {
+          reader?.complete();
+          callback();
+        });
+      },
+      destroy(error, callback) {
+        // Also called after a normal finish (autoDestroy): only a failure stops the reader.
+        out.destroy();
+        if (error) reader?.abort();
+        callback(error);
+      },
+    });
+    return Object.assign(stream, { reader });
+  }
+
   /** Turns an uploaded temp file into a stored version (or finds the identical latest one). */
-  async ingest(file: ReceivedFile, meta: UploadMeta): Promise<DatasetUploadResult> {
+  async ingest(file: ReceivedFile, meta: UploadMeta, reader: ParallelCsvReader | null = null): Promise<DatasetUploadResult> {
+    try {
+      return await this.ingestWith(file, meta, reader);
+    } finally {
+      reader?.abort(); // no-op once its result was taken
+    }
+  }
+
+  private async ingestWith(file: ReceivedFile, meta: UploadMeta, reader: ParallelCsvReader | null): Promise<DatasetUploadResult> {
     const format = this.checkFile(file);
     const originalFilename = sanitizeFilename(file.originalFilename);
     const name = meta.name ?? (originalFilename.replace(/\.[^.]+$/, '') || 'dataset');
@@ -96,7 +148,10 @@ export class DatasetFiles {
     const latest = await this.store.latestDatasetVersion(name);
     if (latest && latest.checksum === file.sha256) return { ...latest, deduplicated: true };
 
-    const detection = await analyzeDatasetFile(file.path, { format, expected: meta.expectedSchema?.columns ?? null });
+    const expected = meta.expectedSchema?.columns ?? null;
+    // The reader saw the fields sent before the file; its result counts only if it checked the same schema.
+    const usable = reader !== null && JSON.stringify(reader.expected) === JSON.stringify(expected);
+    const detection = (usable ? await reader.result() : null) ?? (await analyzeDatasetFile(file.path, { format, expected }));
     if (detection.columns.length === 0) throw unprocessable('The file holds no columns or rows');
     if (detection.violationCount > 0) {
       throw unprocessable(`The file does not match expectedSchema: ${detection.violationCount} violation(s); nothing was stored`, {

@@ -292,7 +292,17 @@ function mix(value: number): number {
 /** HyperLogLog with 2^14 registers (standard error ≈ 0.8%). */
 class HyperLogLog {
   private static readonly P = 14;
-  private readonly registers = new Uint8Array(1 << HyperLogLog.P);
+  readonly registers: Uint8Array = new Uint8Array(1 << HyperLogLog.P);
+
+  static from(registers: Uint8Array): HyperLogLog {
+    const hll = new HyperLogLog();
+    hll.registers.set(registers);
+    return hll;
+  }
+
+  merge(other: Uint8Array): void {
+    for (let i = 0; i < this.registers.length; i++) if (other[i]! > this.registers[i]!) this.registers[i] = other[i]!;
+  }
 
   add(hash32: number): void {
     const index = hash32 >>> (32 - HyperLogLog.P);
@@ -353,6 +363,51 @@ class TallyTable {
     this.shown[slot] = shown;
   }
 
+  /** The slot holding `key`, or -1. */
+  private find(key: number, hash: number): number {
+    let slot = hash & this.mask;
+    while (this.used[slot] === 1) {
+      if (this.keys[slot] === key) return slot;
+      slot = (slot + 1) & this.mask;
+    }
+    return -1;
+  }
+
+  has(key: number, hash: number): boolean {
+    return this.find(key, hash) >= 0;
+  }
+
+  /** Adds `count` occurrences (inserting the key if new); used when merging profiles. */
+  addCount(key: number, count: number, shown: string | number | boolean): void {
+    const hash = mix(key);
+    let slot = this.find(key, hash);
+    if (slot < 0) {
+      this.insert(key, hash, shown);
+      slot = this.find(key, hash);
+      this.counts[slot] = 0;
+    }
+    this.counts[slot]! += count;
+  }
+
+  /**
+   * Keys, counts and shown values in insertion order, as typed arrays (cheap to send between
+   * threads). `limit` keeps only the most frequent entries.
+   */
+  entries(limit = Infinity): TallyEntries {
+    let slots: number[] = [];
+    for (let slot = 0; slot < this.used.length; slot++) if (this.used[slot] === 1) slots.push(slot);
+    if (slots.length > limit) {
+      slots.sort((a, b) => this.counts[b]! - this.counts[a]!);
+      slots = slots.slice(0, limit);
+    }
+    slots.sort((a, b) => this.order[a]! - this.order[b]!);
+    return {
+      keys: Float64Array.from(slots, (slot) => this.keys[slot]!),
+      counts: Float64Array.from(slots, (slot) => this.counts[slot]!),
+      shown: slots.map((slot) => this.shown[slot]!),
+    };
+  }
+
   *hashes(): Generator<number> {
     for (let slot = 0; slot < this.used.length; slot++) if (this.used[slot] === 1) yield mix(this.keys[slot]!);
   }
@@ -383,6 +438,32 @@ export interface ColumnStats extends ColumnSchema {
 /** The text of the value being profiled, made only when needed (new distinct value, example). */
 export interface ValueText {
   text(): string;
+}
+
+export interface TallyEntries {
+  keys: Float64Array;
+  counts: Float64Array;
+  shown: (string | number | boolean)[];
+}
+
+/** Past the exact limit only this many of the most frequent values are passed on (for topValues). */
+const ESTIMATED_TALLIES_KEPT = 1000;
+
+/** Everything a ColumnProfile knows, as plain data (sent from worker threads and merged). */
+export interface ColumnState {
+  name: string;
+  mask: number;
+  nonNull: number;
+  nullCount: number;
+  n: number;
+  shift: number;
+  sum: number;
+  sumSq: number;
+  min: number;
+  max: number;
+  tallies: TallyEntries;
+  hll: Uint8Array | null;
+  examples: (string | number | boolean)[];
 }
 
 export class ColumnProfile {
@@ -436,6 +517,69 @@ export class ColumnProfile {
       this.hll = new HyperLogLog();
       for (const h of this.tallies.hashes()) this.hll.add(h);
     }
+  }
+
+  state(): ColumnState {
+    return {
+      name: this.name,
+      mask: this.mask,
+      nonNull: this.nonNull,
+      nullCount: this.nullCount,
+      n: this.n,
+      shift: this.shift,
+      sum: this.sum,
+      sumSq: this.sumSq,
+      min: this.min,
+      max: this.max,
+      tallies: this.tallies.entries(this.hll ? ESTIMATED_TALLIES_KEPT : Infinity),
+      hll: this.hll ? this.hll.registers : null,
+      examples: this.examples,
+    };
+  }
+
+  /** Merges profiles of consecutive parts of one column, in file order. */
+  static merge(states: ColumnState[]): ColumnProfile {
+    const merged = new ColumnProfile(states[0]!.name);
+    let mean = 0;
+    let m2 = 0;
+    for (const st of states) {
+      merged.mask &= st.mask;
+      merged.nonNull += st.nonNull;
+      merged.nullCount += st.nullCount;
+      merged.min = Math.min(merged.min, st.min);
+      merged.max = Math.max(merged.max, st.max);
+      if (st.n > 0) {
+        // Chan et al.'s pairwise update of mean and sum of squared deviations.
+        const partMean = st.shift + st.sum / st.n;
+        const partM2 = Math.max(0, st.sumSq - (st.sum * st.sum) / st.n);
+        const n = merged.n + st.n;
+        const delta = partMean - mean;
+        mean += (delta * st.n) / n;
+        m2 += partM2 + (delta * delta * merged.n * st.n) / n;
+        merged.n = n;
+      }
+      for (const e of st.examples) if (merged.examples.length < EXAMPLES && !merged.examples.includes(e)) merged.examples.push(e);
+      if (st.hll) {
+        merged.hll ??= new HyperLogLog();
+        merged.hll.merge(st.hll);
+      }
+      const { keys, counts, shown } = st.tallies;
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const hash = mix(key);
+        if (merged.hll) merged.hll.add(hash);
+        if (merged.tallies.size < DISTINCT_EXACT_LIMIT || merged.tallies.has(key, hash)) merged.tallies.addCount(key, counts[i]!, shown[i]!);
+      }
+      if (!merged.hll && merged.tallies.size >= DISTINCT_EXACT_LIMIT) {
+        merged.hll = new HyperLogLog();
+        for (const h of merged.tallies.hashes()) merged.hll.add(h);
+      }
+    }
+    // Store the merged moments with shift 0: sum = n·mean, sumSq = m2 + n·mean².
+    merged.shift = mean;
+    merged.sum = 0;
+    merged.sumSq = m2;
+    return merged;
   }
 
   result(): ColumnStats {
@@ -505,9 +649,24 @@ export interface SchemaViolation {
   value: string | null;
   expected: string;
   problem: 'missing_column' | 'wrong_type' | 'null_value';
+  /** Parallel reading only: the block whose rows `row` counts. */
+  block?: number;
 }
 
 export const MAX_VIOLATIONS = 100;
+
+/** Expected columns absent from the file, as violations (reported before all others). */
+export function missingColumnViolations(expected: ExpectedColumn[] | null | undefined, present: string[]): SchemaViolation[] {
+  const names = new Set(present);
+  return (expected ?? []).filter((c) => !names.has(c.name)).map((c) => ({ row: null, column: c.name, value: null, expected: c.type, problem: 'missing_column' }));
+}
+
+export function raggedRowsWarning(count: number, width: number, firstLines: number[]): string {
+  return (
+    `${count} row(s) have a different number of fields than the header (${width}); ` +
+    `first on line(s) ${firstLines.join(', ')}. Missing fields are treated as nulls, extra fields are ignored.`
+  );
+}
 
 // ---------------------------------------------------------------- the profiler over rows
 
@@ -544,9 +703,20 @@ export class TableProfiler {
     return index;
   }
 
+  /** Parallel reading: rows of violations are counted from the start of the current block. */
+  private block = -1;
+  private blockRowStart = 0;
+
+  startBlock(index: number): void {
+    this.block = index;
+    this.blockRowStart = this.rowCount;
+  }
+
   private violate(v: SchemaViolation) {
     this.violationCount++;
-    if (this.violations.length < MAX_VIOLATIONS) this.violations.push(v);
+    if (this.violations.length >= MAX_VIOLATIONS) return;
+    if (this.block >= 0 && v.row !== null) this.violations.push({ ...v, row: v.row - this.blockRowStart, block: this.block });
+    else this.violations.push(v);
   }
 
   /** A field of the current row from bytes (CSV). `escapedQuotes`: the field had "" inside quotes. */
@@ -618,12 +788,10 @@ export class TableProfiler {
 
   finish(): DetectionResult {
     if (this.expected) {
-      const present = new Set(this.columns.map((c) => c.name));
-      const missing = this.expected.filter((c) => !present.has(c.name));
       // Missing columns are the most important problem: report them first.
-      const missingViolations = missing.map((c): SchemaViolation => ({ row: null, column: c.name, value: null, expected: c.type, problem: 'missing_column' }));
-      this.violationCount += missingViolations.length;
-      this.violations = [...missingViolations, ...this.violations].slice(0, MAX_VIOLATIONS);
+      const missing = missingColumnViolations(this.expected, this.columns.map((c) => c.name));
+      this.violationCount += missing.length;
+      this.violations = [...missing, ...this.violations].slice(0, MAX_VIOLATIONS);
     }
     return {
       columns: this.columns.map((c) => c.result()),
@@ -721,7 +889,7 @@ export class CsvProfiler {
   private readonly delimiter: number;
   private carry: Uint8Array | null = null;
   private header: string[] | null = null;
-  private line = 1;
+  private lineNo = 1;
   private first = true;
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
@@ -732,10 +900,48 @@ export class CsvProfiler {
   done = false;
   private readonly rows: ((string | null)[])[] | null;
 
-  constructor(delimiter: string, expected?: ExpectedColumn[] | null, private readonly rowLimit = Infinity, keepRows = false) {
+  /** Offset just past the last complete row of the last buffer scanned (the data start after a header-only scan). */
+  lastRowEnd = 0;
+
+  constructor(
+    delimiter: string,
+    expected?: ExpectedColumn[] | null,
+    private readonly rowLimit = Infinity,
+    keepRows = false,
+    presetHeader?: string[],
+  ) {
     this.delimiter = delimiter.charCodeAt(0);
     this.profiler = new TableProfiler(expected);
     this.rows = keepRows ? [] : null;
+    if (presetHeader) {
+      this.header = presetHeader;
+      for (const name of presetHeader) this.profiler.addColumn(name);
+      this.first = false;
+    }
+  }
+
+  get line(): number {
+    return this.lineNo;
+  }
+
+  /** Block-local ragged lines for parallel reading: [block, line within block (1-based)]. */
+  readonly raggedInBlocks: [number, number][] = [];
+  private blockIndex = -1;
+
+  /**
+   * Parallel reading: scans one block of whole rows (it must start at a row boundary, which the
+   * caller guessed). `clean` is false when the block did not end exactly at a row boundary, i.e. the
+   * guess for the next block was wrong. The last block of the file is read to its end.
+   */
+  readBlock(index: number, bytes: Uint8Array, last: boolean): { rows: number; lines: number; clean: boolean } {
+    this.blockIndex = index;
+    this.lineNo = 1;
+    this.carry = null;
+    this.profiler.startBlock(index);
+    const rowsBefore = this.profiler.rowCount;
+    const consumed = this.scan(bytes, last);
+    const clean = consumed === bytes.length;
+    return { rows: this.profiler.rowCount - rowsBefore, lines: this.lineNo - 1, clean };
   }
 
   get columnNames(): string[] {
@@ -803,7 +1009,7 @@ export class CsvProfiler {
           if (close < 0) {
             if (!final) return rowStart;
             close = n; // unterminated quote at end of file: take the rest
-            this.profiler.warnings.push(`Unterminated quoted field starting on line ${this.line + newlines}`);
+            this.profiler.warnings.push(`Unterminated quoted field starting on line ${this.lineNo + newlines}`);
           }
           for (let k = i + 1; k < close; k++) if (buf[k] === LF) newlines++;
           this.starts[fields] = i + 1;
@@ -857,8 +1063,9 @@ export class CsvProfiler {
       if (!complete) return rowStart;
       const blank = fields === 1 && this.starts[0] === this.ends[0];
       if (!blank) this.row(buf, fields);
-      this.line += newlines;
+      this.lineNo += newlines;
       rowStart = i;
+      this.lastRowEnd = i;
       pos = i;
       if (this.done) return n;
       if (final && i >= n) break;
@@ -902,12 +1109,16 @@ export class CsvProfiler {
         p.addColumn(name);
       }
       this.header = names;
+      if (this.rowLimit === 0) this.done = true; // header only
       return;
     }
     const width = this.header.length;
     if (fields !== width) {
       this.raggedRows++;
-      if (this.raggedLines.length < 5) this.raggedLines.push(this.line);
+      if (this.raggedLines.length < 5) {
+        this.raggedLines.push(this.lineNo);
+        if (this.blockIndex >= 0) this.raggedInBlocks.push([this.blockIndex, this.lineNo]);
+      }
     }
     const shown = Math.min(fields, width);
     for (let f = 0; f < shown; f++) p.fieldBytes(f, buf, this.starts[f]!, this.ends[f]!, this.escaped[f] === 1);
@@ -928,12 +1139,7 @@ export class CsvProfiler {
   }
 
   finish(): DetectionResult {
-    if (this.raggedRows > 0) {
-      this.profiler.warnings.push(
-        `${this.raggedRows} row(s) have a different number of fields than the header (${this.header?.length ?? 0}); ` +
-          `first on line(s) ${this.raggedLines.join(', ')}. Missing fields are treated as nulls, extra fields are ignored.`,
-      );
-    }
+    if (this.raggedRows > 0) this.profiler.warnings.push(raggedRowsWarning(this.raggedRows, this.header?.length ?? 0, this.raggedLines));
     return this.profiler.finish();
   }
 }

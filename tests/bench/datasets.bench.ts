@@ -1,0 +1,84 @@
+/**
+ * npm run bench:datasets — uploads a generated 2,000,000-row (~120 MB) CSV through the HTTP API of a
+ * real server process and prints the upload time (checksum + full-file schema and statistics), the
+ * server's peak RSS growth, and, when Debian's python3-pandas is installed, pandas.read_csv's time on
+ * the same file with the ratio. Target on a 2-core machine: ≤ 1.5× pandas, ≤ 200 MB RSS growth.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { ROOT, startServer, stopServer } from '../helpers/server';
+import { tempDir } from '../helpers/tmp';
+import { writeBenchCsv } from './makeCsv';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const file = path.join(ROOT, 'tests/.tmp', `bench-${ROWS}.csv`);
+
+function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** The node process that really serves (npm-less start: the child itself). */
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+await mkdir(path.dirname(file), { recursive: true });
+if (!existsSync(file)) {
+  console.log(`generating ${file} …`);
+  await writeBenchCsv(file, ROWS);
+}
+const sizeMb = statSync(file).size / 1024 / 1024;
+console.log(`dataset: ${ROWS.toLocaleString('en-US')} rows, ${sizeMb.toFixed(1)} MB, node ${process.version}, ${REPEATS} upload(s)`);
+
+const uploads: number[] = [];
+const growth: number[] = [];
+for (let i = 0; i < REPEATS; i++) {
+  const tmp = await tempDir('modellab-bench-ds-');
+  const server = await startServer({ dataDir: tmp.dir });
+  const pid = server.child.pid!;
+  await fetch(`${server.url}/api/modellab/health`); // warm
+  const before = memoryOf(pid);
+  const form = new FormData();
+  form.append('name', `bench-${i}`);
+  form.append('file', await openAsBlob(file), path.basename(file));
+  const started = performance.now();
+  const res = await fetch(`${server.url}/api/modellab/datasets`, { method: 'POST', body: form });
+  const body = (await res.json()) as { rowCount?: number; checksum?: string; columnCount?: number; error?: unknown };
+  const seconds = (performance.now() - started) / 1000;
+  const after = memoryOf(pid);
+  await stopServer(server);
+  await tmp.cleanup();
+  if (res.status !== 201 || body.rowCount !== ROWS) throw new Error(`upload failed: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
+  uploads.push(seconds);
+  growth.push(after.peakMb - before.rssMb);
+  console.log(`upload ${i + 1}: ${seconds.toFixed(2)} s (${(sizeMb / seconds).toFixed(1)} MB/s), peak RSS growth ${(after.peakMb - before.rssMb).toFixed(0)} MB (RSS before ${before.rssMb.toFixed(0)} MB, peak ${after.peakMb.toFixed(0)} MB), ${body.rowCount} rows × ${body.columnCount} columns, sha256 ${body.checksum?.slice(0, 12)}`);
+}
+const upload = median(uploads);
+console.log(`median upload (checksum + full schema and statistics): ${upload.toFixed(2)} s; max peak RSS growth ${Math.max(...growth).toFixed(0)} MB (target ≤ 200 MB)`);
+
+const python = ['/usr/bin/python3', 'python3'].find((p) => {
+  try {
+    execFileSync(p, ['-c', 'import pandas'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (!python) {
+  console.log('pandas reference: not available (apt-get install python3-pandas to compare)');
+} else {
+  const out = execFileSync(python, [
+    '-c',
+    `import pandas as pd, time, statistics
+times = []
+for _ in range(${REPEATS}):
+    t = time.perf_counter(); pd.read_csv(${JSON.stringify(file)}); times.append(time.perf_counter() - t)
+print(statistics.median(times), pd.__version__)`,
+  ]).toString().trim().split(' ');
+  const pandas = Number(out[0]);
+  console.log(`pandas ${out[1]} read_csv (median of ${REPEATS}): ${pandas.toFixed(2)} s`);
+  console.log(`ratio upload / pandas.read_csv: ${(upload / pandas).toFixed(2)}x (target ≤ 1.5x)`);
+}
