@@ -1,5 +1,6 @@
 /** /api/modellab/runs — run CRUD. */
 import { Router } from 'express';
+import { parseFilter, parseSort } from '../../src/utils/modellab/runFilter';
 import { newRun, updatedRun } from '../../src/utils/modellab/runLifecycle';
 import { CreateRunBody, IdParams, ListRunsQuery, UpdateRunBody } from '../../src/utils/modellab/schemas';
 import type { Store } from '../../src/utils/modellab/storage';
@@ -15,7 +16,13 @@ export function runsRouter(store: Store): Router {
   router.get(
     '/',
     handle({ query: ListRunsQuery }, async ({ query }): Promise<ListResponse<Run>> => {
-      const page = await store.listRuns(query);
+      const page = await store.listRuns({
+        limit: query.limit,
+        offset: query.offset,
+        ...(query.status && { status: query.status }),
+        ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
+        ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
+      });
       return { items: page.items.map(presentRun), total: page.total, limit: query.limit, offset: query.offset };
     }),
   );

@@ -76,6 +76,10 @@ export const ListQuery = z.object({
 
 export const ListRunsQuery = ListQuery.extend({
   status: RunStatusSchema.optional(),
+  /** The filter language (runFilter.ts); parsed by the route so errors carry their position. */
+  filter: z.string().max(10_000).optional(),
+  /** field:asc|desc */
+  sort: z.string().max(500).optional(),
 });
 
 export const IdParams = z.object({ id: z.string().min(1).max(128) });

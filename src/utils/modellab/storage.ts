@@ -14,6 +14,7 @@ import { DB_FILE, RUN_STATUSES, SCHEMA_VERSION } from './constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { removeStaleTempFiles, writeFileDurable } from './durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from './errors';
+import { compileFilter, type FilterExpr, runComparator, type SortSpec } from './runFilter';
 import type { Dataset, Run, RunStatus } from './types';
 
 export interface Page<T> {
@@ -28,6 +29,10 @@ export interface PageOptions {
 
 export interface RunListOptions extends PageOptions {
   status?: RunStatus;
+  /** Parsed filter language expression (runFilter.ts); a database store translates it to its query language. */
+  filter?: FilterExpr;
+  /** Default: newest first. */
+  sort?: SortSpec;
 }
 
 export interface DatasetListOptions extends PageOptions {
@@ -346,7 +351,17 @@ export class JsonStore implements Store {
   }
 
   async listRuns(options: RunListOptions): Promise<Page<Run>> {
-    return this.page(this.runs, options, (run) => options.status === undefined || run.status === options.status);
+    const filter = options.filter ? compileFilter(options.filter) : null;
+    const keep = (run: Run) => (options.status === undefined || run.status === options.status) && (filter === null || filter(run));
+    if (!options.sort) return this.page(this.runs, options, keep);
+    const matching: Run[] = [];
+    for (const slot of this.runs.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
+    matching.reverse(); // ties keep newest first
+    matching.sort(runComparator(options.sort));
+    return {
+      items: matching.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
+      total: matching.length,
+    };
   }
 
   async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
