@@ -3,26 +3,25 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { API_BASE } from '../src/utils/modellab/constants';
 import { AppError } from '../src/utils/modellab/errors';
-import type { DatasetFiles } from '../src/utils/modellab/datasets';
-import type { Store } from '../src/utils/modellab/storage';
+import type { Services } from '../src/utils/modellab/services';
 import type { AppConfig } from './config';
 import { errorHandler, requireJsonOrMultipart, requireTokenForWrites } from './http';
 import { datasetsRouter } from './modellab/datasets';
+import { eventsRouter } from './modellab/events';
 import { healthRouter } from './modellab/health';
 import { runsRouter } from './modellab/runs';
 import { serveClient } from './spa';
 
 export interface AppOptions {
-  store: Store;
+  services: Services;
   config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes'>;
-  /** Dataset files on disk (created with the data folder by the server). */
-  datasetFiles: DatasetFiles;
   /** Folder with the built client (dist/); omitted → API only. */
   clientDir?: string | null;
   log?: (message: string, error: unknown) => void;
 }
 
-export function createApp({ store, config, datasetFiles, clientDir, log = console.error }: AppOptions): Express {
+export function createApp({ services, config, clientDir, log = console.error }: AppOptions): Express {
+  const { store } = services;
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -46,8 +45,9 @@ export function createApp({ store, config, datasetFiles, clientDir, log = consol
   api.use(requireJsonOrMultipart);
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(healthRouter(store, config.version));
-  api.use('/runs', runsRouter(store));
-  api.use('/datasets', datasetsRouter(store, datasetFiles, config.maxUploadBytes));
+  api.use(eventsRouter(services.events));
+  api.use('/runs', runsRouter(services));
+  api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);
 

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { DataDirLockedError } from '../src/utils/modellab/dataDirLock';
-import { DatasetFiles } from '../src/utils/modellab/datasets';
+import { openServices } from '../src/utils/modellab/services';
 import { csvWorkers } from '../src/utils/modellab/parallelCsv';
 import { CorruptDatabaseError, JsonStore } from '../src/utils/modellab/storage';
 import { UI_BASE } from '../src/utils/modellab/constants';
@@ -35,10 +35,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const datasetFiles = new DatasetFiles(config.dataDir, store);
-  await datasetFiles.init();
+  const services = await openServices(store, config.dataDir, { gitDir: config.gitDir });
   csvWorkers.warm(2); // large CSV uploads are profiled by two worker threads; start them now, not mid-upload
-  const app = createApp({ store, config, datasetFiles, clientDir });
+  const app = createApp({ services, config, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
   server.on('listening', () => {
@@ -55,6 +54,7 @@ async function main(): Promise<void> {
     console.log(`ModelLab: ${signal} received, finishing pending writes…`);
     server.close();
     server.closeIdleConnections();
+    await services.close();
     await store.close();
     process.exit(0);
   };

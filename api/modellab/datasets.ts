@@ -1,6 +1,7 @@
 /** /api/modellab/datasets — immutable, checksummed dataset versions. */
 import { Router } from 'express';
-import type { DatasetFiles, UploadSink } from '../../src/utils/modellab/datasets';
+import type { UploadSink } from '../../src/utils/modellab/datasets';
+import type { Services } from '../../src/utils/modellab/services';
 import { badRequest } from '../../src/utils/modellab/errors';
 import {
   DatasetUploadFields,
@@ -9,7 +10,6 @@ import {
   PreviewQuery,
   UpdateDatasetBody,
 } from '../../src/utils/modellab/schemas';
-import type { Store } from '../../src/utils/modellab/storage';
 import type { Dataset, ListResponse } from '../../src/utils/modellab/types';
 import { handle, parseInput } from '../http';
 import { presentDataset } from '../presenters';
@@ -28,7 +28,7 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-export function datasetsRouter(store: Store, files: DatasetFiles, maxUploadBytes: number): Router {
+export function datasetsRouter({ store, datasets: files, events }: Services, maxUploadBytes: number): Router {
   const router = Router();
 
   router.get(
@@ -50,6 +50,7 @@ export function datasetsRouter(store: Store, files: DatasetFiles, maxUploadBytes
         if (!upload.file) throw badRequest("file: required (multipart field 'file')");
         const result = await files.ingest(upload.file, meta, (sink as UploadSink | null)?.reader ?? null);
         res.status(result.deduplicated ? 200 : 201);
+        if (!result.deduplicated) events.publish('dataset.created', { id: result.id, name: result.name, version: result.version });
         return { ...presentDataset(result), deduplicated: result.deduplicated };
       } finally {
         (sink as UploadSink | null)?.reader?.abort();
@@ -103,15 +104,15 @@ export function datasetsRouter(store: Store, files: DatasetFiles, maxUploadBytes
 
   router.put(
     '/:id',
-    handle({ params: IdParams, body: UpdateDatasetBody }, async ({ params, body }) =>
-      presentDataset(
-        await store.updateDataset(params.id, (current) => ({
-          ...current,
-          ...(body.description !== undefined && { description: body.description }),
-          ...(body.tags !== undefined && { tags: body.tags }),
-        })),
-      ),
-    ),
+    handle({ params: IdParams, body: UpdateDatasetBody }, async ({ params, body }) => {
+      const dataset = await store.updateDataset(params.id, (current) => ({
+        ...current,
+        ...(body.description !== undefined && { description: body.description }),
+        ...(body.tags !== undefined && { tags: body.tags }),
+      }));
+      events.publish('dataset.updated', { id: dataset.id, name: dataset.name, version: dataset.version });
+      return presentDataset(dataset);
+    }),
   );
 
   router.delete(
@@ -119,6 +120,7 @@ export function datasetsRouter(store: Store, files: DatasetFiles, maxUploadBytes
     handle({ params: IdParams }, async ({ params }) => {
       await store.deleteDataset(params.id);
       await files.remove(params.id);
+      events.publish('dataset.deleted', { id: params.id });
     }),
   );
 

@@ -1,16 +1,24 @@
-/** /api/modellab/runs — run CRUD. */
+/** /api/modellab/runs — run tracking: CRUD, search, metric time series. */
 import { Router } from 'express';
 import { parseFilter, parseSort } from '../../src/utils/modellab/runFilter';
 import { newRun, updatedRun } from '../../src/utils/modellab/runLifecycle';
-import { CreateRunBody, IdParams, ListRunsQuery, UpdateRunBody } from '../../src/utils/modellab/schemas';
-import type { Store } from '../../src/utils/modellab/storage';
+import {
+  CreateRunBody,
+  IdParams,
+  ListRunsQuery,
+  LogMetricsBody,
+  MetricKeyParams,
+  SeriesQuery,
+  UpdateRunBody,
+} from '../../src/utils/modellab/schemas';
+import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
+import { notFound } from '../../src/utils/modellab/errors';
+import { nowIso } from '../../src/utils/modellab/ids';
 import { handle } from '../http';
 import { presentRun } from '../presenters';
 
-const NO_GIT = { commit: null, branch: null, dirty: null };
-
-export function runsRouter(store: Store): Router {
+export function runsRouter({ store, series, events, gitInfo, removeRunFiles }: Services): Router {
   const router = Router();
 
   router.get(
@@ -30,7 +38,9 @@ export function runsRouter(store: Store): Router {
   router.post(
     '/',
     handle({ body: CreateRunBody }, async ({ body }, _req, res) => {
-      const run = await store.createRun(newRun(body, NO_GIT));
+      const git = body.gitCommit ? { commit: null, branch: null, dirty: null } : await gitInfo();
+      const run = await store.createRun(newRun(body, git));
+      events.publish('run.created', { id: run.id, name: run.name, status: run.status });
       res.status(201).location(`${run.id}`);
       return presentRun(run);
     }),
@@ -43,15 +53,53 @@ export function runsRouter(store: Store): Router {
 
   router.put(
     '/:id',
-    handle({ params: IdParams, body: UpdateRunBody }, async ({ params, body }) =>
-      presentRun(await store.updateRun(params.id, (current) => updatedRun(current, body))),
-    ),
+    handle({ params: IdParams, body: UpdateRunBody }, async ({ params, body }) => {
+      const run = await store.updateRun(params.id, (current) => updatedRun(current, body));
+      events.publish('run.updated', { id: run.id, name: run.name, status: run.status, fields: Object.keys(body) });
+      return presentRun(run);
+    }),
   );
 
   router.delete(
     '/:id',
     handle({ params: IdParams }, async ({ params }) => {
       await store.deleteRun(params.id);
+      await removeRunFiles(params.id);
+      events.publish('run.deleted', { id: params.id });
+    }),
+  );
+
+  // ---- metric time series (runs/<id>/metrics.jsonl)
+
+  router.post(
+    '/:id/metrics',
+    handle({ params: IdParams, body: LogMetricsBody }, async ({ params, body }, _req, res) => {
+      await store.getRun(params.id); // 404 before anything is written
+      const { stored, summaries } = await series.append(params.id, body.metrics);
+      const latest = Object.fromEntries(summaries.map((s) => [s.key, s.last]));
+      await store.updateRun(params.id, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }));
+      events.publish('metrics.logged', { runId: params.id, keys: summaries.map((s) => s.key), count: stored });
+      res.status(201);
+      return { stored, metrics: summaries };
+    }),
+  );
+
+  router.get(
+    '/:id/metrics',
+    handle({ params: IdParams }, async ({ params }) => {
+      await store.getRun(params.id);
+      const items = await series.summaries(params.id);
+      return { items, total: items.length };
+    }),
+  );
+
+  router.get(
+    '/:id/metrics/:key',
+    handle({ params: MetricKeyParams, query: SeriesQuery }, async ({ params, query }) => {
+      await store.getRun(params.id);
+      const points = await series.points(params.id, params.key, query.maxPoints);
+      if (!points) throw notFound('metric', params.key);
+      return { key: params.key, points };
     }),
   );
 

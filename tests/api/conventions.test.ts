@@ -3,7 +3,6 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ConfigError, loadConfig } from '../../api/config';
-import { DatasetFiles } from '../../src/utils/modellab/datasets';
 import type { Store } from '../../src/utils/modellab/storage';
 import { testApp, type TestApp } from '../helpers/app';
 
@@ -73,8 +72,7 @@ describe('error shape', () => {
         prop === 'getRun' ? () => Promise.reject(new Error('secret: /etc/internal path')) : Reflect.get(target, prop, receiver),
     }) as Store;
     const app = createApp({
-      store: failing,
-      datasetFiles: new DatasetFiles(t.dir, failing),
+      services: { ...t.services, store: failing },
       config: { apiToken: null, jsonLimitBytes: 1024, maxUploadBytes: 1024, version: 'x' },
       log: (m, e) => t.logged.push(`${m} ${String(e)}`),
     });

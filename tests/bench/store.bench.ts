@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from '../../api/app';
 import { DB_FILE, SCHEMA_VERSION } from '../../src/utils/modellab/constants';
-import { DatasetFiles } from '../../src/utils/modellab/datasets';
+import { openServices } from '../../src/utils/modellab/services';
 import { JsonStore } from '../../src/utils/modellab/storage';
 import { makeRun } from '../helpers/fixtures';
 import { tempDir } from '../helpers/tmp';
@@ -71,9 +71,9 @@ async function inProcess(clients: number) {
 
 async function overHttp(clients: number) {
   const { store, tmp } = await freshStore();
+  const services = await openServices(store, tmp.dir, { gitDir: tmp.dir });
   const app = createApp({
-    store,
-    datasetFiles: new DatasetFiles(tmp.dir, store),
+    services,
     config: { apiToken: null, jsonLimitBytes: 1 << 20, maxUploadBytes: 1 << 20, version: 'bench' },
     log: () => {},
   });

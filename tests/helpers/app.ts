@@ -1,12 +1,13 @@
 import type { Express } from 'express';
 import { createApp, type AppOptions } from '../../api/app';
-import { DatasetFiles } from '../../src/utils/modellab/datasets';
+import { openServices, type Services } from '../../src/utils/modellab/services';
 import { JsonStore } from '../../src/utils/modellab/storage';
 import { tempDir } from './tmp';
 
 export interface TestApp {
   app: Express;
   store: JsonStore;
+  services: Services;
   dir: string;
   logged: string[];
   cleanup: () => Promise<void>;
@@ -14,31 +15,32 @@ export interface TestApp {
 
 /** createApp over a JsonStore in a fresh temp folder. */
 export async function testApp(
-  options: Partial<Omit<AppOptions, 'store' | 'datasetFiles'>> & { apiToken?: string | null; jsonLimitBytes?: number; maxUploadBytes?: number } = {},
+  options: Partial<Omit<AppOptions, 'services'>> & { apiToken?: string | null; jsonLimitBytes?: number; maxUploadBytes?: number; gitDir?: string } = {},
 ): Promise<TestApp> {
   const tmp = await tempDir();
   const store = await JsonStore.open(tmp.dir, { log: () => {} });
-  const datasetFiles = new DatasetFiles(tmp.dir, store);
-  await datasetFiles.init();
+  // Outside any repository unless a test asks for one, so runs do not pick up this checkout's HEAD.
+  const services = await openServices(store, tmp.dir, { gitDir: options.gitDir ?? tmp.dir });
   const logged: string[] = [];
   const app = createApp({
-    store,
     config: {
       apiToken: options.apiToken ?? null,
       jsonLimitBytes: options.jsonLimitBytes ?? 1024 * 1024,
       maxUploadBytes: options.maxUploadBytes ?? 500 * 1024 * 1024,
       version: '9.9.9',
     },
-    datasetFiles,
+    services,
     clientDir: options.clientDir ?? null,
     log: (message, error) => logged.push(`${message}: ${String(error)}`),
   });
   return {
     app,
     store,
+    services,
     dir: tmp.dir,
     logged,
     cleanup: async () => {
+      await services.close();
       await store.close();
       await tmp.cleanup();
     },

@@ -172,3 +172,27 @@ export const UpdateDatasetBody = z
       tags: tagList.optional(),
     }),
   );
+
+// ---- metric series
+
+export const MAX_METRIC_POINTS_PER_REQUEST = 10_000;
+
+export const LogMetricsBody = z.strictObject({
+  metrics: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1).max(250),
+        value: finiteNumber,
+        step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        timestamp: z.number().int().min(0).max(8.64e15).optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_METRIC_POINTS_PER_REQUEST),
+});
+
+export const MetricKeyParams = z.object({ id: z.string().min(1).max(128), key: z.string().min(1).max(250) });
+
+export const SeriesQuery = z.object({
+  maxPoints: z.coerce.number().int().min(2).max(100_000).default(1000),
+});
