@@ -2,7 +2,7 @@
  * The store's promises, checked against a real server process: acknowledged writes survive SIGKILL,
  * a second server is refused, a stale lock does not block a restart, a corrupt db.json stops the server.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE } from '../../src/utils/modellab/constants';
@@ -83,6 +83,51 @@ describe('crash safety', () => {
       const run = (await (await fetch(`${restarted.url}/api/modellab/runs/${id}`)).json()) as { tags: Record<string, string> };
       expect(run.tags.acked).toBe(String(i));
     }
+  });
+});
+
+describe('metric appends under SIGKILL', () => {
+  it('keep every acknowledged point; a torn last line is ignored on read and cut before the next append', async () => {
+    const server = await start();
+    const json = { 'content-type': 'application/json' };
+    const run = (await (await fetch(`${server.url}/api/modellab/runs`, { method: 'POST', headers: json, body: '{"name":"kill-me"}' })).json()) as { id: string };
+    const acked = new Map<string, number[]>();
+    let stop = false;
+    const writer = async (w: number) => {
+      for (let batch = 0; !stop; batch++) {
+        const metrics = Array.from({ length: 50 }, (_, i) => ({ key: `w${w}`, value: Math.sqrt(batch * 50 + i), step: batch * 50 + i }));
+        try {
+          const res = await fetch(`${server.url}/api/modellab/runs/${run.id}/metrics`, { method: 'POST', headers: json, body: JSON.stringify({ metrics }) });
+          if (res.status === 201) acked.set(`w${w}`, [...(acked.get(`w${w}`) ?? []), ...metrics.map((m) => m.step)]);
+        } catch {
+          return;
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+    const total = () => [...acked.values()].reduce((n, steps) => n + steps.length, 0);
+    while (total() < 4000) await new Promise((r) => setTimeout(r, 20));
+    await stopServer(server, 'SIGKILL');
+    servers.splice(servers.indexOf(server), 1);
+    stop = true;
+    await Promise.all(writers);
+
+    // Simulate a write torn by the crash (whether or not the kill produced one).
+    const file = path.join(tmp.dir, 'runs', run.id, 'metrics.jsonl');
+    await appendFile(file, '{"k":"torn","v":0.5,"s":');
+    const restarted = await start();
+    for (const [key, steps] of acked) {
+      const body = (await (await fetch(`${restarted.url}/api/modellab/runs/${run.id}/metrics/${key}?maxPoints=100000`)).json()) as { points: { step: number; value: number }[] };
+      const stored = new Set(body.points.map((p) => p.step));
+      expect(steps.filter((s) => !stored.has(s))).toEqual([]);
+      expect(body.points.find((p) => p.step === steps[0])!.value).toBe(Math.sqrt(steps[0]!));
+    }
+    expect((await fetch(`${restarted.url}/api/modellab/runs/${run.id}/metrics/torn`)).status).toBe(404);
+    const more = await fetch(`${restarted.url}/api/modellab/runs/${run.id}/metrics`, { method: 'POST', headers: json, body: '{"metrics":[{"key":"after","value":1}]}' });
+    expect(more.status).toBe(201);
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    expect(lines.at(-1)).toBe('');
+    for (const line of lines.slice(0, -1)) expect(() => JSON.parse(line)).not.toThrow();
   });
 });
 
