@@ -1,0 +1,116 @@
+/**
+ * npm run bench:runs — against a real server process on this machine:
+ *  1. 10,000 runs (20 hyperparameters, 10 metrics each) created by 64 concurrent HTTP clients:
+ *     acknowledged creates/s, and a check that none was lost (target ≥ 1,000/s);
+ *  2. a filtered, sorted page of 50 out of them: latency percentiles over 400 requests, 4 clients
+ *     (target p97.5 ≤ 25 ms), next to an unfiltered page as the reference;
+ *  3. metric logging in batches of 1,000 points from 8 clients: points/s (target ≥ 100,000/s).
+ */
+import { ROOT, startServer, stopServer } from '../helpers/server';
+import { tempDir } from '../helpers/tmp';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
+const CLIENTS = 64;
+const json = { 'content-type': 'application/json' };
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+
+function runBody(i: number) {
+  const hyperparameters: Record<string, unknown> = {};
+  for (let h = 0; h < 20; h++) hyperparameters[`hp_${h}`] = h % 3 === 0 ? `value-${(i + h) % 17}` : ((i * (h + 1)) % 1000) / 1000;
+  hyperparameters.optimizer = { name: ['sgd', 'adam', 'adamw'][i % 3], momentum: 0.9 };
+  const metrics: Record<string, number> = {};
+  for (let m = 0; m < 10; m++) metrics[`metric_${m}`] = ((i * 7919 + m * 104729) % 10_000) / 10_000;
+  return JSON.stringify({ name: `sweep-${i}`, status: i % 5 === 0 ? 'failed' : 'completed', hyperparameters, metrics, tags: { sweep: 'bench', shard: String(i % 8) } });
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const value = await fn();
+  return [value, performance.now() - t];
+}
+
+const tmp = await tempDir('modellab-bench-runs-');
+const server = await startServer({ dataDir: tmp.dir, env: { MODELLAB_GIT_DIR: ROOT } });
+const api = `${server.url}/api/modellab`;
+console.log(`bench:runs — ${RUNS.toLocaleString('en-US')} runs, node ${process.version}, server pid ${server.child.pid}`);
+
+// 1. creates
+const ids: string[] = [];
+let next = 0;
+let failures = 0;
+const [, createMs] = await timed(() =>
+  Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < RUNS) {
+        const i = next++;
+        const res = await fetch(`${api}/runs`, { method: 'POST', headers: json, body: runBody(i) });
+        const body = (await res.json()) as { id: string };
+        if (res.status === 201) ids.push(body.id);
+        else failures++;
+      }
+    }),
+  ),
+);
+const listed = (await (await fetch(`${api}/runs?limit=1`)).json()) as { total: number };
+console.log(
+  `creates: ${RUNS} with ${CLIENTS} clients in ${(createMs / 1000).toFixed(2)} s = ${((RUNS / createMs) * 1000).toFixed(0)} acknowledged creates/s ` +
+    `(target ≥ 1000); ${failures} failed; ${listed.total} stored (${listed.total === ids.length ? 'none lost' : 'LOST SOME'})`,
+);
+
+// 2. search
+async function latencies(query: string, n = 400, clients = 4) {
+  const times: number[] = [];
+  let left = n;
+  let total = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (left-- > 0) {
+        const [body, ms] = await timed(async () => (await (await fetch(`${api}/runs?${query}`)).json()) as { total: number; items: unknown[] });
+        times.push(ms);
+        total = body.total;
+      }
+    }),
+  );
+  times.sort((a, b) => a - b);
+  return { total, p50: percentile(times, 50), p975: percentile(times, 97.5), max: times.at(-1)! };
+}
+const filter = encodeURIComponent("status = 'completed' AND params.optimizer.name IN ('adam', 'adamw') AND metrics.metric_3 > 0.25");
+await latencies(`limit=50&filter=${filter}&sort=metrics.metric_0:desc`, 50); // warm-up
+const plain = await latencies('limit=50');
+const search = await latencies(`limit=50&filter=${filter}&sort=metrics.metric_0:desc`);
+console.log(`page of 50, no filter (reference): p50 ${plain.p50.toFixed(1)} ms, p97.5 ${plain.p975.toFixed(1)} ms, max ${plain.max.toFixed(1)} ms`);
+console.log(
+  `page of 50, filter+sort over ${RUNS} runs (${search.total} matches): p50 ${search.p50.toFixed(1)} ms, p97.5 ${search.p975.toFixed(1)} ms (target ≤ 25), max ${search.max.toFixed(1)} ms`,
+);
+
+// 3. metric logging
+const POINTS_PER_BATCH = 1000;
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 400);
+let batch = 0;
+let pointFailures = 0;
+const targets = ids.slice(0, 8);
+const [, logMs] = await timed(() =>
+  Promise.all(
+    targets.map(async (id, client) => {
+      let step = 0;
+      while (batch < BATCHES) {
+        batch++;
+        const metrics = Array.from({ length: POINTS_PER_BATCH }, (_, i) => ({ key: `loss_${i % 4}`, value: 1 / (step + i + 1), step: step + i }));
+        step += POINTS_PER_BATCH;
+        const res = await fetch(`${api}/runs/${id}/metrics`, { method: 'POST', headers: json, body: JSON.stringify({ metrics }) });
+        await res.arrayBuffer();
+        if (res.status !== 201) pointFailures++;
+      }
+      void client;
+    }),
+  ),
+);
+const points = BATCHES * POINTS_PER_BATCH;
+console.log(
+  `metric logging: ${points.toLocaleString('en-US')} points in batches of ${POINTS_PER_BATCH} from 8 clients in ${(logMs / 1000).toFixed(2)} s = ` +
+    `${((points / logMs) * 1000).toFixed(0)} points/s (target ≥ 100000); ${pointFailures} failed requests`,
+);
+
+await stopServer(server);
+await tmp.cleanup();
