@@ -46,7 +46,7 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));
-  api.use('/runs', runsRouter(services));
+  api.use('/runs', runsRouter(services, log));
   api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);

@@ -13,12 +13,12 @@ import {
 } from '../../src/utils/modellab/schemas';
 import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
-import { notFound } from '../../src/utils/modellab/errors';
+import { AppError, notFound } from '../../src/utils/modellab/errors';
 import { nowIso } from '../../src/utils/modellab/ids';
 import { handle } from '../http';
 import { presentRun } from '../presenters';
 
-export function runsRouter({ store, series, events, gitInfo, removeRunFiles }: Services): Router {
+export function runsRouter({ store, series, events, gitInfo, removeRunFiles }: Services, log: (message: string, error: unknown) => void): Router {
   const router = Router();
 
   router.get(
@@ -77,7 +77,14 @@ export function runsRouter({ store, series, events, gitInfo, removeRunFiles }: S
       await store.getRun(params.id); // 404 before anything is written
       const { stored, summaries } = await series.append(params.id, body.metrics);
       const latest = Object.fromEntries(summaries.map((s) => [s.key, s.last]));
-      await store.updateRun(params.id, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }));
+      // The points are durable in the series file, the source of truth, before this answers.
+      // run.metrics is a summary derived from it: applied now (reads see it at once) and written
+      // with the next group commit, without making every logging call wait for a db.json flush.
+      store
+        .updateRun(params.id, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }))
+        .catch((error: unknown) => {
+          if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${params.id} failed`, error);
+        });
       events.publish('metrics.logged', { runId: params.id, keys: summaries.map((s) => s.key), count: stored });
       res.status(201);
       return { stored, metrics: summaries };

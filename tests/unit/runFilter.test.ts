@@ -109,3 +109,16 @@ describe('parseSort + runComparator', () => {
     expect(() => parseSort('bogus:asc')).toThrow(/Unknown field/);
   });
 });
+
+describe('sortRuns', () => {
+  it('gives the same first page by partial selection as by a full sort, ties in input order', async () => {
+    const { sortRuns } = await import('../../src/utils/modellab/runFilter');
+    const many = Array.from({ length: 500 }, (_, i) => makeRun({ name: `r${i}`, metrics: i % 7 === 0 ? {} : { acc: (i * 37) % 101 } }));
+    for (const sort of ['metrics.acc:desc', 'metrics.acc:asc', 'name:asc']) {
+      const spec = parseSort(sort);
+      const full = sortRuns(many, spec).map((r) => r.name);
+      expect(sortRuns(many, spec, 20).map((r) => r.name)).toEqual(full.slice(0, 20));
+      expect(sortRuns(many, spec, 60).map((r) => r.name)).toEqual(full.slice(0, 60));
+    }
+  });
+});

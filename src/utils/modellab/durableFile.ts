@@ -19,13 +19,15 @@ export async function fsyncDir(dir: string): Promise<void> {
  * Replaces `target` with `data` so that after a crash at any instant the file holds either the old
  * or the new content in full, and once this resolves the new content survives power loss.
  */
-export async function writeFileDurable(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileDurable(target: string, data: string | Uint8Array | Uint8Array[]): Promise<void> {
   const dir = path.dirname(target);
   const temp = path.join(dir, `${tempPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
   const handle = await open(temp, 'wx', 0o644);
   try {
     try {
-      await handle.writeFile(data);
+      // An array of parts goes out with writev: no copy of the whole file into one buffer.
+      if (Array.isArray(data)) await writeAll(handle, data);
+      else await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -36,6 +38,29 @@ export async function writeFileDurable(target: string, data: string | Uint8Array
     throw error;
   }
   await fsyncDir(dir);
+}
+
+async function writeAll(handle: import('node:fs/promises').FileHandle, parts: Uint8Array[]): Promise<void> {
+  const BATCH = 1024; // IOV_MAX on Linux
+  let position = 0;
+  for (let i = 0; i < parts.length; i += BATCH) {
+    let batch = parts.slice(i, i + BATCH);
+    let expected = batch.reduce((n, p) => n + p.length, 0);
+    while (expected > 0) {
+      const { bytesWritten } = await handle.writev(batch, position);
+      position += bytesWritten;
+      expected -= bytesWritten;
+      if (expected > 0) {
+        // A short write: drop what went out and retry the rest.
+        let skip = bytesWritten;
+        while (skip >= batch[0]!.length) {
+          skip -= batch[0]!.length;
+          batch = batch.slice(1);
+        }
+        batch = [batch[0]!.subarray(skip), ...batch.slice(1)];
+      }
+    }
+  }
 }
 
 /** Removes temp files a crashed writer left beside `target` (they never hold acknowledged data). */

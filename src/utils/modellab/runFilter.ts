@@ -315,16 +315,38 @@ export function parseFilter(source: string): FilterExpr {
 
 // ---------------------------------------------------------------- evaluation
 
-/** The value of a field on a run, or undefined when absent. */
-export function fieldValue(run: Run, field: FieldRef): unknown {
+/** A function reading a field from a run (undefined when absent), resolved once per filter. */
+export function fieldAccessor(field: FieldRef): (run: Run) => unknown {
   const nested = NESTED_FIELDS[field.root];
-  if (!nested) return (run as unknown as Record<string, unknown>)[field.root] ?? undefined;
-  let value: unknown = run[nested];
-  for (const key of field.path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
+  if (!nested) {
+    const key = field.root as keyof Run;
+    return (run) => run[key] ?? undefined;
   }
-  return value;
+  const path = field.path;
+  // Inherited members are not fields: a path through one of these names never matches.
+  if (path.some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype')) return () => undefined;
+  const own = (value: unknown) => (typeof value === 'function' ? undefined : value);
+  const read: (run: Run) => Record<string, unknown> | undefined =
+    nested === 'metrics' ? (run) => run.metrics : nested === 'tags' ? (run) => run.tags : nested === 'config' ? (run) => run.config : (run) => run.hyperparameters;
+  if (path.length === 1) {
+    const key = path[0]!;
+    return (run) => {
+      const holder = read(run);
+      return holder === undefined ? undefined : own(holder[key]);
+    };
+  }
+  return (run) => {
+    let value: unknown = read(run);
+    for (let i = 0; i < path.length; i++) {
+      if (value === null || typeof value !== 'object') return undefined;
+      value = own((value as Record<string, unknown>)[path[i]!]);
+    }
+    return value;
+  };
+}
+
+export function fieldValue(run: Run, field: FieldRef): unknown {
+  return fieldAccessor(field)(run);
 }
 
 const asNumber = (value: unknown): number | null => {
@@ -365,64 +387,70 @@ export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp 
   return new RegExp(`^${out}$`, caseInsensitive ? 'i' : '');
 }
 
-export function matches(run: Run, expr: FilterExpr, likeCache = new Map<FilterExpr, RegExp>()): boolean {
+const isMissing = (value: unknown) => value === undefined || value === null;
+
+/**
+ * Compiles a filter into a predicate: field paths resolved and LIKE patterns built once, so a
+ * search over 10,000 runs costs a few closure calls per run.
+ */
+export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
   switch (expr.type) {
-    case 'or':
-      return expr.items.some((e) => matches(run, e, likeCache));
-    case 'and':
-      return expr.items.every((e) => matches(run, e, likeCache));
-    case 'not':
-      return !matches(run, expr.expr, likeCache);
+    case 'or': {
+      const items = expr.items.map(compileFilter);
+      return (run) => {
+        for (let i = 0; i < items.length; i++) if (items[i]!(run)) return true;
+        return false;
+      };
+    }
+    case 'and': {
+      const items = expr.items.map(compileFilter);
+      return (run) => {
+        for (let i = 0; i < items.length; i++) if (!items[i]!(run)) return false;
+        return true;
+      };
+    }
+    case 'not': {
+      const inner = compileFilter(expr.expr);
+      return (run) => !inner(run);
+    }
     case 'isNull': {
-      const value = fieldValue(run, expr.field);
-      const isNull = value === undefined || value === null;
-      return expr.negate ? !isNull : isNull;
+      const get = fieldAccessor(expr.field);
+      return expr.negate ? (run) => !isMissing(get(run)) : (run) => isMissing(get(run));
     }
     case 'compare': {
-      const value = fieldValue(run, expr.field);
-      if (value === undefined || value === null) return false;
-      const c = compareTo(value, expr.value);
-      if (c === null) return expr.op === '!=';
-      switch (expr.op) {
-        case '=':
-          return c === 0;
-        case '!=':
-          return c !== 0;
-        case '<':
-          return c < 0;
-        case '<=':
-          return c <= 0;
-        case '>':
-          return c > 0;
-        case '>=':
-          return c >= 0;
-      }
-      return false;
+      const get = fieldAccessor(expr.field);
+      const { op, value: literal } = expr;
+      const test: (c: number) => boolean =
+        op === '=' ? (c) => c === 0 : op === '!=' ? (c) => c !== 0 : op === '<' ? (c) => c < 0 : op === '<=' ? (c) => c <= 0 : op === '>' ? (c) => c > 0 : (c) => c >= 0;
+      return (run) => {
+        const value = get(run);
+        if (isMissing(value)) return false;
+        const c = compareTo(value, literal);
+        return c === null ? op === '!=' : test(c);
+      };
     }
     case 'in': {
-      const value = fieldValue(run, expr.field);
-      if (value === undefined || value === null) return false;
-      const found = expr.values.some((literal) => compareTo(value, literal) === 0);
-      return expr.negate ? !found : found;
+      const get = fieldAccessor(expr.field);
+      const { values, negate } = expr;
+      return (run) => {
+        const value = get(run);
+        if (isMissing(value)) return false;
+        const found = values.some((literal) => compareTo(value, literal) === 0);
+        return negate ? !found : found;
+      };
     }
     case 'like': {
-      const value = fieldValue(run, expr.field);
-      if (value === undefined || value === null) return false;
-      let re = likeCache.get(expr);
-      if (!re) {
-        re = likeToRegExp(expr.pattern, expr.caseInsensitive);
-        likeCache.set(expr, re);
-      }
-      const found = re.test(asText(value));
-      return expr.negate ? !found : found;
+      const get = fieldAccessor(expr.field);
+      const re = likeToRegExp(expr.pattern, expr.caseInsensitive);
+      const negate = expr.negate;
+      return (run) => {
+        const value = get(run);
+        if (isMissing(value)) return false;
+        const found = re.test(asText(value));
+        return negate ? !found : found;
+      };
     }
   }
-}
-
-/** Compiles a filter into a predicate (LIKE patterns compiled once). */
-export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
-  const cache = new Map<FilterExpr, RegExp>();
-  return (run) => matches(run, expr, cache);
 }
 
 // ---------------------------------------------------------------- sorting
@@ -444,23 +472,56 @@ export function parseSort(source: string): SortSpec {
   return { field, direction: (match[2]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc' };
 }
 
+/** A sort key computed once per run: missing, a number, or text. */
+type SortKey = { missing: true } | { missing: false; num: number | null; text: string };
+
+function sortKey(value: unknown): SortKey {
+  if (isMissing(value)) return { missing: true };
+  return { missing: false, num: asNumber(value), text: typeof value === 'number' ? '' : asText(value) };
+}
+
+function compareKeys(a: SortKey, b: SortKey, sign: number): number {
+  if (a.missing || b.missing) return a.missing === b.missing ? 0 : a.missing ? 1 : -1;
+  if (a.num !== null && b.num !== null) return sign * (a.num - b.num);
+  if (a.num !== null || b.num !== null) return a.num !== null ? -1 : 1; // numbers before text
+  return sign * (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+}
+
 /** A comparator for runs by a field: numbers numerically, then strings, missing values last in both directions. */
 export function runComparator(sort: SortSpec): (a: Run, b: Run) => number {
+  const get = fieldAccessor(sort.field);
   const sign = sort.direction === 'asc' ? 1 : -1;
-  return (a, b) => {
-    const va = fieldValue(a, sort.field);
-    const vb = fieldValue(b, sort.field);
-    const ma = va === undefined || va === null;
-    const mb = vb === undefined || vb === null;
-    if (ma || mb) return ma === mb ? 0 : ma ? 1 : -1;
-    const na = asNumber(va);
-    const nb = asNumber(vb);
-    if (typeof va === 'number' || typeof vb === 'number' || (na !== null && nb !== null)) {
-      if (na !== null && nb !== null) return sign * (na - nb);
-      return na !== null ? -1 : 1; // numbers before text
+  return (a, b) => compareKeys(sortKey(get(a)), sortKey(get(b)), sign);
+}
+
+/**
+ * The runs at positions [0, count) of the order by `sort`, computing each run's key once (stable:
+ * ties keep their input order). For a first page out of thousands it keeps only the best `count`
+ * in a sorted buffer instead of sorting everything.
+ */
+export function sortRuns(runs: Run[], sort: SortSpec, count = runs.length): Run[] {
+  const get = fieldAccessor(sort.field);
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  const cmp = (a: { key: SortKey; index: number }, b: { key: SortKey; index: number }) => compareKeys(a.key, b.key, sign) || a.index - b.index;
+  if (count * 8 >= runs.length) {
+    const keyed = runs.map((run, index) => ({ run, index, key: sortKey(get(run)) }));
+    keyed.sort(cmp);
+    return keyed.slice(0, count).map((k) => k.run);
+  }
+  const best: { run: Run; index: number; key: SortKey }[] = [];
+  for (let index = 0; index < runs.length; index++) {
+    const run = runs[index]!;
+    const entry = { run, index, key: sortKey(get(run)) };
+    if (best.length === count && cmp(entry, best[count - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(best[mid]!, entry) <= 0) lo = mid + 1;
+      else hi = mid;
     }
-    const ta = asText(va);
-    const tb = asText(vb);
-    return sign * (ta < tb ? -1 : ta > tb ? 1 : 0);
-  };
+    best.splice(lo, 0, entry);
+    if (best.length > count) best.pop();
+  }
+  return best.map((k) => k.run);
 }

@@ -14,7 +14,7 @@ import { DB_FILE, RUN_STATUSES, SCHEMA_VERSION } from './constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { removeStaleTempFiles, writeFileDurable } from './durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from './errors';
-import { compileFilter, type FilterExpr, runComparator, type SortSpec } from './runFilter';
+import { compileFilter, type FilterExpr, sortRuns, type SortSpec } from './runFilter';
 import type { Dataset, Run, RunStatus } from './types';
 
 export interface Page<T> {
@@ -248,7 +248,7 @@ export class JsonStore implements Store {
     this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
   }
 
-  private serialize(): Buffer {
+  private serialize(): Buffer[] {
     const parts: Buffer[] = [Buffer.from(`{"schemaVersion":${SCHEMA_VERSION},"datasets":[`)];
     const add = <T>(slots: Map<string, Slot<T>>) => {
       let first = true;
@@ -262,7 +262,7 @@ export class JsonStore implements Store {
     parts.push(Buffer.from('],"runs":['));
     add(this.runs);
     parts.push(Buffer.from(']}'));
-    return Buffer.concat(parts);
+    return parts;
   }
 
   /** Applies `apply` now (synchronously, in call order) and resolves once it is durable on disk. */
@@ -357,9 +357,9 @@ export class JsonStore implements Store {
     const matching: Run[] = [];
     for (const slot of this.runs.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
     matching.reverse(); // ties keep newest first
-    matching.sort(runComparator(options.sort));
+    const sorted = sortRuns(matching, options.sort, options.offset + options.limit);
     return {
-      items: matching.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
+      items: sorted.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
       total: matching.length,
     };
   }
