@@ -13,16 +13,12 @@ export function healthRouter(store: Store, version: string): Router {
   router.get(
     '/stats',
     handle({}, async (): Promise<Stats> => {
-      const [byStatus, recent, datasets] = await Promise.all([
-        store.countRunsByStatus(),
+      const [runs, recent, datasets] = await Promise.all([
+        store.runStatistics(),
         store.listRuns({ limit: 5, offset: 0 }),
         store.listDatasets({ limit: 1, offset: 0 }),
       ]);
-      return {
-        datasets: datasets.total,
-        runs: { total: recent.total, byStatus },
-        recentRuns: recent.items.map(presentRun),
-      };
+      return { datasets: datasets.total, runs, recentRuns: recent.items.map(presentRun) };
     }),
   );
 

@@ -68,6 +68,7 @@ export const StatusBadge = ({ status }: { status: RunStatus }) => <Badge $status
 const StateBox = styled.div<{ $tone?: 'error' }>`
   padding: ${({ theme }) => theme.space(6)} ${({ theme }) => theme.space(4)};
   text-align: center;
+  overflow-wrap: anywhere;
   color: ${({ theme, $tone }) => ($tone === 'error' ? theme.colors.danger : theme.colors.muted)};
 `;
 

@@ -120,6 +120,19 @@ describe('GET /api/modellab/runs', () => {
   });
 });
 
+describe('GET /api/modellab/stats best runs', () => {
+  it('names the best run per common metric: highest accuracy, lowest loss', async () => {
+    await create({ name: 'a', metrics: { accuracy: 0.8, val_loss: 0.5 } });
+    await create({ name: 'b', metrics: { accuracy: 0.9, val_loss: 0.7 } });
+    await create({ name: 'c', metrics: { accuracy: 0.85 } });
+    const res = await request(t.app).get('/api/modellab/stats');
+    expect(res.body.runs.bestByMetric).toEqual([
+      { key: 'accuracy', direction: 'max', value: 0.9, runId: expect.any(String), runName: 'b', runsWithKey: 3 },
+      { key: 'val_loss', direction: 'min', value: 0.5, runId: expect.any(String), runName: 'a', runsWithKey: 2 },
+    ]);
+  });
+});
+
 describe('DELETE /api/modellab/runs/:id', () => {
   it('answers 204 and then 404', async () => {
     const { body: run } = await create({ name: 'x' });
@@ -135,7 +148,9 @@ describe('GET /api/modellab/stats', () => {
     for (let i = 0; i < 6; i++) await create({ name: `r${i}`, status: i < 2 ? 'completed' : 'pending' });
     const res = await request(t.app).get('/api/modellab/stats');
     expect(res.body.datasets).toBe(1);
-    expect(res.body.runs).toEqual({ total: 6, byStatus: { pending: 4, running: 0, completed: 2, failed: 0 } });
+    expect(res.body.runs).toMatchObject({ total: 6, byStatus: { pending: 4, running: 0, completed: 2, failed: 0 } });
+    expect(res.body.runs.createdPerDay).toHaveLength(30);
+    expect(res.body.runs.createdPerDay.at(-1)).toEqual({ date: new Date().toISOString().slice(0, 10), count: 6 });
     expect(res.body.recentRuns.map((r: { name: string }) => r.name)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1']);
   });
 });

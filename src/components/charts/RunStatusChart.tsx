@@ -8,10 +8,10 @@ export function RunStatusChart({ byStatus }: { byStatus: Record<RunStatus, numbe
   const data = RUN_STATUSES.map((status) => ({ status, runs: byStatus[status] }));
   return (
     <ResponsiveContainer width="100%" height={220}>
-      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
+      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="status" />
-        <YAxis allowDecimals={false} />
+        <YAxis allowDecimals={false} width={48} />
         <Tooltip />
         <Bar dataKey="runs" isAnimationActive={false}>
           {data.map((d) => (

@@ -1,8 +1,10 @@
 import { Link } from 'react-router-dom';
 import styled from 'styled-components';
+import { CountChart } from '../../components/charts/MetricChart';
 import { RunStatusChart } from '../../components/charts/RunStatusChart';
-import { Card, CardTitle, Empty, ErrorState, formatDate, Loading, PageTitle, StatusBadge, Table, TableScroll } from '../../components/ui';
+import { Card, CardTitle, Empty, ErrorState, formatDate, formatNumber, Loading, Mono, PageTitle, StatusBadge, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
+import { useLiveEvents } from '../../hooks/useLiveEvents';
 import { client } from '../../utils/modellab/client';
 import { RUN_STATUSES } from '../../utils/modellab/constants';
 
@@ -26,8 +28,16 @@ const Tile = styled(Card)`
   }
 `;
 
+const Columns = styled.div`
+  display: grid;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, 420px), 1fr));
+  gap: 0 ${({ theme }) => theme.space(4)};
+`;
+
 export default function Dashboard() {
   const { data, error, loading, reload } = useApi(() => client.stats(), []);
+  // Live: any change to runs or datasets refreshes the numbers (at most once a second).
+  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.deleted'], reload, 1000);
 
   return (
     <>
@@ -52,9 +62,50 @@ export default function Dashboard() {
               </Tile>
             ))}
           </Tiles>
+          <Columns>
+            <Card>
+              <CardTitle>Runs by status</CardTitle>
+              {data.runs.total === 0 ? <Empty>No runs yet.</Empty> : <RunStatusChart byStatus={data.runs.byStatus} />}
+            </Card>
+            <Card>
+              <CardTitle>Runs created per day (last 30 days, UTC)</CardTitle>
+              {data.runs.total === 0 ? <Empty>No runs yet.</Empty> : <CountChart data={data.runs.createdPerDay} />}
+            </Card>
+          </Columns>
           <Card>
-            <CardTitle>Runs by status</CardTitle>
-            {data.runs.total === 0 ? <Empty>No runs yet.</Empty> : <RunStatusChart byStatus={data.runs.byStatus} />}
+            <CardTitle>Best run per headline metric</CardTitle>
+            {data.runs.bestByMetric.length === 0 ? (
+              <Empty>No run has logged a metric yet.</Empty>
+            ) : (
+              <TableScroll>
+                <Table data-testid="best-runs">
+                  <thead>
+                    <tr>
+                      <th>Metric</th>
+                      <th>Best</th>
+                      <th>Run</th>
+                      <th>Runs with it</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.runs.bestByMetric.map((b) => (
+                      <tr key={b.key}>
+                        <td>
+                          <Mono>{b.key}</Mono> ({b.direction === 'max' ? 'higher' : 'lower'} is better)
+                        </td>
+                        <td>
+                          <Mono>{formatNumber(b.value)}</Mono>
+                        </td>
+                        <td>
+                          <Link to={`/runs/${b.runId}`}>{b.runName}</Link>
+                        </td>
+                        <td>{b.runsWithKey}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </Table>
+              </TableScroll>
+            )}
           </Card>
           <Card>
             <CardTitle>Recent runs</CardTitle>

@@ -10,6 +10,8 @@ import type {
   Health,
   ListResponse,
   ListRunsParams,
+  MetricSeriesResponse,
+  MetricSummary,
   Run,
   Stats,
   UpdateDatasetInput,
@@ -57,6 +59,11 @@ export const client = {
   createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),
   updateRun: (id: string, input: UpdateRunInput) => request<Run>('PUT', `/runs/${encodeURIComponent(id)}`, input),
   deleteRun: (id: string) => request<void>('DELETE', `/runs/${encodeURIComponent(id)}`),
+  metricSummaries: (id: string) => request<{ items: MetricSummary[]; total: number }>('GET', `/runs/${encodeURIComponent(id)}/metrics`),
+  metricSeries: (id: string, key: string, maxPoints = 500) =>
+    request<MetricSeriesResponse>('GET', `/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}${query({ maxPoints })}`),
+  logMetrics: (id: string, metrics: { key: string; value: number; step?: number }[]) =>
+    request<{ stored: number }>('POST', `/runs/${encodeURIComponent(id)}/metrics`, { metrics }),
 
   listDatasets: (params: { limit?: number; offset?: number; name?: string; latest?: boolean } = {}) =>
     request<ListResponse<Dataset>>('GET', `/datasets${query(params)}`),
@@ -97,3 +104,39 @@ export const client = {
       xhr.send(form);
     }),
 };
+
+export type LiveEventType = 'run.created' | 'run.updated' | 'run.deleted' | 'metrics.logged' | 'dataset.created' | 'dataset.updated' | 'dataset.deleted';
+export interface LiveEvent {
+  type: LiveEventType;
+  data: Record<string, unknown>;
+}
+
+/** One EventSource for the whole page, shared by every subscriber; EventSource reconnects by itself. */
+let source: EventSource | null = null;
+const listeners = new Set<(event: LiveEvent) => void>();
+const TYPES: LiveEventType[] = ['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.updated', 'dataset.deleted'];
+
+export function subscribeEvents(listener: (event: LiveEvent) => void): () => void {
+  listeners.add(listener);
+  if (!source && typeof EventSource !== 'undefined') {
+    source = new EventSource(`${API_BASE}/events`);
+    for (const type of TYPES) {
+      source.addEventListener(type, (e) => {
+        let data: Record<string, unknown> = {};
+        try {
+          data = JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>;
+        } catch {
+          /* ignore a malformed event */
+        }
+        for (const l of listeners) l({ type, data });
+      });
+    }
+  }
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && source) {
+      source.close();
+      source = null;
+    }
+  };
+}

@@ -15,7 +15,8 @@ import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { removeStaleTempFiles, writeFileDurable } from './durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from './errors';
 import { compileFilter, type FilterExpr, sortRuns, type SortSpec } from './runFilter';
-import type { Dataset, Run, RunStatus } from './types';
+import { runStatistics } from './runStatistics';
+import type { Dataset, Run, RunStatistics, RunStatus } from './types';
 
 export interface Page<T> {
   items: T[];
@@ -55,6 +56,8 @@ export interface Store {
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   deleteRun(id: string): Promise<void>;
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
+  /** Dashboard aggregates (see runStatistics.ts). */
+  runStatistics(): Promise<RunStatistics>;
 
   createDataset(dataset: Dataset): Promise<Dataset>;
   /**
@@ -378,6 +381,13 @@ export class JsonStore implements Store {
     await this.mutate(() => {
       if (!this.runs.delete(id)) throw notFound('run', id);
     });
+  }
+
+  async runStatistics(): Promise<RunStatistics> {
+    const runs = (function* (slots: Map<string, Slot<Run>>) {
+      for (const slot of slots.values()) if (slot.ok) yield slot.value;
+    })(this.runs);
+    return runStatistics(runs);
   }
 
   async countRunsByStatus(): Promise<Record<RunStatus, number>> {

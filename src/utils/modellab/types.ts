@@ -89,10 +89,33 @@ export interface Health {
   version: string;
 }
 
+export interface RunStatistics {
+  total: number;
+  byStatus: Record<RunStatus, number>;
+  /** Runs created per UTC day over the last 30 days, oldest first. */
+  createdPerDay: { date: string; count: number }[];
+  /** For the metric keys most runs have: the best run (max, or min for loss-like names). */
+  bestByMetric: { key: string; direction: 'max' | 'min'; value: number; runId: string; runName: string; runsWithKey: number }[];
+}
+
 export interface Stats {
   datasets: number;
-  runs: { total: number; byStatus: Record<RunStatus, number> };
+  runs: RunStatistics;
   recentRuns: Run[];
+}
+
+export interface MetricSummary {
+  key: string;
+  last: number;
+  lastStep: number;
+  min: number;
+  max: number;
+  count: number;
+}
+
+export interface MetricSeriesResponse {
+  key: string;
+  points: { step: number; value: number; timestamp: number }[];
 }
 
 export type ExpectedSchemaInput = z.input<typeof import('./schemas').ExpectedSchema>;
