@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE, LOCK_FILE, SCHEMA_VERSION } from '../../src/utils/modellab/constants';
+import { DB_FILE, LOCK_FILE, SCHEMA_VERSION, WAL_FILE } from '../../src/utils/modellab/constants';
 import { DataDirLockedError } from '../../src/utils/modellab/dataDirLock';
 import { AppError } from '../../src/utils/modellab/errors';
 import { CorruptDatabaseError, JsonStore } from '../../src/utils/modellab/storage';
@@ -41,13 +41,78 @@ describe('JsonStore on disk', () => {
     expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toEqual({ schemaVersion: SCHEMA_VERSION, datasets: [], runs: [] });
   });
 
-  it('has every acknowledged write in db.json before the promise resolves', async () => {
+  /** The files as a crash right now would leave them: copied aside, opened by a second store. */
+  async function openCrashCopy() {
+    const copy = await tempDir();
+    for (const name of [DB_FILE, WAL_FILE]) await copyFile(path.join(tmp.dir, name), path.join(copy.dir, name)).catch(() => undefined);
+    const store = await JsonStore.open(copy.dir, { log: () => {} });
+    return { store, cleanup: async () => { await store.close(); await copy.cleanup(); } };
+  }
+
+  it('has every acknowledged write on disk (snapshot + log) before the promise resolves', async () => {
     const store = await open();
     const run = await store.createRun(makeRun({ name: 'durable' }));
-    // Read the file directly, without closing the store: the acknowledgement means it is on disk.
-    const db = JSON.parse(await readFile(dbPath(), 'utf8')) as { runs: { id: string }[] };
-    expect(db.runs.map((r) => r.id)).toEqual([run.id]);
+    await store.updateRun(run.id, (r) => ({ ...r, tags: { a: '1' } }));
+    const gone = await store.createRun(makeRun({ name: 'deleted' }));
+    await store.deleteRun(gone.id);
+    // Without closing the store: what is on disk now is what a crash would leave.
+    const crash = await openCrashCopy();
+    expect((await crash.store.listRuns({ limit: 10, offset: 0 })).items.map((r) => [r.name, r.tags])).toEqual([['durable', { a: '1' }]]);
+    await crash.cleanup();
     await store.close();
+  });
+
+  it('appends a flush to db.wal instead of rewriting db.json, and a reopen folds the log into a new snapshot', async () => {
+    const store = await open();
+    const before = await readFile(dbPath(), 'utf8');
+    await store.createRun(makeRun({ name: 'logged' }));
+    expect(await readFile(dbPath(), 'utf8')).toBe(before);
+    const log = (await readFile(path.join(tmp.dir, WAL_FILE), 'utf8')).trim().split('\n');
+    expect(log).toHaveLength(1);
+    expect(JSON.parse(log[0]!)).toMatchObject({ op: 'put', kind: 'run', record: { name: 'logged' } });
+    const crash = await openCrashCopy();
+    await crash.cleanup();
+    await store.close(); // a clean close folds the log too
+    expect(JSON.parse(await readFile(dbPath(), 'utf8')).runs.map((r: { name: string }) => r.name)).toEqual(['logged']);
+    expect(await readFile(path.join(tmp.dir, WAL_FILE), 'utf8')).toBe('');
+  });
+
+  it('rewrites the snapshot once the log outgrows it', async () => {
+    const store = await JsonStore.open(tmp.dir, { log: () => {}, compactBytes: 4096 });
+    const run = await store.createRun(makeRun({ name: 'busy' }));
+    for (let i = 0; i < 40; i++) await store.updateRun(run.id, (r) => ({ ...r, notes: `update ${i} ${'x'.repeat(200)}` }));
+    expect((await stat(path.join(tmp.dir, WAL_FILE))).size).toBeLessThan(4096 + 2048);
+    expect(JSON.parse(await readFile(dbPath(), 'utf8')).runs[0].notes).toMatch(/^update \d+/);
+    const crash = await openCrashCopy();
+    expect((await crash.store.getRun(run.id)).notes).toMatch(/^update 39 /);
+    await crash.cleanup();
+    await store.close();
+  });
+
+  it('ignores and cuts off a torn last log line (a write a crash interrupted)', async () => {
+    const store = await open();
+    const run = await store.createRun(makeRun({ name: 'kept' }));
+    await store.close();
+    await writeFile(path.join(tmp.dir, WAL_FILE), `{"op":"put","kind":"run","record":${JSON.stringify({ ...run, name: 'renamed' })}}\n{"op":"put","kind":"run","rec`);
+    const reopened = await open();
+    expect((await reopened.getRun(run.id)).name).toBe('renamed');
+    await reopened.close();
+  });
+
+  it('refuses to open when a log line in the middle is damaged, naming db.wal', async () => {
+    const store = await open();
+    await store.close();
+    await writeFile(path.join(tmp.dir, WAL_FILE), '{"op":"put",garbage\n{"op":"del","kind":"run","id":"x"}\n');
+    await expect(open()).rejects.toThrow(new RegExp(`${WAL_FILE}.*line 1`));
+  });
+
+  it('migrates a version-1 db.json', async () => {
+    const run = makeRun({ name: 'old' });
+    await writeFile(dbPath(), JSON.stringify({ schemaVersion: 1, datasets: [], runs: [run] }));
+    const store = await open();
+    expect((await store.getRun(run.id)).name).toBe('old');
+    await store.close();
+    expect(JSON.parse(await readFile(dbPath(), 'utf8')).schemaVersion).toBe(SCHEMA_VERSION);
   });
 
   it('reopens with everything it held', async () => {
@@ -73,7 +138,7 @@ describe('JsonStore on disk', () => {
     const store = await open();
     await Promise.all(Array.from({ length: 20 }, () => store.createRun(makeRun())));
     await store.close();
-    expect((await readdir(tmp.dir)).sort()).toEqual([DB_FILE]);
+    expect((await readdir(tmp.dir)).sort()).toEqual([DB_FILE, WAL_FILE]);
   });
 
   describe('a db.json that cannot be read', () => {

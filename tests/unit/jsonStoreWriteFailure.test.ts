@@ -1,4 +1,5 @@
 /** What happens when the disk refuses a write: no caller is told "saved", and memory matches the disk again. */
+import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JsonStore } from '../../src/utils/modellab/storage';
 import { makeRun } from '../helpers/fixtures';
@@ -7,16 +8,19 @@ import { tempDir } from '../helpers/tmp';
 const failNext = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../../src/utils/modellab/durableFile', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/utils/modellab/durableFile')>();
-  return {
-    ...real,
-    writeFileDurable: async (target: string, data: string) => {
+  class FailingLog extends real.AppendLog {
+    override async append(parts: Uint8Array[]): Promise<void> {
       if (failNext.count > 0) {
         failNext.count--;
+        // Half of it reaches the file before the failure, as a full disk would leave it.
+        const half = Buffer.concat(parts).subarray(0, 10);
+        await writeFile(this.file, half, { flag: 'a' });
         throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       }
-      return real.writeFileDurable(target, data);
-    },
-  };
+      return super.append(parts);
+    }
+  }
+  return { ...real, AppendLog: FailingLog };
 });
 
 describe('JsonStore when a flush fails', () => {
@@ -39,5 +43,9 @@ describe('JsonStore when a flush fails', () => {
     await store.createRun(makeRun({ name: 'after' }));
     expect((await store.listRuns({ limit: 10, offset: 0 })).total).toBe(2);
     await store.close();
+    // The half-written entry was cut off: a reopen sees exactly the acknowledged runs.
+    const reopened = await JsonStore.open(tmp.dir, { log: () => {} });
+    expect((await reopened.listRuns({ limit: 10, offset: 0 })).items.map((r) => r.name)).toEqual(['after', 'kept']);
+    await reopened.close();
   });
 });

@@ -1,6 +1,8 @@
 /** Fixed names and limits shared by the engine, the API and the UI. One place, so they cannot drift. */
 
 export const DB_FILE = 'db.json';
+/** Write-ahead log beside db.json: changes since the last snapshot, one JSON object per line. */
+export const WAL_FILE = 'db.wal';
 export const LOCK_FILE = 'modellab.lock';
 export const DATASETS_DIR = 'datasets';
 export const RUNS_DIR = 'runs';
@@ -8,8 +10,11 @@ export const ARTIFACTS_DIR = 'artifacts';
 
 export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'reports', 'other'] as const;
 
-/** db.json layout version; bump it and add a migration in storage.ts when the layout changes. */
-export const SCHEMA_VERSION = 1;
+/**
+ * db.json layout version; bump it and add a migration in storage.ts when the layout changes.
+ * 2: db.wal holds the changes since the snapshot (a version-1 server would ignore it, so it must refuse).
+ */
+export const SCHEMA_VERSION = 2;
 
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 

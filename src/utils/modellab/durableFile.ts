@@ -1,6 +1,6 @@
 /** Crash-safe file replacement for the server side: temp file → fsync → rename → fsync the folder. */
 import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
 const tempPrefix = (target: string) => `.${path.basename(target)}.`;
@@ -40,9 +40,9 @@ export async function writeFileDurable(target: string, data: string | Uint8Array
   await fsyncDir(dir);
 }
 
-async function writeAll(handle: import('node:fs/promises').FileHandle, parts: Uint8Array[]): Promise<void> {
+async function writeAll(handle: FileHandle, parts: Uint8Array[], start = 0): Promise<void> {
   const BATCH = 1024; // IOV_MAX on Linux
-  let position = 0;
+  let position = start;
   for (let i = 0; i < parts.length; i += BATCH) {
     let batch = parts.slice(i, i + BATCH);
     let expected = batch.reduce((n, p) => n + p.length, 0);
@@ -70,4 +70,40 @@ export async function removeStaleTempFiles(target: string): Promise<string[]> {
   const stale = (await readdir(dir)).filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX));
   await Promise.all(stale.map((name) => rm(path.join(dir, name), { force: true })));
   return stale;
+}
+
+/**
+ * An append-only file whose appends are durable when they resolve (write, then fdatasync). Used as
+ * the store's write-ahead log: a group commit appends only what changed instead of rewriting db.json.
+ */
+export class AppendLog {
+  private handle: FileHandle | null = null;
+  /** Bytes in the file (durable ones once no append is running). */
+  size = 0;
+
+  constructor(readonly file: string) {}
+
+  async open(): Promise<void> {
+    this.handle = await open(this.file, 'a+', 0o644);
+    this.size = (await this.handle.stat()).size;
+  }
+
+  async append(parts: Uint8Array[]): Promise<void> {
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    await writeAll(this.handle!, parts, this.size);
+    await this.handle!.datasync();
+    this.size += bytes;
+  }
+
+  /** Cuts the file back to `size` bytes (a failed append, or everything after a new snapshot). */
+  async truncate(size = 0): Promise<void> {
+    await this.handle!.truncate(size);
+    await this.handle!.sync();
+    this.size = size;
+  }
+
+  async close(): Promise<void> {
+    await this.handle?.close();
+    this.handle = null;
+  }
 }

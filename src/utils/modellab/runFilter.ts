@@ -422,6 +422,15 @@ export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
       const { op, value: literal } = expr;
       const test: (c: number) => boolean =
         op === '=' ? (c) => c === 0 : op === '!=' ? (c) => c !== 0 : op === '<' ? (c) => c < 0 : op === '<=' ? (c) => c <= 0 : op === '>' ? (c) => c > 0 : (c) => c >= 0;
+      if (typeof literal === 'number') {
+        // Fast path: numeric fields compared with a number (metrics, seed, most params).
+        return (run) => {
+          const value = get(run);
+          if (isMissing(value)) return false;
+          const n = typeof value === 'number' ? value : asNumber(value);
+          return n === null || Number.isNaN(n) ? op === '!=' : test(n - literal);
+        };
+      }
       return (run) => {
         const value = get(run);
         if (isMissing(value)) return false;
@@ -432,10 +441,22 @@ export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
     case 'in': {
       const get = fieldAccessor(expr.field);
       const { values, negate } = expr;
+      // Sets for the common cases: a string value against string literals, a number against numbers.
+      const strings = new Set(values.filter((v): v is string => typeof v === 'string'));
+      const numbers = new Set(values.filter((v): v is number => typeof v === 'number'));
+      const others = values.filter((v) => typeof v === 'boolean');
       return (run) => {
         const value = get(run);
         if (isMissing(value)) return false;
-        const found = values.some((literal) => compareTo(value, literal) === 0);
+        let found = false;
+        if (typeof value === 'string') {
+          found = strings.has(value) || (numbers.size > 0 && numbers.has(asNumber(value) ?? NaN));
+        } else if (typeof value === 'number') {
+          found = numbers.has(value) || (strings.size > 0 && strings.has(String(value)));
+        }
+        if (!found && (others.length > 0 || typeof value === 'object' || typeof value === 'boolean')) {
+          found = values.some((literal) => compareTo(value, literal) === 0);
+        }
         return negate ? !found : found;
       };
     }

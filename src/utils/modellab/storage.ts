@@ -7,12 +7,19 @@
  * applied to that copy in arrival order (so there are no read-modify-write races), then the caller
  * waits until a flush that includes it is durable. Flushes are group commits: everything that
  * arrives while one flush runs goes into the next single flush.
+ *
+ * A flush appends the changed records to db.wal and fdatasyncs it; db.json is a snapshot, rewritten
+ * (temp file → fsync → rename → fsync the folder) when the log has grown past the snapshot's size,
+ * on close, and after replaying a log at start. Rewriting a 15 MB db.json for every group commit was
+ * what limited creates/s with 10,000 runs; appending keeps a flush proportional to what changed.
+ * Replaying is idempotent (each entry is a whole record or a delete), so a crash between writing a
+ * snapshot and emptying the log loses nothing and duplicates nothing.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DB_FILE, RUN_STATUSES, SCHEMA_VERSION } from './constants';
+import { DB_FILE, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from './constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
-import { removeStaleTempFiles, writeFileDurable } from './durableFile';
+import { AppendLog, removeStaleTempFiles, writeFileDurable } from './durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from './errors';
 import { compileFilter, type FilterExpr, sortRuns, type SortSpec } from './runFilter';
 import { runStatistics } from './runStatistics';
@@ -102,7 +109,15 @@ export class CorruptDatabaseError extends Error {
  */
 type Slot<T> = { ok: true; value: T; json: Buffer } | { ok: false; raw: unknown; json: Buffer };
 
-const readable = <T>(value: T): Slot<T> => ({ ok: true, value, json: Buffer.from(JSON.stringify(value)) });
+/**
+ * The stored value is re-read from its own JSON: memory then holds exactly what the disk holds (the
+ * same after a restart), shares nothing with the caller's object, and gets plain, fast object shapes
+ * (objects built key by key from request bodies were markedly slower to search).
+ */
+const readable = <T>(value: T): Slot<T> => {
+  const json = JSON.stringify(value);
+  return { ok: true, value: JSON.parse(json) as T, json: Buffer.from(json) };
+};
 const unreadable = <T>(raw: unknown): Slot<T> => ({ ok: false, raw, json: Buffer.from(JSON.stringify(raw) ?? 'null') });
 
 interface DbFile {
@@ -111,8 +126,11 @@ interface DbFile {
   runs: unknown[];
 }
 
-/** Migrations from version n to n + 1, applied in order on load. None yet: version 1 is the first layout. */
-const MIGRATIONS: Record<number, (db: DbFile) => DbFile> = {};
+/** Migrations from version n to n + 1, applied in order on load. */
+const MIGRATIONS: Record<number, (db: DbFile) => DbFile> = {
+  // 1 → 2: the write-ahead log appears; the snapshot's records are unchanged.
+  1: (db) => ({ ...db, schemaVersion: 2 }),
+};
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -141,7 +159,7 @@ function isDataset(value: unknown): value is Dataset {
   );
 }
 
-function parseDb(file: string, text: string): DbFile {
+function parseDb(file: string, text: string): DbFile & { fromVersion: number } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -157,6 +175,7 @@ function parseDb(file: string, text: string): DbFile {
       `it was written by a newer ModelLab (schemaVersion ${parsed.schemaVersion}, this one understands up to ${SCHEMA_VERSION})`,
     );
   }
+  const fromVersion = parsed.schemaVersion;
   let db = { datasets: [], runs: [], ...parsed } as unknown as DbFile;
   if (!Array.isArray(db.datasets) || !Array.isArray(db.runs)) {
     throw new CorruptDatabaseError(file, '"datasets" and "runs" must be arrays');
@@ -166,7 +185,7 @@ function parseDb(file: string, text: string): DbFile {
     if (!migrate) throw new CorruptDatabaseError(file, `no migration from schemaVersion ${db.schemaVersion}`);
     db = migrate(db);
   }
-  return db;
+  return { ...db, fromVersion };
 }
 
 function toSlots<T extends { id: string }>(
@@ -189,6 +208,10 @@ function toSlots<T extends { id: string }>(
 }
 
 const COMMA = Buffer.from(',');
+const WAL_PUT = { runs: Buffer.from('{"op":"put","kind":"run","record":'), datasets: Buffer.from('{"op":"put","kind":"dataset","record":') };
+const WAL_END = Buffer.from('}\n');
+
+type WalEntry = { op: 'put'; kind: 'run' | 'dataset'; record: unknown } | { op: 'del'; kind: 'run' | 'dataset'; id: string };
 
 interface Waiter {
   resolve: () => void;
@@ -197,6 +220,8 @@ interface Waiter {
 
 export interface JsonStoreOptions {
   log?: (message: string) => void;
+  /** Rewrite the snapshot once the log exceeds this many bytes (and the snapshot's size). Default 8 MB. */
+  compactBytes?: number;
 }
 
 export interface FlushStats {
@@ -210,6 +235,11 @@ export class JsonStore implements Store {
   private runs = new Map<string, Slot<Run>>();
   private datasets = new Map<string, Slot<Dataset>>();
   private pending: Waiter[] = [];
+  /** Log entries of the mutations applied since the last flush started. */
+  private walParts: Buffer[] = [];
+  private readonly wal: AppendLog;
+  private snapshotBytes = 0;
+  private migrated = false;
   private flushing: Promise<void> | null = null;
   private closed = false;
   private stats: FlushStats = { flushes: 0, mutations: 0, recentFlushMs: [] };
@@ -219,7 +249,10 @@ export class JsonStore implements Store {
     readonly file: string,
     private readonly lock: DataDirLock,
     private readonly log: (message: string) => void,
-  ) {}
+    private readonly compactBytes: number,
+  ) {
+    this.wal = new AppendLog(path.join(dataDir, WAL_FILE));
+  }
 
   /** Opens (creating on first use) the database in `dataDir`. Throws DataDirLockedError or CorruptDatabaseError. */
   static async open(dataDir: string, options: JsonStoreOptions = {}): Promise<JsonStore> {
@@ -227,9 +260,12 @@ export class JsonStore implements Store {
     await mkdir(dir, { recursive: true });
     const lock = acquireDataDirLock(dir);
     try {
-      const store = new JsonStore(dir, path.join(dir, DB_FILE), lock, options.log ?? ((m) => console.warn(m)));
+      const store = new JsonStore(dir, path.join(dir, DB_FILE), lock, options.log ?? ((m) => console.warn(m)), options.compactBytes ?? 8 * 1024 * 1024);
       await removeStaleTempFiles(store.file);
+      await store.wal.open();
       await store.load();
+      // Start from a fresh snapshot (in the current layout) and an empty log.
+      if (store.wal.size > 0 || store.migrated) await store.compact();
       return store;
     } catch (error) {
       lock.release();
@@ -237,18 +273,76 @@ export class JsonStore implements Store {
     }
   }
 
+  /** Loads the snapshot, then replays the log over it. */
   private async load(): Promise<void> {
-    let text: string;
+    let text: string | null = null;
     try {
       text = await readFile(this.file, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await writeFileDurable(this.file, this.serialize());
-      return;
     }
-    const db = parseDb(this.file, text);
-    this.runs = toSlots(db.runs, isRun, 'run', this.log);
-    this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
+    if (text === null) {
+      this.runs = new Map();
+      this.datasets = new Map();
+      await this.writeSnapshot();
+    } else {
+      const db = parseDb(this.file, text);
+      this.migrated = db.fromVersion !== SCHEMA_VERSION;
+      this.runs = toSlots(db.runs, isRun, 'run', this.log);
+      this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
+      this.snapshotBytes = Buffer.byteLength(text);
+    }
+    await this.replayLog();
+  }
+
+  private async replayLog(): Promise<void> {
+    if (this.wal.size === 0) return;
+    const text = await readFile(this.wal.file, 'utf8');
+    const complete = text.lastIndexOf('\n') + 1;
+    const lines = text.slice(0, complete).split('\n');
+    lines.pop(); // after the last newline
+    lines.forEach((line, index) => {
+      let entry: WalEntry;
+      try {
+        entry = JSON.parse(line) as WalEntry;
+      } catch (error) {
+        throw new CorruptDatabaseError(this.wal.file, `line ${index + 1} is not valid JSON (${(error as Error).message})`);
+      }
+      const slots = (entry.kind === 'run' ? this.runs : this.datasets) as Map<string, Slot<Run | Dataset>>;
+      if (entry.op === 'del') {
+        slots.delete(entry.id);
+        return;
+      }
+      const check = entry.kind === 'run' ? isRun : isDataset;
+      const record = entry.record as { id?: unknown };
+      if (check(record)) slots.set(record.id as string, readable(record));
+      else if (typeof record?.id === 'string') {
+        this.log(`modellab: ${entry.kind} record ${record.id} in ${this.wal.file} is unreadable; it is kept as is and left out of lists`);
+        slots.set(record.id, unreadable(record));
+      } else throw new CorruptDatabaseError(this.wal.file, `line ${index + 1} holds a record without an id`);
+    });
+    // Bytes after the last newline are a write a crash cut short: never acknowledged, dropped.
+    if (complete < this.wal.size) await this.wal.truncate(complete);
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const parts = this.serialize();
+    await writeFileDurable(this.file, parts);
+    this.snapshotBytes = parts.reduce((n, p) => n + p.length, 0);
+  }
+
+  /** Writes a snapshot of memory and empties the log. Only called when no mutation is pending. */
+  private async compact(): Promise<void> {
+    await this.writeSnapshot();
+    await this.wal.truncate(0);
+  }
+
+  private logPut(kind: 'runs' | 'datasets', slot: Slot<unknown>): void {
+    this.walParts.push(WAL_PUT[kind], slot.json, WAL_END);
+  }
+
+  private logDelete(kind: 'run' | 'dataset', id: string): void {
+    this.walParts.push(Buffer.from(`${JSON.stringify({ op: 'del', kind, id })}\n`));
   }
 
   private serialize(): Buffer[] {
@@ -284,22 +378,40 @@ export class JsonStore implements Store {
     try {
       while (this.pending.length > 0) {
         const batch = this.pending;
+        const parts = this.walParts;
         this.pending = [];
+        this.walParts = [];
         const started = performance.now();
+        const durableSize = this.wal.size;
         try {
-          await writeFileDurable(this.file, this.serialize());
+          await this.wal.append(parts);
         } catch (error) {
-          // Memory now holds changes the disk does not. Everything not yet durable fails, and memory
-          // goes back to what the disk holds, so no reply ever describes a state that was not saved.
+          // Memory now holds changes the disk does not. Everything not yet durable fails, the log is
+          // cut back to what was durable, and memory goes back to what the disk holds, so no reply
+          // ever describes a state that was not saved.
           const unsaved = [...batch, ...this.pending];
           this.pending = [];
-          this.log(`modellab: writing ${this.file} failed: ${(error as Error).message}`);
-          await this.load().catch((reloadError: Error) => this.log(`modellab: reload failed: ${reloadError.message}`));
+          this.walParts = [];
+          this.log(`modellab: appending to ${this.wal.file} failed: ${(error as Error).message}`);
+          try {
+            await this.wal.truncate(durableSize);
+            await this.load();
+          } catch (reloadError) {
+            this.log(`modellab: reload failed: ${(reloadError as Error).message}`);
+          }
           for (const waiter of unsaved) waiter.reject(error);
           continue;
         }
         this.recordFlush(performance.now() - started);
         for (const waiter of batch) waiter.resolve();
+        if (this.pending.length === 0 && this.wal.size > Math.max(this.compactBytes, this.snapshotBytes)) {
+          try {
+            await this.compact();
+          } catch (error) {
+            // The log still holds everything: nothing is lost, the next compaction tries again.
+            this.log(`modellab: writing the snapshot ${this.file} failed: ${(error as Error).message}`);
+          }
+        }
       }
     } finally {
       this.flushing = null;
@@ -344,7 +456,9 @@ export class JsonStore implements Store {
           field: 'datasetId',
         });
       }
-      this.runs.set(run.id, readable(stored));
+      const slot = readable(stored);
+      this.runs.set(run.id, slot);
+      this.logPut('runs', slot);
     });
     return structuredClone(stored);
   }
@@ -371,7 +485,9 @@ export class JsonStore implements Store {
     const updated = await this.mutate(() => {
       const next = structuredClone(change(structuredClone(this.readSlot(this.runs, 'run', id))));
       next.id = id;
-      this.runs.set(id, readable(next));
+      const slot = readable(next);
+      this.runs.set(id, slot);
+      this.logPut('runs', slot);
       return next;
     });
     return structuredClone(updated);
@@ -380,6 +496,7 @@ export class JsonStore implements Store {
   async deleteRun(id: string): Promise<void> {
     await this.mutate(() => {
       if (!this.runs.delete(id)) throw notFound('run', id);
+      this.logDelete('run', id);
     });
   }
 
@@ -402,7 +519,9 @@ export class JsonStore implements Store {
     const stored = structuredClone(dataset);
     await this.mutate(() => {
       if (this.datasets.has(dataset.id)) throw conflict(`dataset '${dataset.id}' already exists`);
-      this.datasets.set(dataset.id, readable(stored));
+      const slot = readable(stored);
+      this.datasets.set(dataset.id, slot);
+      this.logPut('datasets', slot);
     });
     return structuredClone(stored);
   }
@@ -432,7 +551,9 @@ export class JsonStore implements Store {
         parentId: parent ? parent.id : null,
         schemaChanges: parent ? diff(parent, draft) : null,
       });
-      this.datasets.set(dataset.id, readable(dataset));
+      const slot = readable(dataset);
+      this.datasets.set(dataset.id, slot);
+      this.logPut('datasets', slot);
       return { dataset, deduplicated: false };
     });
     return { dataset: structuredClone(result.dataset), deduplicated: result.deduplicated };
@@ -466,7 +587,9 @@ export class JsonStore implements Store {
     const updated = await this.mutate(() => {
       const next = structuredClone(change(structuredClone(this.readSlot(this.datasets, 'dataset', id))));
       next.id = id;
-      this.datasets.set(id, readable(next));
+      const slot = readable(next);
+      this.datasets.set(id, slot);
+      this.logPut('datasets', slot);
       return next;
     });
     return structuredClone(updated);
@@ -482,6 +605,7 @@ export class JsonStore implements Store {
         throw conflict(`Dataset '${id}' is linked to ${users.length} run(s): ${names}${users.length > 10 ? ', …' : ''}; delete or relink them first`, { runs: users });
       }
       this.datasets.delete(id);
+      this.logDelete('dataset', id);
     });
   }
 
@@ -489,6 +613,14 @@ export class JsonStore implements Store {
     if (this.closed) return;
     this.closed = true;
     while (this.flushing) await this.flushing.catch(() => undefined);
-    this.lock.release();
+    try {
+      // A clean stop leaves a snapshot with everything and an empty log.
+      if (this.wal.size > 0) await this.compact();
+    } catch (error) {
+      this.log(`modellab: writing the snapshot on close failed (the log keeps the changes): ${(error as Error).message}`);
+    } finally {
+      await this.wal.close();
+      this.lock.release();
+    }
   }
 }
