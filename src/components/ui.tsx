@@ -174,3 +174,19 @@ export const InlineError = styled.p`
   margin: ${({ theme }) => theme.space(2)} 0;
   overflow-wrap: anywhere;
 `;
+
+/** A two-column list of labelled facts (dt/dd) that wraps long values instead of widening the page. */
+export const Facts = styled.dl`
+  display: grid;
+  grid-template-columns: max-content 1fr;
+  gap: ${({ theme }) => theme.space(2)} ${({ theme }) => theme.space(4)};
+  margin: 0 0 ${({ theme }) => theme.space(3)};
+  dt {
+    color: ${({ theme }) => theme.colors.muted};
+  }
+  dd {
+    margin: 0;
+    min-width: 0;
+    overflow-wrap: anywhere;
+  }
+`;

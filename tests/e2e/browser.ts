@@ -2,6 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startServer, stopServer, type ServerProcess } from '../helpers/server';
+import { tempDir } from '../helpers/tmp';
 import { ROOT } from '../helpers/server';
 
 export const SCREENSHOTS = path.join(ROOT, 'tests/.tmp/screenshots');
@@ -56,3 +59,28 @@ export const overflowingElements = (page: Page) =>
       .slice(0, 5)
       .map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`),
   );
+
+export interface E2eSession {
+  server: ServerProcess;
+  browser: Browser;
+}
+
+/**
+ * For a test file: a real `npm start`ed server on a free port with an empty data folder, and
+ * Chromium; both started before the file's tests and stopped after. Read the fields inside tests.
+ */
+export function e2eSession(): E2eSession {
+  const session = {} as E2eSession;
+  let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    session.server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true }, 280_000);
+    session.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    if (session.server) await stopServer(session.server);
+    await tmp?.cleanup();
+  });
+  return session;
+}

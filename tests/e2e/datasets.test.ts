@@ -1,26 +1,10 @@
 /** Dropping a file on the Datasets page: browser preview, upload, the stored version and its page. */
 import { createHash } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, stopServer, type ServerProcess } from '../helpers/server';
-import { tempDir } from '../helpers/tmp';
-import { launchBrowser, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
 
-let server: ServerProcess;
-let browser: Browser;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-
-beforeAll(async () => {
-  tmp = await tempDir();
-  server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true }, 280_000);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopServer(server);
-  await tmp?.cleanup();
-});
+const session = e2eSession();
 
 const V1 = 'id,height,species,measured\n1,5.1,setosa,2024-01-02\n2,4.9,setosa,2024-01-03\n3,6.3,virginica,2024-01-04\n';
 const V2 = 'id,height,species,measured,weight\n1,5.1,setosa,2024-01-02,0.2\n2,4.9,setosa,2024-01-03,0.2\n3,6.3,virginica,2024-01-04,1.8\n4,7.0,versicolor,2024-01-05,1.4\n';
@@ -41,9 +25,9 @@ async function dropFile(page: Page, name: string, content: string) {
 
 describe('Datasets page', () => {
   it('previews a dropped CSV in the browser, uploads it and lists the new version with its checksum', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchProblems(page);
-    await page.goto(`${server.url}/modellab/datasets`);
+    await page.goto(`${session.server.url}/modellab/datasets`);
     await page.getByText('No datasets yet.').waitFor();
     await dropFile(page, 'flowers.csv', V1);
 
@@ -69,9 +53,9 @@ describe('Datasets page', () => {
   });
 
   it('shows a second version with its schema changes, the schema statistics and a preview on the dataset page', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchProblems(page);
-    await page.goto(`${server.url}/modellab/datasets`);
+    await page.goto(`${session.server.url}/modellab/datasets`);
     await dropFile(page, 'flowers.csv', V2);
     await page.getByTestId('schema-table').waitFor();
     await page.getByRole('button', { name: 'Upload' }).click();
@@ -90,15 +74,15 @@ describe('Datasets page', () => {
     await page.getByTestId('schema-table').waitFor();
     await screenshot(page, 'dataset-detail');
     const download = page.getByRole('link', { name: /Download flowers.csv/ });
-    const res = await fetch(new URL((await download.getAttribute('href'))!, server.url));
+    const res = await fetch(new URL((await download.getAttribute('href'))!, session.server.url));
     expect(await res.text()).toBe(V2);
     expect(problems).toEqual([]);
     await page.close();
   });
 
   it('says inline why a file cannot be previewed, and the page fits 375 px', async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
-    await page.goto(`${server.url}/modellab/datasets`);
+    const page = await session.browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${session.server.url}/modellab/datasets`);
     await dropFile(page, 'book.xlsx', 'PK');
     await page.getByRole('alert').getByText(/not a supported dataset file/).waitFor();
     expect(await pageScrollsSideways(page)).toBe(false);

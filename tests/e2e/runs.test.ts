@@ -1,28 +1,11 @@
 /** Run tracking in the browser: create a run in the UI, log metrics over HTTP, watch the chart update live. */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, stopServer, type ServerProcess } from '../helpers/server';
-import { tempDir } from '../helpers/tmp';
-import { launchBrowser, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { describe, expect, it } from 'vitest';
+import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
 
-let server: ServerProcess;
-let browser: Browser;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
-
-beforeAll(async () => {
-  tmp = await tempDir();
-  server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true }, 280_000);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopServer(server);
-  await tmp?.cleanup();
-});
+const session = e2eSession();
 
 const api = (path: string, body?: unknown) =>
-  fetch(`${server.url}/api/modellab${path}`, {
+  fetch(`${session.server.url}/api/modellab${path}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -30,9 +13,9 @@ const api = (path: string, body?: unknown) =>
 
 describe('Runs', () => {
   it('creates a run in the form, then its loss chart grows live as a script logs metrics over HTTP', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchProblems(page);
-    await page.goto(`${server.url}/modellab/runs`);
+    await page.goto(`${session.server.url}/modellab/runs`);
     await page.getByRole('button', { name: 'Create run' }).click();
     await page.getByLabel('Name').fill('live-training');
     await page.getByLabel('Hyperparameters (JSON)').fill('{"lr": 0.01, "optimizer": {"name": "adam"');
@@ -50,7 +33,7 @@ describe('Runs', () => {
 
     // A "training script" logs over HTTP; the page must update without a reload.
     await api(`/runs/${runId}`, undefined);
-    await fetch(`${server.url}/api/modellab/runs/${runId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"status":"running"}' });
+    await fetch(`${session.server.url}/api/modellab/runs/${runId}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"status":"running"}' });
     await page.getByRole('button', { name: 'Mark completed' }).waitFor();
     for (let epoch = 0; epoch < 3; epoch++) {
       const metrics = Array.from({ length: 10 }, (_, i) => ({ key: 'loss', value: 2 / (epoch * 10 + i + 1), step: epoch * 10 + i }));
@@ -69,9 +52,9 @@ describe('Runs', () => {
 
   it('filters with the query language, shows a malformed filter inline with its position, and sorts by a metric', async () => {
     for (let i = 0; i < 30; i++) await api('/runs', { name: `sweep-${i}`, status: i % 3 === 0 ? 'failed' : 'completed', metrics: { acc: i / 100 } });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems = watchProblems(page);
-    await page.goto(`${server.url}/modellab/runs`);
+    await page.goto(`${session.server.url}/modellab/runs`);
     await expect.poll(() => page.getByTestId('runs-total').textContent()).toBe('31 run(s)');
     await page.getByLabel('Filter', { exact: true }).fill("status = 'completed' AND metrics.acc >");
     await page.getByRole('button', { name: 'Apply' }).click();
@@ -92,11 +75,11 @@ describe('Runs', () => {
     const json = { 'content-type': 'application/json' };
     await Promise.all(
       Array.from({ length: 8 }, async (_, w) => {
-        for (let i = 0; i < 250; i++) await fetch(`${server.url}/api/modellab/runs`, { method: 'POST', headers: json, body: JSON.stringify({ name: `bulk-${w}-${i}` }) });
+        for (let i = 0; i < 250; i++) await fetch(`${session.server.url}/api/modellab/runs`, { method: 'POST', headers: json, body: JSON.stringify({ name: `bulk-${w}-${i}` }) });
       }),
     );
-    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
-    await page.goto(`${server.url}/modellab/runs`);
+    const page = await session.browser.newPage({ viewport: { width: 375, height: 800 } });
+    await page.goto(`${session.server.url}/modellab/runs`);
     await expect.poll(() => page.getByTestId('runs-total').textContent()).toBe('2,031 run(s)');
     const rendered = await page.getByTestId('run-row').count();
     expect(rendered).toBeGreaterThan(5);
@@ -112,8 +95,8 @@ describe('Runs', () => {
 
 describe('Dashboard', () => {
   it('updates live when a run is created elsewhere', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${server.url}/modellab`);
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${session.server.url}/modellab`);
     const before = Number(await page.getByTestId('stat-runs').locator('dd').textContent());
     await api('/runs', { name: 'from-a-script', metrics: { acc: 0.99 } });
     await expect.poll(() => page.getByTestId('stat-runs').locator('dd').textContent(), { timeout: 10_000 }).toBe(String(before + 1));

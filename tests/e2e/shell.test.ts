@@ -1,30 +1,14 @@
 /** The SPA shell against a real `npm start`ed server in headless Chromium. */
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, stopServer, type ServerProcess } from '../helpers/server';
-import { tempDir } from '../helpers/tmp';
-import { launchBrowser, overflowingElements, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import type { BrowserContext } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { e2eSession, overflowingElements, pageScrollsSideways, screenshot, watchProblems } from './browser';
 
-let server: ServerProcess;
-let browser: Browser;
-let tmp: Awaited<ReturnType<typeof tempDir>>;
+const session = e2eSession();
 
-beforeAll(async () => {
-  tmp = await tempDir();
-  server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true }, 280_000);
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  if (server) await stopServer(server);
-  await tmp?.cleanup();
-});
-
-const ui = (path = '') => `${server.url}/modellab${path}`;
+const ui = (path = '') => `${session.server.url}/modellab${path}`;
 
 async function api(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${server.url}/api/modellab${path}`, {
+  const res = await fetch(`${session.server.url}/api/modellab${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -33,7 +17,7 @@ async function api(method: string, path: string, body?: unknown) {
 }
 
 async function withPage<T>(fn: (ctx: BrowserContext, problems: string[]) => Promise<T>, viewport = { width: 1280, height: 800 }) {
-  const ctx = await browser.newContext({ viewport });
+  const ctx = await session.browser.newContext({ viewport });
   const page = await ctx.newPage();
   const problems = watchProblems(page);
   try {
@@ -148,7 +132,7 @@ describe('with runs', () => {
       const page = ctx.pages()[0]!;
       await page.goto(ui());
       const href = await page.locator('link[rel="icon"]').getAttribute('href');
-      const res = await fetch(new URL(href!, server.url));
+      const res = await fetch(new URL(href!, session.server.url));
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('svg');
     });

@@ -1,25 +1,11 @@
 import { Link, useParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { RowsTable, SchemaTable } from '../../components/datasets/SchemaTable';
-import { Card, CardTitle, Copyable, Empty, ErrorState, formatBytes, formatDate, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
+import { Card, CardTitle, Copyable, Facts, Empty, ErrorState, formatBytes, formatDate, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 import type { Dataset } from '../../utils/modellab/types';
 
-const Facts = styled.dl`
-  display: grid;
-  grid-template-columns: max-content 1fr;
-  gap: ${({ theme }) => theme.space(2)} ${({ theme }) => theme.space(4)};
-  margin: 0 0 ${({ theme }) => theme.space(3)};
-  dt {
-    color: ${({ theme }) => theme.colors.muted};
-  }
-  dd {
-    margin: 0;
-    min-width: 0;
-    overflow-wrap: anywhere;
-  }
-`;
 
 function changes(d: Dataset): string {
   if (!d.schemaChanges) return d.parentId ? '—' : 'first version';

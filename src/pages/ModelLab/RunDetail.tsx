@@ -3,27 +3,13 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { MetricChart, type SeriesPoint } from '../../components/charts/MetricChart';
-import { Button, Card, CardTitle, Empty, ErrorState, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../../components/ui';
+import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { useLiveEvents } from '../../hooks/useLiveEvents';
 import { client } from '../../utils/modellab/client';
 import { RUN_TRANSITIONS } from '../../utils/modellab/runLifecycle';
 import type { MetricSummary, Run, RunStatus } from '../../utils/modellab/types';
 
-const Facts = styled.dl`
-  display: grid;
-  grid-template-columns: max-content 1fr;
-  gap: ${({ theme }) => theme.space(2)} ${({ theme }) => theme.space(4)};
-  margin: 0;
-  dt {
-    color: ${({ theme }) => theme.colors.muted};
-  }
-  dd {
-    margin: 0;
-    min-width: 0;
-    overflow-wrap: anywhere;
-  }
-`;
 
 const Tabs = styled.div`
   display: flex;

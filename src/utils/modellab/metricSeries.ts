@@ -8,6 +8,9 @@ import { mkdir, open, readFile, rm, stat, type FileHandle } from 'node:fs/promis
 import path from 'node:path';
 import { RUNS_DIR } from './constants';
 import { badRequest } from './errors';
+import type { MetricSummary } from './types';
+
+export type { MetricSummary };
 
 export const METRICS_FILE = 'metrics.jsonl';
 
@@ -24,14 +27,6 @@ export interface MetricPoint {
   timestamp: number;
 }
 
-export interface MetricSummary {
-  key: string;
-  last: number;
-  lastStep: number;
-  min: number;
-  max: number;
-  count: number;
-}
 
 /** All points of one key, in arrival order (sorted by step when read). */
 interface KeySeries {

@@ -481,16 +481,21 @@ export class JsonStore implements Store {
     };
   }
 
-  async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
-    const updated = await this.mutate(() => {
-      const next = structuredClone(change(structuredClone(this.readSlot(this.runs, 'run', id))));
-      next.id = id;
-      const slot = readable(next);
-      this.runs.set(id, slot);
-      this.logPut('runs', slot);
-      return next;
+  /** Replaces a record with `change(copy of it)` (keeping its id), logged and durable. */
+  private async replace<T extends { id: string }>(kind: 'runs' | 'datasets', id: string, change: (current: T) => T): Promise<T> {
+    const slots = this[kind] as unknown as Map<string, Slot<T>>;
+    const slot = await this.mutate(() => {
+      const next = change(structuredClone(this.readSlot(slots, kind === 'runs' ? 'run' : 'dataset', id)));
+      const stored = readable({ ...next, id });
+      slots.set(id, stored);
+      this.logPut(kind, stored);
+      return stored;
     });
-    return structuredClone(updated);
+    return JSON.parse(slot.json.toString()) as T;
+  }
+
+  async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
+    return this.replace('runs', id, change);
   }
 
   async deleteRun(id: string): Promise<void> {
@@ -584,15 +589,7 @@ export class JsonStore implements Store {
   }
 
   async updateDataset(id: string, change: (current: Dataset) => Dataset): Promise<Dataset> {
-    const updated = await this.mutate(() => {
-      const next = structuredClone(change(structuredClone(this.readSlot(this.datasets, 'dataset', id))));
-      next.id = id;
-      const slot = readable(next);
-      this.datasets.set(id, slot);
-      this.logPut('datasets', slot);
-      return next;
-    });
-    return structuredClone(updated);
+    return this.replace('datasets', id, change);
   }
 
   async deleteDataset(id: string): Promise<void> {
