@@ -517,32 +517,52 @@ export function runComparator(sort: SortSpec): (a: Run, b: Run) => number {
 
 /**
  * The runs at positions [0, count) of the order by `sort`, computing each run's key once (stable:
- * ties keep their input order). For a first page out of thousands it keeps only the best `count`
- * in a sorted buffer instead of sorting everything.
+ * ties keep their input order). Keys live in typed arrays (no object per run), and for a first page
+ * out of thousands only the best `count` are kept in a sorted buffer instead of sorting everything.
  */
 export function sortRuns(runs: Run[], sort: SortSpec, count = runs.length): Run[] {
   const get = fieldAccessor(sort.field);
   const sign = sort.direction === 'asc' ? 1 : -1;
-  const cmp = (a: { key: SortKey; index: number }, b: { key: SortKey; index: number }) => compareKeys(a.key, b.key, sign) || a.index - b.index;
-  if (count * 8 >= runs.length) {
-    const keyed = runs.map((run, index) => ({ run, index, key: sortKey(get(run)) }));
-    keyed.sort(cmp);
-    return keyed.slice(0, count).map((k) => k.run);
-  }
-  const best: { run: Run; index: number; key: SortKey }[] = [];
-  for (let index = 0; index < runs.length; index++) {
-    const run = runs[index]!;
-    const entry = { run, index, key: sortKey(get(run)) };
-    if (best.length === count && cmp(entry, best[count - 1]!) >= 0) continue;
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cmp(best[mid]!, entry) <= 0) lo = mid + 1;
-      else hi = mid;
+  const n = runs.length;
+  // kind: 0 number, 1 text, 2 missing — the order numbers < text < missing in both directions.
+  const kind = new Uint8Array(n);
+  const num = new Float64Array(n);
+  const text: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const value = get(runs[i]!);
+    if (isMissing(value)) kind[i] = 2;
+    else {
+      const asNum = typeof value === 'number' ? (Number.isFinite(value) ? value : null) : asNumber(value);
+      if (asNum !== null) num[i] = asNum;
+      else {
+        kind[i] = 1;
+        text[i] = asText(value);
+      }
     }
-    best.splice(lo, 0, entry);
-    if (best.length > count) best.pop();
   }
-  return best.map((k) => k.run);
+  const cmp = (a: number, b: number): number => {
+    if (kind[a] !== kind[b]) return kind[a]! - kind[b]!;
+    if (kind[a] === 0) return sign * (num[a]! - num[b]!) || a - b;
+    if (kind[a] === 1) return sign * (text[a]! < text[b]! ? -1 : text[a]! > text[b]! ? 1 : 0) || a - b;
+    return a - b;
+  };
+  let order: number[];
+  if (count * 8 >= n) {
+    order = Array.from({ length: n }, (_, i) => i).sort(cmp);
+  } else {
+    order = [];
+    for (let i = 0; i < n; i++) {
+      if (order.length === count && cmp(i, order[count - 1]!) >= 0) continue;
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cmp(order[mid]!, i) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      order.splice(lo, 0, i);
+      if (order.length > count) order.pop();
+    }
+  }
+  return order.slice(0, count).map((i) => runs[i]!);
 }
