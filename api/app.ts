@@ -6,6 +6,7 @@ import { AppError } from '../src/utils/modellab/errors';
 import type { Services } from '../src/utils/modellab/services';
 import type { AppConfig } from './config';
 import { errorHandler, requireJsonOrMultipart, requireTokenForWrites } from './http';
+import { artifactsRouter } from './modellab/artifacts';
 import { datasetsRouter } from './modellab/datasets';
 import { eventsRouter } from './modellab/events';
 import { healthRouter } from './modellab/health';
@@ -48,6 +49,7 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use(eventsRouter(services.events));
   api.use('/runs', runsRouter(services, log));
   api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
+  api.use('/artifacts', artifactsRouter(services, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);
 

@@ -38,7 +38,7 @@ describe('JsonStore on disk', () => {
   it('creates db.json with the schemaVersion on first use', async () => {
     const store = await open();
     await store.close();
-    expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toEqual({ schemaVersion: SCHEMA_VERSION, datasets: [], runs: [] });
+    expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toEqual({ schemaVersion: SCHEMA_VERSION, datasets: [], runs: [], artifacts: [] });
   });
 
   /** The files as a crash right now would leave them: copied aside, opened by a second store. */

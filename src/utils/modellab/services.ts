@@ -1,6 +1,7 @@
 /** Everything the API needs from the engine, built the same way by the server and the tests. Node only. */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { ArtifactFiles } from './artifacts';
 import { ARTIFACTS_DIR } from './constants';
 import { DatasetFiles } from './datasets';
 import { EventBus } from './events';
@@ -13,6 +14,7 @@ export interface Services {
   dataDir: string;
   store: Store;
   datasets: DatasetFiles;
+  artifacts: ArtifactFiles;
   series: MetricSeriesStore;
   events: EventBus;
   gitInfo: () => Promise<GitInfo>;
@@ -24,11 +26,14 @@ export interface Services {
 export async function openServices(store: Store, dataDir: string, options: { gitDir?: string } = {}): Promise<Services> {
   const datasets = new DatasetFiles(dataDir, store);
   await datasets.init();
+  const artifacts = new ArtifactFiles(dataDir, store);
+  await artifacts.init();
   const series = new MetricSeriesStore(dataDir);
   return {
     dataDir,
     store,
     datasets,
+    artifacts,
     series,
     events: new EventBus(),
     gitInfo: gitInfoProvider(options.gitDir ?? process.cwd()),

@@ -23,7 +23,7 @@ import { AppendLog, removeStaleTempFiles, writeFileDurable } from './durableFile
 import { corruptRecord, notFound, conflict, unprocessable } from './errors';
 import { compileFilter, type FilterExpr, sortRuns, type SortSpec } from './runFilter';
 import { runStatistics } from './runStatistics';
-import type { Dataset, Run, RunStatistics, RunStatus } from './types';
+import type { Artifact, Dataset, Run, RunStatistics, RunStatus } from './types';
 
 export interface Page<T> {
   items: T[];
@@ -84,6 +84,14 @@ export interface Store {
   /** Throws 409 (details: the linked runs) while a run references the dataset. */
   deleteDataset(id: string): Promise<void>;
 
+  /** Records (or replaces) an artifact's metadata; 404 for an unknown run. */
+  putArtifact(artifact: Artifact): Promise<Artifact>;
+  getArtifact(runId: string, path: string): Promise<Artifact | null>;
+  /** A run's artifacts in the order they were recorded. */
+  listArtifacts(runId: string): Promise<Artifact[]>;
+  /** Returns false when there was none. Deleting a run deletes its artifacts' records too. */
+  deleteArtifact(runId: string, path: string): Promise<boolean>;
+
   /** Waits for pending writes, then releases the store (and its lock). */
   close(): Promise<void>;
 }
@@ -124,6 +132,7 @@ interface DbFile {
   schemaVersion: number;
   datasets: unknown[];
   runs: unknown[];
+  artifacts?: unknown[];
 }
 
 /** Migrations from version n to n + 1, applied in order on load. */
@@ -148,6 +157,12 @@ function isRun(value: unknown): value is Run {
     isObject(value.config)
   );
 }
+
+function isArtifact(value: unknown): value is Artifact & { id: string } {
+  return isObject(value) && typeof value.runId === 'string' && typeof value.path === 'string' && typeof value.sha256 === 'string';
+}
+
+const artifactKey = (runId: string, path: string) => `${runId}/${path}`;
 
 function isDataset(value: unknown): value is Dataset {
   return (
@@ -208,10 +223,15 @@ function toSlots<T extends { id: string }>(
 }
 
 const COMMA = Buffer.from(',');
-const WAL_PUT = { runs: Buffer.from('{"op":"put","kind":"run","record":'), datasets: Buffer.from('{"op":"put","kind":"dataset","record":') };
+const WAL_PUT = {
+  runs: Buffer.from('{"op":"put","kind":"run","record":'),
+  datasets: Buffer.from('{"op":"put","kind":"dataset","record":'),
+  artifacts: Buffer.from('{"op":"put","kind":"artifact","record":'),
+};
 const WAL_END = Buffer.from('}\n');
 
-type WalEntry = { op: 'put'; kind: 'run' | 'dataset'; record: unknown } | { op: 'del'; kind: 'run' | 'dataset'; id: string };
+type WalKind = 'run' | 'dataset' | 'artifact';
+type WalEntry = { op: 'put'; kind: WalKind; record: unknown } | { op: 'del'; kind: WalKind; id: string };
 
 interface Waiter {
   resolve: () => void;
@@ -234,6 +254,8 @@ export interface FlushStats {
 export class JsonStore implements Store {
   private runs = new Map<string, Slot<Run>>();
   private datasets = new Map<string, Slot<Dataset>>();
+  /** Keyed by "<runId>/<category>/<path>". */
+  private artifacts = new Map<string, Slot<Artifact>>();
   private pending: Waiter[] = [];
   /** Log entries of the mutations applied since the last flush started. */
   private walParts: Buffer[] = [];
@@ -284,12 +306,18 @@ export class JsonStore implements Store {
     if (text === null) {
       this.runs = new Map();
       this.datasets = new Map();
+      this.artifacts = new Map();
       await this.writeSnapshot();
     } else {
       const db = parseDb(this.file, text);
       this.migrated = db.fromVersion !== SCHEMA_VERSION;
       this.runs = toSlots(db.runs, isRun, 'run', this.log);
       this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
+      this.artifacts = new Map();
+      for (const raw of db.artifacts ?? []) {
+        if (isArtifact(raw)) this.artifacts.set(artifactKey(raw.runId, raw.path), readable(raw));
+        else this.log('modellab: an unreadable artifact record was dropped from the index');
+      }
       this.snapshotBytes = Buffer.byteLength(text);
     }
     await this.replayLog();
@@ -307,6 +335,11 @@ export class JsonStore implements Store {
         entry = JSON.parse(line) as WalEntry;
       } catch (error) {
         throw new CorruptDatabaseError(this.wal.file, `line ${index + 1} is not valid JSON (${(error as Error).message})`);
+      }
+      if (entry.kind === 'artifact') {
+        if (entry.op === 'del') this.artifacts.delete(entry.id);
+        else if (isArtifact(entry.record)) this.artifacts.set(artifactKey(entry.record.runId, entry.record.path), readable(entry.record));
+        return;
       }
       const slots = (entry.kind === 'run' ? this.runs : this.datasets) as Map<string, Slot<Run | Dataset>>;
       if (entry.op === 'del') {
@@ -337,11 +370,11 @@ export class JsonStore implements Store {
     await this.wal.truncate(0);
   }
 
-  private logPut(kind: 'runs' | 'datasets', slot: Slot<unknown>): void {
+  private logPut(kind: 'runs' | 'datasets' | 'artifacts', slot: Slot<unknown>): void {
     this.walParts.push(WAL_PUT[kind], slot.json, WAL_END);
   }
 
-  private logDelete(kind: 'run' | 'dataset', id: string): void {
+  private logDelete(kind: WalKind, id: string): void {
     this.walParts.push(Buffer.from(`${JSON.stringify({ op: 'del', kind, id })}\n`));
   }
 
@@ -358,6 +391,8 @@ export class JsonStore implements Store {
     add(this.datasets);
     parts.push(Buffer.from('],"runs":['));
     add(this.runs);
+    parts.push(Buffer.from('],"artifacts":['));
+    add(this.artifacts);
     parts.push(Buffer.from(']}'));
     return parts;
   }
@@ -502,6 +537,12 @@ export class JsonStore implements Store {
     await this.mutate(() => {
       if (!this.runs.delete(id)) throw notFound('run', id);
       this.logDelete('run', id);
+      for (const [key, slot] of this.artifacts) {
+        if (slot.ok && slot.value.runId === id) {
+          this.artifacts.delete(key);
+          this.logDelete('artifact', key);
+        }
+      }
     });
   }
 
@@ -603,6 +644,39 @@ export class JsonStore implements Store {
       }
       this.datasets.delete(id);
       this.logDelete('dataset', id);
+    });
+  }
+
+  // ---- artifacts
+
+  async putArtifact(artifact: Artifact): Promise<Artifact> {
+    const slot = await this.mutate(() => {
+      this.readSlot(this.runs, 'run', artifact.runId);
+      const stored = readable(artifact);
+      this.artifacts.set(artifactKey(artifact.runId, artifact.path), stored);
+      this.logPut('artifacts', stored);
+      return stored;
+    });
+    return JSON.parse(slot.json.toString()) as Artifact;
+  }
+
+  async getArtifact(runId: string, path: string): Promise<Artifact | null> {
+    const slot = this.artifacts.get(artifactKey(runId, path));
+    return slot?.ok ? structuredClone(slot.value) : null;
+  }
+
+  async listArtifacts(runId: string): Promise<Artifact[]> {
+    const out: Artifact[] = [];
+    for (const slot of this.artifacts.values()) if (slot.ok && slot.value.runId === runId) out.push(structuredClone(slot.value));
+    return out;
+  }
+
+  async deleteArtifact(runId: string, path: string): Promise<boolean> {
+    return this.mutate(() => {
+      const key = artifactKey(runId, path);
+      if (!this.artifacts.delete(key)) return false;
+      this.logDelete('artifact', key);
+      return true;
     });
   }
 

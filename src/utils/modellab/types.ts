@@ -145,3 +145,14 @@ export interface DatasetPreview {
   columns: { name: string; type: ColumnType }[];
   rows: Record<string, unknown>[];
 }
+
+export interface Artifact {
+  runId: string;
+  /** "<category>/<path inside the category>" */
+  path: string;
+  category: 'checkpoints' | 'plots' | 'evaluations' | 'reports' | 'other';
+  size: number;
+  sha256: string;
+  contentType: string;
+  createdAt: string;
+}
