@@ -5,9 +5,10 @@
  * the same file with the ratio. Target on a 2-core machine: ≤ 1.5× pandas, ≤ 200 MB RSS growth.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, openAsBlob, readFileSync, statSync } from 'node:fs';
+import { existsSync, openAsBlob, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { memoryOf, settledMemoryOf } from './memory';
 import { ROOT, startServer, stopServer } from '../helpers/server';
 import { tempDir } from '../helpers/tmp';
 import { writeBenchCsv } from './makeCsv';
@@ -15,12 +16,6 @@ import { writeBenchCsv } from './makeCsv';
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const file = path.join(ROOT, 'tests/.tmp', `bench-${ROWS}.csv`);
-
-function memoryOf(pid: number): { rssMb: number; peakMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
-}
 
 /** The node process that really serves (npm-less start: the child itself). */
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -40,7 +35,7 @@ for (let i = 0; i < REPEATS; i++) {
   const server = await startServer({ dataDir: tmp.dir });
   const pid = server.child.pid!;
   await fetch(`${server.url}/api/modellab/health`); // warm
-  const before = memoryOf(pid);
+  const before = await settledMemoryOf(pid);
   const form = new FormData();
   form.append('name', `bench-${i}`);
   form.append('file', await openAsBlob(file), path.basename(file));
@@ -53,8 +48,8 @@ for (let i = 0; i < REPEATS; i++) {
   await tmp.cleanup();
   if (res.status !== 201 || body.rowCount !== ROWS) throw new Error(`upload failed: ${res.status} ${JSON.stringify(body).slice(0, 500)}`);
   uploads.push(seconds);
-  growth.push(after.peakMb - before.rssMb);
-  console.log(`upload ${i + 1}: ${seconds.toFixed(2)} s (${(sizeMb / seconds).toFixed(1)} MB/s), peak RSS growth ${(after.peakMb - before.rssMb).toFixed(0)} MB (RSS before ${before.rssMb.toFixed(0)} MB, peak ${after.peakMb.toFixed(0)} MB), ${body.rowCount} rows × ${body.columnCount} columns, sha256 ${body.checksum?.slice(0, 12)}`);
+  growth.push(after.peak - before.rss);
+  console.log(`upload ${i + 1}: ${seconds.toFixed(2)} s (${(sizeMb / seconds).toFixed(1)} MB/s), peak RSS growth ${(after.peak - before.rss).toFixed(0)} MB (RSS before ${before.rss.toFixed(0)} MB, peak ${after.peak.toFixed(0)} MB), ${body.rowCount} rows × ${body.columnCount} columns, sha256 ${body.checksum?.slice(0, 12)}`);
 }
 const upload = median(uploads);
 console.log(`median upload (checksum + full schema and statistics): ${upload.toFixed(2)} s; max peak RSS growth ${Math.max(...growth).toFixed(0)} MB (target ≤ 200 MB)`);
