@@ -2,7 +2,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import styled from 'styled-components';
+import { ArtifactsPanel } from '../../components/artifacts/ArtifactsPanel';
 import { MetricChart, type SeriesPoint } from '../../components/charts/MetricChart';
+import { ValueTree } from '../../components/ValueTree';
 import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { useLiveEvents } from '../../hooks/useLiveEvents';
@@ -52,21 +54,6 @@ const Charts = styled.div`
   }
 `;
 
-const Tree = styled.ul`
-  list-style: none;
-  margin: 0;
-  padding-left: ${({ theme }) => theme.space(4)};
-  font-family: ${({ theme }) => theme.fonts.mono};
-  font-size: 0.85rem;
-  overflow-wrap: anywhere;
-  &:first-child {
-    padding-left: 0;
-  }
-  summary {
-    cursor: pointer;
-  }
-`;
-
 const TagRow = styled.div`
   display: flex;
   flex-wrap: wrap;
@@ -82,29 +69,6 @@ const TagRow = styled.div`
     flex: 1 1 120px;
   }
 `;
-
-function ValueTree({ value }: { value: Record<string, unknown> }) {
-  const entries = Object.entries(value);
-  if (entries.length === 0) return <Empty>None.</Empty>;
-  return (
-    <Tree>
-      {entries.map(([key, v]) =>
-        v !== null && typeof v === 'object' && !Array.isArray(v) ? (
-          <li key={key}>
-            <details open>
-              <summary>{key}</summary>
-              <ValueTree value={v as Record<string, unknown>} />
-            </details>
-          </li>
-        ) : (
-          <li key={key}>
-            {key}: <strong>{JSON.stringify(v)}</strong>
-          </li>
-        ),
-      )}
-    </Tree>
-  );
-}
 
 function duration(run: Run): string {
   if (!run.startedAt) return '—';
@@ -309,11 +273,11 @@ export default function RunDetail() {
           </button>
         ))}
       </Tabs>
-      {tab !== 'Overview' && (
+      {tab === 'Artifacts' && <ArtifactsPanel runId={run.id} />}
+      {(tab === 'Evaluation' || tab === 'Latency') && (
         <Card>
           <Empty>
             {tab === 'Evaluation' && 'Evaluation results (metrics.json, slices.json, failure examples) will appear here once the evaluation harness is in place.'}
-            {tab === 'Artifacts' && 'Checkpoints, plots and reports will be listed here once artifact storage is in place.'}
             {tab === 'Latency' && 'Latency profiles (p50/p95/p99) will appear here once the latency profiler is in place.'}
           </Empty>
         </Card>

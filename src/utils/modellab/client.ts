@@ -3,6 +3,7 @@ import { API_BASE } from './constants';
 import { AppError } from './errors';
 import type {
   ApiErrorBody,
+  Artifact,
   CreateRunInput,
   Dataset,
   DatasetPreview,
@@ -73,18 +74,35 @@ export const client = {
   deleteDataset: (id: string) => request<void>('DELETE', `/datasets/${encodeURIComponent(id)}`),
   datasetDownloadUrl: (id: string) => `${API_BASE}/datasets/${encodeURIComponent(id)}/download`,
 
-  /** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
   uploadDataset: (
     file: File,
     fields: { name?: string; description?: string; tags?: string; expectedSchema?: string },
     onProgress?: (fraction: number) => void,
-  ) =>
-    new Promise<DatasetUploadResult>((resolve, reject) => {
+  ) => upload<DatasetUploadResult>('/datasets', file, fields, onProgress),
+
+  listArtifacts: (runId: string) => request<{ items: Artifact[] }>('GET', `/artifacts/${encodeURIComponent(runId)}`),
+  uploadArtifact: (runId: string, file: File, fields: { category?: string; path?: string }, onProgress?: (fraction: number) => void, overwrite = false) =>
+    upload<Artifact>(`/artifacts/${encodeURIComponent(runId)}${overwrite ? '?overwrite=true' : ''}`, file, fields, onProgress),
+  artifactUrl: (runId: string, path: string) => `${API_BASE}/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`,
+  deleteArtifact: (runId: string, path: string) =>
+    request<void>('DELETE', `/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`),
+  /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
+  artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {
+    const response = await fetch(client.artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });
+    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status}`);
+    const total = Number(/\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1] ?? response.headers.get('content-length') ?? 0);
+    return { text: await response.text(), truncated: total > maxBytes };
+  },
+};
+
+/** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+function upload<T>(path: string, file: File, fields: Record<string, string | undefined>, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
       const form = new FormData();
       for (const [key, value] of Object.entries(fields)) if (value) form.append(key, value);
       form.append('file', file, file.name);
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', `${API_BASE}/datasets`);
+      xhr.open('POST', `${API_BASE}${path}`);
       for (const [key, value] of Object.entries(authHeader())) xhr.setRequestHeader(key, value);
       xhr.upload.onprogress = (event) => event.lengthComputable && onProgress?.(event.loaded / event.total);
       xhr.onerror = () => reject(new AppError(0, 'network_error', 'The upload failed: the server could not be reached'));
@@ -95,15 +113,15 @@ export const client = {
         } catch {
           /* not JSON */
         }
-        if (xhr.status >= 200 && xhr.status < 300) resolve(payload as DatasetUploadResult);
+        if (xhr.status >= 200 && xhr.status < 300) resolve(payload as T);
         else {
           const err = (payload as ApiErrorBody | null)?.error;
           reject(new AppError(xhr.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${xhr.status}`, err?.details));
         }
       };
       xhr.send(form);
-    }),
-};
+  });
+}
 
 export type LiveEventType = 'run.created' | 'run.updated' | 'run.deleted' | 'metrics.logged' | 'dataset.created' | 'dataset.updated' | 'dataset.deleted';
 export interface LiveEvent {
