@@ -15,7 +15,7 @@ import { serveClient } from './spa';
 
 export interface AppOptions {
   services: Services;
-  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes'>;
+  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes' | 'maxEvalBytes'>;
   /** Folder with the built client (dist/); omitted → API only. */
   clientDir?: string | null;
   log?: (message: string, error: unknown) => void;
@@ -44,6 +44,8 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   const api = express.Router();
   api.use(requireTokenForWrites(config.apiToken));
   api.use(requireJsonOrMultipart);
+  // Evaluation bodies carry every prediction: their own, larger limit, on that route only.
+  api.post('/runs/:id/evaluate', express.json({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));

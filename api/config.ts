@@ -15,6 +15,8 @@ export interface AppConfig {
   jsonLimitBytes: number;
   /** Largest uploaded file (datasets, artifacts), in bytes. */
   maxUploadBytes: number;
+  /** Largest POST /runs/:id/evaluate body, in bytes. */
+  maxEvalBytes: number;
   /** The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR; default: the working directory). */
   gitDir: string;
   version: string;
@@ -56,6 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     apiToken,
     jsonLimitBytes: positiveInt(env, 'MODELLAB_JSON_LIMIT_KB', 1024, 1024 * 1024) * 1024,
     maxUploadBytes: positiveInt(env, 'MODELLAB_MAX_UPLOAD_MB', 500, 1024 * 1024) * 1024 * 1024,
+    maxEvalBytes: positiveInt(env, 'MODELLAB_MAX_EVAL_MB', 256, 4096) * 1024 * 1024,
     gitDir: path.resolve(env.MODELLAB_GIT_DIR || process.cwd()),
     version: packageVersion(),
   };

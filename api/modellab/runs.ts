@@ -4,6 +4,7 @@ import { parseFilter, parseSort } from '../../src/utils/modellab/runFilter';
 import { newRun, updatedRun } from '../../src/utils/modellab/runLifecycle';
 import {
   CreateRunBody,
+  EvaluateBody,
   IdParams,
   ListRunsQuery,
   LogMetricsBody,
@@ -11,6 +12,8 @@ import {
   SeriesQuery,
   UpdateRunBody,
 } from '../../src/utils/modellab/schemas';
+import type { EvalInput } from '../../src/utils/modellab/evalHarness';
+import { evaluateRun } from '../../src/utils/modellab/runEvaluation';
 import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
 import { AppError, notFound } from '../../src/utils/modellab/errors';
@@ -18,7 +21,7 @@ import { nowIso } from '../../src/utils/modellab/ids';
 import { handle } from '../http';
 import { presentRun } from '../presenters';
 
-export function runsRouter({ store, series, events, gitInfo, removeRunFiles }: Services, log: (message: string, error: unknown) => void): Router {
+export function runsRouter({ store, series, events, gitInfo, removeRunFiles, artifacts }: Services, log: (message: string, error: unknown) => void): Router {
   const router = Router();
 
   router.get(
@@ -107,6 +110,17 @@ export function runsRouter({ store, series, events, gitInfo, removeRunFiles }: S
       const points = await series.points(params.id, params.key, query.maxPoints);
       if (!points) throw notFound('metric', params.key);
       return { key: params.key, points };
+    }),
+  );
+
+  // ---- evaluation (body limit: MODELLAB_MAX_EVAL_MB, set up in app.ts for this route only)
+
+  router.post(
+    '/:id/evaluate',
+    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => {
+      const docs = await evaluateRun(store, artifacts, params.id, body as EvalInput);
+      events.publish('run.updated', { id: params.id, fields: ['metrics', 'evaluation'] });
+      return docs;
     }),
   );
 

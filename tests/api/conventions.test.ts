@@ -73,7 +73,7 @@ describe('error shape', () => {
     }) as Store;
     const app = createApp({
       services: { ...t.services, store: failing },
-      config: { apiToken: null, jsonLimitBytes: 1024, maxUploadBytes: 1024, version: 'x' },
+      config: { apiToken: null, jsonLimitBytes: 1024, maxUploadBytes: 1024, maxEvalBytes: 1024, version: 'x' },
       log: (m, e) => t.logged.push(`${m} ${String(e)}`),
     });
     const res = await request(app).get(`/api/modellab/runs/${'a'.repeat(32)}`);

@@ -74,7 +74,7 @@ async function overHttp(clients: number) {
   const services = await openServices(store, tmp.dir, { gitDir: tmp.dir });
   const app = createApp({
     services,
-    config: { apiToken: null, jsonLimitBytes: 1 << 20, maxUploadBytes: 1 << 20, version: 'bench' },
+    config: { apiToken: null, jsonLimitBytes: 1 << 20, maxUploadBytes: 1 << 20, maxEvalBytes: 1 << 20, version: 'bench' },
     log: () => {},
   });
   const server = app.listen(0, '127.0.0.1');

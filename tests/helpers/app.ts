@@ -15,7 +15,7 @@ export interface TestApp {
 
 /** createApp over a JsonStore in a fresh temp folder. */
 export async function testApp(
-  options: Partial<Omit<AppOptions, 'services'>> & { apiToken?: string | null; jsonLimitBytes?: number; maxUploadBytes?: number; gitDir?: string } = {},
+  options: Partial<Omit<AppOptions, 'services'>> & { apiToken?: string | null; jsonLimitBytes?: number; maxUploadBytes?: number; maxEvalBytes?: number; gitDir?: string } = {},
 ): Promise<TestApp> {
   const tmp = await tempDir();
   const store = await JsonStore.open(tmp.dir, { log: () => {} });
@@ -27,6 +27,7 @@ export async function testApp(
       apiToken: options.apiToken ?? null,
       jsonLimitBytes: options.jsonLimitBytes ?? 1024 * 1024,
       maxUploadBytes: options.maxUploadBytes ?? 500 * 1024 * 1024,
+      maxEvalBytes: options.maxEvalBytes ?? 256 * 1024 * 1024,
       version: '9.9.9',
     },
     services,

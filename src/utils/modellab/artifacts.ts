@@ -14,6 +14,7 @@ import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promi
 import path from 'node:path';
 import { ARTIFACT_CATEGORIES, ARTIFACTS_DIR } from './constants';
 import { checkCategory, checkRelativePath, contentTypeOf, defaultCategory, parseArtifactPath, type ArtifactCategory } from './artifactPaths';
+import { writeFileDurable } from './durableFile';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import { nowIso } from './ids';
 import type { Store } from './storage';
@@ -116,6 +117,46 @@ export class ArtifactFiles {
       createdAt: nowIso(),
     };
     return this.store.putArtifact(artifact);
+  }
+
+  /**
+   * Writes files that ModelLab itself produces (evaluation documents) into a category of the run's
+   * folder, durably, and records them. Files already at those paths are first moved, together, to
+   * <category>/history/<timestamp>/ so the previous set is kept.
+   */
+  async writeGenerated(runId: string, category: ArtifactCategory, files: { name: string; content: string }[], keepPrevious: boolean): Promise<Artifact[]> {
+    await this.store.getRun(runId);
+    const dir = await this.resolve(runId, category, ['placeholder'], true).then(path.dirname);
+    if (keepPrevious) {
+      const existing = [];
+      for (const f of files) if (await exists(path.join(dir, f.name))) existing.push(f.name);
+      if (existing.length > 0) {
+        const stamp = nowIso().replace(/[:.]/g, '-');
+        const historyDir = await this.resolve(runId, category, ['history', stamp, 'placeholder'], true).then(path.dirname);
+        for (const name of existing) {
+          await rename(path.join(dir, name), path.join(historyDir, name));
+          await this.store.deleteArtifact(runId, `${category}/${name}`);
+        }
+      }
+    }
+    const written: Artifact[] = [];
+    for (const f of files) {
+      checkRelativePath(f.name);
+      const target = path.join(dir, f.name);
+      await writeFileDurable(target, f.content);
+      written.push(
+        await this.store.putArtifact({
+          runId,
+          path: `${category}/${f.name}`,
+          category,
+          size: Buffer.byteLength(f.content),
+          sha256: createHash('sha256').update(f.content).digest('hex'),
+          contentType: contentTypeOf(f.name),
+          createdAt: nowIso(),
+        }),
+      );
+    }
+    return written;
   }
 
   /** Every file in the run's folder, with its metadata (recorded now for files that had none). */

@@ -196,3 +196,28 @@ export const MetricKeyParams = z.object({ id: z.string().min(1).max(128), key: z
 export const SeriesQuery = z.object({
   maxPoints: z.coerce.number().int().min(2).max(100_000).default(1000),
 });
+
+// ---- evaluation
+
+export const EvaluateBody = z.strictObject({
+  predictions: z.array(z.unknown()).min(1),
+  labels: z.array(z.unknown()).min(1),
+  data: z.array(z.record(z.string(), z.unknown())).optional(),
+  config: z.strictObject({
+    taskType: z.enum(['classification', 'regression']),
+    classes: z.array(z.union([z.string(), z.number()])).optional(),
+    positiveClass: z.union([z.string(), z.number()]).optional(),
+    predictionType: z.enum(['label', 'probabilities', 'score']).optional(),
+    sliceAttributes: z.array(z.string()).optional(),
+    bootstrap: z
+      .strictObject({
+        resamples: z.number().int().min(0).max(100_000).optional(),
+        level: z.number().gt(0).lt(1).optional(),
+        seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+        method: z.enum(['percentile', 'bca']).optional(),
+      })
+      .optional(),
+    maxFailureExamples: z.number().int().min(0).max(100_000).optional(),
+    minSliceSize: z.number().int().min(1).optional(),
+  }),
+});

@@ -1,0 +1,77 @@
+/**
+ * Evaluating a run: the harness's result becomes the run's evaluation documents (artifacts at fixed
+ * paths, the previous set kept under evaluations/history/<timestamp>/) and its headline metrics.
+ * Node only (writes files); the harness itself is pure.
+ */
+import type { ArtifactFiles } from './artifacts';
+import { unprocessable } from './errors';
+import { evaluate, EvalInputError, type EvalInput, type EvalResult } from './evalHarness';
+import { nowIso } from './ids';
+import type { Store } from './storage';
+
+export const EVALUATION_FILES = {
+  metrics: 'metrics.json',
+  slices: 'slices.json',
+  failures: 'failure_examples.json',
+  predictions: 'predictions.json',
+} as const;
+
+export interface EvaluationDocuments {
+  metrics: Record<string, unknown>;
+  slices: Record<string, unknown>;
+  failureExamples: Record<string, unknown>;
+}
+
+export function documentsOf(runId: string, result: EvalResult, createdAt = nowIso()): EvaluationDocuments & { predictions: Record<string, unknown> } {
+  return {
+    metrics: {
+      runId,
+      taskType: result.taskType,
+      n: result.n,
+      createdAt,
+      metrics: result.metrics,
+      perClass: result.perClass,
+      confusionMatrix: result.confusionMatrix,
+      bootstrap: result.bootstrap,
+    },
+    slices: { runId, slices: result.slices },
+    failureExamples: { runId, total: result.failureExamples.total, examples: result.failureExamples.examples },
+    // What a paired comparison of two runs needs later: per-example labels and predictions.
+    predictions: {
+      runId,
+      taskType: result.taskType,
+      classes: result.confusionMatrix?.labels ?? null,
+      labels: result.perExample.labels,
+      predictions: result.perExample.predictions,
+      scores: result.perExample.scores,
+    },
+  };
+}
+
+export async function evaluateRun(store: Store, artifacts: ArtifactFiles, runId: string, input: EvalInput): Promise<EvaluationDocuments> {
+  await store.getRun(runId); // 404 before any work
+  let result: EvalResult;
+  try {
+    result = evaluate(input);
+  } catch (error) {
+    if (error instanceof EvalInputError) {
+      throw unprocessable(error.message, { field: error.field, ...(error.index !== null && { index: error.index }) });
+    }
+    throw error;
+  }
+  const docs = documentsOf(runId, result);
+  await artifacts.writeGenerated(
+    runId,
+    'evaluations',
+    [
+      { name: EVALUATION_FILES.metrics, content: JSON.stringify(docs.metrics, null, 1) },
+      { name: EVALUATION_FILES.slices, content: JSON.stringify(docs.slices, null, 1) },
+      { name: EVALUATION_FILES.failures, content: JSON.stringify(docs.failureExamples, null, 1) },
+      { name: EVALUATION_FILES.predictions, content: JSON.stringify(docs.predictions) },
+    ],
+    true,
+  );
+  const headline = Object.fromEntries(Object.entries(result.metrics).filter(([, m]) => m.value !== null).map(([key, m]) => [key, m.value as number]));
+  await store.updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...headline }, updatedAt: nowIso() }));
+  return { metrics: docs.metrics, slices: docs.slices, failureExamples: docs.failureExamples };
+}

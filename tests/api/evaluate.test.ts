@@ -1,0 +1,88 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { testApp, type TestApp } from '../helpers/app';
+
+let t: TestApp;
+let runId: string;
+beforeEach(async () => {
+  t = await testApp();
+  runId = (await request(t.app).post('/api/modellab/runs').send({ name: 'classifier' })).body.id;
+});
+afterEach(async () => {
+  await t.cleanup();
+});
+
+// The seed README's request, filled in.
+const body = {
+  predictions: ['cat', 'dog', 'dog', 'cat', 'bird', 'cat', 'dog', 'bird'],
+  labels: ['cat', 'dog', 'cat', 'cat', 'bird', 'dog', 'dog', 'bird'],
+  data: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ age: 20 + i, gender: i % 2 ? 'f' : 'm' })),
+  config: { taskType: 'classification', classes: ['cat', 'dog', 'bird'], sliceAttributes: ['gender'], bootstrap: { resamples: 100, seed: 3 } },
+};
+const evaluations = () => path.join(t.dir, 'artifacts', runId, 'evaluations');
+
+describe('POST /api/modellab/runs/:id/evaluate', () => {
+  it('answers the three documents, stores them as artifacts and sets the run metrics', async () => {
+    const res = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send(body);
+    expect(res.status).toBe(200);
+    expect(res.body.metrics).toMatchObject({ runId, taskType: 'classification', n: 8, bootstrap: { resamples: 100, level: 0.95, seed: 3, method: 'percentile' } });
+    expect(res.body.metrics.metrics.accuracy.value).toBe(0.75); // 6 of 8 (hand-counted)
+    expect(res.body.metrics.confusionMatrix).toEqual({ labels: ['cat', 'dog', 'bird'], matrix: [[2, 1, 0], [1, 2, 0], [0, 0, 2]] });
+    expect(res.body.slices.slices.map((s: { value: string; count: number }) => [s.value, s.count])).toEqual([['f', 4], ['m', 4]]);
+    expect(res.body.failureExamples).toMatchObject({ runId, total: 2 });
+    for (const name of ['metrics.json', 'slices.json', 'failure_examples.json', 'predictions.json']) expect(existsSync(path.join(evaluations(), name)), name).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(evaluations(), 'metrics.json'), 'utf8'))).toEqual(res.body.metrics);
+    const listed = await request(t.app).get(`/api/modellab/artifacts/${runId}`);
+    expect(listed.body.items.map((a: { path: string }) => a.path).sort()).toEqual([
+      'evaluations/failure_examples.json',
+      'evaluations/metrics.json',
+      'evaluations/predictions.json',
+      'evaluations/slices.json',
+    ]);
+    const run = await request(t.app).get(`/api/modellab/runs/${runId}`);
+    expect(run.body.metrics.accuracy).toBe(0.75);
+  });
+
+  it('keeps the previous set under evaluations/history/<timestamp>/ when evaluated again', async () => {
+    await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send(body);
+    const again = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send({ ...body, predictions: body.labels });
+    expect(again.body.metrics.metrics.accuracy.value).toBe(1);
+    const history = readdirSync(path.join(evaluations(), 'history'));
+    expect(history).toHaveLength(1);
+    const old = JSON.parse(readFileSync(path.join(evaluations(), 'history', history[0]!, 'metrics.json'), 'utf8'));
+    expect(old.metrics.accuracy.value).toBe(0.75);
+  });
+
+  it('answers 422 with the first offending index and stores nothing', async () => {
+    const res = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send({ ...body, labels: [...body.labels.slice(0, 5), 'horse', 'dog', 'bird'] });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual({ field: 'labels', index: 5 });
+    expect(existsSync(evaluations())).toBe(false);
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}`)).body.metrics).toEqual({});
+  });
+
+  it('answers 400 for a malformed body and 404 for an unknown run', async () => {
+    const res = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send({ ...body, config: { ...body.config, taskType: 'ranking' } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^config.taskType: /);
+    expect((await request(t.app).post('/api/modellab/runs/nope/evaluate').send(body)).status).toBe(404);
+  });
+
+  it('accepts bodies over the general JSON limit on this route only', async () => {
+    const n = 150_000;
+    const big = {
+      predictions: Array.from({ length: n }, (_, i) => (i % 3 ? 0.8 : 0.3)),
+      labels: Array.from({ length: n }, (_, i) => (i % 2 ? 'yes' : 'no')),
+      config: { taskType: 'classification', classes: ['no', 'yes'], bootstrap: { resamples: 20 } },
+    };
+    const size = Buffer.byteLength(JSON.stringify(big));
+    expect(size).toBeGreaterThan(1024 * 1024);
+    const res = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send(big);
+    expect(res.status).toBe(200);
+    expect(res.body.metrics.n).toBe(n);
+    const elsewhere = await request(t.app).put(`/api/modellab/runs/${runId}`).send({ notes: 'x'.repeat(size) });
+    expect(elsewhere.status).toBe(413);
+  });
+});
