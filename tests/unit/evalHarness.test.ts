@@ -59,7 +59,7 @@ describe('evaluate: bootstrap', () => {
     const b = run(c, { bootstrap: { resamples: 300, seed: 7 } });
     const other = run(c, { bootstrap: { resamples: 300, seed: 8 } });
     expect(JSON.stringify(a)).toBe(JSON.stringify(b));
-    expect(other.metrics.accuracy!.ci).not.toEqual(a.metrics.accuracy!.ci);
+    expect(JSON.stringify(other.metrics)).not.toBe(JSON.stringify(a.metrics));
   });
 
   it('puts every interval around its value at the requested level', () => {
@@ -86,6 +86,20 @@ describe('evaluate: bootstrap', () => {
     const result = run(c, { bootstrap: { resamples: 50 } });
     expect(result.metrics.median_ae!.value).toBe(c.expected.median_ae);
     expect(result.metrics.median_ae!.ci.lower).not.toBeNull();
+  });
+
+  it('switches to Poisson(1) weights above 20,000 examples and says so; the intervals stay tight around the value', () => {
+    const n = 30_000;
+    const labels = Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 'b' : 'a'));
+    const predictions = labels.map((l, i) => (i % 7 === 0 ? (l === 'a' ? 'b' : 'a') : l));
+    const result = evaluate({ labels, predictions, config: { taskType: 'classification', classes: ['a', 'b'], bootstrap: { resamples: 200 } } });
+    expect(result.bootstrap.weights).toBe('poisson');
+    const acc = result.metrics.accuracy!;
+    // Normal approximation: half-width ≈ 1.96·sqrt(p(1−p)/n) ≈ 0.0040 for p ≈ 0.857.
+    const halfWidth = (acc.ci.upper! - acc.ci.lower!) / 2;
+    expect(halfWidth).toBeGreaterThan(0.003);
+    expect(halfWidth).toBeLessThan(0.005);
+    expect(run(byName('binary scores with ties')).bootstrap.weights).toBe('multinomial');
   });
 
   it('draws uniform numbers in [0, 1)', () => {
@@ -178,5 +192,25 @@ describe('evaluate: invalid input', () => {
     expect(e).toBeInstanceOf(EvalInputError);
     expect(e.message).toMatch(message);
     expect(e.index).toBe(index);
+  });
+});
+
+describe('weighted metrics used for resamples', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s: with all weights 1 they equal the exact metrics', async (_name, c) => {
+    const { metricsBothWays } = await import('../../src/utils/modellab/evalHarness');
+    const { exact, weighted } = metricsBothWays({
+      labels: c.labels,
+      predictions: c.predictions,
+      config: {
+        taskType: c.taskType,
+        ...(c.classes && { classes: c.classes }),
+        ...(c.positiveClass !== null && c.positiveClass !== undefined && { positiveClass: c.positiveClass }),
+        ...(c.predictionType && { predictionType: c.predictionType }),
+      },
+    });
+    for (const [key, value] of Object.entries(exact)) {
+      if (value === null) expect(weighted[key] ?? null, key).toBeNull();
+      else expect(Math.abs((weighted[key] as number) - value), key).toBeLessThanOrEqual(Math.max(1e-12, Math.abs(value) * 1e-12));
+    }
   });
 });

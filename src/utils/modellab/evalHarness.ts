@@ -62,7 +62,7 @@ export interface EvalResult {
   metrics: Record<string, MetricWithCi>;
   perClass: PerClass[] | null;
   confusionMatrix: { labels: ClassValue[]; matrix: number[][] } | null;
-  bootstrap: Required<BootstrapConfig>;
+  bootstrap: Required<BootstrapConfig> & { weights: 'multinomial' | 'poisson' };
   slices: SliceResult[];
   failureExamples: { total: number; examples: Record<string, unknown>[] };
   /** Compact per-example values for paired tests later: class indices or numbers. */
@@ -91,6 +91,7 @@ export class EvalInputError extends Error {
 }
 
 export const DEFAULT_SEED = 20_240_601;
+const LOG_EPS = 2.220446049250313e-16; // numpy.finfo(float64).eps, as evalMetrics.logLoss
 
 /** xoshiro128** — small, fast, good enough for resampling, and the same in every JS engine. */
 export function rng(seed: number): () => number {
@@ -140,6 +141,19 @@ interface Prepared {
   ovr: { score: Float64Array; flags: Uint8Array; order: Int32Array }[] | null;
   yReg: Float64Array;
   yhatReg: Float64Array;
+  /** Per-example terms, computed once, that weighted sums turn into metrics per resample. */
+  cell: Int32Array | null;
+  lossTerm: Float64Array | null;
+  brierTerm: Float64Array | null;
+  /**
+   * Binary tasks with scores: the per-example terms above are stored in score order (descending),
+   * with `groupEnds` marking runs of tied scores, so every pass of a resample reads memory in order.
+   * Resample weights are drawn directly in this order (they are exchangeable, so nothing changes
+   * statistically). `perm[j]` is the original index of position j; null means original order.
+   */
+  perm: Int32Array | null;
+  groupEnds: Int32Array | null;
+  sortedPositive: Uint8Array | null;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -160,7 +174,7 @@ function prepare(input: EvalInput): Prepared {
       yReg[i] = labels[i] as number;
       yhatReg[i] = predictions[i] as number;
     }
-    return { task: 'regression', n, classes: [], k: 0, positive: null, y: new Int32Array(0), yhat: new Int32Array(0), proba: null, score: null, isPositive: null, order: null, ovr: null, yReg, yhatReg };
+    return { task: 'regression', n, classes: [], k: 0, positive: null, y: new Int32Array(0), yhat: new Int32Array(0), proba: null, score: null, isPositive: null, order: null, ovr: null, yReg, yhatReg, cell: null, lossTerm: null, brierTerm: null, perm: null, groupEnds: null, sortedPositive: null };
   }
   if (config.taskType !== 'classification') throw new EvalInputError(`config.taskType must be classification or regression`, null, 'config.taskType');
   const classes = config.classes;
@@ -229,10 +243,147 @@ function prepare(input: EvalInput): Prepared {
       return { score: s, flags: Uint8Array.from(y, (v) => (v === j ? 1 : 0)), order: orderByScoreDesc(s) };
     });
   }
-  return { task: 'classification', n, classes, k, positive, y, yhat, proba, score, isPositive, order, ovr, yReg: new Float64Array(0), yhatReg: new Float64Array(0) };
+  const cell = Int32Array.from({ length: n }, (_, i) => y[i]! * k + yhat[i]!);
+  let lossTerm: Float64Array | null = null;
+  if (proba) {
+    lossTerm = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      // The same clipping to [eps, 1 − eps] and renormalisation as logLoss(), per example.
+      let rowSum = 0;
+      for (let j = 0; j < k; j++) rowSum += Math.min(Math.max(proba[i * k + j]!, LOG_EPS), 1 - LOG_EPS);
+      lossTerm[i] = -Math.log(Math.min(Math.max(proba[i * k + y[i]!]!, LOG_EPS), 1 - LOG_EPS) / rowSum);
+    }
+  }
+  let brierTerm = score && isPositive ? Float64Array.from(score, (s, i) => (s - isPositive![i]!) ** 2) : null;
+  let permCell = cell;
+  let perm: Int32Array | null = null;
+  let groupEnds: Int32Array | null = null;
+  let sortedPositive: Uint8Array | null = null;
+  if (order && score && isPositive) {
+    perm = order;
+    permCell = Int32Array.from(order, (i) => cell[i]!);
+    if (lossTerm) lossTerm = Float64Array.from(order, (i) => lossTerm![i]!);
+    brierTerm = Float64Array.from(order, (i) => brierTerm![i]!);
+    sortedPositive = Uint8Array.from(order, (i) => isPositive![i]!);
+    const ends: number[] = [];
+    for (let j = 1; j <= n; j++) if (j === n || score[order[j]!] !== score[order[j - 1]!]) ends.push(j);
+    groupEnds = Int32Array.from(ends);
+  }
+  return {
+    task: 'classification', n, classes, k, positive, y, yhat, proba, score, isPositive, order, ovr,
+    yReg: new Float64Array(0), yhatReg: new Float64Array(0), cell: permCell, lossTerm, brierTerm, perm, groupEnds, sortedPositive,
+  };
 }
 
-/** Every scalar metric, optionally with per-example weights (bootstrap counts or a slice mask). */
+/** ROC AUC and average precision from tie groups in score order, with weights in that order. */
+function sortedRankMetrics(groupEnds: Int32Array, positive: Uint8Array, weights: Float64Array): { rocAuc: number | null; averagePrecision: number | null } {
+  let totalPos = 0;
+  let totalNeg = 0;
+  for (let j = 0; j < positive.length; j++) {
+    if (positive[j]) totalPos += weights[j]!;
+    else totalNeg += weights[j]!;
+  }
+  let tp = 0;
+  let fp = 0;
+  let auc = 0;
+  let ap = 0;
+  let prevRecall = 0;
+  let start = 0;
+  for (let g = 0; g < groupEnds.length; g++) {
+    const end = groupEnds[g]!;
+    let dtp = 0;
+    let dfp = 0;
+    for (let j = start; j < end; j++) {
+      const w = weights[j]!;
+      if (positive[j]) dtp += w;
+      else dfp += w;
+    }
+    start = end;
+    if (dtp === 0 && dfp === 0) continue;
+    auc += dfp * (tp + dtp / 2);
+    tp += dtp;
+    fp += dfp;
+    if (dtp > 0 && totalPos > 0) {
+      const recall = tp / totalPos;
+      ap += (recall - prevRecall) * (tp / (tp + fp));
+      prevRecall = recall;
+    }
+  }
+  return { rocAuc: totalPos > 0 && totalNeg > 0 ? auc / (totalPos * totalNeg) : null, averagePrecision: totalPos > 0 ? ap : null };
+}
+
+/**
+ * The metrics under per-example weights from the precomputed terms: one pass for the confusion
+ * counts, log loss and Brier score, one pass over the score ordering for AUC and average precision.
+ * Equal to computeMetrics (tested); used for every bootstrap resample and slice.
+ */
+function weightedMetrics(p: Prepared, weights: Float64Array, errorOrder?: Int32Array): Record<string, number | null> {
+  if (p.task === 'regression') return regressionWithWeights(p, weights, errorOrder);
+  const k = p.k;
+  const cm = new Float64Array(k * k);
+  const cell = p.cell!;
+  const loss = p.lossTerm;
+  const brierTerm = p.brierTerm;
+  let total = 0;
+  let lossSum = 0;
+  let brierSum = 0;
+  for (let i = 0; i < p.n; i++) {
+    const w = weights[i]!;
+    if (w === 0) continue;
+    cm[cell[i]!]! += w;
+    total += w;
+    if (loss) lossSum += w * loss[i]!;
+    if (brierTerm) brierSum += w * brierTerm[i]!;
+  }
+  const out: Record<string, number | null> = confusionMetrics(cm, k, k === 2 ? p.positive : null);
+  if (loss) out.log_loss = lossSum / total;
+  if (p.groupEnds && p.sortedPositive) {
+    const ranks = sortedRankMetrics(p.groupEnds, p.sortedPositive, weights);
+    out.roc_auc = ranks.rocAuc;
+    out.average_precision = ranks.averagePrecision;
+    out.brier = brierSum / total;
+  } else if (p.ovr) {
+    const aucs = p.ovr.map((c) => rankMetrics(c.order, c.score, c.flags, weights).rocAuc);
+    out.roc_auc = aucs.some((a) => a === null) ? null : aucs.reduce<number>((sum, a) => sum + (a as number), 0) / k;
+  }
+  return out;
+}
+
+/** Poisson(1) inverse CDF thresholds: weight w while u ≥ CDF(w − 1) (a weight above 12 has probability < 1e-9). */
+const POISSON_CDF = (() => {
+  const cdf: number[] = [];
+  let p = Math.exp(-1);
+  let sum = 0;
+  for (let w = 0; w < 13; w++) {
+    sum += p;
+    cdf.push(sum);
+    p /= w + 1;
+  }
+  return Float64Array.from(cdf);
+})();
+
+/** Up to this many examples, resamples are exact multinomial draws; above, Poisson(1) weights. */
+export const MULTINOMIAL_UP_TO = 20_000;
+
+/** Fills `weights` with one bootstrap resample's counts, in resample order. */
+function drawWeights(weights: Float64Array, random: () => number): void {
+  const n = weights.length;
+  if (n <= MULTINOMIAL_UP_TO) {
+    weights.fill(0);
+    for (let i = 0; i < n; i++) weights[Math.floor(random() * n)]!++;
+    return;
+  }
+  // Poisson bootstrap (Hanley & MacGibbon 2006; used at scale by Chamandy et al.): each example's count is
+  // Poisson(1), independent, written in order — the multinomial counts' large-n limit, without random access.
+  for (let i = 0; i < n; i++) {
+    const u = random();
+    let w = 0;
+    while (w < 12 && u >= POISSON_CDF[w]!) w++;
+    weights[i] = w;
+  }
+}
+
+/** Every scalar metric of the whole input, by the functions checked against scikit-learn. */
 function computeMetrics(p: Prepared, weights?: Float64Array, errorOrder?: Int32Array): Record<string, number | null> {
   if (p.task === 'regression') return regressionWithWeights(p, weights, errorOrder);
   const out: Record<string, number | null> = confusionMetrics(confusionMatrix(p.y, p.yhat, p.k, weights), p.k, p.k === 2 ? p.positive : null);
@@ -316,6 +467,14 @@ function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefined, attr
   return out;
 }
 
+/** For tests: the point metrics computed both ways (they must agree). */
+export function metricsBothWays(input: EvalInput): { exact: Record<string, number | null>; weighted: Record<string, number | null> } {
+  const p = prepare(input);
+  const ones = new Float64Array(p.n).fill(1);
+  const order = p.task === 'regression' ? Int32Array.from({ length: p.n }, (_, i) => i).sort((a, b) => Math.abs(p.yReg[a]! - p.yhatReg[a]!) - Math.abs(p.yReg[b]! - p.yhatReg[b]!)) : undefined;
+  return { exact: computeMetrics(p), weighted: weightedMetrics(p, ones, order) };
+}
+
 export function evaluate(input: EvalInput): EvalResult {
   const { config } = input;
   const bootstrap = {
@@ -324,6 +483,7 @@ export function evaluate(input: EvalInput): EvalResult {
     seed: config.bootstrap?.seed ?? DEFAULT_SEED,
     method: config.bootstrap?.method ?? 'percentile',
   } as Required<BootstrapConfig>;
+  const weightsScheme = input.labels.length <= MULTINOMIAL_UP_TO ? 'multinomial' : 'poisson';
   if (bootstrap.method !== 'percentile') throw new EvalInputError("bootstrap.method 'bca' is not available yet; use 'percentile'", null, 'config.bootstrap.method');
   if (!(bootstrap.resamples >= 0 && bootstrap.resamples <= 100_000 && Number.isInteger(bootstrap.resamples))) throw new EvalInputError('bootstrap.resamples must be an integer in [0, 100000]', null, 'config.bootstrap.resamples');
   if (!(bootstrap.level > 0 && bootstrap.level < 1)) throw new EvalInputError('bootstrap.level must be between 0 and 1', null, 'config.bootstrap.level');
@@ -336,8 +496,9 @@ export function evaluate(input: EvalInput): EvalResult {
   const keys = Object.keys(overall);
   const headline = HEADLINE[p.task].filter((key) => key in overall);
   const slices = slicesOf(p, input.data, config.sliceAttributes ?? []);
+  if (p.perm) for (const slice of slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
   const minSlice = config.minSliceSize ?? 10;
-  const sliceValues = slices.map((s) => computeMetrics(p, s.members, errorOrder));
+  const sliceValues = slices.map((s) => weightedMetrics(p, s.members, errorOrder));
 
   // Bootstrap: the same resamples serve the overall metrics, every slice and every slice − overall difference.
   const R = bootstrap.resamples;
@@ -347,15 +508,14 @@ export function evaluate(input: EvalInput): EvalResult {
   const weights = new Float64Array(n);
   const masked = new Float64Array(n);
   for (let r = 0; r < R; r++) {
-    weights.fill(0);
-    for (let i = 0; i < n; i++) weights[Math.floor(random() * n)]!++;
-    const m = computeMetrics(p, weights, errorOrder);
+    drawWeights(weights, random);
+    const m = weightedMetrics(p, weights, errorOrder);
     for (const key of keys) draws.get(key)![r] = m[key] ?? NaN;
     slices.forEach((slice, s) => {
       for (let i = 0; i < n; i++) masked[i] = weights[i]! * slice.members[i]!;
       let any = false;
       for (let i = 0; i < n && !any; i++) any = masked[i]! > 0;
-      const sm = any ? computeMetrics(p, masked, errorOrder) : null;
+      const sm = any ? weightedMetrics(p, masked, errorOrder) : null;
       for (const key of headline) {
         const d = sliceDraws[s]!.get(key)!;
         const v = sm?.[key] ?? NaN;
@@ -398,7 +558,7 @@ export function evaluate(input: EvalInput): EvalResult {
       p.task === 'classification'
         ? { labels: p.classes, matrix: Array.from({ length: p.k }, (_, t) => Array.from(confusionMatrix(p.y, p.yhat, p.k).subarray(t * p.k, (t + 1) * p.k))) }
         : null,
-    bootstrap,
+    bootstrap: { ...bootstrap, weights: weightsScheme },
     slices: sliceResults,
     failureExamples: failures(p, input.data, config.maxFailureExamples ?? 100),
     perExample:
