@@ -9,17 +9,20 @@ import {
   ListRunsQuery,
   LogMetricsBody,
   MetricKeyParams,
+  ReportQuery,
   SeriesQuery,
   UpdateRunBody,
 } from '../../src/utils/modellab/schemas';
 import type { EvalInput } from '../../src/utils/modellab/evalHarness';
-import { evaluateRun } from '../../src/utils/modellab/runEvaluation';
+import { renderReport, type ReportInput } from '../../src/utils/modellab/report';
+import { EVALUATION_FILES, evaluateRun } from '../../src/utils/modellab/runEvaluation';
 import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
 import { AppError, notFound } from '../../src/utils/modellab/errors';
 import { nowIso } from '../../src/utils/modellab/ids';
 import { handle } from '../http';
 import { presentRun } from '../presenters';
+import { contentDisposition } from './datasets';
 
 export function runsRouter({ store, series, events, gitInfo, removeRunFiles, artifacts }: Services, log: (message: string, error: unknown) => void): Router {
   const router = Router();
@@ -121,6 +124,22 @@ export function runsRouter({ store, series, events, gitInfo, removeRunFiles, art
       const docs = await evaluateRun(store, artifacts, params.id, body as EvalInput);
       events.publish('run.updated', { id: params.id, fields: ['metrics', 'evaluation'] });
       return docs;
+    }),
+  );
+
+  router.get(
+    '/:id/report',
+    handle({ params: IdParams, query: ReportQuery }, async ({ params, query }, _req, res) => {
+      const run = await store.getRun(params.id);
+      const [metrics, slices, failures] = await Promise.all([
+        artifacts.readJson<ReportInput['metrics']>(run.id, `evaluations/${EVALUATION_FILES.metrics}`),
+        artifacts.readJson<ReportInput['slices']>(run.id, `evaluations/${EVALUATION_FILES.slices}`),
+        artifacts.readJson<ReportInput['failures']>(run.id, `evaluations/${EVALUATION_FILES.failures}`),
+      ]);
+      const text = renderReport({ run, metrics, slices, failures }, query.format);
+      res.setHeader('Content-Type', query.format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8');
+      res.setHeader('Content-Disposition', contentDisposition(`modellab-report-${run.name.replace(/[^\w.-]+/g, '_')}.${query.format === 'html' ? 'html' : 'md'}`));
+      res.send(text);
     }),
   );
 

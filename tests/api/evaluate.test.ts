@@ -86,3 +86,28 @@ describe('POST /api/modellab/runs/:id/evaluate', () => {
     expect(elsewhere.status).toBe(413);
   });
 });
+
+describe('GET /api/modellab/runs/:id/report', () => {
+  it('renders the evaluation as Markdown and as self-contained, escaped HTML', async () => {
+    await request(t.app).put(`/api/modellab/runs/${runId}`).send({ name: '<script>alert(1)</script>' });
+    await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send(body);
+    const md = await request(t.app).get(`/api/modellab/runs/${runId}/report?format=md`);
+    expect(md.status).toBe(200);
+    expect(md.headers['content-type']).toContain('text/markdown');
+    expect(md.headers['content-disposition']).toContain('attachment; filename="modellab-report-_script_alert_1_script_.md"');
+    expect(md.text).toMatch(/\| accuracy \| 0\.75 \| \\\[0\.\d+, 1\\\] \|/); // brackets escaped for Markdown
+    expect(md.text).toContain('## Confusion matrix (rows: true, columns: predicted)');
+    expect(md.text).toContain('| cat | 2 | 1 | 0 |');
+    const html = await request(t.app).get(`/api/modellab/runs/${runId}/report`);
+    expect(html.headers['content-type']).toContain('text/html');
+    expect(html.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html.text).not.toContain('<script>');
+    expect(html.text).toContain('<td>accuracy</td><td>0.75</td>');
+  });
+
+  it('says when a run has not been evaluated, and refuses an unknown format', async () => {
+    const res = await request(t.app).get(`/api/modellab/runs/${runId}/report?format=md`);
+    expect(res.text).toContain('has not been evaluated yet');
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}/report?format=pdf`)).status).toBe(400);
+  });
+});

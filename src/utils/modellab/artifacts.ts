@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ARTIFACT_CATEGORIES, ARTIFACTS_DIR } from './constants';
 import { checkCategory, checkRelativePath, contentTypeOf, defaultCategory, parseArtifactPath, type ArtifactCategory } from './artifactPaths';
@@ -157,6 +157,14 @@ export class ArtifactFiles {
       );
     }
     return written;
+  }
+
+  /** Reads a JSON document ModelLab wrote for a run (e.g. evaluations/metrics.json), or null when absent. */
+  async readJson<T>(runId: string, fullPath: string): Promise<T | null> {
+    const { category, segments } = parseArtifactPath(fullPath);
+    const file = await this.resolve(runId, category, segments, false);
+    const text = await readFile(file, 'utf8').catch(() => null);
+    return text === null ? null : (JSON.parse(text) as T);
   }
 
   /** Every file in the run's folder, with its metadata (recorded now for files that had none). */

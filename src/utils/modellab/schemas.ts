@@ -221,3 +221,5 @@ export const EvaluateBody = z.strictObject({
     minSliceSize: z.number().int().min(1).optional(),
   }),
 });
+
+export const ReportQuery = z.object({ format: z.enum(['html', 'md']).default('html') });
