@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { ArtifactsPanel } from '../../components/artifacts/ArtifactsPanel';
+import { EvaluationPanel } from '../../components/evaluation/EvaluationPanel';
 import { MetricChart, type SeriesPoint } from '../../components/charts/MetricChart';
 import { ValueTree } from '../../components/ValueTree';
 import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../../components/ui';
@@ -274,12 +275,10 @@ export default function RunDetail() {
         ))}
       </Tabs>
       {tab === 'Artifacts' && <ArtifactsPanel runId={run.id} />}
-      {(tab === 'Evaluation' || tab === 'Latency') && (
+      {tab === 'Evaluation' && <EvaluationPanel runId={run.id} />}
+      {tab === 'Latency' && (
         <Card>
-          <Empty>
-            {tab === 'Evaluation' && 'Evaluation results (metrics.json, slices.json, failure examples) will appear here once the evaluation harness is in place.'}
-            {tab === 'Latency' && 'Latency profiles (p50/p95/p99) will appear here once the latency profiler is in place.'}
-          </Empty>
+          <Empty>Latency profiles (p50/p95/p99) will appear here once the latency profiler is in place.</Empty>
         </Card>
       )}
       {tab === 'Overview' && (

@@ -4,6 +4,7 @@ import { AppError } from './errors';
 import type {
   ApiErrorBody,
   Artifact,
+  EvaluationResponse,
   CreateRunInput,
   Dataset,
   DatasetPreview,
@@ -86,6 +87,21 @@ export const client = {
   artifactUrl: (runId: string, path: string) => `${API_BASE}/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`,
   deleteArtifact: (runId: string, path: string) =>
     request<void>('DELETE', `/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`),
+  evaluate: (runId: string, body: unknown) => request<EvaluationResponse>('POST', `/runs/${encodeURIComponent(runId)}/evaluate`, body),
+  reportUrl: (runId: string, format: 'html' | 'md') => `${API_BASE}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
+  /** The stored evaluation documents of a run, or null when it has not been evaluated. */
+  evaluation: async (runId: string): Promise<EvaluationResponse | null> => {
+    // Ask the listing first, so a run without an evaluation does not cost three 404s.
+    const { items } = await client.listArtifacts(runId);
+    if (!items.some((a) => a.path === 'evaluations/metrics.json')) return null;
+    const get = async (name: string) => {
+      const response = await fetch(client.artifactUrl(runId, `evaluations/${name}`), { cache: 'no-cache' });
+      if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading ${name}`);
+      return (await response.json()) as unknown;
+    };
+    const [metrics, slices, failureExamples] = await Promise.all([get('metrics.json'), get('slices.json'), get('failure_examples.json')]);
+    return { metrics, slices, failureExamples } as EvaluationResponse;
+  },
   /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
   artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {
     const response = await fetch(client.artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });

@@ -156,3 +156,34 @@ export interface Artifact {
   contentType: string;
   createdAt: string;
 }
+
+export interface MetricWithCi {
+  value: number | null;
+  ci: { lower: number | null; upper: number | null; level: number };
+}
+
+export interface EvaluationResponse {
+  metrics: {
+    runId: string;
+    taskType: 'classification' | 'regression';
+    n: number;
+    createdAt: string;
+    metrics: Record<string, MetricWithCi>;
+    perClass: { class: string | number; precision: number; recall: number; f1: number; support: number }[] | null;
+    confusionMatrix: { labels: (string | number)[]; matrix: number[][] } | null;
+    bootstrap: { resamples: number; level: number; seed: number; method: string; weights?: string };
+  };
+  slices: {
+    runId: string;
+    slices: {
+      attribute: string;
+      value: string;
+      count: number;
+      metrics: Record<string, MetricWithCi>;
+      deltaFromOverall: Record<string, { diff: number | null; ci: { lower: number | null; upper: number | null; level: number } }>;
+      significantlyWorse: boolean;
+      small: boolean;
+    }[];
+  };
+  failureExamples: { runId: string; total: number; examples: Record<string, unknown>[] };
+}

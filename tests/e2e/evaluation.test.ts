@@ -1,0 +1,39 @@
+/** The Evaluation tab: evaluate from a JSON file, then metrics with CIs, the confusion matrix, a flagged slice, failures. */
+import { describe, expect, it } from 'vitest';
+import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
+
+const session = e2eSession();
+
+describe('Evaluation tab', () => {
+  it('evaluates a request file and shows metrics with CIs, the confusion matrix, slices and failures', async () => {
+    const run = (await (
+      await fetch(`${session.server.url}/api/modellab/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"evaluated"}' })
+    ).json()) as { id: string };
+    const n = 200;
+    const labels = Array.from({ length: n }, (_, i) => (i % 2 ? 'pos' : 'neg'));
+    const data = labels.map((_, i) => ({ region: i % 4 === 0 ? 'north' : 'south' }));
+    const predictions = labels.map((l, i) => (data[i]!.region === 'north' ? (l === 'pos' ? 0.1 : 0.9) : l === 'pos' ? 0.8 : 0.2));
+    const request = { labels, predictions, data, config: { taskType: 'classification', classes: ['neg', 'pos'], sliceAttributes: ['region'], bootstrap: { resamples: 200 } } };
+
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/runs/${run.id}`);
+    await page.getByRole('tab', { name: 'Evaluation' }).click();
+    await page.getByText('Not evaluated yet.').waitFor();
+    await page.getByLabel('Evaluation request file').setInputFiles({ name: 'request.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(request)) });
+    const metrics = page.getByTestId('evaluation-metrics');
+    await metrics.waitFor();
+    expect(await metrics.locator('tr', { hasText: /^accuracy/ }).locator('td').nth(1).textContent()).toBe('0.75');
+    expect(await page.getByTestId('confusion-matrix').locator('tbody tr').first().textContent()).toBe('neg5050'); // the 50 neg in the north are all predicted pos
+    const north = page.getByTestId('evaluation-slices').locator('tr', { hasText: 'region = north' });
+    expect(await north.getAttribute('data-worse')).toBe('true');
+    expect(await page.getByTestId('evaluation-failures').locator('tbody tr').count()).toBe(50);
+    await screenshot(page, 'evaluation-tab');
+    const report = await fetch(new URL((await page.getByRole('link', { name: 'Markdown' }).getAttribute('href'))!, session.server.url));
+    expect(await report.text()).toContain('| accuracy | 0.75 |');
+    expect(problems).toEqual([]);
+    await page.setViewportSize({ width: 375, height: 800 });
+    expect(await pageScrollsSideways(page)).toBe(false);
+    await page.close();
+  });
+});
