@@ -17,6 +17,7 @@ const cases = JSON.parse(readFileSync(path.join(FIXTURES, 'metrics_cases.json'),
 const reference = JSON.parse(readFileSync(path.join(FIXTURES, 'bootstrap_reference.json'), 'utf8')) as {
   accuracy: { case: string; lower: number; upper: number };
   mae: { case: string; lower: number; upper: number };
+  bca: { accuracy: { lower: number; upper: number }; mae: { lower: number; upper: number } };
 };
 const byName = (name: string) => cases.find((c) => c.name === name)!;
 
@@ -79,6 +80,27 @@ describe('evaluate: bootstrap', () => {
     const mae = run(byName(reference.mae.case), { bootstrap: { resamples: 20_000 } }).metrics.mae!.ci;
     expect(Math.abs(mae.lower! - reference.mae.lower)).toBeLessThan(0.01);
     expect(Math.abs(mae.upper! - reference.mae.upper)).toBeLessThan(0.01);
+  });
+
+  it("agrees with scipy.stats.bootstrap's BCa interval (within Monte Carlo error)", () => {
+    const acc = run(byName(reference.accuracy.case), { bootstrap: { resamples: 20_000, method: 'bca' } }).metrics.accuracy!.ci;
+    expect(Math.abs(acc.lower! - reference.bca.accuracy.lower)).toBeLessThan(0.01);
+    expect(Math.abs(acc.upper! - reference.bca.accuracy.upper)).toBeLessThan(0.01);
+    const mae = run(byName(reference.mae.case), { bootstrap: { resamples: 20_000, method: 'bca' } }).metrics.mae!.ci;
+    expect(Math.abs(mae.lower! - reference.bca.mae.lower)).toBeLessThan(0.01);
+    expect(Math.abs(mae.upper! - reference.bca.mae.upper)).toBeLessThan(0.01);
+  });
+
+  it('gives a BCa interval for large inputs too (grouped jackknife) and null when every resample lands on one side', () => {
+    const n = 5000;
+    const labels = Array.from({ length: n }, (_, i) => (i % 3 ? 'a' : 'b'));
+    const predictions = labels.map((l, i) => (i % 11 === 0 ? (l === 'a' ? 'b' : 'a') : l));
+    const bca = evaluate({ labels, predictions, config: { taskType: 'classification', classes: ['a', 'b'], bootstrap: { resamples: 300, method: 'bca' } } });
+    const acc = bca.metrics.accuracy!;
+    expect(acc.ci.lower!).toBeLessThan(acc.value!);
+    expect(acc.ci.upper!).toBeGreaterThan(acc.value!);
+    const perfect = evaluate({ labels, predictions: labels, config: { taskType: 'classification', classes: ['a', 'b'], bootstrap: { resamples: 50, method: 'bca' } } });
+    expect(perfect.metrics.accuracy!.ci).toEqual({ lower: null, upper: null, level: 0.95 });
   });
 
   it('computes the weighted median for median_ae per resample (all-ones weights give the plain median)', () => {
@@ -186,7 +208,7 @@ describe('evaluate: invalid input', () => {
     [{ labels: [1, 2], predictions: [1, 'x'], config: { taskType: 'regression' as const } }, /predictions\[1\] must be a finite number/, 1],
     [{ labels: ['a'], predictions: ['a'], data: [], config }, /data has 0 rows/, null],
     [{ labels: ['a'], predictions: ['a'], config: { ...config, taskType: 'ranking' as 'regression' } }, /taskType/, null],
-    [{ labels: ['a'], predictions: ['a'], config: { ...config, bootstrap: { method: 'bca' as const } } }, /'bca' is not available yet/, null],
+    [{ labels: ['a'], predictions: ['a'], config: { ...config, bootstrap: { method: 'studentized' as 'bca' } } }, /must be 'percentile' or 'bca'/, null],
   ])('%#: %s', (input, message, index) => {
     const e = bad(input as Parameters<typeof evaluate>[0]);
     expect(e).toBeInstanceOf(EvalInputError);
