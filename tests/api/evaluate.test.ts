@@ -111,3 +111,50 @@ describe('GET /api/modellab/runs/:id/report', () => {
     expect((await request(t.app).get(`/api/modellab/runs/${runId}/report?format=pdf`)).status).toBe(400);
   });
 });
+
+describe('a large evaluation', () => {
+  it('runs off the main thread: the server answers other requests meanwhile', async () => {
+    const n = 60_000;
+    const big = {
+      predictions: Array.from({ length: n }, (_, i) => ((i * 7919) % 1000) / 1000),
+      labels: Array.from({ length: n }, (_, i) => (i % 3 ? 'yes' : 'no')),
+      config: { taskType: 'classification', classes: ['no', 'yes'], bootstrap: { resamples: 400 } },
+    };
+    const server = t.app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/modellab`;
+    try {
+      let evaluated = false;
+      const evaluation = fetch(`${base}/runs/${runId}/evaluate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(big) }).then(async (r) => {
+        evaluated = true;
+        return { status: r.status, body: (await r.json()) as { metrics: { n: number } } };
+      });
+      // While it runs, health checks keep answering.
+      let answeredDuring = 0;
+      while (!evaluated) {
+        const started = Date.now();
+        const res = await fetch(`${base}/health`);
+        if (res.status === 200 && !evaluated && Date.now() - started < 1000) answeredDuring++;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const result = await evaluation;
+      expect(result.status).toBe(200);
+      expect(result.body.metrics.n).toBe(n);
+      expect(answeredDuring).toBeGreaterThan(3);
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+
+  it('reports invalid input found in the worker as 422 with the index', async () => {
+    const n = 30_000;
+    const labels: string[] = Array.from({ length: n }, (_, i) => (i % 3 ? 'yes' : 'no'));
+    labels[20_000] = 'maybe';
+    const res = await request(t.app)
+      .post(`/api/modellab/runs/${runId}/evaluate`)
+      .send({ predictions: labels.map(() => 0.5), labels, config: { taskType: 'classification', classes: ['no', 'yes'], bootstrap: { resamples: 100 } } });
+    expect(res.status).toBe(422);
+    expect(res.body.error.details).toEqual({ field: 'labels', index: 20_000 });
+  });
+});

@@ -5,7 +5,8 @@
  */
 import type { ArtifactFiles } from './artifacts';
 import { unprocessable } from './errors';
-import { evaluate, EvalInputError, type EvalInput, type EvalResult } from './evalHarness';
+import { EvalInputError, type EvalInput, type EvalResult } from './evalHarness';
+import { evaluateOffThread } from './evaluateOffThread';
 import { nowIso } from './ids';
 import type { Store } from './storage';
 
@@ -52,7 +53,7 @@ export async function evaluateRun(store: Store, artifacts: ArtifactFiles, runId:
   await store.getRun(runId); // 404 before any work
   let result: EvalResult;
   try {
-    result = evaluate(input);
+    result = await evaluateOffThread(input);
   } catch (error) {
     if (error instanceof EvalInputError) {
       throw unprocessable(error.message, { field: error.field, ...(error.index !== null && { index: error.index }) });
