@@ -1,6 +1,6 @@
 /** The run page's Artifacts tab: upload (drop zone, category, progress), list by category, previews, plots gallery. */
 import Papa from 'papaparse';
-import { useRef, useState, type DragEvent } from 'react';
+import { useState } from 'react';
 import styled from 'styled-components';
 import { useApi } from '../../hooks/useApi';
 import { defaultCategory } from '../../utils/modellab/artifactPaths';
@@ -9,18 +9,8 @@ import { ARTIFACT_CATEGORIES } from '../../utils/modellab/constants';
 import type { Artifact } from '../../utils/modellab/types';
 import { RowsTable } from '../datasets/SchemaTable';
 import { Button, Card, CardTitle, Empty, ErrorState, Field, formatBytes, formatDate, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
+import { DropZone } from '../DropZone';
 import { ValueTree } from '../ValueTree';
-
-const Zone = styled.div<{ $active: boolean }>`
-  border: 2px dashed ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.border)};
-  background: ${({ theme, $active }) => ($active ? '#eef0ff' : theme.colors.bg)};
-  border-radius: ${({ theme }) => theme.radius};
-  padding: ${({ theme }) => theme.space(5)} ${({ theme }) => theme.space(4)};
-  text-align: center;
-  cursor: pointer;
-  color: ${({ theme }) => theme.colors.muted};
-  overflow-wrap: anywhere;
-`;
 
 const Row = styled.div`
   display: flex;
@@ -116,17 +106,14 @@ function Preview({ runId, artifact }: { runId: string; artifact: Artifact }) {
 
 export function ArtifactsPanel({ runId }: { runId: string }) {
   const list = useApi(() => client.listArtifacts(runId), [runId]);
-  const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [category, setCategory] = useState('');
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [dragging, setDragging] = useState(false);
   const [previewing, setPreviewing] = useState<Artifact | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
 
-  const choose = (chosen: File | undefined) => {
-    if (!chosen) return;
+  const choose = (chosen: File) => {
     setFile(chosen);
     setCategory(defaultCategory(chosen.name));
     setError(null);
@@ -171,24 +158,7 @@ export function ArtifactsPanel({ runId }: { runId: string }) {
     <>
       <Card>
         <CardTitle>Upload an artifact</CardTitle>
-        <Zone
-          data-testid="artifact-dropzone"
-          role="button"
-          tabIndex={0}
-          $active={dragging}
-          onClick={() => input.current?.click()}
-          onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
-          onDragOver={(e) => {
-            e.preventDefault();
-            setDragging(true);
-          }}
-          onDragLeave={() => setDragging(false)}
-          onDrop={(e: DragEvent) => {
-            e.preventDefault();
-            setDragging(false);
-            choose(e.dataTransfer.files[0]);
-          }}
-        >
+        <DropZone testId="artifact-dropzone" onFile={choose}>
           {file ? (
             <>
               <strong>{file.name}</strong> ({formatBytes(file.size)})
@@ -196,8 +166,7 @@ export function ArtifactsPanel({ runId }: { runId: string }) {
           ) : (
             'Drop a checkpoint, plot or report here, or click to choose a file (up to the server limit, 500 MB by default)'
           )}
-          <input ref={input} type="file" hidden onChange={(e) => choose(e.target.files?.[0])} />
-        </Zone>
+        </DropZone>
         {file && (
           <Row>
             <Field>

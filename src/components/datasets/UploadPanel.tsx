@@ -2,31 +2,18 @@
  * Drop or pick a CSV/TSV/JSON/JSON Lines file, see its first rows and guessed types (the same
  * detector as the server, on the file's first 256 KB), then upload it with progress.
  */
-import { useRef, useState, type DragEvent } from 'react';
+import { useState } from 'react';
 import styled from 'styled-components';
 import { client } from '../../utils/modellab/client';
 import { DatasetDetector, formatOfFilename, FORMAT_BY_EXTENSION, type DatasetDetection } from '../../utils/modellab/schemaDetector';
 import type { DatasetUploadResult } from '../../utils/modellab/types';
+import { DropZone } from '../DropZone';
 import { Button, Card, CardTitle, Field, formatBytes, InlineError } from '../ui';
 import { RowsTable, SchemaTable } from './SchemaTable';
 
 const PREVIEW_BYTES = 256 * 1024;
 const PREVIEW_ROWS = 10;
 const ACCEPT = Object.keys(FORMAT_BY_EXTENSION).map((e) => `.${e}`).join(',');
-
-const Zone = styled.div<{ $active: boolean }>`
-  border: 2px dashed ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.border)};
-  background: ${({ theme, $active }) => ($active ? '#eef0ff' : theme.colors.bg)};
-  border-radius: ${({ theme }) => theme.radius};
-  padding: ${({ theme }) => theme.space(6)} ${({ theme }) => theme.space(4)};
-  text-align: center;
-  cursor: pointer;
-  color: ${({ theme }) => theme.colors.muted};
-  overflow-wrap: anywhere;
-  &:focus-visible {
-    outline: 2px solid ${({ theme }) => theme.colors.primary};
-  }
-`;
 
 const Fields = styled.div`
   display: grid;
@@ -57,20 +44,17 @@ async function previewInBrowser(file: File): Promise<DatasetDetection> {
 }
 
 export function UploadPanel({ onUploaded }: { onUploaded: (result: DatasetUploadResult) => void }) {
-  const input = useRef<HTMLInputElement>(null);
   const [file, setFile] = useState<File | null>(null);
   const [preview, setPreview] = useState<DatasetDetection | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [tags, setTags] = useState('');
-  const [dragging, setDragging] = useState(false);
   const [progress, setProgress] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<DatasetUploadResult | null>(null);
 
-  const choose = (chosen: File | undefined) => {
-    if (!chosen) return;
+  const choose = (chosen: File) => {
     setFile(chosen);
     setName(chosen.name.replace(/\.[^.]+$/, ''));
     setError(null);
@@ -78,12 +62,6 @@ export function UploadPanel({ onUploaded }: { onUploaded: (result: DatasetUpload
     setPreview(null);
     setPreviewError(null);
     previewInBrowser(chosen).then(setPreview, (e: Error) => setPreviewError(e.message));
-  };
-
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    choose(event.dataTransfer.files[0]);
   };
 
   const upload = async () => {
@@ -106,20 +84,7 @@ export function UploadPanel({ onUploaded }: { onUploaded: (result: DatasetUpload
   return (
     <Card>
       <CardTitle>Upload a dataset</CardTitle>
-      <Zone
-        data-testid="dataset-dropzone"
-        role="button"
-        tabIndex={0}
-        $active={dragging}
-        onClick={() => input.current?.click()}
-        onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDragging(true);
-        }}
-        onDragLeave={() => setDragging(false)}
-        onDrop={onDrop}
-      >
+      <DropZone testId="dataset-dropzone" inputTestId="dataset-file-input" accept={ACCEPT} onFile={choose}>
         {file ? (
           <>
             <strong>{file.name}</strong> ({formatBytes(file.size)}) — drop another file to replace it
@@ -127,8 +92,7 @@ export function UploadPanel({ onUploaded }: { onUploaded: (result: DatasetUpload
         ) : (
           <>Drop a CSV, TSV, JSON or JSON Lines file here, or click to choose one</>
         )}
-        <input ref={input} type="file" accept={ACCEPT} hidden onChange={(e) => choose(e.target.files?.[0])} data-testid="dataset-file-input" />
-      </Zone>
+      </DropZone>
 
       {previewError && <InlineError role="alert">{previewError}</InlineError>}
       {preview && (

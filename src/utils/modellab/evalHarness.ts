@@ -17,7 +17,9 @@ import {
   perClassMetrics,
   type PerClass,
   rankMetrics,
+  rankMetricsInOrder,
   regressionMetrics,
+  tieGroupEnds,
 } from './evalMetrics';
 import { normalCdf, normalQuantile } from './normal';
 
@@ -266,51 +268,12 @@ function prepare(input: EvalInput): Prepared {
     if (lossTerm) lossTerm = Float64Array.from(order, (i) => lossTerm![i]!);
     brierTerm = Float64Array.from(order, (i) => brierTerm![i]!);
     sortedPositive = Uint8Array.from(order, (i) => isPositive![i]!);
-    const ends: number[] = [];
-    for (let j = 1; j <= n; j++) if (j === n || score[order[j]!] !== score[order[j - 1]!]) ends.push(j);
-    groupEnds = Int32Array.from(ends);
+    groupEnds = tieGroupEnds(order, score);
   }
   return {
     task: 'classification', n, classes, k, positive, y, yhat, proba, score, isPositive, order, ovr,
     yReg: new Float64Array(0), yhatReg: new Float64Array(0), cell: permCell, lossTerm, brierTerm, perm, groupEnds, sortedPositive,
   };
-}
-
-/** ROC AUC and average precision from tie groups in score order, with weights in that order. */
-function sortedRankMetrics(groupEnds: Int32Array, positive: Uint8Array, weights: Float64Array): { rocAuc: number | null; averagePrecision: number | null } {
-  let totalPos = 0;
-  let totalNeg = 0;
-  for (let j = 0; j < positive.length; j++) {
-    if (positive[j]) totalPos += weights[j]!;
-    else totalNeg += weights[j]!;
-  }
-  let tp = 0;
-  let fp = 0;
-  let auc = 0;
-  let ap = 0;
-  let prevRecall = 0;
-  let start = 0;
-  for (let g = 0; g < groupEnds.length; g++) {
-    const end = groupEnds[g]!;
-    let dtp = 0;
-    let dfp = 0;
-    for (let j = start; j < end; j++) {
-      const w = weights[j]!;
-      if (positive[j]) dtp += w;
-      else dfp += w;
-    }
-    start = end;
-    if (dtp === 0 && dfp === 0) continue;
-    auc += dfp * (tp + dtp / 2);
-    tp += dtp;
-    fp += dfp;
-    if (dtp > 0 && totalPos > 0) {
-      const recall = tp / totalPos;
-      ap += (recall - prevRecall) * (tp / (tp + fp));
-      prevRecall = recall;
-    }
-  }
-  return { rocAuc: totalPos > 0 && totalNeg > 0 ? auc / (totalPos * totalNeg) : null, averagePrecision: totalPos > 0 ? ap : null };
 }
 
 /**
@@ -339,7 +302,7 @@ function weightedMetrics(p: Prepared, weights: Float64Array, errorOrder?: Int32A
   const out: Record<string, number | null> = confusionMetrics(cm, k, k === 2 ? p.positive : null);
   if (loss) out.log_loss = lossSum / total;
   if (p.groupEnds && p.sortedPositive) {
-    const ranks = sortedRankMetrics(p.groupEnds, p.sortedPositive, weights);
+    const ranks = rankMetricsInOrder(p.groupEnds, p.sortedPositive, weights);
     out.roc_auc = ranks.rocAuc;
     out.average_precision = ranks.averagePrecision;
     out.brier = brierSum / total;

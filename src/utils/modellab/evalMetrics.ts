@@ -172,17 +172,24 @@ export function orderByScoreDesc(score: Float64Array): Int32Array {
   return order;
 }
 
+/** Ends (exclusive) of the runs of tied scores along an ordering by score. */
+export function tieGroupEnds(order: Int32Array, score: Float64Array): Int32Array {
+  const ends: number[] = [];
+  for (let j = 1; j <= order.length; j++) if (j === order.length || score[order[j]!] !== score[order[j - 1]!]) ends.push(j);
+  return Int32Array.from(ends);
+}
+
 /**
- * ROC AUC and average precision of binary `positive` flags for scores, optionally weighted, from an
- * ordering by score computed once. Tied scores form one threshold (so AUC counts a tie as half, as
- * the trapezoid over scikit-learn's ROC curve does); AP is the step-wise sum Σ (Rₙ − Rₙ₋₁) Pₙ.
+ * ROC AUC and average precision from data already in score order: tie groups (`groupEnds`),
+ * positive flags and weights by position. A tie group is one threshold, so AUC counts a tie as
+ * half (the trapezoid over scikit-learn's ROC curve); AP is the step-wise sum Σ (Rₙ − Rₙ₋₁) Pₙ.
  */
-export function rankMetrics(order: Int32Array, score: Float64Array, positive: Uint8Array, weights?: Float64Array): { rocAuc: number | null; averagePrecision: number | null } {
+export function rankMetricsInOrder(groupEnds: Int32Array, positive: Uint8Array, weights?: Float64Array): { rocAuc: number | null; averagePrecision: number | null } {
   let totalPos = 0;
   let totalNeg = 0;
-  for (let i = 0; i < positive.length; i++) {
-    const w = weights ? weights[i]! : 1;
-    if (positive[i]) totalPos += w;
+  for (let j = 0; j < positive.length; j++) {
+    const w = weights ? weights[j]! : 1;
+    if (positive[j]) totalPos += w;
     else totalNeg += w;
   }
   let tp = 0;
@@ -190,18 +197,17 @@ export function rankMetrics(order: Int32Array, score: Float64Array, positive: Ui
   let auc = 0;
   let ap = 0;
   let prevRecall = 0;
-  let i = 0;
-  while (i < order.length) {
-    const s = score[order[i]!]!;
+  let start = 0;
+  for (let g = 0; g < groupEnds.length; g++) {
+    const end = groupEnds[g]!;
     let dtp = 0;
     let dfp = 0;
-    while (i < order.length && score[order[i]!] === s) {
-      const idx = order[i]!;
-      const w = weights ? weights[idx]! : 1;
-      if (positive[idx]) dtp += w;
+    for (let j = start; j < end; j++) {
+      const w = weights ? weights[j]! : 1;
+      if (positive[j]) dtp += w;
       else dfp += w;
-      i++;
     }
+    start = end;
     if (dtp === 0 && dfp === 0) continue;
     // Trapezoid between (fp, tp) and (fp + dfp, tp + dtp) in unnormalised ROC space.
     auc += dfp * (tp + dtp / 2);
@@ -213,10 +219,16 @@ export function rankMetrics(order: Int32Array, score: Float64Array, positive: Ui
       prevRecall = recall;
     }
   }
-  return {
-    rocAuc: totalPos > 0 && totalNeg > 0 ? auc / (totalPos * totalNeg) : null,
-    averagePrecision: totalPos > 0 ? ap : null,
-  };
+  return { rocAuc: totalPos > 0 && totalNeg > 0 ? auc / (totalPos * totalNeg) : null, averagePrecision: totalPos > 0 ? ap : null };
+}
+
+/** ROC AUC and average precision of binary `positive` flags for scores, optionally weighted, given an ordering by score. */
+export function rankMetrics(order: Int32Array, score: Float64Array, positive: Uint8Array, weights?: Float64Array): { rocAuc: number | null; averagePrecision: number | null } {
+  return rankMetricsInOrder(
+    tieGroupEnds(order, score),
+    Uint8Array.from(order, (i) => positive[i]!),
+    weights ? Float64Array.from(order, (i) => weights[i]!) : undefined,
+  );
 }
 
 export function brier(score: Float64Array, positive: Uint8Array, weights?: Float64Array): number {
