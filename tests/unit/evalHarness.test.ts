@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluate, EvalInputError, percentile, rng } from '../../src/utils/modellab/evalHarness';
+import { evaluate, EvalInputError, type EvalInput, metricsBothWays, percentile, rng } from '../../src/utils/modellab/evalHarness';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/eval');
 const cases = JSON.parse(readFileSync(path.join(FIXTURES, 'metrics_cases.json'), 'utf8')).cases as {
@@ -21,8 +21,9 @@ const reference = JSON.parse(readFileSync(path.join(FIXTURES, 'bootstrap_referen
 };
 const byName = (name: string) => cases.find((c) => c.name === name)!;
 
-function run(c: (typeof cases)[number], extra: object = {}) {
-  return evaluate({
+/** A fixture case as evaluate()'s input. */
+function inputOf(c: (typeof cases)[number], extra: object = {}): EvalInput {
+  return {
     labels: c.labels,
     predictions: c.predictions,
     config: {
@@ -30,11 +31,12 @@ function run(c: (typeof cases)[number], extra: object = {}) {
       ...(c.classes && { classes: c.classes }),
       ...(c.positiveClass !== null && c.positiveClass !== undefined && { positiveClass: c.positiveClass }),
       ...(c.predictionType && { predictionType: c.predictionType }),
-      bootstrap: { resamples: 200 },
       ...extra,
     },
-  });
+  };
 }
+
+const run = (c: (typeof cases)[number], extra: object = {}) => evaluate(inputOf(c, { bootstrap: { resamples: 200 }, ...extra }));
 
 describe('evaluate: values', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s: every metric equals scikit-learn', (_name, c) => {
@@ -218,18 +220,8 @@ describe('evaluate: invalid input', () => {
 });
 
 describe('weighted metrics used for resamples', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s: with all weights 1 they equal the exact metrics', async (_name, c) => {
-    const { metricsBothWays } = await import('../../src/utils/modellab/evalHarness');
-    const { exact, weighted } = metricsBothWays({
-      labels: c.labels,
-      predictions: c.predictions,
-      config: {
-        taskType: c.taskType,
-        ...(c.classes && { classes: c.classes }),
-        ...(c.positiveClass !== null && c.positiveClass !== undefined && { positiveClass: c.positiveClass }),
-        ...(c.predictionType && { predictionType: c.predictionType }),
-      },
-    });
+  it.each(cases.map((c) => [c.name, c] as const))('%s: with all weights 1 they equal the exact metrics', (_name, c) => {
+    const { exact, weighted } = metricsBothWays(inputOf(c));
     for (const [key, value] of Object.entries(exact)) {
       if (value === null) expect(weighted[key] ?? null, key).toBeNull();
       else expect(Math.abs((weighted[key] as number) - value), key).toBeLessThanOrEqual(Math.max(1e-12, Math.abs(value) * 1e-12));
