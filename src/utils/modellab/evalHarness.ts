@@ -439,6 +439,38 @@ export function metricsBothWays(input: EvalInput): { exact: Record<string, numbe
   return { exact: computeMetrics(p), weighted: weightedMetrics(p, ones, order) };
 }
 
+/**
+ * One evaluation input prepared once, whose metrics can be recomputed under any per-example
+ * weights given in the input's own example order (for paired comparisons of two runs, which must
+ * weight the same examples alike).
+ */
+export class Evaluator {
+  private readonly p: Prepared;
+  private readonly errorOrder: Int32Array | undefined;
+
+  constructor(input: EvalInput) {
+    this.p = prepare(input);
+    const p = this.p;
+    this.errorOrder = p.task === 'regression' ? Int32Array.from({ length: p.n }, (_, i) => i).sort((a, b) => Math.abs(p.yReg[a]! - p.yhatReg[a]!) - Math.abs(p.yReg[b]! - p.yhatReg[b]!)) : undefined;
+  }
+
+  get n(): number {
+    return this.p.n;
+  }
+
+  metrics(weights?: Float64Array): Record<string, number | null> {
+    if (!weights) return computeMetrics(this.p);
+    const inOrder = this.p.perm ? Float64Array.from(this.p.perm, (i) => weights[i]!) : weights;
+    return weightedMetrics(this.p, inOrder, this.errorOrder);
+  }
+}
+
+/** One resample's counts over n examples (multinomial up to MULTINOMIAL_UP_TO, Poisson(1) above). */
+export function resampleWeights(n: number, random: () => number, into = new Float64Array(n)): Float64Array {
+  drawWeights(into, random);
+  return into;
+}
+
 export function evaluate(input: EvalInput): EvalResult {
   const { config } = input;
   const bootstrap = {
