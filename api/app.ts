@@ -7,6 +7,7 @@ import type { Services } from '../src/utils/modellab/services';
 import type { AppConfig } from './config';
 import { errorHandler, requireJsonOrMultipart, requireTokenForWrites } from './http';
 import { artifactsRouter } from './modellab/artifacts';
+import { compareRouter } from './modellab/compare';
 import { datasetsRouter } from './modellab/datasets';
 import { eventsRouter } from './modellab/events';
 import { healthRouter } from './modellab/health';
@@ -49,6 +50,7 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));
+  api.use(compareRouter(services));
   api.use('/runs', runsRouter(services, log));
   api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
   api.use('/artifacts', artifactsRouter(services, config.maxUploadBytes));

@@ -69,7 +69,38 @@ export interface EvalResult {
   slices: SliceResult[];
   failureExamples: { total: number; examples: Record<string, unknown>[] };
   /** Compact per-example values for paired tests later: class indices or numbers. */
-  perExample: { labels: number[]; predictions: number[]; scores: number[] | null };
+  perExample: PerExample;
+}
+
+/**
+ * What a later comparison needs to recompute any metric on any resample: per-example labels and
+ * predictions (class indices for classification), the positive class's scores (binary) or the
+ * probability rows (multiclass, row-major), and each slice's member indices.
+ */
+export interface PerExample {
+  classes: ClassValue[] | null;
+  positiveClass: ClassValue | null;
+  labels: number[];
+  predictions: number[];
+  scores: number[] | null;
+  probabilities: number[] | null;
+  slices: { attribute: string; value: string; members: number[] }[];
+}
+
+/** Rebuilds an evaluation input from stored per-example values (predictions.json). */
+export function inputFromPerExample(taskType: 'classification' | 'regression', e: PerExample): EvalInput {
+  if (taskType === 'regression') return { labels: e.labels, predictions: e.predictions, config: { taskType } };
+  const classes = e.classes!;
+  const k = classes.length;
+  const labels = e.labels.map((i) => classes[i]);
+  if (e.scores && e.positiveClass !== null) {
+    return { labels, predictions: e.scores, config: { taskType, classes, positiveClass: e.positiveClass, predictionType: 'score' } };
+  }
+  if (e.probabilities) {
+    const rows = Array.from({ length: e.labels.length }, (_, i) => e.probabilities!.slice(i * k, i * k + k));
+    return { labels, predictions: rows, config: { taskType, classes, predictionType: 'probabilities', ...(e.positiveClass !== null && { positiveClass: e.positiveClass }) } };
+  }
+  return { labels, predictions: e.predictions.map((i) => classes[i]), config: { taskType, classes, predictionType: 'label', ...(e.positiveClass !== null && { positiveClass: e.positiveClass }) } };
 }
 
 export interface SliceResult {
@@ -492,6 +523,7 @@ export function evaluate(input: EvalInput): EvalResult {
   const keys = Object.keys(overall);
   const headline = HEADLINE[p.task].filter((key) => key in overall);
   const slices = slicesOf(p, input.data, config.sliceAttributes ?? []);
+  const sliceMembers = slices.map((slice) => ({ attribute: slice.attribute, value: slice.value, members: Array.from(slice.members.keys()).filter((i) => slice.members[i]! > 0) }));
   if (p.perm) for (const slice of slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
   const minSlice = config.minSliceSize ?? 10;
   const sliceValues = slices.map((s) => weightedMetrics(p, s.members, errorOrder));
@@ -566,8 +598,16 @@ export function evaluate(input: EvalInput): EvalResult {
     failureExamples: failures(p, input.data, config.maxFailureExamples ?? 100),
     perExample:
       p.task === 'classification'
-        ? { labels: Array.from(p.y), predictions: Array.from(p.yhat), scores: p.score ? Array.from(p.score) : null }
-        : { labels: Array.from(p.yReg), predictions: Array.from(p.yhatReg), scores: null },
+        ? {
+            classes: p.classes,
+            positiveClass: p.positive === null ? null : p.classes[p.positive]!,
+            labels: Array.from(p.y),
+            predictions: Array.from(p.yhat),
+            scores: p.score ? Array.from(p.score) : null,
+            probabilities: !p.score && p.proba ? Array.from(p.proba) : null,
+            slices: sliceMembers,
+          }
+        : { classes: null, positiveClass: null, labels: Array.from(p.yReg), predictions: Array.from(p.yhatReg), scores: null, probabilities: null, slices: sliceMembers },
   };
 }
 

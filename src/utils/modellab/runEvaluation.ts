@@ -38,14 +38,7 @@ export function documentsOf(runId: string, result: EvalResult, createdAt = nowIs
     slices: { runId, slices: result.slices },
     failureExamples: { runId, total: result.failureExamples.total, examples: result.failureExamples.examples },
     // What a paired comparison of two runs needs later: per-example labels and predictions.
-    predictions: {
-      runId,
-      taskType: result.taskType,
-      classes: result.confusionMatrix?.labels ?? null,
-      labels: result.perExample.labels,
-      predictions: result.perExample.predictions,
-      scores: result.perExample.scores,
-    },
+    predictions: { runId, taskType: result.taskType, ...result.perExample },
   };
 }
 

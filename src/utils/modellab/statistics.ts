@@ -2,7 +2,13 @@
  * Significance for comparing runs: paired and unpaired bootstrap differences of every metric,
  * McNemar's exact test for accuracy, Holm–Bonferroni across the metrics of one comparison. Pure.
  */
-import { Evaluator, percentile, resampleWeights, rng } from './evalHarness';
+import { percentile, resampleWeights, rng } from './evalHarness';
+
+/** Anything whose metrics can be recomputed under per-example weights (an Evaluator, or a slice of one). */
+export interface MetricSource {
+  readonly n: number;
+  metrics(weights?: Float64Array): Record<string, number | null>;
+}
 
 /** ln Γ(x) (Lanczos, g = 7, n = 9; ~15 significant digits). */
 export function logGamma(x: number): number {
@@ -57,8 +63,8 @@ export interface Difference {
  * both (the runs were evaluated on the same examples). Unpaired: each run resampled on its own.
  */
 export function bootstrapDifferences(
-  baseline: Evaluator,
-  run: Evaluator,
+  baseline: MetricSource,
+  run: MetricSource,
   options: { paired: boolean; resamples: number; seed: number; level: number },
 ): Map<string, Difference> {
   if (options.paired && baseline.n !== run.n) throw new Error('a paired comparison needs the same examples');

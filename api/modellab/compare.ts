@@ -1,0 +1,50 @@
+/** GET /api/modellab/compare?runs=<baseline>,<id>[,…] — 2 to 10 runs compared against the first. */
+import { Router } from 'express';
+import { z } from 'zod';
+import { compareRuns, type RunEvaluation } from '../../src/utils/modellab/compare';
+import { badRequest } from '../../src/utils/modellab/errors';
+import { EVALUATION_FILES } from '../../src/utils/modellab/runEvaluation';
+import type { Services } from '../../src/utils/modellab/services';
+import { handle } from '../http';
+import { presentRun } from '../presenters';
+import type { Run } from '../../src/utils/modellab/types';
+
+const CompareQuery = z.object({
+  runs: z
+    .string()
+    .min(1, 'must list run ids separated by commas')
+    .transform((text) => text.split(',').map((id) => id.trim()).filter(Boolean)),
+});
+
+export function compareRouter({ store, artifacts, series }: Services): Router {
+  const router = Router();
+  router.get(
+    '/compare',
+    handle({ query: CompareQuery }, async ({ query }) => {
+      const ids = query.runs;
+      if (ids.length < 2 || ids.length > 10) throw badRequest(`runs: compare between 2 and 10 runs (got ${ids.length})`);
+      if (new Set(ids).size !== ids.length) throw badRequest('runs: a run is listed twice');
+      const runs: Run[] = [];
+      for (const id of ids) runs.push(await store.getRun(id)); // 404 naming the first unknown id
+      const evaluations: RunEvaluation[] = await Promise.all(
+        runs.map(async (run) => ({
+          metrics: await artifacts.readJson<RunEvaluation['metrics']>(run.id, `evaluations/${EVALUATION_FILES.metrics}`),
+          perExample: await artifacts.readJson<RunEvaluation['perExample']>(run.id, `evaluations/${EVALUATION_FILES.predictions}`),
+          slices: await artifacts.readJson<RunEvaluation['slices']>(run.id, `evaluations/${EVALUATION_FILES.slices}`),
+        })),
+      );
+      const result = compareRuns(runs, evaluations);
+      // Metric curves every run logged, downsampled for overlay.
+      const summaries = await Promise.all(runs.map((r) => series.summaries(r.id)));
+      const shared = summaries[0]!.map((s) => s.key).filter((key) => summaries.every((list) => list.some((s) => s.key === key)));
+      const curves = await Promise.all(
+        shared.map(async (key) => ({
+          key,
+          runs: Object.fromEntries(await Promise.all(runs.map(async (r) => [r.id, (await series.points(r.id, key, 200)) ?? []] as const))),
+        })),
+      );
+      return { runs: runs.map(presentRun), ...result, series: curves };
+    }),
+  );
+  return router;
+}
