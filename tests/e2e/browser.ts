@@ -32,8 +32,9 @@ export function watchProblems(page: Page): string[] {
   });
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('requestfailed', (req) => {
-    // The live-events stream is cut by design when the page navigates or stops listening.
-    if (req.url().endsWith('/api/modellab/events') && req.failure()?.errorText === 'net::ERR_ABORTED') return;
+    // Requests still in flight when the page navigates or reloads (the live-events stream always is)
+    // are aborted by the browser: that is navigation, not a failure.
+    if (req.failure()?.errorText === 'net::ERR_ABORTED') return;
     problems.push(`requestfailed: ${req.url()} ${req.failure()?.errorText}`);
   });
   page.on('response', (res) => {

@@ -99,7 +99,7 @@ describe('with runs', () => {
     });
   });
 
-  it('compares two runs side by side, highlighting the hyperparameter that differs', async () => {
+  it('compares two runs: the selection is in the URL and the config diff shows what changed', async () => {
     await withPage(async (ctx, problems) => {
       const page = ctx.pages()[0]!;
       await page.goto(ui('/compare'));
@@ -107,10 +107,13 @@ describe('with runs', () => {
       await page.getByLabel('resnet50-baseline').click();
       await expect.poll(() => page.getByLabel('resnet50-baseline').isChecked()).toBe(true);
       await page.getByLabel('vit-small').click();
-      await page.getByTestId('compare-table').waitFor();
-      const lrRow = page.getByTestId('compare-table').locator('tr', { hasText: 'lr' }).first();
-      expect(await lrRow.locator('td').allTextContents()).toEqual(['lr', '0.1', '0.001']);
+      const diff = page.getByTestId('config-diff');
+      await diff.waitFor();
+      expect(await diff.locator('tr', { hasText: 'params.lr' }).locator('td').allTextContents()).toEqual(['params.lr', 'changed', '0.1', '0.001']);
+      expect(await diff.locator('tr', { hasText: 'params.patch' }).locator('td').nth(1).textContent()).toBe('added');
       expect(page.url()).toContain('runs=');
+      await page.reload();
+      await diff.waitFor();
       await screenshot(page, 'compare');
       expect(problems).toEqual([]);
     });

@@ -1,16 +1,30 @@
-import { useSearchParams } from 'react-router-dom';
+/**
+ * Compare 2–10 runs against the first (the baseline). The selection lives in the URL
+ * (/modellab/compare?runs=a,b) so a comparison can be shared and reloaded.
+ */
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
-import { Card, CardTitle, Empty, ErrorState, Loading, Mono, PageTitle, StatusBadge, Table, TableScroll } from '../../components/ui';
+import { MetricRadar, OverlaidCurves, ParallelCoordinates, RUN_COLOURS } from '../../components/charts/CompareCharts';
+import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
-import type { Run } from '../../utils/modellab/types';
+import type { CompareDifference, CompareResponse } from '../../utils/modellab/types';
 
 const MAX_RUNS = 10;
+const LOWER_IS_BETTER = /(loss|error|mae|mse|rmse|mape|brier|latency)/i;
 
 const Picker = styled.div`
   display: flex;
   flex-wrap: wrap;
   gap: ${({ theme }) => theme.space(2)};
+  input[type='search'] {
+    flex: 1 1 100%;
+    font: inherit;
+    padding: ${({ theme }) => theme.space(2)};
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+  }
   label {
     display: flex;
     gap: ${({ theme }) => theme.space(1)};
@@ -23,33 +37,240 @@ const Picker = styled.div`
   }
 `;
 
-const DiffRow = styled.tr<{ $differs: boolean }>`
-  background: ${({ $differs }) => ($differs ? '#fff7e0' : 'transparent')};
+const Diff = styled.span<{ $tone: 'better' | 'worse' | 'neutral'; $significant: boolean }>`
+  color: ${({ $tone }) => ($tone === 'better' ? '#1f7a45' : $tone === 'worse' ? '#b42330' : 'inherit')};
+  font-weight: ${({ $significant }) => ($significant ? 700 : 400)};
+  white-space: nowrap;
 `;
 
-const show = (value: unknown) => (value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value));
+const Row = styled.tr<{ $status?: string }>`
+  background: ${({ $status }) => ($status === 'same' || !$status ? 'transparent' : $status === 'added' ? '#eaf7ef' : $status === 'removed' ? '#fdecec' : '#fff7e0')};
+`;
 
-function Rows({ runs, title, pick }: { runs: Run[]; title: string; pick: (run: Run) => Record<string, unknown> }) {
-  const keys = [...new Set(runs.flatMap((run) => Object.keys(pick(run))))].sort();
-  if (keys.length === 0) return null;
+function DifferenceCell({ d, metric }: { d: CompareDifference | undefined; metric: string }) {
+  if (!d || d.diff === null) return <span title={d?.reason}>—</span>;
+  const better = LOWER_IS_BETTER.test(metric) ? d.diff < 0 : d.diff > 0;
+  const tone = d.diff === 0 ? 'neutral' : better ? 'better' : 'worse';
+  const title =
+    d.significant === null
+      ? (d.reason ?? 'not tested')
+      : `${d.method}: p = ${formatNumber(d.pValue)}, Holm-adjusted p = ${formatNumber(d.adjustedPValue)}${d.ci ? `; 95% CI of the difference [${formatNumber(d.ci.lower)}, ${formatNumber(d.ci.upper)}]` : ''}`;
+  return (
+    <Diff $tone={tone} $significant={d.significant === true} title={title} data-significant={d.significant === true}>
+      {d.diff > 0 ? '+' : ''}
+      {formatNumber(d.diff)}
+      {d.significant === true && ' *'}
+    </Diff>
+  );
+}
+
+function Results({ data }: { data: CompareResponse }) {
+  const [hideUnchanged, setHideUnchanged] = useState(true);
+  const [pcMetric, setPcMetric] = useState<string | null>(null);
+  const runs = data.runs;
+  const others = runs.slice(1);
+  const evaluated = data.metrics.filter((m) => m.source === 'evaluation');
+  // Radar: headline metrics in [0, 1] (bounded ones as they are, others min–max scaled across the runs, lower-is-better flipped).
+  const radarMetrics = (evaluated.length ? evaluated : data.metrics).slice(0, 8);
+  const radarRows = radarMetrics.map((m) => {
+    const values = runs.map((r) => m.values[r.id]?.value ?? null);
+    const finite = values.filter((v): v is number => v !== null);
+    const lo = Math.min(...finite);
+    const hi = Math.max(...finite);
+    const bounded = lo >= 0 && hi <= 1 && !LOWER_IS_BETTER.test(m.name);
+    const row: Record<string, number | string> = { metric: m.name };
+    runs.forEach((r, i) => {
+      const v = values[i];
+      if (v === null || v === undefined) return;
+      let x = bounded ? v : hi === lo ? 1 : (v - lo) / (hi - lo);
+      if (!bounded && LOWER_IS_BETTER.test(m.name)) x = 1 - x;
+      row[r.id] = x;
+    });
+    return row;
+  });
+  const config = data.configDiff.filter((c) => !hideUnchanged || c.status !== 'same');
+  const numericParams = data.configDiff.filter((c) => c.path.startsWith('params.') && runs.every((r) => typeof c.values[r.id] === 'number') && c.status !== 'same');
+  const chosen = pcMetric ?? data.metrics[0]?.name ?? null;
+  const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+
   return (
     <>
-      <tr>
-        <th colSpan={runs.length + 1}>{title}</th>
-      </tr>
-      {keys.map((key) => {
-        const values = runs.map((run) => show(pick(run)[key]));
-        return (
-          <DiffRow key={key} $differs={new Set(values).size > 1}>
-            <td>{key}</td>
-            {values.map((value, i) => (
-              <td key={runs[i]!.id}>
-                <Mono>{value}</Mono>
-              </td>
-            ))}
-          </DiffRow>
-        );
-      })}
+      <Card>
+        <CardTitle>
+          Metrics against the baseline <em>{runs[0]!.name}</em>
+        </CardTitle>
+        <p>
+          Differences are run − baseline, green when better. <strong>*</strong> marks a difference significant at α = {data.alpha} after Holm–Bonferroni across the metrics of each comparison;
+          hover for the p-value and the test (paired bootstrap, or McNemar's exact test for accuracy, when both runs were evaluated on the same examples; unpaired bootstrap otherwise).
+        </p>
+        <TableScroll>
+          <Table data-testid="compare-metrics">
+            <thead>
+              <tr>
+                <th>Metric</th>
+                {runs.map((r, i) => (
+                  <th key={r.id} style={{ color: RUN_COLOURS[i % RUN_COLOURS.length] }}>
+                    {r.name}
+                  </th>
+                ))}
+                {others.map((r) => (
+                  <th key={`d${r.id}`}>Δ {r.name}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {data.metrics.map((m) => (
+                <tr key={m.name}>
+                  <td>
+                    {m.name}
+                    {m.source === 'logged' && <em title="a logged summary: no CI, not tested"> (logged)</em>}
+                  </td>
+                  {runs.map((r) => {
+                    const v = m.values[r.id];
+                    return (
+                      <td key={r.id}>
+                        <Mono>{formatNumber(v?.value)}</Mono>
+                        {v?.ci && v.ci.lower !== null && (
+                          <Mono style={{ color: '#5d667d' }}>
+                            {' '}
+                            [{formatNumber(v.ci.lower)}, {formatNumber(v.ci.upper)}]
+                          </Mono>
+                        )}
+                      </td>
+                    );
+                  })}
+                  {others.map((r) => (
+                    <td key={`d${r.id}`}>
+                      <DifferenceCell d={m.differences.find((d) => d.runId === r.id)} metric={m.name} />
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+        </TableScroll>
+      </Card>
+
+      {radarRows.length >= 3 && (
+        <Card data-testid="compare-radar">
+          <CardTitle>Headline metrics (normalised to [0, 1]; outward is better)</CardTitle>
+          <MetricRadar rows={radarRows} runs={runs} />
+        </Card>
+      )}
+
+      <Card>
+        <CardTitle>Configuration</CardTitle>
+        <label>
+          <input type="checkbox" checked={hideUnchanged} onChange={(e) => setHideUnchanged(e.target.checked)} /> Hide unchanged
+        </label>
+        {config.length === 0 ? (
+          <Empty>{hideUnchanged ? 'All hyperparameters and config values are the same.' : 'No hyperparameters or config.'}</Empty>
+        ) : (
+          <TableScroll>
+            <Table data-testid="config-diff">
+              <thead>
+                <tr>
+                  <th>Path</th>
+                  <th>Status</th>
+                  {runs.map((r) => (
+                    <th key={r.id}>{r.name}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {config.map((c) => (
+                  <Row key={c.path} $status={c.status}>
+                    <td>
+                      <Mono>{c.path}</Mono>
+                    </td>
+                    <td>{c.status}</td>
+                    {runs.map((r) => (
+                      <td key={r.id}>
+                        <Mono>{show(c.values[r.id])}</Mono>
+                      </td>
+                    ))}
+                  </Row>
+                ))}
+              </tbody>
+            </Table>
+          </TableScroll>
+        )}
+      </Card>
+
+      {data.slices.length > 0 && (
+        <Card>
+          <CardTitle>Slices ({data.slices[0]!.metric})</CardTitle>
+          <TableScroll>
+            <Table data-testid="compare-slices">
+              <thead>
+                <tr>
+                  <th>Slice</th>
+                  {runs.map((r) => (
+                    <th key={r.id}>{r.name}</th>
+                  ))}
+                  {others.map((r) => (
+                    <th key={`d${r.id}`}>Δ {r.name}</th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {data.slices.map((s) => (
+                  <tr key={`${s.attribute}=${s.value}`}>
+                    <td>
+                      {s.attribute} = {s.value}
+                    </td>
+                    {runs.map((r) => (
+                      <td key={r.id}>
+                        <Mono>{formatNumber(s.values[r.id]?.value)}</Mono> <small>(n={s.values[r.id]?.count ?? 0})</small>
+                      </td>
+                    ))}
+                    {others.map((r) => (
+                      <td key={`d${r.id}`}>
+                        <DifferenceCell d={s.differences.find((d) => d.runId === r.id)} metric={s.metric} />
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+          </TableScroll>
+        </Card>
+      )}
+
+      {data.series.length > 0 && (
+        <Card>
+          <CardTitle>Metric curves</CardTitle>
+          {data.series.map((s) => (
+            <figure key={s.key} style={{ margin: 0, minWidth: 0 }}>
+              <figcaption>
+                <strong>{s.key}</strong>
+              </figcaption>
+              <OverlaidCurves curves={s.runs} runs={runs} />
+            </figure>
+          ))}
+        </Card>
+      )}
+
+      {runs.length >= 3 && numericParams.length > 0 && chosen && (
+        <Card>
+          <CardTitle>Hyperparameters → metric (parallel coordinates)</CardTitle>
+          <label>
+            Metric{' '}
+            <select value={chosen} onChange={(e) => setPcMetric(e.target.value)}>
+              {data.metrics.map((m) => (
+                <option key={m.name}>{m.name}</option>
+              ))}
+            </select>
+          </label>
+          <ParallelCoordinates
+            runs={runs}
+            axes={[
+              ...numericParams.map((c) => ({ name: c.path.replace(/^params\./, ''), values: Object.fromEntries(runs.map((r) => [r.id, c.values[r.id] as number])) })),
+              { name: chosen, values: Object.fromEntries(runs.map((r) => [r.id, data.metrics.find((m) => m.name === chosen)?.values[r.id]?.value ?? null])) },
+            ]}
+          />
+        </Card>
+      )}
     </>
   );
 }
@@ -57,8 +278,13 @@ function Rows({ runs, title, pick }: { runs: Run[]; title: string; pick: (run: R
 export default function Compare() {
   const [params, setParams] = useSearchParams();
   const selected = (params.get('runs') ?? '').split(',').filter(Boolean).slice(0, MAX_RUNS);
-  const candidates = useApi(() => client.listRuns({ limit: 100 }), []);
-  const chosen = useApi(() => Promise.all(selected.map((id) => client.getRun(id))), [selected.join(',')]);
+  const [search, setSearch] = useState('');
+  const candidates = useApi(
+    // Characters that mean something in a filter or a LIKE pattern are dropped from the search text.
+    () => client.listRuns({ limit: 100, ...(search.trim() && { filter: `name ILIKE '%${search.trim().replace(/['"\\%_]/g, '')}%'` }) }),
+    [search],
+  );
+  const comparison = useApi(() => (selected.length >= 2 ? client.compare(selected) : Promise.resolve(null)), [selected.join(',')]);
 
   const toggle = (id: string) => {
     const next = selected.includes(id) ? selected.filter((s) => s !== id) : [...selected, id].slice(0, MAX_RUNS);
@@ -69,53 +295,29 @@ export default function Compare() {
     <>
       <PageTitle>Compare runs</PageTitle>
       <Card>
-        <CardTitle>Pick 2–{MAX_RUNS} runs (the first is the baseline)</CardTitle>
-        {candidates.loading && !candidates.data && <Loading what="runs" />}
-        {candidates.error && <ErrorState error={candidates.error} onRetry={candidates.reload} />}
-        {candidates.data?.items.length === 0 && <Empty>No runs to compare yet.</Empty>}
+        <CardTitle>Pick 2–{MAX_RUNS} runs (the first picked is the baseline)</CardTitle>
         <Picker>
+          <input type="search" placeholder="Search runs by name" aria-label="Search runs" value={search} onChange={(e) => setSearch(e.target.value)} />
+          {candidates.error && <ErrorState error={candidates.error} onRetry={candidates.reload} />}
+          {candidates.data?.items.length === 0 && <Empty>No runs found.</Empty>}
           {candidates.data?.items.map((run) => (
             <label key={run.id}>
               <input type="checkbox" checked={selected.includes(run.id)} onChange={() => toggle(run.id)} />
               {run.name}
+              {selected[0] === run.id && <em> (baseline)</em>}
             </label>
           ))}
         </Picker>
       </Card>
-      {selected.length >= 2 && (
-        <Card>
-          <CardTitle>Side by side</CardTitle>
-          {chosen.loading && !chosen.data && <Loading what="selected runs" />}
-          {chosen.error && <ErrorState error={chosen.error} onRetry={chosen.reload} />}
-          {chosen.data && (
-            <TableScroll>
-              <Table data-testid="compare-table">
-                <thead>
-                  <tr>
-                    <th />
-                    {chosen.data.map((run) => (
-                      <th key={run.id}>{run.name}</th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  <tr>
-                    <td>status</td>
-                    {chosen.data.map((run) => (
-                      <td key={run.id}>
-                        <StatusBadge status={run.status} />
-                      </td>
-                    ))}
-                  </tr>
-                  <Rows runs={chosen.data} title="Run" pick={(r) => ({ seed: r.seed, gitCommit: r.gitCommit, datasetId: r.datasetId })} />
-                  <Rows runs={chosen.data} title="Metrics" pick={(r) => r.metrics} />
-                  <Rows runs={chosen.data} title="Hyperparameters" pick={(r) => r.hyperparameters} />
-                </tbody>
-              </Table>
-            </TableScroll>
-          )}
-        </Card>
+      {selected.length < 2 && <Empty>Pick at least two runs. Open a run from the Runs page to see its id; the URL of this page holds the selection.</Empty>}
+      {selected.length >= 2 && comparison.loading && !comparison.data && <Loading what="comparison" />}
+      {comparison.error && (
+        <>
+          <ErrorState error={comparison.error} onRetry={comparison.reload} />
+          <Link to="/compare">Start over</Link>
+        </>
       )}
+      {comparison.data && <Results data={comparison.data} />}
     </>
   );
 }

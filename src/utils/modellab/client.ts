@@ -4,6 +4,7 @@ import { AppError } from './errors';
 import type {
   ApiErrorBody,
   Artifact,
+  CompareResponse,
   EvaluationResponse,
   CreateRunInput,
   Dataset,
@@ -87,6 +88,7 @@ export const client = {
   artifactUrl: (runId: string, path: string) => `${API_BASE}/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`,
   deleteArtifact: (runId: string, path: string) =>
     request<void>('DELETE', `/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`),
+  compare: (runIds: string[]) => request<CompareResponse>('GET', `/compare${query({ runs: runIds.join(',') })}`),
   evaluate: (runId: string, body: unknown) => request<EvaluationResponse>('POST', `/runs/${encodeURIComponent(runId)}/evaluate`, body),
   reportUrl: (runId: string, format: 'html' | 'md') => `${API_BASE}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
   /** The stored evaluation documents of a run, or null when it has not been evaluated. */

@@ -187,3 +187,26 @@ export interface EvaluationResponse {
   };
   failureExamples: { runId: string; total: number; examples: Record<string, unknown>[] };
 }
+
+export interface CompareDifference {
+  runId: string;
+  baselineRunId: string;
+  diff: number | null;
+  ci: { lower: number | null; upper: number | null; level: number } | null;
+  pValue: number | null;
+  adjustedPValue: number | null;
+  significant: boolean | null;
+  method: string;
+  reason?: string;
+}
+
+export interface CompareResponse {
+  runs: Run[];
+  baselineRunId: string;
+  alpha: number;
+  correction: string;
+  metrics: { name: string; source: 'evaluation' | 'logged'; values: Record<string, { value: number | null; ci: MetricWithCi['ci'] | null }>; differences: CompareDifference[] }[];
+  configDiff: { path: string; status: 'same' | 'changed' | 'added' | 'removed' | 'mixed'; values: Record<string, unknown> }[];
+  slices: { attribute: string; value: string; metric: string; values: Record<string, { value: number | null; ci: MetricWithCi['ci'] | null; count: number }>; differences: CompareDifference[] }[];
+  series: { key: string; runs: Record<string, { step: number; value: number; timestamp: number }[]> }[];
+}
