@@ -8,7 +8,8 @@ async function evaluatedRun(name: string, predictions: string[], labels: string[
   const post = (path: string, body: unknown) =>
     fetch(`${session.server.url}/api/modellab${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ id: string }>);
   const run = await post('/runs', { name, hyperparameters: { lr } });
-  await post(`/runs/${run.id}/evaluate`, { labels, predictions, config: { taskType: 'classification', classes: ['neg', 'pos'], bootstrap: { resamples: 300 } } });
+  const data = labels.map((_, i) => ({ region: i % 2 ? 'east' : 'west' }));
+  await post(`/runs/${run.id}/evaluate`, { labels, predictions, data, config: { taskType: 'classification', classes: ['neg', 'pos'], sliceAttributes: ['region'], bootstrap: { resamples: 300 } } });
   return run.id;
 }
 
@@ -33,6 +34,8 @@ describe('Compare page', () => {
     expect(await accuracyDiff.getAttribute('title')).toMatch(/^mcnemar-exact: p = /);
     await page.getByTestId('compare-radar').locator('.recharts-polar-grid').waitFor();
     expect(await page.getByTestId('compare-radar').locator('.recharts-radar').count()).toBe(2);
+    await page.getByTestId('compare-slice-chart').locator('.recharts-bar-rectangle').first().waitFor();
+    expect(await page.getByTestId('compare-slices').locator('tbody tr').count()).toBe(2);
     await page.reload();
     await table.waitFor();
     await screenshot(page, 'compare-evaluated');

@@ -1,5 +1,7 @@
 /** Charts of the Compare page: radar of headline metrics, overlaid curves, parallel coordinates. */
 import {
+  Bar,
+  BarChart,
   CartesianGrid,
   Legend,
   Line,
@@ -92,5 +94,23 @@ export function ParallelCoordinates({ axes, runs }: { axes: { name: string; valu
         })}
       </svg>
     </div>
+  );
+}
+
+/** One group of bars per slice, one bar per run (the slice's headline metric). */
+export function SliceBars({ rows, runs }: { rows: Record<string, number | string | null>[]; runs: { id: string; name: string }[] }) {
+  return (
+    <ResponsiveContainer width="100%" height={Math.max(200, rows.length * 36)}>
+      <BarChart data={rows} layout="vertical" margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" horizontal={false} />
+        <XAxis type="number" tick={{ fontSize: 12 }} />
+        <YAxis type="category" dataKey="slice" width={120} tick={{ fontSize: 11 }} />
+        <Tooltip formatter={(v) => Number(v).toFixed(4)} />
+        <Legend />
+        {runs.map((r, i) => (
+          <Bar key={r.id} dataKey={r.id} name={r.name} fill={RUN_COLOURS[i % RUN_COLOURS.length]} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ResponsiveContainer>
   );
 }

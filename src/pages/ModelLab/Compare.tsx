@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
-import { MetricRadar, OverlaidCurves, ParallelCoordinates, RUN_COLOURS } from '../../components/charts/CompareCharts';
+import { MetricRadar, OverlaidCurves, ParallelCoordinates, RUN_COLOURS, SliceBars } from '../../components/charts/CompareCharts';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
@@ -200,6 +200,9 @@ function Results({ data }: { data: CompareResponse }) {
       {data.slices.length > 0 && (
         <Card>
           <CardTitle>Slices ({data.slices[0]!.metric})</CardTitle>
+          <div data-testid="compare-slice-chart" style={{ minWidth: 0 }}>
+            <SliceBars runs={runs} rows={data.slices.map((s) => ({ slice: `${s.attribute}=${s.value}`, ...Object.fromEntries(runs.map((r) => [r.id, s.values[r.id]?.value ?? null])) }))} />
+          </div>
           <TableScroll>
             <Table data-testid="compare-slices">
               <thead>
