@@ -45,8 +45,8 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   const api = express.Router();
   api.use(requireTokenForWrites(config.apiToken));
   api.use(requireJsonOrMultipart);
-  // Evaluation bodies carry every prediction: their own, larger limit, on that route only.
-  api.post('/runs/:id/evaluate', express.json({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
+  // Evaluation and latency-sample bodies carry one value per example: their own, larger limit, on those routes only.
+  api.post(['/runs/:id/evaluate', '/runs/:id/latency'], express.json({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));

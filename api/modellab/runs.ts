@@ -6,6 +6,7 @@ import {
   CreateRunBody,
   EvaluateBody,
   IdParams,
+  LatencySamplesBody,
   ListRunsQuery,
   LogMetricsBody,
   MetricKeyParams,
@@ -14,7 +15,9 @@ import {
   UpdateRunBody,
 } from '../../src/utils/modellab/schemas';
 import type { EvalInput } from '../../src/utils/modellab/evalHarness';
+import { summarizeSamples } from '../../src/utils/modellab/latencyStats';
 import { renderReport, type ReportInput } from '../../src/utils/modellab/report';
+import { recordLatency } from '../../src/utils/modellab/runLatency';
 import { EVALUATION_FILES, evaluateRun } from '../../src/utils/modellab/runEvaluation';
 import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
@@ -124,6 +127,15 @@ export function runsRouter({ store, series, events, gitInfo, removeRunFiles, art
       const docs = await evaluateRun(store, artifacts, params.id, body as EvalInput);
       events.publish('run.updated', { id: params.id, fields: ['metrics', 'evaluation'] });
       return docs;
+    }),
+  );
+
+  router.post(
+    '/:id/latency',
+    handle({ params: IdParams, body: LatencySamplesBody }, async ({ params, body }) => {
+      const result = await recordLatency(store, artifacts, params.id, summarizeSamples(body.samplesMs));
+      events.publish('run.updated', { id: params.id, fields: ['latency'] });
+      return result;
     }),
   );
 

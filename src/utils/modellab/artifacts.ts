@@ -159,6 +159,20 @@ export class ArtifactFiles {
     return written;
   }
 
+  /** Renames a file ModelLab wrote (e.g. latency.json → latency-<timestamp>.json); false when there was none. */
+  async renameGenerated(runId: string, category: ArtifactCategory, from: string, to: string): Promise<boolean> {
+    checkRelativePath(from);
+    checkRelativePath(to);
+    const source = await this.resolve(runId, category, [from], false);
+    if (!(await exists(source))) return false;
+    const target = await this.resolve(runId, category, [to], true);
+    await rename(source, target);
+    const record = await this.store.getArtifact(runId, `${category}/${from}`);
+    await this.store.deleteArtifact(runId, `${category}/${from}`);
+    if (record) await this.store.putArtifact({ ...record, path: `${category}/${to}` });
+    return true;
+  }
+
   /** Reads a JSON document ModelLab wrote for a run (e.g. evaluations/metrics.json), or null when absent. */
   async readJson<T>(runId: string, fullPath: string): Promise<T | null> {
     const { category, segments } = parseArtifactPath(fullPath);

@@ -223,3 +223,12 @@ export const EvaluateBody = z.strictObject({
 });
 
 export const ReportQuery = z.object({ format: z.enum(['html', 'md']).default('html') });
+
+// ---- latency
+
+export const LatencySamplesBody = z.strictObject({
+  samplesMs: z
+    .array(z.number().refine(Number.isFinite, 'must be a finite number').min(0, 'must be ≥ 0'))
+    .min(1)
+    .max(10_000_000),
+});

@@ -15,7 +15,8 @@ export interface LatencySummary {
   p50: number;
   p95: number;
   p99: number;
-  throughput: number;
+  /** Requests per second; null when the samples were measured by the client. */
+  throughput: number | null;
   measuredAt: string;
 }
 

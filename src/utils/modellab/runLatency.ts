@@ -1,0 +1,25 @@
+/** A run's latency profile: stored as evaluations/latency.json (earlier ones renamed latency-<timestamp>.json) and summarised in run.latency. Node only. */
+import type { ArtifactFiles } from './artifacts';
+import { nowIso } from './ids';
+import type { LatencyResult } from './latencyStats';
+import type { Store } from './storage';
+
+export const LATENCY_FILE = 'latency.json';
+
+export async function recordLatency(store: Store, artifacts: ArtifactFiles, runId: string, result: LatencyResult): Promise<LatencyResult & { measuredAt: string }> {
+  await store.getRun(runId);
+  const measuredAt = nowIso();
+  const previous = await artifacts.readJson<{ measuredAt?: string }>(runId, `evaluations/${LATENCY_FILE}`);
+  if (previous) {
+    const stamp = (previous.measuredAt ?? measuredAt).replace(/[:.]/g, '-');
+    await artifacts.renameGenerated(runId, 'evaluations', LATENCY_FILE, `latency-${stamp}.json`);
+  }
+  const document = { ...result, measuredAt };
+  await artifacts.writeGenerated(runId, 'evaluations', [{ name: LATENCY_FILE, content: JSON.stringify(document, null, 1) }], false);
+  await store.updateRun(runId, (run) => ({
+    ...run,
+    latency: { p50: result.latency.p50, p95: result.latency.p95, p99: result.latency.p99, throughput: result.throughput, measuredAt },
+    updatedAt: measuredAt,
+  }));
+  return document;
+}
