@@ -93,6 +93,26 @@ describe('Runs', () => {
   });
 });
 
+describe('Latency tab', () => {
+  it('shows the cards, histogram and percentile curve of client-measured samples', async () => {
+    const run = await api('/runs', { name: 'latency-run' });
+    await api(`/runs/${run.id}/latency`, { samplesMs: Array.from({ length: 100 }, (_, i) => i + 1) });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/runs/${run.id}`);
+    await page.getByRole('tab', { name: 'Latency' }).click();
+    const cards = page.getByTestId('latency-cards');
+    await cards.waitFor();
+    expect(await cards.locator('div', { hasText: 'p50' }).locator('dd').textContent()).toBe('50.5 ms');
+    expect(await cards.locator('div', { hasText: 'p99' }).locator('dd').textContent()).toBe('99.01 ms');
+    await page.locator('.recharts-bar-rectangle').first().waitFor();
+    await page.locator('.recharts-line-curve').first().waitFor();
+    await screenshot(page, 'latency-tab');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('Dashboard', () => {
   it('updates live when a run is created elsewhere', async () => {
     const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });

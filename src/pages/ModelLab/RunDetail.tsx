@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { ArtifactsPanel } from '../../components/artifacts/ArtifactsPanel';
 import { EvaluationPanel } from '../../components/evaluation/EvaluationPanel';
+import { LatencyPanel } from '../../components/latency/LatencyPanel';
 import { MetricChart, type SeriesPoint } from '../../components/charts/MetricChart';
 import { ValueTree } from '../../components/ValueTree';
 import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../../components/ui';
@@ -276,11 +277,7 @@ export default function RunDetail() {
       </Tabs>
       {tab === 'Artifacts' && <ArtifactsPanel runId={run.id} />}
       {tab === 'Evaluation' && <EvaluationPanel runId={run.id} />}
-      {tab === 'Latency' && (
-        <Card>
-          <Empty>Latency profiles (p50/p95/p99) will appear here once the latency profiler is in place.</Empty>
-        </Card>
-      )}
+      {tab === 'Latency' && <LatencyPanel runId={run.id} />}
       {tab === 'Overview' && (
         <>
           <Card>
