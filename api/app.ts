@@ -16,7 +16,7 @@ import { serveClient } from './spa';
 
 export interface AppOptions {
   services: Services;
-  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes' | 'maxEvalBytes'>;
+  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes' | 'maxEvalBytes'> & Partial<Pick<AppConfig, 'profileAllowedHosts'>>;
   /** Folder with the built client (dist/); omitted → API only. */
   clientDir?: string | null;
   log?: (message: string, error: unknown) => void;
@@ -51,7 +51,7 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));
   api.use(compareRouter(services));
-  api.use('/runs', runsRouter(services, log));
+  api.use('/runs', runsRouter(services, log, config.profileAllowedHosts ?? ['localhost', '127.0.0.1', '::1']));
   api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
   api.use('/artifacts', artifactsRouter(services, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));

@@ -17,6 +17,8 @@ export interface AppConfig {
   maxUploadBytes: number;
   /** Largest POST /runs/:id/evaluate body, in bytes. */
   maxEvalBytes: number;
+  /** Hosts server-side latency profiling may call (MODELLAB_PROFILE_ALLOWED_HOSTS). */
+  profileAllowedHosts: string[];
   /** The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR; default: the working directory). */
   gitDir: string;
   version: string;
@@ -60,6 +62,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: positiveInt(env, 'MODELLAB_MAX_UPLOAD_MB', 500, 1024 * 1024) * 1024 * 1024,
     maxEvalBytes: positiveInt(env, 'MODELLAB_MAX_EVAL_MB', 256, 4096) * 1024 * 1024,
     gitDir: path.resolve(env.MODELLAB_GIT_DIR || process.cwd()),
+    profileAllowedHosts: (env.MODELLAB_PROFILE_ALLOWED_HOSTS || 'localhost,127.0.0.1,::1')
+      .split(',')
+      .map((h) => h.trim().toLowerCase().replace(/^\[|\]$/g, ''))
+      .filter(Boolean),
     version: packageVersion(),
   };
 }

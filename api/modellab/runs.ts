@@ -7,6 +7,7 @@ import {
   EvaluateBody,
   IdParams,
   LatencySamplesBody,
+  ProfileBody,
   ListRunsQuery,
   LogMetricsBody,
   MetricKeyParams,
@@ -21,13 +22,18 @@ import { recordLatency } from '../../src/utils/modellab/runLatency';
 import { EVALUATION_FILES, evaluateRun } from '../../src/utils/modellab/runEvaluation';
 import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
-import { AppError, notFound } from '../../src/utils/modellab/errors';
+import { AppError, badRequest, forbidden, notFound } from '../../src/utils/modellab/errors';
+import { profile } from '../../src/utils/modellab/latencyProfiler';
 import { nowIso } from '../../src/utils/modellab/ids';
 import { handle } from '../http';
 import { presentRun } from '../presenters';
 import { contentDisposition } from './datasets';
 
-export function runsRouter({ store, series, events, gitInfo, removeRunFiles, artifacts }: Services, log: (message: string, error: unknown) => void): Router {
+export function runsRouter(
+  { store, series, events, gitInfo, removeRunFiles, artifacts }: Services,
+  log: (message: string, error: unknown) => void,
+  profileAllowedHosts: string[],
+): Router {
   const router = Router();
 
   router.get(
@@ -136,6 +142,32 @@ export function runsRouter({ store, series, events, gitInfo, removeRunFiles, art
       const result = await recordLatency(store, artifacts, params.id, summarizeSamples(body.samplesMs));
       events.publish('run.updated', { id: params.id, fields: ['latency'] });
       return result;
+    }),
+  );
+
+  router.post(
+    '/:id/profile',
+    handle({ params: IdParams, body: ProfileBody }, async ({ params, body }) => {
+      // Checked before any connection or DNS lookup: profiling must not become a way to make the server call arbitrary hosts.
+      const target = new URL(body.target.url);
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw badRequest('target.url: must be http or https');
+      const host = target.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+      if (!profileAllowedHosts.includes(host)) {
+        throw forbidden(`target host '${host}' is not in MODELLAB_PROFILE_ALLOWED_HOSTS (${profileAllowedHosts.join(', ')})`);
+      }
+      await store.getRun(params.id);
+      const result = await profile(body.target, {
+        ...(body.warmup !== undefined && { warmup: body.warmup }),
+        ...(body.concurrency !== undefined && { concurrency: body.concurrency }),
+        ...(body.requests !== undefined && { requests: body.requests }),
+        ...(body.durationMs !== undefined && { durationMs: body.durationMs }),
+        ...(body.rateRps !== undefined && { rateRps: body.rateRps }),
+        ...(body.timeoutMs !== undefined && { timeoutMs: body.timeoutMs }),
+        onProgress: (progress) => events.publish('profile.progress', { runId: params.id, ...progress }),
+      });
+      const stored = await recordLatency(store, artifacts, params.id, result);
+      events.publish('run.updated', { id: params.id, fields: ['latency'] });
+      return stored;
     }),
   );
 

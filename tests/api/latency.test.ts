@@ -58,3 +58,43 @@ describe('POST /api/modellab/runs/:id/latency', () => {
     expect((await request(t.app).post('/api/modellab/runs/nope/latency').send({ samplesMs: [1] })).status).toBe(404);
   });
 });
+
+describe('POST /api/modellab/runs/:id/profile', () => {
+  it('profiles an allowed local endpoint, stores the result and sets run.latency', async () => {
+    const http = await import('node:http');
+    const target = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 2));
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (target.address() as { port: number }).port;
+      const res = await request(t.app).post(`/api/modellab/runs/${runId}/profile`).send({ target: { url: `http://127.0.0.1:${port}/predict` }, warmup: 3, requests: 30, concurrency: 3 });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ count: 30, errors: 0, config: { warmup: 3, concurrency: 3, requests: 30 } });
+      expect(res.body.latency.p50).toBeGreaterThanOrEqual(2);
+      expect(res.body.throughput).toBeGreaterThan(0);
+      const run = (await request(t.app).get(`/api/modellab/runs/${runId}`)).body;
+      expect(run.latency).toMatchObject({ p50: res.body.latency.p50, throughput: res.body.throughput });
+      expect(existsSync(path.join(t.dir, 'artifacts', runId, 'evaluations', 'latency.json'))).toBe(true);
+    } finally {
+      target.close();
+    }
+  });
+
+  it.each(['http://example.com/predict', 'http://10.0.0.1:8000/', 'http://[::2]/', 'http://127.0.0.1.nip.io/'])('answers 403 for %s (not in the allow-list) without profiling', async (url) => {
+    const res = await request(t.app).post(`/api/modellab/runs/${runId}/profile`).send({ target: { url }, requests: 1 });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toMatch(/MODELLAB_PROFILE_ALLOWED_HOSTS/);
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}`)).body.latency).toBeNull();
+  });
+
+  it.each([
+    [{ target: { url: 'file:///etc/passwd' }, requests: 1 }, /http or https/],
+    [{ target: { url: 'http://127.0.0.1/' }, requests: 1, concurrency: 2000 }, /^concurrency: /],
+    [{ target: { url: 'http://127.0.0.1/' }, durationMs: 700_000 }, /^durationMs: /],
+    [{ target: { url: 'http://127.0.0.1/' }, requests: 1, durationMs: 10 }, /exactly one of requests or durationMs/],
+    [{ target: { url: 'http://127.0.0.1/' } }, /exactly one of requests or durationMs/],
+  ])('answers 400 for %j', async (body, message) => {
+    const res = await request(t.app).post(`/api/modellab/runs/${runId}/profile`).send(body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(message);
+  });
+});

@@ -141,7 +141,7 @@ function upload<T>(path: string, file: File, fields: Record<string, string | und
   });
 }
 
-export type LiveEventType = 'run.created' | 'run.updated' | 'run.deleted' | 'metrics.logged' | 'dataset.created' | 'dataset.updated' | 'dataset.deleted';
+export type LiveEventType = 'run.created' | 'run.updated' | 'run.deleted' | 'metrics.logged' | 'dataset.created' | 'dataset.updated' | 'dataset.deleted' | 'profile.progress';
 export interface LiveEvent {
   type: LiveEventType;
   data: Record<string, unknown>;
@@ -150,7 +150,7 @@ export interface LiveEvent {
 /** One EventSource for the whole page, shared by every subscriber; EventSource reconnects by itself. */
 let source: EventSource | null = null;
 const listeners = new Set<(event: LiveEvent) => void>();
-const TYPES: LiveEventType[] = ['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.updated', 'dataset.deleted'];
+const TYPES: LiveEventType[] = ['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.updated', 'dataset.deleted', 'profile.progress'];
 
 export function subscribeEvents(listener: (event: LiveEvent) => void): () => void {
   listeners.add(listener);

@@ -6,7 +6,8 @@ export type EventType =
   | 'metrics.logged'
   | 'dataset.created'
   | 'dataset.updated'
-  | 'dataset.deleted';
+  | 'dataset.deleted'
+  | 'profile.progress';
 
 export interface ModelLabEvent {
   id: number;

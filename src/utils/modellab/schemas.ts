@@ -232,3 +232,20 @@ export const LatencySamplesBody = z.strictObject({
     .min(1)
     .max(10_000_000),
 });
+
+export const ProfileBody = z
+  .strictObject({
+    target: z.strictObject({
+      url: z.string().url().max(2048),
+      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).optional(),
+      headers: z.record(z.string(), z.string().max(8192)).optional(),
+      body: z.string().max(10 * 1024 * 1024).optional(),
+    }),
+    warmup: z.number().int().min(0).max(100_000).optional(),
+    concurrency: z.number().int().min(1).max(1024).optional(),
+    requests: z.number().int().min(1).max(10_000_000).optional(),
+    durationMs: z.number().int().min(1).max(600_000).optional(),
+    rateRps: z.number().gt(0).max(100_000).optional(),
+    timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .refine((b) => (b.requests === undefined) !== (b.durationMs === undefined), { message: 'give exactly one of requests or durationMs', path: ['requests'] });
