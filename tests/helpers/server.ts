@@ -84,4 +84,15 @@ export function startServer(options: StartOptions, timeoutMs = 120_000): Promise
 export async function stopServer(server: ServerProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   killGroup(server.child, signal);
   await server.exited;
+  // Under `npm start` the server is npm's child: npm can exit while the server still finishes its
+  // writes. Wait until the whole process group is gone before anyone removes its data folder.
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(-server.child.pid!, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  killGroup(server.child, 'SIGKILL');
 }
