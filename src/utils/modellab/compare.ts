@@ -6,7 +6,7 @@
  */
 import { Evaluator, inputFromPerExample, type PerExample } from './evalHarness';
 import { bootstrapDifferences, holmAdjust, mcnemarExactP, type MetricSource } from './statistics';
-import type { MetricWithCi, Run } from './types';
+import type { CompareDifference, CompareResponse, MetricWithCi, Run } from './types';
 
 export const ALPHA = 0.05;
 const RESAMPLES = 1000;
@@ -19,31 +19,11 @@ export interface RunEvaluation {
   slices: { slices: { attribute: string; value: string; count: number; metrics: Record<string, MetricWithCi> }[] } | null;
 }
 
-export interface MetricDifference {
-  runId: string;
-  baselineRunId: string;
-  diff: number | null;
-  ci: { lower: number | null; upper: number | null; level: number } | null;
-  pValue: number | null;
-  adjustedPValue: number | null;
-  significant: boolean | null;
-  method: 'paired-bootstrap' | 'mcnemar-exact' | 'unpaired-bootstrap' | 'none';
-  reason?: string;
-}
-
-export interface ComparedMetric {
-  name: string;
-  /** 'evaluation' values carry bootstrap CIs; 'logged' ones are run.metrics summaries without any. */
-  source: 'evaluation' | 'logged';
-  values: Record<string, { value: number | null; ci: MetricWithCi['ci'] | null }>;
-  differences: MetricDifference[];
-}
-
-export interface ConfigDiffEntry {
-  path: string;
-  status: 'same' | 'changed' | 'added' | 'removed' | 'mixed';
-  values: Record<string, unknown>;
-}
+// One definition of the response shapes, shared with the client (types.ts).
+export type MetricDifference = CompareDifference;
+export type ComparedMetric = CompareResponse['metrics'][number];
+export type ConfigDiffEntry = CompareResponse['configDiff'][number];
+export type CompareResult = Omit<CompareResponse, 'runs' | 'series'>;
 
 /** Objects flattened to dotted paths; arrays and scalars are leaves. */
 export function flatten(value: Record<string, unknown>, prefix: string, out: Map<string, unknown> = new Map()): Map<string, unknown> {
@@ -74,21 +54,6 @@ export function configDiff(runs: Run[]): ConfigDiffEntry[] {
 }
 
 const sameExamples = (a: PerExample, b: PerExample) => a.labels.length === b.labels.length && a.labels.every((v, i) => v === b.labels[i]);
-
-export interface CompareResult {
-  baselineRunId: string;
-  alpha: number;
-  correction: 'holm-bonferroni';
-  metrics: ComparedMetric[];
-  configDiff: ConfigDiffEntry[];
-  slices: {
-    attribute: string;
-    value: string;
-    metric: string;
-    values: Record<string, { value: number | null; ci: MetricWithCi['ci'] | null; count: number }>;
-    differences: MetricDifference[];
-  }[];
-}
 
 export function compareRuns(runs: Run[], evaluations: RunEvaluation[]): CompareResult {
   const baseline = runs[0]!;

@@ -197,7 +197,7 @@ export interface CompareDifference {
   pValue: number | null;
   adjustedPValue: number | null;
   significant: boolean | null;
-  method: string;
+  method: 'paired-bootstrap' | 'mcnemar-exact' | 'unpaired-bootstrap' | 'none';
   reason?: string;
 }
 
