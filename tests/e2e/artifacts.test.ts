@@ -1,7 +1,7 @@
 /** The Artifacts tab: drop a PNG, see it previewed and in the plots gallery; JSON and CSV previews. */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { e2eSession, sidewaysOverflow, screenshot, watchProblems } from './browser';
 
 const session = e2eSession();
 
@@ -67,7 +67,7 @@ describe('Artifacts tab', () => {
     expect(problems).toEqual([]);
 
     await page.setViewportSize({ width: 375, height: 800 });
-    expect(await pageScrollsSideways(page)).toBe(false);
+    expect(await sidewaysOverflow(page)).toEqual([]);
     await page.close();
   });
 });

@@ -48,18 +48,32 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-/** True when the page itself scrolls sideways (wide content must scroll inside its own box). */
-export const pageScrollsSideways = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
-
 /** The elements wider than the viewport (to say what makes a page scroll sideways). */
-export const overflowingElements = (page: Page) =>
+const overflowingElements = (page: Page) =>
   page.evaluate(() =>
     [...document.querySelectorAll('body *')]
       .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
       .slice(0, 5)
       .map((el) => `${el.tagName.toLowerCase()}.${el.className} ${Math.round(el.getBoundingClientRect().right)}`),
   );
+
+/**
+ * What makes the page itself scroll sideways ([] when it does not; wide content must scroll inside its own box).
+ * Charts re-measure through ResizeObserver a frame or more after a viewport change, so the page gets up to
+ * `settleMs` to lay itself out again; an overflow that outlasts that is real.
+ */
+export async function sidewaysOverflow(page: Page, settleMs = 3000): Promise<string[]> {
+  const scrolls = () => page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+  const deadline = Date.now() + settleMs;
+  while (await scrolls()) {
+    if (Date.now() > deadline) {
+      const culprits = await overflowingElements(page);
+      return culprits.length ? culprits : ['(the page scrolls sideways)'];
+    }
+    await page.waitForTimeout(100);
+  }
+  return [];
+}
 
 export interface E2eSession {
   server: ServerProcess;

@@ -1,6 +1,6 @@
 /** Compare two evaluated runs: a significant difference is marked, the radar chart is drawn. */
 import { describe, expect, it } from 'vitest';
-import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { e2eSession, sidewaysOverflow, screenshot, watchProblems } from './browser';
 
 const session = e2eSession();
 
@@ -41,7 +41,8 @@ describe('Compare page', () => {
     await screenshot(page, 'compare-evaluated');
     expect(problems).toEqual([]);
     await page.setViewportSize({ width: 375, height: 800 });
-    expect(await pageScrollsSideways(page)).toBe(false);
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    await screenshot(page, 'compare-narrow');
     await page.close();
   });
 });

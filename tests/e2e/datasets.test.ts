@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { e2eSession, sidewaysOverflow, screenshot, watchProblems } from './browser';
 
 const session = e2eSession();
 
@@ -85,7 +85,7 @@ describe('Datasets page', () => {
     await page.goto(`${session.server.url}/modellab/datasets`);
     await dropFile(page, 'book.xlsx', 'PK');
     await page.getByRole('alert').getByText(/not a supported dataset file/).waitFor();
-    expect(await pageScrollsSideways(page)).toBe(false);
+    expect(await sidewaysOverflow(page)).toEqual([]);
     await screenshot(page, 'narrow-datasets-error');
     await page.close();
   });

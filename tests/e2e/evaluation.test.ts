@@ -1,6 +1,6 @@
 /** The Evaluation tab: evaluate from a JSON file, then metrics with CIs, the confusion matrix, a flagged slice, failures. */
 import { describe, expect, it } from 'vitest';
-import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { e2eSession, sidewaysOverflow, screenshot, watchProblems } from './browser';
 
 const session = e2eSession();
 
@@ -33,7 +33,7 @@ describe('Evaluation tab', () => {
     expect(await report.text()).toContain('| accuracy | 0.75 |');
     expect(problems).toEqual([]);
     await page.setViewportSize({ width: 375, height: 800 });
-    expect(await pageScrollsSideways(page)).toBe(false);
+    expect(await sidewaysOverflow(page)).toEqual([]);
     await page.close();
   });
 });

@@ -1,6 +1,6 @@
 /** Run tracking in the browser: create a run in the UI, log metrics over HTTP, watch the chart update live. */
 import { describe, expect, it } from 'vitest';
-import { e2eSession, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { e2eSession, sidewaysOverflow, screenshot, watchProblems } from './browser';
 
 const session = e2eSession();
 
@@ -87,7 +87,7 @@ describe('Runs', () => {
     // Scroll to the end: the last rows are fetched and shown.
     await page.getByTestId('runs-table').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await expect.poll(() => page.locator('[aria-rowindex="2031"]').count()).toBe(1);
-    expect(await pageScrollsSideways(page)).toBe(false);
+    expect(await sidewaysOverflow(page)).toEqual([]);
     await screenshot(page, 'narrow-runs-many');
     await page.close();
   });

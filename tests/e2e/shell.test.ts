@@ -1,7 +1,7 @@
 /** The SPA shell against a real `npm start`ed server in headless Chromium. */
 import type { BrowserContext } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { e2eSession, overflowingElements, pageScrollsSideways, screenshot, watchProblems } from './browser';
+import { e2eSession, sidewaysOverflow, screenshot, watchProblems } from './browser';
 
 const session = e2eSession();
 
@@ -155,7 +155,7 @@ describe('with runs', () => {
           await page.goto(ui(path));
           await page.getByRole('heading', { level: 1 }).waitFor();
           await page.waitForLoadState('networkidle');
-          expect(await pageScrollsSideways(page), `${name}: ${(await overflowingElements(page)).join('; ')}`).toBe(false);
+          expect(await sidewaysOverflow(page), name).toEqual([]);
           await screenshot(page, `narrow-${name}`);
         }
         // The nav stays reachable.
