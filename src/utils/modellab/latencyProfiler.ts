@@ -8,18 +8,14 @@
  * - Open loop (rateRps): request k is due at t0 + k/rate and its latency is measured from that
  *   intended send time, so a stalled target shows up as latency instead of as fewer requests (the
  *   "coordinated omission" that wrk2 corrects).
+ * - HTTP goes through lean keep-alive connections (httpConnection.ts), one per concurrent request.
  * - Errors (HTTP status ≥ 400, timeouts, connection errors, thrown exceptions) are timed and counted.
  */
 import { build as buildHistogram } from 'hdr-histogram-js';
-import { Agent, request } from 'undici';
+import { HttpConnection, type HttpRequestSpec, RequestFailure, serializeRequest } from './httpConnection';
 import { CURVE_PERCENTILES, type LatencyResult } from './latencyStats';
 
-export interface HttpTarget {
-  url: string;
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
+export type HttpTarget = HttpRequestSpec;
 
 export type Target = (() => Promise<unknown>) | HttpTarget;
 
@@ -61,42 +57,34 @@ function sender(target: Target, concurrency: number, timeoutMs: number): { send:
       close: async () => {},
     };
   }
-  const agent = new Agent({ connections: concurrency, pipelining: 1, keepAliveTimeout: 10_000 });
-  // Timeouts: one sweeper timer aborts requests older than timeoutMs. A timer per request
-  // (AbortSignal.timeout) cost a third of the request rate; undici's own timeouts are too coarse
-  // for short limits.
-  const inFlight = new Map<AbortController, number>();
+  // HTTP through a pool of lean keep-alive connections, one per concurrent request (see httpConnection.ts).
+  const { bytes, url, method } = serializeRequest(target);
+  const idle: HttpConnection[] = [];
+  const inFlight = new Map<HttpConnection, number>();
+  // Timeouts: one sweeper timer aborts requests older than timeoutMs (a timer per request cost a
+  // third of the request rate).
   const sweeper = setInterval(() => {
     const now = performance.now();
-    for (const [controller, started] of inFlight) if (now - started >= timeoutMs) controller.abort();
+    for (const [connection, started] of inFlight) if (now - started >= timeoutMs) connection.abort('timeout');
   }, Math.max(1, Math.min(100, timeoutMs / 4)));
   sweeper.unref();
   return {
     send: async () => {
-      const controller = new AbortController();
-      inFlight.set(controller, performance.now());
+      const connection = idle.pop() ?? new HttpConnection(url, bytes, method);
+      inFlight.set(connection, performance.now());
       try {
-        const res = await request(target.url, {
-          dispatcher: agent,
-          method: (target.method ?? 'GET').toUpperCase() as 'GET',
-          ...(target.headers && { headers: target.headers }),
-          ...(target.body !== undefined && { body: target.body }),
-          signal: controller.signal,
-        });
-        await res.body.dump();
-        if (res.statusCode >= 400) throw new TargetError(`status:${res.statusCode}`);
+        const status = await connection.request();
+        if (status >= 400) throw new TargetError(`status:${status}`);
       } catch (error) {
-        if (error instanceof TargetError) throw error;
-        const e = error as { name?: string; code?: string };
-        if (controller.signal.aborted || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_BODY_TIMEOUT') throw new TargetError('timeout');
-        throw new TargetError(`error:${e.code ?? e.name ?? 'unknown'}`);
+        throw error instanceof TargetError ? error : new TargetError(error instanceof RequestFailure ? error.kind : 'error');
       } finally {
-        inFlight.delete(controller);
+        inFlight.delete(connection);
+        idle.push(connection);
       }
     },
     close: async () => {
       clearInterval(sweeper);
-      await agent.close();
+      for (const connection of idle) connection.close();
     },
   };
 }
