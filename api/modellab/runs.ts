@@ -139,7 +139,9 @@ export function runsRouter(
   router.post(
     '/:id/latency',
     handle({ params: IdParams, body: LatencySamplesBody }, async ({ params, body }) => {
-      const result = await recordLatency(store, artifacts, params.id, summarizeSamples(body.samplesMs));
+      const config = { source: 'client samples', ...body.config };
+      const load = { ...(body.durationMs !== undefined && { durationMs: body.durationMs }), ...(body.errorsByKind && { errorsByKind: body.errorsByKind }) };
+      const result = await recordLatency(store, artifacts, params.id, summarizeSamples(body.samplesMs, config, load));
       events.publish('run.updated', { id: params.id, fields: ['latency'] });
       return result;
     }),

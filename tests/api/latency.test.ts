@@ -47,11 +47,26 @@ describe('POST /api/modellab/runs/:id/latency', () => {
     [{ samplesMs: [1, 'fast'] }, /^samplesMs\.1: /],
     [{ samplesMs: [1, null] }, /^samplesMs\.1: /],
     [{ samples: [1] }, /samples/],
+    [{ samplesMs: [1, 2], errorsByKind: { timeout: 3 } }, /^errorsByKind: cannot exceed the number of samples/],
+    [{ samplesMs: [1, 2], errorsByKind: { timeout: 0.5 } }, /^errorsByKind\.timeout: /],
+    [{ samplesMs: [1, 2], durationMs: 0 }, /^durationMs: /],
+    [{ samplesMs: [1, 2], config: { note: 'x'.repeat(20_000) } }, /^config: at most 16 KB/],
   ])('answers 400 for %j and stores nothing', async (body, message) => {
     const res = await request(t.app).post(`/api/modellab/runs/${runId}/latency`).send(body);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(message);
     expect(existsSync(path.join(t.dir, 'artifacts', runId, 'evaluations', 'latency.json'))).toBe(false);
+  });
+
+  it("takes the load run's duration and failures with the samples (as the CLI sends them)", async () => {
+    const res = await request(t.app)
+      .post(`/api/modellab/runs/${runId}/latency`)
+      .send({ samplesMs: samples, durationMs: 2000, errorsByKind: { 'status:500': 3, timeout: 1 }, config: { tool: 'modellab profile', concurrency: 8 } });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ count: 100, errors: 4, errorsByKind: { 'status:500': 3, timeout: 1 }, throughput: 50, durationMs: 2000 });
+    expect(res.body.config).toEqual({ source: 'client samples', tool: 'modellab profile', concurrency: 8 });
+    expect(res.body.latency.p50).toBeCloseTo(50.5, 12);
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}`)).body.latency.throughput).toBe(50);
   });
 
   it('answers 404 for an unknown run', async () => {

@@ -27,6 +27,8 @@ export interface ProfileOptions {
   rateRps?: number;
   timeoutMs?: number;
   onProgress?: (progress: { done: number; errors: number; elapsedMs: number }) => void;
+  /** Each measured latency in ms as it is recorded (warmup excluded), e.g. to keep the raw samples. */
+  onSample?: (ms: number, failure: string | null) => void;
 }
 
 class TargetError extends Error {
@@ -108,7 +110,9 @@ export async function profile(target: Target, options: ProfileOptions = {}): Pro
   let errors = 0;
   let done = 0;
 
+  const onSample = options.onSample;
   const record = (micros: number, failure: string | null) => {
+    onSample?.(micros / 1000, failure);
     const v = Math.max(1, Math.round(micros));
     histogram.recordValue(v);
     buckets[bucketOf(v)]!++;

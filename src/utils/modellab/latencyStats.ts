@@ -53,8 +53,16 @@ export function histogramOf(sorted: Float64Array, bins = 30): { fromMs: number; 
   return counts.map((count, i) => ({ fromMs: min + i * width, toMs: i === bins - 1 ? max : min + (i + 1) * width, count }));
 }
 
-/** Statistics of latencies measured elsewhere (e.g. around model.predict in Python). */
-export function summarizeSamples(samplesMs: number[], config: Record<string, unknown> = { source: 'client samples' }): LatencyResult {
+/**
+ * Statistics of latencies measured elsewhere (e.g. around model.predict in Python, or by the CLI).
+ * With the measured phase's duration the throughput is count / duration; errorsByKind says how many
+ * of the samples were failures (they are timed like the rest).
+ */
+export function summarizeSamples(
+  samplesMs: ArrayLike<number>,
+  config: Record<string, unknown> = { source: 'client samples' },
+  load: { durationMs?: number; errorsByKind?: Record<string, number> } = {},
+): LatencyResult {
   if (samplesMs.length === 0) throw new Error('no samples');
   const sorted = Float64Array.from(samplesMs).sort();
   const n = sorted.length;
@@ -64,12 +72,13 @@ export function summarizeSamples(samplesMs: number[], config: Record<string, unk
   let sq = 0;
   for (const v of sorted) sq += (v - mean) ** 2;
   const p = (q: number) => interpolatedPercentile(sorted, q);
+  const errorsByKind = load.errorsByKind ?? {};
   return {
     count: n,
-    errors: 0,
-    errorsByKind: {},
-    throughput: null,
-    durationMs: null,
+    errors: Object.values(errorsByKind).reduce((sum, k) => sum + k, 0),
+    errorsByKind,
+    throughput: load.durationMs ? n / (load.durationMs / 1000) : null,
+    durationMs: load.durationMs ?? null,
     latency: { min: sorted[0]!, mean, stdDev: Math.sqrt(sq / n), max: sorted[n - 1]!, p50: p(50), p90: p(90), p95: p(95), p99: p(99), p999: p(99.9) },
     histogram: histogramOf(sorted),
     percentiles: CURVE_PERCENTILES.map((percentile) => ({ percentile, ms: p(percentile) })),

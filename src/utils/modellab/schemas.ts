@@ -226,12 +226,25 @@ export const ReportQuery = z.object({ format: z.enum(['html', 'md']).default('ht
 
 // ---- latency
 
-export const LatencySamplesBody = z.strictObject({
-  samplesMs: z
-    .array(z.number().refine(Number.isFinite, 'must be a finite number').min(0, 'must be ≥ 0'))
-    .min(1)
-    .max(10_000_000),
-});
+export const LatencySamplesBody = z
+  .strictObject({
+    samplesMs: z
+      .array(z.number().refine(Number.isFinite, 'must be a finite number').min(0, 'must be ≥ 0'))
+      .min(1)
+      .max(10_000_000),
+    /** The measured phase's length, when the samples come from a load run (gives throughput). */
+    durationMs: z.number().positive().max(7 * 24 * 3600 * 1000).optional(),
+    /** How many of the samples were failures, by kind ("status:500", "timeout", …). */
+    errorsByKind: z.record(z.string().min(1).max(100), z.number().int().min(0)).optional(),
+    /** How the samples were taken (tool, target, concurrency, …), stored with the result. */
+    config: z.record(z.string().max(100), z.json()).optional(),
+  })
+  .refine((b) => Object.keys(b.errorsByKind ?? {}).length <= 100, { message: 'at most 100 error kinds', path: ['errorsByKind'] })
+  .refine((b) => Object.values(b.errorsByKind ?? {}).reduce((sum, n) => sum + n, 0) <= b.samplesMs.length, {
+    message: 'cannot exceed the number of samples',
+    path: ['errorsByKind'],
+  })
+  .refine((b) => b.config === undefined || JSON.stringify(b.config).length <= 16 * 1024, { message: 'at most 16 KB', path: ['config'] });
 
 export const ProfileBody = z
   .strictObject({
