@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { MetricRadar, OverlaidCurves, ParallelCoordinates, RUN_COLOURS, SliceBars } from '../../components/charts/CompareCharts';
+import { LatencyComparison } from '../../components/latency/LatencyComparison';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
@@ -103,52 +104,56 @@ function Results({ data }: { data: CompareResponse }) {
           Differences are run − baseline, green when better. <strong>*</strong> marks a difference significant at α = {data.alpha} after Holm–Bonferroni across the metrics of each comparison;
           hover for the p-value and the test (paired bootstrap, or McNemar's exact test for accuracy, when both runs were evaluated on the same examples; unpaired bootstrap otherwise).
         </p>
-        <TableScroll>
-          <Table data-testid="compare-metrics">
-            <thead>
-              <tr>
-                <th>Metric</th>
-                {runs.map((r, i) => (
-                  <th key={r.id} style={{ color: RUN_COLOURS[i % RUN_COLOURS.length] }}>
-                    {r.name}
-                  </th>
-                ))}
-                {others.map((r) => (
-                  <th key={`d${r.id}`}>Δ {r.name}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {data.metrics.map((m) => (
-                <tr key={m.name}>
-                  <td>
-                    {m.name}
-                    {m.source === 'logged' && <em title="a logged summary: no CI, not tested"> (logged)</em>}
-                  </td>
-                  {runs.map((r) => {
-                    const v = m.values[r.id];
-                    return (
-                      <td key={r.id}>
-                        <Mono>{formatNumber(v?.value)}</Mono>
-                        {v?.ci && v.ci.lower !== null && (
-                          <Mono style={{ color: '#5d667d' }}>
-                            {' '}
-                            [{formatNumber(v.ci.lower)}, {formatNumber(v.ci.upper)}]
-                          </Mono>
-                        )}
-                      </td>
-                    );
-                  })}
+        {data.metrics.length === 0 ? (
+          <Empty>None of these runs has an evaluation or logged metrics yet.</Empty>
+        ) : (
+          <TableScroll>
+            <Table data-testid="compare-metrics">
+              <thead>
+                <tr>
+                  <th>Metric</th>
+                  {runs.map((r, i) => (
+                    <th key={r.id} style={{ color: RUN_COLOURS[i % RUN_COLOURS.length] }}>
+                      {r.name}
+                    </th>
+                  ))}
                   {others.map((r) => (
-                    <td key={`d${r.id}`}>
-                      <DifferenceCell d={m.differences.find((d) => d.runId === r.id)} metric={m.name} />
-                    </td>
+                    <th key={`d${r.id}`}>Δ {r.name}</th>
                   ))}
                 </tr>
-              ))}
-            </tbody>
-          </Table>
-        </TableScroll>
+              </thead>
+              <tbody>
+                {data.metrics.map((m) => (
+                  <tr key={m.name}>
+                    <td>
+                      {m.name}
+                      {m.source === 'logged' && <em title="a logged summary: no CI, not tested"> (logged)</em>}
+                    </td>
+                    {runs.map((r) => {
+                      const v = m.values[r.id];
+                      return (
+                        <td key={r.id}>
+                          <Mono>{formatNumber(v?.value)}</Mono>
+                          {v?.ci && v.ci.lower !== null && (
+                            <Mono style={{ color: '#5d667d' }}>
+                              {' '}
+                              [{formatNumber(v.ci.lower)}, {formatNumber(v.ci.upper)}]
+                            </Mono>
+                          )}
+                        </td>
+                      );
+                    })}
+                    {others.map((r) => (
+                      <td key={`d${r.id}`}>
+                        <DifferenceCell d={m.differences.find((d) => d.runId === r.id)} metric={m.name} />
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+          </TableScroll>
+        )}
       </Card>
 
       {radarRows.length >= 3 && (
@@ -239,6 +244,8 @@ function Results({ data }: { data: CompareResponse }) {
           </TableScroll>
         </Card>
       )}
+
+      <LatencyComparison runs={runs} />
 
       {data.series.length > 0 && (
         <Card>

@@ -15,8 +15,10 @@ import type {
   ListRunsParams,
   MetricSeriesResponse,
   MetricSummary,
+  ProfileInput,
   Run,
   Stats,
+  StoredLatency,
   UpdateDatasetInput,
   UpdateRunInput,
 } from './types';
@@ -103,6 +105,16 @@ export const client = {
     };
     const [metrics, slices, failureExamples] = await Promise.all([get('metrics.json'), get('slices.json'), get('failure_examples.json')]);
     return { metrics, slices, failureExamples } as EvaluationResponse;
+  },
+  /** Profile an endpoint from the server (its host must be in MODELLAB_PROFILE_ALLOWED_HOSTS); answers when done. */
+  profile: (runId: string, input: ProfileInput) => request<StoredLatency>('POST', `/runs/${encodeURIComponent(runId)}/profile`, input),
+  /** The run's stored latency profile, or null when it has none. */
+  latencyProfile: async (runId: string): Promise<StoredLatency | null> => {
+    const { items } = await client.listArtifacts(runId);
+    if (!items.some((a) => a.path === 'evaluations/latency.json')) return null;
+    const response = await fetch(client.artifactUrl(runId, 'evaluations/latency.json'), { cache: 'no-cache' });
+    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading latency.json`);
+    return (await response.json()) as StoredLatency;
   },
   /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
   artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {

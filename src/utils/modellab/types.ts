@@ -1,7 +1,8 @@
 /** Types shared by the client and the server. Request types are inferred from the zod schemas. */
 import type { z } from 'zod';
 import type { RUN_STATUSES } from './constants';
-import type { CreateRunBody, ListRunsQuery, UpdateRunBody } from './schemas';
+import type { LatencyResult } from './latencyStats';
+import type { CreateRunBody, ListRunsQuery, ProfileBody, UpdateRunBody } from './schemas';
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -10,6 +11,10 @@ export type CreateRunData = z.output<typeof CreateRunBody>;
 export type UpdateRunInput = z.input<typeof UpdateRunBody>;
 export type UpdateRunData = z.output<typeof UpdateRunBody>;
 export type ListRunsParams = Partial<z.input<typeof ListRunsQuery>>;
+export type ProfileInput = z.input<typeof ProfileBody>;
+
+/** A run's stored latency profile (evaluations/latency.json). */
+export type StoredLatency = LatencyResult & { measuredAt: string };
 
 export interface LatencySummary {
   p50: number;

@@ -1,0 +1,94 @@
+/**
+ * The Compare page's latency card: the runs' p50/p95/p99 and throughput side by side (with the change
+ * against the baseline) and their percentile curves overlaid. Runs without a profile show "—".
+ */
+import { useApi } from '../../hooks/useApi';
+import { client } from '../../utils/modellab/client';
+import type { Run } from '../../utils/modellab/types';
+import { RUN_COLOURS } from '../charts/CompareCharts';
+import { PercentileCurve } from '../charts/LatencyCharts';
+import { Card, CardTitle, formatNumber, Mono, Table, TableScroll } from '../ui';
+
+const ROWS = [
+  { label: 'p50 (ms)', value: (r: Run) => r.latency?.p50 ?? null, lowerIsBetter: true },
+  { label: 'p95 (ms)', value: (r: Run) => r.latency?.p95 ?? null, lowerIsBetter: true },
+  { label: 'p99 (ms)', value: (r: Run) => r.latency?.p99 ?? null, lowerIsBetter: true },
+  { label: 'throughput (req/s)', value: (r: Run) => r.latency?.throughput ?? null, lowerIsBetter: false },
+];
+
+function Change({ value, baseline, lowerIsBetter }: { value: number | null; baseline: number | null; lowerIsBetter: boolean }) {
+  if (value === null || baseline === null || baseline === 0) return <>—</>;
+  const change = (value - baseline) / baseline;
+  const better = lowerIsBetter ? change < 0 : change > 0;
+  return (
+    <span style={{ color: change === 0 ? 'inherit' : better ? '#1f7a45' : '#b42330', whiteSpace: 'nowrap' }}>
+      {change > 0 ? '+' : ''}
+      {(change * 100).toFixed(1)}%
+    </span>
+  );
+}
+
+export function LatencyComparison({ runs }: { runs: Run[] }) {
+  const profiled = runs.filter((r) => r.latency);
+  const curves = useApi(() => Promise.all(profiled.map((r) => client.latencyProfile(r.id))), [profiled.map((r) => `${r.id}@${r.latency!.measuredAt}`).join(',')]);
+  if (profiled.length === 0) return null;
+  const baseline = runs[0]!;
+  const others = runs.slice(1);
+  return (
+    <Card data-testid="compare-latency">
+      <CardTitle>Latency</CardTitle>
+      <TableScroll>
+        <Table>
+          <thead>
+            <tr>
+              <th>Measure</th>
+              {runs.map((r, i) => (
+                <th key={r.id} style={{ color: RUN_COLOURS[i % RUN_COLOURS.length] }}>
+                  {r.name}
+                </th>
+              ))}
+              {others.map((r) => (
+                <th key={`d${r.id}`}>Δ {r.name}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {ROWS.map((row) => (
+              <tr key={row.label}>
+                <td>{row.label}</td>
+                {runs.map((r) => (
+                  <td key={r.id}>
+                    <Mono>{formatNumber(row.value(r))}</Mono>
+                  </td>
+                ))}
+                {others.map((r) => (
+                  <td key={`d${r.id}`}>
+                    <Change value={row.value(r)} baseline={row.value(baseline)} lowerIsBetter={row.lowerIsBetter} />
+                  </td>
+                ))}
+              </tr>
+            ))}
+            <tr>
+              <td>measured</td>
+              {runs.map((r) => (
+                <td key={r.id}>{r.latency ? new Date(r.latency.measuredAt).toLocaleString() : '—'}</td>
+              ))}
+              {others.map((r) => (
+                <td key={`d${r.id}`} />
+              ))}
+            </tr>
+          </tbody>
+        </Table>
+      </TableScroll>
+      {curves.data && (
+        <PercentileCurve
+          series={profiled.flatMap((r, i) => {
+            const profile = curves.data![i];
+            const colour = RUN_COLOURS[runs.indexOf(r) % RUN_COLOURS.length]!;
+            return profile ? [{ key: r.id, label: r.name, colour, points: profile.percentiles }] : [];
+          })}
+        />
+      )}
+    </Card>
+  );
+}
