@@ -50,6 +50,8 @@ export interface UploadMeta {
 
 export type UploadSink = Writable & { reader: ParallelCsvReader | null };
 
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
 export class DatasetFiles {
   readonly root: string;
 
@@ -107,18 +109,36 @@ export class DatasetFiles {
     const reader =
       (format === 'csv' || format === 'tsv') && contentLength >= PARALLEL_MIN_BYTES ? new ParallelCsvReader(file.filepath, format, expected) : null;
     const out = createWriteStream(file.filepath, { flags: 'wx' });
+    // The socket delivers ~64 KB pieces; they are written to the file in batches of WRITE_BATCH_BYTES
+    // (one write call instead of ~16: the per-call cost was a fifth of the upload's main-thread time).
+    // Memory stays bounded: a full batch is acknowledged only once it is on disk.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = (callback: (error?: Error | null) => void) => {
+      const batch = pending;
+      pending = [];
+      pendingBytes = 0;
+      if (batch.length === 0) return callback();
+      out.write(batch.length === 1 ? batch[0]! : Buffer.concat(batch), (error) => {
+        if (error) return callback(error);
+        if (reader) for (const chunk of batch) reader.onWritten(chunk);
+        callback();
+      });
+    };
     const stream = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        out.write(chunk, (error) => {
-          if (error) return callback(error);
-          reader?.onWritten(chunk);
-          callback();
-        });
+        pending.push(chunk);
+        pendingBytes += chunk.length;
+        if (pendingBytes < WRITE_BATCH_BYTES) return callback();
+        flush(callback);
       },
       final(callback) {
-        out.end(() => {
-          reader?.complete();
-          callback();
+        flush((error) => {
+          if (error) return callback(error);
+          out.end(() => {
+            reader?.complete();
+            callback();
+          });
         });
       },
       destroy(error, callback) {

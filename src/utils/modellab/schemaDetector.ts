@@ -59,7 +59,21 @@ export function kindFits(kind: Kind, type: ColumnType): boolean {
 }
 
 /** Set by classifyBytes: the numeric value (integer/number) or epoch milliseconds (date/datetime). */
-export let classifiedValue = 0;
+/**
+ * A one-slot typed array rather than a module-level number: every write to a `let` holding a
+ * non-small-integer allocates a heap number in this V8 (Node 20), which for millions of cells was
+ * a steady stream of garbage and scavenges.
+ */
+const classified = new Float64Array(1);
+
+/**
+ * The cell being profiled, handed to ColumnProfile.add: [value, key]. Doubles passed as arguments
+ * to a call V8 does not inline are boxed as heap numbers (two per cell, hundreds of MB of garbage
+ * for a large file); through a typed array they are not.
+ */
+const cell = new Float64Array(2);
+const VALUE = 0;
+const KEY = 1;
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -118,7 +132,7 @@ function classifyDate(buf: Uint8Array, s: number, len: number): Kind {
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || buf[s + 7] !== 45) return Kind.String;
   if (d > (mo === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[mo - 1]!)) return Kind.String;
   if (len === 10) {
-    classifiedValue = daysFromCivil(y, mo, d) * 86_400_000;
+    classified[0] = daysFromCivil(y, mo, d) * 86_400_000;
     return Kind.Date;
   }
   const sep = buf[s + 10];
@@ -161,14 +175,13 @@ function classifyDate(buf: Uint8Array, s: number, len: number): Kind {
     }
     if (p !== e) return Kind.String;
   }
-  classifiedValue =
-    daysFromCivil(y, mo, d) * 86_400_000 + ((h * 60 + mi - offsetMin) * 60 + Math.min(sec, 59)) * 1000 + Math.round(ms);
+  classified[0] = daysFromCivil(y, mo, d) * 86_400_000 + ((h * 60 + mi - offsetMin) * 60 + Math.min(sec, 59)) * 1000 + Math.round(ms);
   return Kind.Datetime;
 }
 
 /**
  * Classifies the bytes buf[start, end) (already without quotes; surrounding blanks are ignored).
- * For numbers and dates the value is left in `classifiedValue`.
+ * For numbers and dates the value is left in `classified[0]`.
  */
 export function classifyBytes(buf: Uint8Array, start: number, end: number): Kind {
   while (start < end && (buf[start] === 32 || buf[start] === 9)) start++;
@@ -177,11 +190,11 @@ export function classifyBytes(buf: Uint8Array, start: number, end: number): Kind
   if (len <= 4 && isNullToken(buf, start, len)) return Kind.Null;
   const first = buf[start]!;
   if (len === 4 && lower(first) === 116 && matchesLower(buf, start, 'true')) {
-    classifiedValue = 1;
+    classified[0] = 1;
     return Kind.Boolean;
   }
   if (len === 5 && lower(first) === 102 && matchesLower(buf, start, 'false')) {
-    classifiedValue = 0;
+    classified[0] = 0;
     return Kind.Boolean;
   }
 
@@ -227,9 +240,9 @@ export function classifyBytes(buf: Uint8Array, start: number, end: number): Kind
       if (digits <= 15 && !exponent) {
         // Exact fast path: an integer mantissa below 2^53 divided by an exact power of ten rounds correctly.
         const v = fraction === 0 ? mantissa : mantissa / POW10[fraction]!;
-        classifiedValue = first === 45 ? -v : v;
+        classified[0] = first === 45 ? -v : v;
       } else {
-        classifiedValue = Number(decoder.decode(buf.subarray(start, end)));
+        classified[0] = Number(decoder.decode(buf.subarray(start, end)));
       }
     }
   }
@@ -254,8 +267,8 @@ export function classifyString(text: string): Kind {
 
 // ---------------------------------------------------------------- distinct counting
 
-/** A 53-bit hash of bytes (two 32-bit mixes), used as the key for exact distinct counting. */
-export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+/** Writes a 53-bit hash of bytes (two 32-bit mixes) to cell[KEY]: the key for exact distinct counting. */
+function hashBytesToKey(buf: Uint8Array, start: number, end: number): void {
   let h1 = 0x811c9dc5;
   let h2 = 0x9747b28c;
   for (let i = start; i < end; i++) {
@@ -264,7 +277,7 @@ export function hashBytes(buf: Uint8Array, start: number, end: number): number {
     h2 = Math.imul(h2 ^ b, 0x5bd1e995);
     h2 ^= h2 >>> 15;
   }
-  return (h1 >>> 0) * 2097152 + ((h2 >>> 11) & 0x1fffff);
+  cell[KEY] = (h1 >>> 0) * 2097152 + ((h2 >>> 11) & 0x1fffff);
 }
 
 const f64 = new Float64Array(1);
@@ -276,10 +289,10 @@ function fmix32(h: number): number {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0; // int32, not uint32: an int32 stays a small integer in V8, a uint32 above 2^31 is boxed
 }
 
-/** A well-mixed 32-bit hash of any double (a 53-bit key or a numeric value). */
+/** A well-mixed 32-bit hash (as an int32) of any double (a 53-bit key or a numeric value). */
 function mix(value: number): number {
   if ((value | 0) === value) return fmix32(value ^ 0x9e3779b9);
   if (value >= 0 && value <= Number.MAX_SAFE_INTEGER && Math.floor(value) === value) {
@@ -512,8 +525,10 @@ export class ColumnProfile {
     this.nullCount++;
   }
 
-  /** Records a non-null value of `kind`; `key` identifies equal values; `value` is classifiedValue. */
-  add(kind: Kind, value: number, key: number, text: ValueText): void {
+  /** Records a non-null value of `kind`: its value is cell[VALUE] (see classifyBytes), cell[KEY] identifies equal values. */
+  add(kind: Kind, text: ValueText): void {
+    const value = cell[VALUE]!;
+    const key = cell[KEY]!;
     this.nonNull++;
     this.mask &= FITS[kind];
     if (this.mask & (FITS_NUMBER | FITS_DATETIME)) {
@@ -753,11 +768,13 @@ export class TableProfiler {
       if (expected && !expected.nullable) this.violate({ row: this.rowCount + 1, column: column.name, value: null, expected: `${expected.type} (not nullable)`, problem: 'null_value' });
       return;
     }
-    const value = classifiedValue;
     this.bytesText.set(buf, start, end, escapedQuotes);
     // Equal values share a key: numbers, booleans and dates by value (so 1.0 and 1 are one value),
     // text by a 53-bit hash of its bytes.
-    column.add(kind, value, kind === Kind.String ? hashBytes(buf, start, end) : value, this.bytesText);
+    cell[VALUE] = classified[0]!;
+    if (kind === Kind.String) hashBytesToKey(buf, start, end);
+    else cell[KEY] = classified[0]!;
+    column.add(kind, this.bytesText);
     if (expected && !kindFits(kind, expected.type)) {
       this.violate({ row: this.rowCount + 1, column: column.name, value: this.bytesText.text(), expected: expected.type, problem: 'wrong_type' });
     }
@@ -791,7 +808,9 @@ export class TableProfiler {
     const column = this.columns[index]!;
     const n = encodeScratch(text);
     this.bytesText.setText(text);
-    column.add(Kind.String, 0, hashBytes(scratch, 0, n), this.bytesText);
+    cell[VALUE] = 0;
+    hashBytesToKey(scratch, 0, n);
+    column.add(Kind.String, this.bytesText);
     const expected = this.expectedByIndex[index];
     if (expected && !kindFits(Kind.String, expected.type)) {
       this.violate({ row: this.rowCount + 1, column: column.name, value: text, expected: expected.type, problem: 'wrong_type' });
@@ -1017,9 +1036,16 @@ export class CsvProfiler {
           let j = i + 1;
           let esc = false;
           let close = -1;
+          let quotedNewlines = 0;
           for (;;) {
             let q = j;
-            while (q < n && buf[q] !== QUOTE) q++;
+            // One pass finds the closing quote and counts the newlines inside the field.
+            while (q < n) {
+              const b = buf[q]!;
+              if (b === QUOTE) break;
+              if (b === LF) quotedNewlines++;
+              q++;
+            }
             if (q >= n) break;
             if (q + 1 < n && buf[q + 1] === QUOTE) {
               esc = true;
@@ -1035,7 +1061,7 @@ export class CsvProfiler {
             close = n; // unterminated quote at end of file: take the rest
             this.profiler.warnings.push(`Unterminated quoted field starting on line ${this.lineNo + newlines}`);
           }
-          for (let k = i + 1; k < close; k++) if (buf[k] === LF) newlines++;
+          newlines += quotedNewlines;
           this.starts[fields] = i + 1;
           this.ends[fields] = close;
           this.escaped[fields] = esc ? 1 : 0;
@@ -1505,7 +1531,7 @@ export function typedCell(text: unknown, type: ColumnType): unknown {
   if (typeof text !== 'string') return text ?? null;
   const kind = classifyString(text);
   if (kind === Kind.Null) return null;
-  if ((type === 'integer' || type === 'number') && (kind === Kind.Integer || kind === Kind.Number)) return classifiedValue;
+  if ((type === 'integer' || type === 'number') && (kind === Kind.Integer || kind === Kind.Number)) return classified[0]!;
   if (type === 'boolean' && kind === Kind.Boolean) return text.trim().toLowerCase() === 'true';
   return text;
 }
