@@ -1,7 +1,7 @@
 /**
  * Reads a large CSV/TSV with two worker threads while it is still being uploaded. The upload writes
- * the file; every ~8 MB a block is cut after the next newline and handed to the less busy worker,
- * which reads it back from the page cache. A cut inside a quoted field (a newline within quotes) is
+ * the file; every ~2 MB a block is cut after the next newline and handed to the less busy worker,
+ * which reads it back from the page cache (small blocks keep both workers busy to the end). A cut inside a quoted field (a newline within quotes) is
  * detected afterwards (the block before it does not end at a row boundary); the result is then
  * null and the caller reads the file sequentially, so the guess never changes an answer. Node only.
  */
@@ -22,7 +22,7 @@ import {
 } from './schemaDetector';
 import type { WorkerRequest } from './csvBlockWorker';
 
-const BLOCK_BYTES = 8 * 1024 * 1024;
+const BLOCK_BYTES = 2 * 1024 * 1024;
 const HEAD_BYTES = 64 * 1024;
 /** Below this, starting worker threads costs more than it saves. */
 export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
