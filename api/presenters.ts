@@ -4,6 +4,8 @@ import type { Dataset, Run } from '../src/utils/modellab/types';
 export function presentRun(run: Run): Run {
   return {
     id: run.id,
+    experimentId: run.experimentId,
+    lifecycleStage: run.lifecycleStage,
     name: run.name,
     description: run.description,
     status: run.status,
@@ -18,6 +20,7 @@ export function presentRun(run: Run): Run {
     notes: run.notes,
     metrics: run.metrics,
     latency: run.latency,
+    inputs: run.inputs,
     createdAt: run.createdAt,
     startedAt: run.startedAt,
     endedAt: run.endedAt,

@@ -38,7 +38,13 @@ describe('JsonStore on disk', () => {
   it('creates db.json with the schemaVersion on first use', async () => {
     const store = await open();
     await store.close();
-    expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toEqual({ schemaVersion: SCHEMA_VERSION, datasets: [], runs: [], artifacts: [] });
+    expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toEqual({
+      schemaVersion: SCHEMA_VERSION,
+      datasets: [],
+      runs: [],
+      artifacts: [],
+      experiments: [{ id: '0', name: 'Default', artifactLocation: 'mlflow-artifacts:/0', lifecycleStage: 'active', tags: {}, createdAt: expect.any(String), updatedAt: expect.any(String) }],
+    });
   });
 
   /** The files as a crash right now would leave them: copied aside, opened by a second store. */
@@ -166,6 +172,23 @@ describe('JsonStore on disk', () => {
     it('refuses an empty file rather than starting empty', async () => {
       await writeFile(dbPath(), '');
       await expect(open()).rejects.toBeInstanceOf(CorruptDatabaseError);
+    });
+  });
+
+  describe('a schemaVersion 2 folder (before experiments)', () => {
+    it('files its runs under the Default experiment and keeps them after a restart', async () => {
+      const { experimentId: _e, lifecycleStage: _l, inputs: _i, ...old } = makeRun({ name: 'from-v2' });
+      await writeFile(dbPath(), JSON.stringify({ schemaVersion: 2, datasets: [], runs: [old], artifacts: [] }));
+      let store = await open();
+      expect(await store.getRun(old.id)).toMatchObject({ name: 'from-v2', experimentId: '0', lifecycleStage: 'active', inputs: [] });
+      expect((await store.listExperiments()).map((e) => e.name)).toEqual(['Default']);
+      await store.close();
+      const db = JSON.parse(await readFile(dbPath(), 'utf8')) as { schemaVersion: number; runs: { experimentId: string }[] };
+      expect(db.schemaVersion).toBe(SCHEMA_VERSION);
+      expect(db.runs[0]!.experimentId).toBe('0');
+      store = await open();
+      expect((await store.listRuns({ limit: 10, offset: 0, experimentIds: ['0'] })).total).toBe(1);
+      await store.close();
     });
   });
 

@@ -140,6 +140,45 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       });
     });
 
+    describe('experiments', () => {
+      it('starts with the Default experiment "0" and numbers new ones after the highest id', async () => {
+        expect((await h.store.listExperiments()).map((e) => [e.id, e.name, e.lifecycleStage])).toEqual([['0', 'Default', 'active']]);
+        const a = await h.store.createExperiment({ name: 'churn', tags: { team: 'growth' } });
+        const b = await h.store.createExperiment({ name: 'vision', artifactLocation: 's3://bucket/vision' });
+        expect([a.id, b.id]).toEqual(['1', '2']);
+        expect(a).toMatchObject({ name: 'churn', artifactLocation: 'mlflow-artifacts:/1', tags: { team: 'growth' }, lifecycleStage: 'active' });
+        expect(b.artifactLocation).toBe('s3://bucket/vision');
+        expect(await h.store.getExperiment('1')).toEqual(a);
+        expect(await h.store.findExperimentByName('vision')).toEqual(b);
+        expect(await h.store.findExperimentByName('nope')).toBeNull();
+        await expectAppError(h.store.getExperiment('99'), 404, 'not_found');
+      });
+
+      it('refuses a taken name, on create and on rename, also when the holder is deleted', async () => {
+        const a = await h.store.createExperiment({ name: 'a' });
+        await h.store.updateExperiment(a.id, (e) => ({ ...e, lifecycleStage: 'deleted' }));
+        await expectAppError(h.store.createExperiment({ name: 'a' }), 409, 'conflict');
+        const b = await h.store.createExperiment({ name: 'b' });
+        await expectAppError(h.store.updateExperiment(b.id, (e) => ({ ...e, name: 'a' })), 409, 'conflict');
+        expect((await h.store.getExperiment(b.id)).name).toBe('b');
+      });
+
+      it('files runs under their experiment; lists leave soft-deleted runs out unless asked', async () => {
+        const exp = await h.store.createExperiment({ name: 'sweep' });
+        const inDefault = await h.store.createRun(makeRun({ name: 'd' }));
+        const inSweep = await h.store.createRun(makeRun({ name: 's', experimentId: exp.id }));
+        const gone = await h.store.createRun(makeRun({ name: 'g', experimentId: exp.id }));
+        await h.store.updateRun(gone.id, (r) => ({ ...r, lifecycleStage: 'deleted' }));
+        const ids = async (options: Partial<Parameters<Store['listRuns']>[0]>) => (await h.store.listRuns({ limit: 10, offset: 0, ...options })).items.map((r) => r.id);
+        expect(inDefault.experimentId).toBe('0');
+        expect(await ids({})).toEqual([inSweep.id, inDefault.id]);
+        expect(await ids({ experimentIds: [exp.id] })).toEqual([inSweep.id]);
+        expect(await ids({ experimentIds: [exp.id], lifecycle: 'deleted' })).toEqual([gone.id]);
+        expect(await ids({ lifecycle: 'all' })).toEqual([gone.id, inSweep.id, inDefault.id]);
+        await expectAppError(h.store.createRun(makeRun({ name: 'x', experimentId: '77' })), 422, 'unprocessable_entity');
+      });
+    });
+
     describe('datasets', () => {
       it('creates, gets, lists newest first and deletes', async () => {
         const a = await h.store.createDataset(makeDataset({ name: 'a' }));

@@ -13,8 +13,11 @@ export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'repo
 /**
  * db.json layout version; bump it and add a migration in storage.ts when the layout changes.
  * 2: db.wal holds the changes since the snapshot (a version-1 server would ignore it, so it must refuse).
+ * 3: experiments (runs belong to one; "0" is Default), runs' lifecycleStage and inputs.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+/** The experiment every run belongs to unless it says otherwise (MLflow's Default experiment). */
+export const DEFAULT_EXPERIMENT_ID = '0';
 
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 

@@ -41,6 +41,7 @@ const SCALAR_FIELDS = [
   'description',
   'status',
   'datasetId',
+  'experimentId',
   'seed',
   'gitCommit',
   'gitBranch',

@@ -41,6 +41,8 @@ export interface GitInfo {
 export function newRun(data: CreateRunData, git: GitInfo, at = nowIso()): Run {
   const run: Run = {
     id: newId(),
+    experimentId: data.experimentId,
+    lifecycleStage: 'active',
     name: data.name,
     description: data.description,
     status: 'pending',
@@ -55,6 +57,7 @@ export function newRun(data: CreateRunData, git: GitInfo, at = nowIso()): Run {
     notes: data.notes,
     metrics: data.metrics,
     latency: null,
+    inputs: [],
     createdAt: at,
     startedAt: null,
     endedAt: null,

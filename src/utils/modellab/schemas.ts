@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import {
+  DEFAULT_EXPERIMENT_ID,
   HYPERPARAM_VALUE_MAX_BYTES,
   LIST_DEFAULT_LIMIT,
   LIST_MAX_LIMIT,
@@ -36,6 +37,7 @@ const runName = z.string().trim().min(1, 'must not be empty').max(RUN_NAME_MAX);
 
 export const CreateRunBody = z.strictObject({
   name: runName,
+  experimentId: z.string().regex(/^\d{1,18}$/, 'must be an experiment id (digits)').default(DEFAULT_EXPERIMENT_ID),
   description: z.string().max(10_000).default(''),
   status: RunStatusSchema.default('pending'),
   datasetId: z.string().min(1).max(64).nullable().default(null),

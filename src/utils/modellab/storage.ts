@@ -17,13 +17,14 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DB_FILE, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from './constants';
+import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from './constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from './durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from './errors';
 import { compileFilter, type FilterExpr, sortRuns, type SortSpec } from './runFilter';
 import { runStatistics } from './runStatistics';
-import type { Artifact, Dataset, Run, RunStatistics, RunStatus } from './types';
+import { nowIso } from './ids';
+import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from './types';
 
 export interface Page<T> {
   items: T[];
@@ -37,6 +38,10 @@ export interface PageOptions {
 
 export interface RunListOptions extends PageOptions {
   status?: RunStatus;
+  /** Only runs of these experiments. */
+  experimentIds?: string[];
+  /** Default "active": soft-deleted runs are left out unless asked for. */
+  lifecycle?: LifecycleStage | 'all';
   /** Parsed filter language expression (runFilter.ts); a database store translates it to its query language. */
   filter?: FilterExpr;
   /** Default: newest first. */
@@ -92,9 +97,40 @@ export interface Store {
   /** Returns false when there was none. Deleting a run deletes its artifacts' records too. */
   deleteArtifact(runId: string, path: string): Promise<boolean>;
 
+  /** Numbers the experiment (the next integer id) and stores it; 409 when the name is taken (also by a deleted one). */
+  createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment>;
+  /** 404 for an unknown id. */
+  getExperiment(id: string): Promise<Experiment>;
+  findExperimentByName(name: string): Promise<Experiment | null>;
+  /** All experiments, by id. */
+  listExperiments(): Promise<Experiment[]>;
+  /** Applies `change` atomically; a rename to a taken name is 409. */
+  updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment>;
+
   /** Waits for pending writes, then releases the store (and its lock). */
   close(): Promise<void>;
 }
+
+/** Fills what runs stored before experiments existed lack (schemaVersion < 3). */
+function normalizeRun(raw: unknown): unknown {
+  if (!isObject(raw)) return raw;
+  if (raw.experimentId !== undefined && raw.lifecycleStage !== undefined && raw.inputs !== undefined) return raw;
+  return { experimentId: DEFAULT_EXPERIMENT_ID, lifecycleStage: 'active', inputs: [], ...raw };
+}
+
+function isExperiment(value: unknown): value is Experiment {
+  return isObject(value) && typeof value.id === 'string' && typeof value.name === 'string' && (value.lifecycleStage === 'active' || value.lifecycleStage === 'deleted') && isObject(value.tags);
+}
+
+const defaultExperiment = (at: string): Experiment => ({
+  id: DEFAULT_EXPERIMENT_ID,
+  name: 'Default',
+  artifactLocation: `mlflow-artifacts:/${DEFAULT_EXPERIMENT_ID}`,
+  lifecycleStage: 'active',
+  tags: {},
+  createdAt: at,
+  updatedAt: at,
+});
 
 export class CorruptDatabaseError extends Error {
   constructor(
@@ -133,12 +169,15 @@ interface DbFile {
   datasets: unknown[];
   runs: unknown[];
   artifacts?: unknown[];
+  experiments?: unknown[];
 }
 
 /** Migrations from version n to n + 1, applied in order on load. */
 const MIGRATIONS: Record<number, (db: DbFile) => DbFile> = {
   // 1 → 2: the write-ahead log appears; the snapshot's records are unchanged.
   1: (db) => ({ ...db, schemaVersion: 2 }),
+  // 2 → 3: experiments (the Default one is added on open); runs get experimentId "0" (normalizeRun).
+  2: (db) => ({ ...db, experiments: db.experiments ?? [], schemaVersion: 3 }),
 };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -208,11 +247,13 @@ function toSlots<T extends { id: string }>(
   check: (value: unknown) => value is T,
   entity: string,
   log: (message: string) => void,
+  normalize: (raw: unknown) => unknown = (raw) => raw,
 ): Map<string, Slot<T>> {
   const slots = new Map<string, Slot<T>>();
   raws.forEach((raw, index) => {
-    if (check(raw) && !slots.has(raw.id)) {
-      slots.set(raw.id, readable(raw));
+    const value = normalize(raw);
+    if (check(value) && !slots.has(value.id)) {
+      slots.set(value.id, readable(value));
       return;
     }
     const id = isObject(raw) && typeof raw.id === 'string' && !slots.has(raw.id) ? raw.id : `#unreadable-${index}`;
@@ -227,10 +268,11 @@ const WAL_PUT = {
   runs: Buffer.from('{"op":"put","kind":"run","record":'),
   datasets: Buffer.from('{"op":"put","kind":"dataset","record":'),
   artifacts: Buffer.from('{"op":"put","kind":"artifact","record":'),
+  experiments: Buffer.from('{"op":"put","kind":"experiment","record":'),
 };
 const WAL_END = Buffer.from('}\n');
 
-type WalKind = 'run' | 'dataset' | 'artifact';
+type WalKind = 'run' | 'dataset' | 'artifact' | 'experiment';
 type WalEntry = { op: 'put'; kind: WalKind; record: unknown } | { op: 'del'; kind: WalKind; id: string };
 
 interface Waiter {
@@ -256,6 +298,7 @@ export class JsonStore implements Store {
   private datasets = new Map<string, Slot<Dataset>>();
   /** Keyed by "<runId>/<category>/<path>". */
   private artifacts = new Map<string, Slot<Artifact>>();
+  private experiments = new Map<string, Slot<Experiment>>();
   private pending: Waiter[] = [];
   /** Log entries of the mutations applied since the last flush started. */
   private walParts: Buffer[] = [];
@@ -286,8 +329,10 @@ export class JsonStore implements Store {
       await removeStaleTempFiles(store.file);
       await store.wal.open();
       await store.load();
+      const addedDefault = !store.experiments.has(DEFAULT_EXPERIMENT_ID);
+      if (addedDefault) store.experiments.set(DEFAULT_EXPERIMENT_ID, readable(defaultExperiment(nowIso())));
       // Start from a fresh snapshot (in the current layout) and an empty log.
-      if (store.wal.size > 0 || store.migrated) await store.compact();
+      if (store.wal.size > 0 || store.migrated || addedDefault) await store.compact();
       return store;
     } catch (error) {
       lock.release();
@@ -307,12 +352,14 @@ export class JsonStore implements Store {
       this.runs = new Map();
       this.datasets = new Map();
       this.artifacts = new Map();
+      this.experiments = new Map();
       await this.writeSnapshot();
     } else {
       const db = parseDb(this.file, text);
       this.migrated = db.fromVersion !== SCHEMA_VERSION;
-      this.runs = toSlots(db.runs, isRun, 'run', this.log);
+      this.runs = toSlots(db.runs, isRun, 'run', this.log, normalizeRun);
       this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
+      this.experiments = toSlots(db.experiments ?? [], isExperiment, 'experiment', this.log);
       this.artifacts = new Map();
       for (const raw of db.artifacts ?? []) {
         if (isArtifact(raw)) this.artifacts.set(artifactKey(raw.runId, raw.path), readable(raw));
@@ -341,14 +388,15 @@ export class JsonStore implements Store {
         else if (isArtifact(entry.record)) this.artifacts.set(artifactKey(entry.record.runId, entry.record.path), readable(entry.record));
         return;
       }
-      const slots = (entry.kind === 'run' ? this.runs : this.datasets) as Map<string, Slot<Run | Dataset>>;
+      const slots = (entry.kind === 'run' ? this.runs : entry.kind === 'experiment' ? this.experiments : this.datasets) as Map<string, Slot<Run | Dataset | Experiment>>;
       if (entry.op === 'del') {
         slots.delete(entry.id);
         return;
       }
-      const check = entry.kind === 'run' ? isRun : isDataset;
+      const check = entry.kind === 'run' ? isRun : entry.kind === 'experiment' ? isExperiment : isDataset;
       const record = entry.record as { id?: unknown };
-      if (check(record)) slots.set(record.id as string, readable(record));
+      const value = entry.kind === 'run' ? normalizeRun(record) : record;
+      if (check(value)) slots.set(record.id as string, readable(value));
       else if (typeof record?.id === 'string') {
         this.log(`modellab: ${entry.kind} record ${record.id} in ${this.wal.file} is unreadable; it is kept as is and left out of lists`);
         slots.set(record.id, unreadable(record));
@@ -370,7 +418,7 @@ export class JsonStore implements Store {
     await this.wal.truncate(0);
   }
 
-  private logPut(kind: 'runs' | 'datasets' | 'artifacts', slot: Slot<unknown>): void {
+  private logPut(kind: 'runs' | 'datasets' | 'artifacts' | 'experiments', slot: Slot<unknown>): void {
     this.walParts.push(WAL_PUT[kind], slot.json, WAL_END);
   }
 
@@ -393,6 +441,8 @@ export class JsonStore implements Store {
     add(this.runs);
     parts.push(Buffer.from('],"artifacts":['));
     add(this.artifacts);
+    parts.push(Buffer.from('],"experiments":['));
+    add(this.experiments);
     parts.push(Buffer.from(']}'));
     return parts;
   }
@@ -486,6 +536,9 @@ export class JsonStore implements Store {
     const stored = structuredClone(run);
     await this.mutate(() => {
       if (this.runs.has(run.id)) throw conflict(`run '${run.id}' already exists`);
+      const experiment = this.experiments.get(run.experimentId);
+      if (!experiment?.ok) throw unprocessable(`experimentId '${run.experimentId}' does not name an existing experiment`, { field: 'experimentId' });
+      if (experiment.value.lifecycleStage === 'deleted') throw unprocessable(`experiment '${run.experimentId}' is deleted; restore it first`, { field: 'experimentId' });
       if (run.datasetId !== null && !this.datasets.get(run.datasetId)?.ok) {
         throw unprocessable(`datasetId '${run.datasetId}' does not name an existing dataset version`, {
           field: 'datasetId',
@@ -504,7 +557,13 @@ export class JsonStore implements Store {
 
   async listRuns(options: RunListOptions): Promise<Page<Run>> {
     const filter = options.filter ? compileFilter(options.filter) : null;
-    const keep = (run: Run) => (options.status === undefined || run.status === options.status) && (filter === null || filter(run));
+    const lifecycle = options.lifecycle ?? 'active';
+    const experiments = options.experimentIds ? new Set(options.experimentIds) : null;
+    const keep = (run: Run) =>
+      (lifecycle === 'all' || run.lifecycleStage === lifecycle) &&
+      (experiments === null || experiments.has(run.experimentId)) &&
+      (options.status === undefined || run.status === options.status) &&
+      (filter === null || filter(run));
     if (!options.sort) return this.page(this.runs, options, keep);
     const matching: Run[] = [];
     for (const slot of this.runs.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
@@ -678,6 +737,62 @@ export class JsonStore implements Store {
       this.logDelete('artifact', key);
       return true;
     });
+  }
+
+  // ---- experiments
+
+  async createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment> {
+    const slot = await this.mutate(() => {
+      for (const existing of this.experiments.values()) {
+        if (existing.ok && existing.value.name === input.name) throw conflict(`Experiment '${input.name}' already exists.`, { id: existing.value.id });
+      }
+      let next = 0;
+      for (const id of this.experiments.keys()) if (/^\d+$/.test(id)) next = Math.max(next, Number(id) + 1);
+      const id = String(next);
+      const at = nowIso();
+      const stored = readable<Experiment>({
+        id,
+        name: input.name,
+        artifactLocation: input.artifactLocation || `mlflow-artifacts:/${id}`,
+        lifecycleStage: 'active',
+        tags: input.tags ?? {},
+        createdAt: at,
+        updatedAt: at,
+      });
+      this.experiments.set(id, stored);
+      this.logPut('experiments', stored);
+      return stored;
+    });
+    return JSON.parse(slot.json.toString()) as Experiment;
+  }
+
+  async getExperiment(id: string): Promise<Experiment> {
+    return structuredClone(this.readSlot(this.experiments, 'experiment', id));
+  }
+
+  async findExperimentByName(name: string): Promise<Experiment | null> {
+    for (const slot of this.experiments.values()) if (slot.ok && slot.value.name === name) return structuredClone(slot.value);
+    return null;
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    const items: Experiment[] = [];
+    for (const slot of this.experiments.values()) if (slot.ok) items.push(structuredClone(slot.value));
+    return items.sort((a, b) => Number(a.id) - Number(b.id) || a.id.localeCompare(b.id));
+  }
+
+  async updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
+    const slot = await this.mutate(() => {
+      const next = { ...change(structuredClone(this.readSlot(this.experiments, 'experiment', id))), id };
+      for (const other of this.experiments.values()) {
+        if (other.ok && other.value.id !== id && other.value.name === next.name) throw conflict(`Experiment '${next.name}' already exists.`, { id: other.value.id });
+      }
+      const stored = readable(next);
+      this.experiments.set(id, stored);
+      this.logPut('experiments', stored);
+      return stored;
+    });
+    return JSON.parse(slot.json.toString()) as Experiment;
   }
 
   async close(): Promise<void> {

@@ -25,8 +25,38 @@ export interface LatencySummary {
   measuredAt: string;
 }
 
+export type LifecycleStage = 'active' | 'deleted';
+
+/** A group of runs (MLflow's experiment). "0" is the Default experiment, present from the start. */
+export interface Experiment {
+  id: string;
+  name: string;
+  /** Where MLflow clients are told the experiment's artifacts live. */
+  artifactLocation: string;
+  lifecycleStage: LifecycleStage;
+  tags: Record<string, string>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A dataset a run used, as MLflow's log-inputs reports it; linked to a ModelLab version when the digest matches its checksum. */
+export interface RunDatasetInput {
+  name: string;
+  digest: string;
+  sourceType: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+  tags: Record<string, string>;
+  datasetId: string | null;
+}
+
 export interface Run {
   id: string;
+  /** The experiment the run belongs to ("0": Default). */
+  experimentId: string;
+  /** "deleted" runs (soft-deleted through the MLflow API) are left out of lists until restored. */
+  lifecycleStage: LifecycleStage;
   name: string;
   description: string;
   status: RunStatus;
@@ -41,6 +71,7 @@ export interface Run {
   notes: string;
   metrics: Record<string, number>;
   latency: LatencySummary | null;
+  inputs: RunDatasetInput[];
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
