@@ -10,8 +10,10 @@ import { artifactsRouter } from './modellab/artifacts';
 import { compareRouter } from './modellab/compare';
 import { datasetsRouter } from './modellab/datasets';
 import { eventsRouter } from './modellab/events';
+import { experimentsRouter } from './modellab/experiments';
 import { healthRouter } from './modellab/health';
 import { runsRouter } from './modellab/runs';
+import { mlflowRouter } from './mlflow';
 import { serveClient } from './spa';
 
 export interface AppOptions {
@@ -51,11 +53,14 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));
   api.use(compareRouter(services));
+  api.use('/experiments', experimentsRouter(services));
   api.use('/runs', runsRouter(services, log, config.profileAllowedHosts ?? ['localhost', '127.0.0.1', '::1']));
   api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
   api.use('/artifacts', artifactsRouter(services, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);
+  // MLflow's REST API, so MLflow clients log to ModelLab (MLFLOW_TRACKING_URI=http://host:port).
+  app.use('/api/2.0', mlflowRouter(services, config, log));
 
   if (clientDir) serveClient(app, clientDir);
   app.use((req, _res, next) => next(new AppError(404, 'not_found', `Nothing at ${req.path}`)));

@@ -1,5 +1,9 @@
 /** multipart/form-data uploads: one file streamed to disk by formidable with its SHA-256 computed on the way. */
-import type { Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import formidable, { errors as formidableErrors } from 'formidable';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../src/utils/modellab/errors';
@@ -73,4 +77,28 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
     if (e.code === formidableErrors.maxFilesExceeded) throw badRequest('Send one file per request');
     throw badRequest(`The multipart body could not be read: ${e.message ?? 'unknown error'}`);
   }
+}
+
+/**
+ * Receives a raw request body (e.g. an MLflow artifact PUT) into a file in `dir`, hashing it on the
+ * way; over `maxBytes` (by Content-Length up front, or counted) is 413, and the partial file is left
+ * for the caller's cleanup of `dir`.
+ */
+export async function receiveRawBody(req: Request, dir: string, filename: string, maxBytes: number): Promise<ReceivedFile> {
+  const tooLarge = () => payloadTooLarge(`The file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB (MODELLAB_MAX_UPLOAD_MB)`);
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
+  const file = path.join(dir, 'body');
+  const hash = createHash('sha256');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > maxBytes) return callback(tooLarge());
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  await pipeline(req, meter, createWriteStream(file, { flags: 'wx' }));
+  return { path: file, originalFilename: filename, size, sha256: hash.digest('hex') };
 }

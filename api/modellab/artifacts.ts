@@ -1,10 +1,11 @@
 /** /api/modellab/artifacts/:runId — per-run files: upload, list, download (Range, HEAD, 304), delete. */
-import { createReadStream } from 'node:fs';
-import { Router, type Request } from 'express';
+import { createReadStream, type Stats } from 'node:fs';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { checkRelativePath } from '../../src/utils/modellab/artifactPaths';
 import { badRequest } from '../../src/utils/modellab/errors';
 import type { Services } from '../../src/utils/modellab/services';
+import type { Artifact } from '../../src/utils/modellab/types';
 import { handle, parseInput } from '../http';
 import { receiveUpload } from '../upload';
 import { contentDisposition } from './datasets';
@@ -18,7 +19,11 @@ const UploadQuery = z.object({ overwrite: z.enum(['true', 'false']).optional().t
 
 /** The artifact path of a download/delete URL, from the raw (still percent-encoded) request path. */
 function artifactPathOf(req: Request): string {
-  const raw = /^\/[^/]+\/download\/(.*)$/.exec(req.path)?.[1] ?? '';
+  return decodeArtifactPath(/^\/[^/]+\/download\/(.*)$/.exec(req.path)?.[1] ?? '');
+}
+
+/** A percent-encoded artifact path from a URL, checked as sent and again decoded. */
+export function decodeArtifactPath(raw: string): string {
   checkRelativePath(raw); // encoded dots/slashes, backslashes, '..' as sent
   let decoded: string[];
   try {
@@ -48,6 +53,45 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
+/** Streams an artifact with ETag, Last-Modified, one Range (206/416), If-None-Match (304) and HEAD. */
+export async function sendArtifact(req: Request, res: Response, { file, stats, artifact }: { file: string; stats: Stats; artifact: Artifact }): Promise<void> {
+  const etag = `"${artifact.sha256}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Last-Modified', stats.mtime.toUTCString());
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Cache-Control', 'private, no-cache');
+  res.setHeader('Content-Type', artifact.contentType);
+  res.setHeader('Content-Disposition', contentDisposition(artifact.path.split('/').pop()!));
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
+    res.status(304).end();
+    return;
+  }
+  const range = parseRange(req.headers.range, stats.size);
+  if (range === 'unsatisfiable') {
+    res.setHeader('Content-Range', `bytes */${stats.size}`);
+    res.status(416).json({ error: { code: 'range_not_satisfiable', message: `Range '${req.headers.range}' is outside the file (${stats.size} bytes)` } });
+    return;
+  }
+  const { start, end } = range ?? { start: 0, end: stats.size - 1 };
+  res.status(range ? 206 : 200);
+  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${stats.size}`);
+  res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+  if (req.method === 'HEAD' || stats.size === 0) {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
+    stream.on('error', reject);
+    res.on('close', () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(res);
+  });
+}
+
 export function artifactsRouter({ artifacts }: Services, maxUploadBytes: number): Router {
   const router = Router();
 
@@ -74,42 +118,7 @@ export function artifactsRouter({ artifacts }: Services, maxUploadBytes: number)
   );
 
   const download = handle({ params: RunParams.passthrough() }, async ({ params }, req, res) => {
-    const { file, stats, artifact } = await artifacts.open(params.runId, artifactPathOf(req));
-    const etag = `"${artifact.sha256}"`;
-    res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', stats.mtime.toUTCString());
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Cache-Control', 'private, no-cache');
-    res.setHeader('Content-Type', artifact.contentType);
-    res.setHeader('Content-Disposition', contentDisposition(artifact.path.split('/').pop()!));
-    const ifNoneMatch = req.headers['if-none-match'];
-    if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
-      res.status(304).end();
-      return;
-    }
-    const range = parseRange(req.headers.range, stats.size);
-    if (range === 'unsatisfiable') {
-      res.setHeader('Content-Range', `bytes */${stats.size}`);
-      res.status(416).json({ error: { code: 'range_not_satisfiable', message: `Range '${req.headers.range}' is outside the file (${stats.size} bytes)` } });
-      return;
-    }
-    const { start, end } = range ?? { start: 0, end: stats.size - 1 };
-    res.status(range ? 206 : 200);
-    if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${stats.size}`);
-    res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
-    if (req.method === 'HEAD' || stats.size === 0) {
-      res.end();
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const stream = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
-      stream.on('error', reject);
-      res.on('close', () => {
-        stream.destroy();
-        resolve();
-      });
-      stream.pipe(res);
-    });
+    await sendArtifact(req, res, await artifacts.open(params.runId, artifactPathOf(req)));
   });
   router.get('/:runId/download/*rest', download); // GET also answers HEAD
   router.delete(

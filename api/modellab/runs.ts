@@ -30,7 +30,7 @@ import { presentRun } from '../presenters';
 import { contentDisposition } from './datasets';
 
 export function runsRouter(
-  { store, series, events, gitInfo, removeRunFiles, artifacts }: Services,
+  { store, series, events, gitInfo, removeRunFiles, artifacts, logMetrics }: Services,
   log: (message: string, error: unknown) => void,
   profileAllowedHosts: string[],
 ): Router {
@@ -43,6 +43,7 @@ export function runsRouter(
         limit: query.limit,
         offset: query.offset,
         ...(query.status && { status: query.status }),
+        ...(query.experimentId && { experimentIds: [query.experimentId] }),
         ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
         ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
       });
@@ -89,18 +90,7 @@ export function runsRouter(
   router.post(
     '/:id/metrics',
     handle({ params: IdParams, body: LogMetricsBody }, async ({ params, body }, _req, res) => {
-      await store.getRun(params.id); // 404 before anything is written
-      const { stored, summaries } = await series.append(params.id, body.metrics);
-      const latest = Object.fromEntries(summaries.map((s) => [s.key, s.last]));
-      // The points are durable in the series file, the source of truth, before this answers.
-      // run.metrics is a summary derived from it: applied now (reads see it at once) and written
-      // with the next group commit, without making every logging call wait for a db.json flush.
-      store
-        .updateRun(params.id, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }))
-        .catch((error: unknown) => {
-          if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${params.id} failed`, error);
-        });
-      events.publish('metrics.logged', { runId: params.id, keys: summaries.map((s) => s.key), count: stored });
+      const { stored, summaries } = await logMetrics(params.id, body.metrics, log);
       res.status(201);
       return { stored, metrics: summaries };
     }),

@@ -80,7 +80,7 @@ class RunSeries {
   add(key: string, value: number, step: number, timestamp: number): void {
     let series = this.keys.get(key);
     if (!series) {
-      series = { steps: [], values: [], timestamps: [], summary: { key, last: value, lastStep: step, min: value, max: value, count: 0 } };
+      series = { steps: [], values: [], timestamps: [], summary: { key, last: value, lastStep: step, lastTimestamp: timestamp, min: value, max: value, count: 0 } };
       this.keys.set(key, series);
     }
     series.steps.push(step);
@@ -94,6 +94,7 @@ class RunSeries {
     if (step >= s.lastStep) {
       s.lastStep = step;
       s.last = value;
+      s.lastTimestamp = timestamp;
     }
     this.points++;
   }

@@ -76,8 +76,11 @@ export const ListQuery = z.object({
   offset: intFromQuery(0, Number.MAX_SAFE_INTEGER, 0),
 });
 
+const experimentId = z.string().regex(/^\d{1,18}$/, 'must be an experiment id (digits)');
+
 export const ListRunsQuery = ListQuery.extend({
   status: RunStatusSchema.optional(),
+  experimentId: experimentId.optional(),
   /** The filter language (runFilter.ts); parsed by the route so errors carry their position. */
   filter: z.string().max(10_000).optional(),
   /** field:asc|desc */
@@ -85,6 +88,18 @@ export const ListRunsQuery = ListQuery.extend({
 });
 
 export const IdParams = z.object({ id: z.string().min(1).max(128) });
+
+// ---- experiments
+
+export const ListExperimentsQuery = ListQuery.extend({ lifecycle: z.enum(['active', 'deleted', 'all']).default('active') });
+export const CreateExperimentBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(500),
+  tags: z.record(z.string().min(1).max(250), z.string().max(5000)).default({}),
+});
+export const UpdateExperimentBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(500),
+  tags: z.record(z.string().min(1).max(250), z.string().max(5000)),
+}).partial();
 
 // ---- datasets
 

@@ -6,7 +6,10 @@ import { ARTIFACTS_DIR } from './constants';
 import { DatasetFiles } from './datasets';
 import { EventBus } from './events';
 import { gitInfoProvider } from './gitInfo';
-import { MetricSeriesStore } from './metricSeries';
+import { type MetricInput, MetricSeriesStore } from './metricSeries';
+import { AppError } from './errors';
+import { nowIso } from './ids';
+import type { MetricSummary } from './types';
 import type { GitInfo } from './runLifecycle';
 import type { Store } from './storage';
 
@@ -20,6 +23,11 @@ export interface Services {
   gitInfo: () => Promise<GitInfo>;
   /** Removes a deleted run's folders: metric series and artifacts. */
   removeRunFiles(runId: string): Promise<void>;
+  /**
+   * Appends metric points to a run's series (durable before it resolves), updates run.metrics with
+   * the latest values and announces them. 404 for an unknown run, before anything is written.
+   */
+  logMetrics(runId: string, points: MetricInput[], log: (message: string, error: unknown) => void): Promise<{ stored: number; summaries: MetricSummary[] }>;
   close(): Promise<void>;
 }
 
@@ -29,17 +37,33 @@ export async function openServices(store: Store, dataDir: string, options: { git
   const artifacts = new ArtifactFiles(dataDir, store);
   await artifacts.init();
   const series = new MetricSeriesStore(dataDir);
+  const events = new EventBus();
   return {
     dataDir,
     store,
     datasets,
     artifacts,
     series,
-    events: new EventBus(),
+    events,
     gitInfo: gitInfoProvider(options.gitDir ?? process.cwd()),
     async removeRunFiles(runId) {
       await series.remove(runId); // validates the id as a single path segment
       await rm(path.join(dataDir, ARTIFACTS_DIR, runId), { recursive: true, force: true });
+    },
+    async logMetrics(runId, points, log) {
+      await store.getRun(runId); // 404 before anything is written
+      const result = await series.append(runId, points);
+      const latest = Object.fromEntries(result.summaries.map((s) => [s.key, s.last]));
+      // The points are durable in the series file, the source of truth, before this resolves.
+      // run.metrics is a summary derived from it: applied now (reads see it at once) and written
+      // with the next group commit, without making every logging call wait for a db.json flush.
+      store
+        .updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }))
+        .catch((error: unknown) => {
+          if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${runId} failed`, error);
+        });
+      events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
+      return result;
     },
     close: () => series.close(),
   };

@@ -39,6 +39,11 @@ export interface Experiment {
   updatedAt: string;
 }
 
+/** An experiment as ModelLab's API presents it: with the number of its (not deleted) runs. */
+export interface ExperimentSummary extends Experiment {
+  runCount: number;
+}
+
 /** A dataset a run used, as MLflow's log-inputs reports it; linked to a ModelLab version when the digest matches its checksum. */
 export interface RunDatasetInput {
   name: string;
@@ -145,6 +150,8 @@ export interface MetricSummary {
   key: string;
   last: number;
   lastStep: number;
+  /** When the latest value was logged (ms since the epoch). */
+  lastTimestamp: number;
   min: number;
   max: number;
   count: number;
