@@ -40,8 +40,10 @@ function tagMap(text: string): { value?: Record<string, string>; error?: string 
   return { value: out };
 }
 
-export function CreateRunForm({ onCreated, onCancel }: { onCreated: (run: Run) => void; onCancel: () => void }) {
+export function CreateRunForm({ onCreated, onCancel, experimentId: initialExperiment }: { onCreated: (run: Run) => void; onCancel: () => void; experimentId?: string | undefined }) {
   const datasets = useApi(() => client.listDatasets({ limit: 500 }), []);
+  const experiments = useApi(() => client.listExperiments(), []);
+  const [experimentId, setExperimentId] = useState(initialExperiment ?? '0');
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [datasetId, setDatasetId] = useState('');
@@ -67,6 +69,7 @@ export function CreateRunForm({ onCreated, onCancel }: { onCreated: (run: Run) =
     try {
       const run = await client.createRun({
         name: name.trim(),
+        experimentId,
         description,
         datasetId: datasetId || null,
         hyperparameters: hp.value!,
@@ -94,6 +97,16 @@ export function CreateRunForm({ onCreated, onCancel }: { onCreated: (run: Run) =
         <Field>
           Description
           <input value={description} onChange={(e) => setDescription(e.target.value)} />
+        </Field>
+        <Field>
+          Experiment
+          <select value={experimentId} onChange={(e) => setExperimentId(e.target.value)}>
+            {(experiments.data?.items ?? [{ id: '0', name: 'Default' }]).map((x) => (
+              <option key={x.id} value={x.id}>
+                {x.name}
+              </option>
+            ))}
+          </select>
         </Field>
         <Field>
           Dataset version

@@ -203,6 +203,7 @@ export default function RunDetail() {
   const { id = '' } = useParams();
   const navigate = useNavigate();
   const loaded = useApi(() => client.getRun(id), [id]);
+  const experiments = useApi(() => client.listExperiments('all'), []);
   const [run, setRun] = useState<Run | null>(null);
   const [tab, setTab] = useState<(typeof TABS)[number]>('Overview');
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -286,6 +287,11 @@ export default function RunDetail() {
               <dd>
                 <Mono>{run.id}</Mono>
               </dd>
+              <dt>Experiment</dt>
+              <dd>
+                <Link to={`/runs?experiment=${run.experimentId}`}>{experiments.data?.items.find((e) => e.id === run.experimentId)?.name ?? run.experimentId}</Link>
+                {run.lifecycleStage === 'deleted' && ' (run deleted through MLflow; restore it with runs/restore)'}
+              </dd>
               <dt>Created</dt>
               <dd>{formatDate(run.createdAt)}</dd>
               <dt>Started</dt>
@@ -306,6 +312,19 @@ export default function RunDetail() {
               </dd>
               <dt>Dataset</dt>
               <dd>{run.datasetId ? <Link to={`/datasets/${run.datasetId}`}>{run.datasetId}</Link> : '—'}</dd>
+              {run.inputs.length > 0 && (
+                <>
+                  <dt>Inputs (MLflow)</dt>
+                  <dd data-testid="run-inputs">
+                    {run.inputs.map((input) => (
+                      <div key={`${input.name}@${input.digest}`}>
+                        {input.datasetId ? <Link to={`/datasets/${input.datasetId}`}>{input.name}</Link> : input.name} <Mono>{input.digest}</Mono>
+                        {input.tags['mlflow.data.context'] && ` (${input.tags['mlflow.data.context']})`}
+                      </div>
+                    ))}
+                  </dd>
+                </>
+              )}
               {run.description && (
                 <>
                   <dt>Description</dt>

@@ -8,6 +8,7 @@ import styled from 'styled-components';
 import { CreateRunForm } from '../../components/runs/CreateRunForm';
 import { Button, Card, ErrorState, formatNumber, InlineError, Mono, PageTitle, StatusBadge } from '../../components/ui';
 import { useLiveEvents } from '../../hooks/useLiveEvents';
+import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 import { RUN_STATUSES } from '../../utils/modellab/constants';
 import { parseFilter } from '../../utils/modellab/runFilter';
@@ -16,6 +17,21 @@ import type { Run, RunStatus } from '../../utils/modellab/types';
 const ROW_HEIGHT = 40;
 const PAGE_SIZE = 100;
 const VIEW_HEIGHT = 560;
+
+const ExperimentPicker = styled.label`
+  display: flex;
+  align-items: center;
+  gap: ${({ theme }) => theme.space(2)};
+  max-width: 100%;
+  select {
+    font: inherit;
+    padding: ${({ theme }) => theme.space(1)} ${({ theme }) => theme.space(2)};
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+    min-width: 0;
+    max-width: 100%;
+  }
+`;
 
 const Toolbar = styled.div`
   display: flex;
@@ -154,6 +170,8 @@ export default function Runs() {
   const status = (RUN_STATUSES as readonly string[]).includes(params.get('status') ?? '') ? (params.get('status') as RunStatus) : undefined;
   const filter = params.get('filter') ?? '';
   const sort = params.get('sort') ?? 'createdAt:desc';
+  const experimentId = /^\d+$/.test(params.get('experiment') ?? '') ? params.get('experiment')! : undefined;
+  const experiments = useApi(() => client.listExperiments(), []);
   const [draft, setDraft] = useState(filter);
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
   const [creating, setCreating] = useState(false);
@@ -166,7 +184,7 @@ export default function Runs() {
   const inFlight = useRef(new Set<number>());
   const generation = useRef(0);
 
-  const queryKey = JSON.stringify({ status, filter, sort });
+  const queryKey = JSON.stringify({ status, filter, sort, experimentId });
 
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params);
@@ -180,7 +198,7 @@ export default function Runs() {
       if (inFlight.current.has(page)) return;
       inFlight.current.add(page);
       try {
-        const result = await client.listRuns({ status, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+        const result = await client.listRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
         if (gen !== generation.current) return;
         setTotal(result.total);
         setPages((prev) => new Map(prev).set(page, result.items));
@@ -194,7 +212,7 @@ export default function Runs() {
         inFlight.current.delete(page);
       }
     },
-    [status, filter, sort],
+    [status, filter, sort, experimentId],
   );
 
   // A new query starts from the top with nothing cached.
@@ -219,7 +237,8 @@ export default function Runs() {
   }, [first, last, total, pages, loadPage]);
 
   // Live: reload what is on screen when runs change anywhere.
-  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged'], () => {
+  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged'], (event) => {
+    if (event.type !== 'metrics.logged') experiments.reload(); // run counts per experiment
     generation.current++;
     inFlight.current.clear();
     const gen = generation.current;
@@ -295,7 +314,7 @@ export default function Runs() {
     <>
       <PageTitle>Runs</PageTitle>
       {creating ? (
-        <CreateRunForm onCreated={(run) => navigate(`/runs/${run.id}`)} onCancel={() => setCreating(false)} />
+        <CreateRunForm experimentId={experimentId} onCreated={(run) => navigate(`/runs/${run.id}`)} onCancel={() => setCreating(false)} />
       ) : (
         <Toolbar>
           <Button type="button" onClick={() => setCreating(true)}>
@@ -304,6 +323,19 @@ export default function Runs() {
         </Toolbar>
       )}
       <Card>
+        <Toolbar>
+          <ExperimentPicker>
+            Experiment
+            <select aria-label="Experiment" value={experimentId ?? ''} onChange={(e) => setParam('experiment', e.target.value)}>
+              <option value="">All experiments</option>
+              {(experiments.data?.items ?? []).map((x) => (
+                <option key={x.id} value={x.id}>
+                  {x.name} ({x.runCount.toLocaleString('en-US')})
+                </option>
+              ))}
+            </select>
+          </ExperimentPicker>
+        </Toolbar>
         <Toolbar role="group" aria-label="Status filter">
           <Chip type="button" $active={!status} onClick={() => setParam('status', null)}>
             all
@@ -350,7 +382,7 @@ export default function Runs() {
           </div>
         )}
         {loadError && <ErrorState error={loadError} onRetry={() => void loadPage(Math.floor(first / PAGE_SIZE), generation.current)} />}
-        {total === 0 && <p>{filter || status ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
+        {total === 0 && <p>{filter || status || experimentId ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
         {total !== 0 && (
           <Viewport ref={viewport} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="runs-table" role="table" aria-rowcount={total ?? undefined}>
             <HeaderRow $columns={template} role="row" style={{ minWidth: 'max-content' }}>

@@ -10,6 +10,7 @@ import type {
   Dataset,
   DatasetPreview,
   DatasetUploadResult,
+  ExperimentSummary,
   Health,
   ListResponse,
   ListRunsParams,
@@ -59,6 +60,8 @@ export const client = {
   health: () => request<Health>('GET', '/health'),
   stats: () => request<Stats>('GET', '/stats'),
 
+  listExperiments: (lifecycle: 'active' | 'deleted' | 'all' = 'active') => request<ListResponse<ExperimentSummary>>('GET', `/experiments${query({ lifecycle, limit: 1000 })}`),
+  createExperiment: (name: string) => request<ExperimentSummary>('POST', '/experiments', { name }),
   listRuns: (params: ListRunsParams = {}) => request<ListResponse<Run>>('GET', `/runs${query(params)}`),
   getRun: (id: string) => request<Run>('GET', `/runs/${encodeURIComponent(id)}`),
   createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),
