@@ -176,6 +176,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await ids({ experimentIds: [exp.id], lifecycle: 'deleted' })).toEqual([gone.id]);
         expect(await ids({ lifecycle: 'all' })).toEqual([gone.id, inSweep.id, inDefault.id]);
         await expectAppError(h.store.createRun(makeRun({ name: 'x', experimentId: '77' })), 422, 'unprocessable_entity');
+        expect(await h.store.countRunsByStatus()).toEqual({ pending: 2, running: 0, completed: 0, failed: 0 }); // the deleted one not counted
+        expect((await h.store.runStatistics()).total).toBe(2);
       });
     });
 

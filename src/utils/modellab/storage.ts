@@ -67,8 +67,9 @@ export interface Store {
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   deleteRun(id: string): Promise<void>;
+  /** Runs that are not soft-deleted, by status. */
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
-  /** Dashboard aggregates (see runStatistics.ts). */
+  /** Dashboard aggregates (see runStatistics.ts) over runs that are not soft-deleted. */
   runStatistics(): Promise<RunStatistics>;
 
   createDataset(dataset: Dataset): Promise<Dataset>;
@@ -607,14 +608,14 @@ export class JsonStore implements Store {
 
   async runStatistics(): Promise<RunStatistics> {
     const runs = (function* (slots: Map<string, Slot<Run>>) {
-      for (const slot of slots.values()) if (slot.ok) yield slot.value;
+      for (const slot of slots.values()) if (slot.ok && slot.value.lifecycleStage === 'active') yield slot.value;
     })(this.runs);
     return runStatistics(runs);
   }
 
   async countRunsByStatus(): Promise<Record<RunStatus, number>> {
     const counts = Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as Record<RunStatus, number>;
-    for (const slot of this.runs.values()) if (slot.ok) counts[slot.value.status]++;
+    for (const slot of this.runs.values()) if (slot.ok && slot.value.lifecycleStage === 'active') counts[slot.value.status]++;
     return counts;
   }
 
