@@ -6,6 +6,7 @@ import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 import type { Run } from '../../utils/modellab/types';
 import { RUN_COLOURS } from '../charts/CompareCharts';
+import { CompareTableHead } from '../CompareTableHead';
 import { PercentileCurve } from '../charts/LatencyCharts';
 import { Card, CardTitle, formatNumber, Mono, Table, TableScroll } from '../ui';
 
@@ -39,19 +40,7 @@ export function LatencyComparison({ runs }: { runs: Run[] }) {
       <CardTitle>Latency</CardTitle>
       <TableScroll>
         <Table>
-          <thead>
-            <tr>
-              <th>Measure</th>
-              {runs.map((r, i) => (
-                <th key={r.id} style={{ color: RUN_COLOURS[i % RUN_COLOURS.length] }}>
-                  {r.name}
-                </th>
-              ))}
-              {others.map((r) => (
-                <th key={`d${r.id}`}>Δ {r.name}</th>
-              ))}
-            </tr>
-          </thead>
+          <CompareTableHead label="Measure" runs={runs} />
           <tbody>
             {ROWS.map((row) => (
               <tr key={row.label}>

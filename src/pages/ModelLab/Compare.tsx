@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { MetricRadar, OverlaidCurves, ParallelCoordinates, RUN_COLOURS, SliceBars } from '../../components/charts/CompareCharts';
+import { CompareTableHead } from '../../components/CompareTableHead';
 import { LatencyComparison } from '../../components/latency/LatencyComparison';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
@@ -109,19 +110,7 @@ function Results({ data }: { data: CompareResponse }) {
         ) : (
           <TableScroll>
             <Table data-testid="compare-metrics">
-              <thead>
-                <tr>
-                  <th>Metric</th>
-                  {runs.map((r, i) => (
-                    <th key={r.id} style={{ color: RUN_COLOURS[i % RUN_COLOURS.length] }}>
-                      {r.name}
-                    </th>
-                  ))}
-                  {others.map((r) => (
-                    <th key={`d${r.id}`}>Δ {r.name}</th>
-                  ))}
-                </tr>
-              </thead>
+              <CompareTableHead label="Metric" runs={runs} />
               <tbody>
                 {data.metrics.map((m) => (
                   <tr key={m.name}>

@@ -62,7 +62,7 @@ type BodyMode = { kind: 'none' } | { kind: 'length'; remaining: number } | { kin
 export class ResponseParser {
   status = 0;
   closeAfter = false;
-  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'chunk-crlf' | 'trailers' | 'done' = 'head';
+  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailers' | 'done' = 'head';
   private mode: BodyMode = { kind: 'none' };
   private pending: Buffer = Buffer.alloc(0);
   private chunkRemaining = 0;
@@ -127,21 +127,12 @@ export class ResponseParser {
           at = end + 2;
           if (size === 0) this.state = 'trailers';
           else {
-            this.chunkRemaining = size;
+            this.chunkRemaining = size + 2; // the data and its CRLF
             this.state = 'chunk-data';
           }
           continue;
         }
         case 'chunk-data': {
-          const take = Math.min(this.chunkRemaining, buf.length - at);
-          this.chunkRemaining -= take;
-          at += take;
-          if (this.chunkRemaining > 0) return false;
-          this.state = 'chunk-crlf';
-          this.chunkRemaining = 2;
-          continue;
-        }
-        case 'chunk-crlf': {
           const take = Math.min(this.chunkRemaining, buf.length - at);
           this.chunkRemaining -= take;
           at += take;
