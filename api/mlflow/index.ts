@@ -16,6 +16,7 @@ import {
   MAX_BATCH_TOTAL,
   MAX_RESULTS_DEFAULT,
   MlflowError,
+  TAG_MODEL_HISTORY,
   TAG_RUN_NAME,
   TAG_USER,
   alreadyExists,
@@ -335,6 +336,28 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       }
       const linked = inputs.find((i) => i.datasetId !== null)?.datasetId ?? null;
       return { ...run, inputs: merged, datasetId: run.datasetId ?? linked };
+    });
+    return {};
+  });
+
+  // mlflow.<flavor>.log_model records the model's metadata here after uploading its files.
+  endpoint(['post'], 'runs/log-model', S.LogModel, async (body) => {
+    let model: unknown;
+    try {
+      model = JSON.parse(body.model_json);
+    } catch {
+      throw invalidParameter("Invalid value for parameter 'model_json': not JSON");
+    }
+    if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalidParameter("Invalid value for parameter 'model_json': must be a JSON object");
+    await changeRun(body.run_id, (run) => {
+      let history: unknown[] = [];
+      try {
+        const previous = JSON.parse(run.tags[TAG_MODEL_HISTORY] ?? '[]') as unknown;
+        if (Array.isArray(previous)) history = previous;
+      } catch {
+        /* a hand-edited tag: start again */
+      }
+      return { ...run, tags: { ...run.tags, [TAG_MODEL_HISTORY]: JSON.stringify([...history, model]) } };
     });
     return {};
   });

@@ -98,3 +98,4 @@ export const LogInputs = z.object({
     .optional(),
 });
 export const GetMetricHistory = z.intersection(runRef, z.object({ metric_key: z.string().min(1), max_results: maxResults.optional(), page_token: z.string().optional() }));
+export const LogModel = z.object({ run_id: id, model_json: z.string().min(2).max(1_048_576) });

@@ -273,6 +273,19 @@ describe('runs', () => {
   });
 });
 
+describe('runs/log-model', () => {
+  it('appends the model metadata to the mlflow.log-model.history tag, as MLflow does', async () => {
+    const { run_id } = (await createRun()).info;
+    const model = { artifact_path: 'model', flavors: { sklearn: { sklearn_version: '1.2.1' } }, run_id, utc_time_created: '2026-11-27 12:00:00.000000' };
+    expect((await post('runs/log-model', { run_id, model_json: JSON.stringify(model) })).body).toEqual({});
+    await post('runs/log-model', { run_id, model_json: JSON.stringify({ ...model, artifact_path: 'model2' }) });
+    const tag = (await get('runs/get', { run_id })).body.run.data.tags.find((t: { key: string }) => t.key === 'mlflow.log-model.history');
+    expect(JSON.parse(tag.value).map((m: { artifact_path: string }) => m.artifact_path)).toEqual(['model', 'model2']);
+    const bad = await post('runs/log-model', { run_id, model_json: '[1' });
+    expect([bad.status, bad.body.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+  });
+});
+
 describe('runs/search', () => {
   async function seed() {
     const { experiment_id } = (await post('experiments/create', { name: 'sweep' })).body;

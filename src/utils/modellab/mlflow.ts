@@ -15,6 +15,8 @@ export const TAG_RUN_NAME = 'mlflow.runName';
 export const TAG_GIT_COMMIT = 'mlflow.source.git.commit';
 export const TAG_NOTE = 'mlflow.note.content';
 export const TAG_USER = 'mlflow.user';
+/** Where runs/log-model keeps the logged models' metadata (a JSON list), as MLflow's stores do. */
+export const TAG_MODEL_HISTORY = 'mlflow.log-model.history';
 /** Tags that are ModelLab fields, not entries of run.tags. */
 export const MAPPED_TAGS = [TAG_RUN_NAME, TAG_GIT_COMMIT, TAG_NOTE] as const;
 
