@@ -219,8 +219,9 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       throw invalidParameter(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${body.run_name}', mlflow.runName='${tagName}').`);
     }
     const start = body.start_time ?? Date.now();
-    let run = newRun(CreateRunBody.parse({ name: body.run_name || tagName || 'run', experimentId: experiment.id, status: 'running' }), { commit: null, branch: null, dirty: null }, isoFromMs(start));
-    if (!body.run_name && !tagName) run.name = `run-${run.id.slice(0, 8)}`;
+    const given = (body.run_name || tagName || '').trim();
+    let run = newRun(CreateRunBody.parse({ name: given || 'run', experimentId: experiment.id, status: 'running' }), { commit: null, branch: null, dirty: null }, isoFromMs(start));
+    if (!given) run.name = `run-${run.id.slice(0, 8)}`; // MLflow's server also names an unnamed run
     run = withTags(run, [...tags.filter((t) => t.key !== TAG_RUN_NAME), ...(body.user_id ? [{ key: TAG_USER, value: body.user_id }] : [])]);
     const created = await store.createRun(run);
     events.publish('run.created', { id: created.id, name: created.name, status: created.status });

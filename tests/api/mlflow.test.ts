@@ -135,6 +135,14 @@ describe('runs', () => {
     });
   });
 
+  it('names a run created without a name (also a blank one)', async () => {
+    for (const body of [{}, { run_name: '   ' }]) {
+      const res = await post('runs/create', { experiment_id: '0', ...body });
+      expect(res.status).toBe(200);
+      expect(res.body.run.info.run_name).toBe(`run-${res.body.run.info.run_id.slice(0, 8)}`);
+    }
+  });
+
   it('accepts the legacy run_uuid, and answers MLflow errors for missing and unknown runs', async () => {
     const run = await createRun({ run_name: 'r' });
     expect((await get('runs/get', { run_uuid: run.info.run_id })).body.run.info.run_name).toBe('r');
