@@ -1,7 +1,10 @@
 /** The profiler's lean HTTP/1.1 connection: request bytes, response framing, keep-alive and its failures. */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpConnection, RequestFailure, ResponseParser, serializeRequest } from '../../src/utils/modellab/httpConnection';
 
@@ -170,5 +173,19 @@ describe('HttpConnection against real servers', () => {
     const { bytes, url, method } = serializeRequest({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}/` });
     await expect(new HttpConnection(url, bytes, method).request()).rejects.toMatchObject({ kind: 'error:connection-closed' });
     raw.close();
+  });
+});
+
+describe('HttpConnection over HTTPS', () => {
+  it('speaks TLS and verifies the certificate: a self-signed one fails with a named kind', async () => {
+    const dir = path.resolve(__dirname, '../fixtures/tls');
+    const server = https.createServer({ key: readFileSync(path.join(dir, 'localhost-key.pem')), cert: readFileSync(path.join(dir, 'localhost-cert.pem')) }, (_req, res) => res.end('ok'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    let connections = 0;
+    server.on('connection', () => connections++);
+    const { bytes, url, method } = serializeRequest({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+    await expect(new HttpConnection(url, bytes, method).request()).rejects.toMatchObject({ kind: 'error:DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(connections).toBe(1); // the certificate was checked on a real connection to the server
+    server.close();
   });
 });
