@@ -66,6 +66,19 @@ function DifferenceCell({ d, metric }: { d: CompareDifference | undefined; metri
   );
 }
 
+/** One Δ cell per non-baseline run. */
+function DifferenceCells({ runs, differences, metric }: { runs: CompareResponse['runs']; differences: CompareDifference[]; metric: string }) {
+  return (
+    <>
+      {runs.map((r) => (
+        <td key={`d${r.id}`}>
+          <DifferenceCell d={differences.find((d) => d.runId === r.id)} metric={metric} />
+        </td>
+      ))}
+    </>
+  );
+}
+
 function Results({ data }: { data: CompareResponse }) {
   const [hideUnchanged, setHideUnchanged] = useState(true);
   const [pcMetric, setPcMetric] = useState<string | null>(null);
@@ -132,11 +145,7 @@ function Results({ data }: { data: CompareResponse }) {
                         </td>
                       );
                     })}
-                    {others.map((r) => (
-                      <td key={`d${r.id}`}>
-                        <DifferenceCell d={m.differences.find((d) => d.runId === r.id)} metric={m.name} />
-                      </td>
-                    ))}
+                    <DifferenceCells runs={others} differences={m.differences} metric={m.name} />
                   </tr>
                 ))}
               </tbody>
@@ -199,17 +208,7 @@ function Results({ data }: { data: CompareResponse }) {
           </div>
           <TableScroll>
             <Table data-testid="compare-slices">
-              <thead>
-                <tr>
-                  <th>Slice</th>
-                  {runs.map((r) => (
-                    <th key={r.id}>{r.name}</th>
-                  ))}
-                  {others.map((r) => (
-                    <th key={`d${r.id}`}>Δ {r.name}</th>
-                  ))}
-                </tr>
-              </thead>
+              <CompareTableHead label="Slice" runs={runs} />
               <tbody>
                 {data.slices.map((s) => (
                   <tr key={`${s.attribute}=${s.value}`}>
@@ -221,11 +220,7 @@ function Results({ data }: { data: CompareResponse }) {
                         <Mono>{formatNumber(s.values[r.id]?.value)}</Mono> <small>(n={s.values[r.id]?.count ?? 0})</small>
                       </td>
                     ))}
-                    {others.map((r) => (
-                      <td key={`d${r.id}`}>
-                        <DifferenceCell d={s.differences.find((d) => d.runId === r.id)} metric={s.metric} />
-                      </td>
-                    ))}
+                    <DifferenceCells runs={others} differences={s.differences} metric={s.metric} />
                   </tr>
                 ))}
               </tbody>
