@@ -4,7 +4,7 @@ import styled, { useTheme } from 'styled-components';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 import type { MetricWithCi } from '../../utils/modellab/types';
-import { Button, Card, CardTitle, Empty, ErrorState, formatNumber, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
+import { Card, CardTitle, Empty, ErrorState, formatNumber, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
 
 const BOUNDED = /^(accuracy|balanced_accuracy|precision|recall|f1|roc_auc|average_precision|brier)/;
 

@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
-import { MetricRadar, OverlaidCurves, ParallelCoordinates, RUN_COLOURS, SliceBars } from '../../components/charts/CompareCharts';
+import { MetricRadar, OverlaidCurves, ParallelCoordinates, SliceBars } from '../../components/charts/CompareCharts';
 import { CompareTableHead } from '../../components/CompareTableHead';
 import { LatencyComparison } from '../../components/latency/LatencyComparison';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';

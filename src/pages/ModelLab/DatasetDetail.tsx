@@ -1,5 +1,4 @@
 import { Link, useParams } from 'react-router-dom';
-import styled from 'styled-components';
 import { RowsTable, SchemaTable } from '../../components/datasets/SchemaTable';
 import { Card, CardTitle, Copyable, Facts, Empty, ErrorState, formatBytes, formatDate, Loading, Mono, PageTitle, Table, TableScroll } from '../../components/ui';
 import { useApi } from '../../hooks/useApi';
