@@ -102,34 +102,32 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
 
   // ---------------------------------------------------------------- helpers
 
-  const experimentOr404 = async (id: string): Promise<Experiment> => {
+  /** A store lookup whose 404 becomes MLflow's RESOURCE_DOES_NOT_EXIST with MLflow's wording. */
+  const orDoesNotExist = async <T>(lookup: Promise<T>, message: string): Promise<T> => {
     try {
-      return await store.getExperiment(id);
+      return await lookup;
     } catch (error) {
-      if (error instanceof AppError && error.status === 404) throw doesNotExist(`No Experiment with id=${id} exists`);
+      if (error instanceof AppError && error.status === 404) throw doesNotExist(message);
       throw error;
     }
   };
-  const runOr404 = async (id: string): Promise<Run> => {
-    try {
-      return await store.getRun(id);
-    } catch (error) {
-      if (error instanceof AppError && error.status === 404) throw doesNotExist(`Run with id=${id} not found`);
-      throw error;
-    }
-  };
+  const experimentOr404 = (id: string) => orDoesNotExist(store.getExperiment(id), `No Experiment with id=${id} exists`);
+  const runOr404 = (id: string) => orDoesNotExist(store.getRun(id), `Run with id=${id} not found`);
+  const notActive = (id: string, stage: LifecycleStage) => invalidParameter(`The run ${id} must be in the 'active' state. Current state is ${stage}.`);
   const activeRun = async (id: string): Promise<Run> => {
     const run = await runOr404(id);
-    if (run.lifecycleStage !== 'active') throw invalidParameter(`The run ${id} must be in the 'active' state. Current state is ${run.lifecycleStage}.`);
+    if (run.lifecycleStage !== 'active') throw notActive(id, run.lifecycleStage);
     return run;
   };
-  /** Applies a change to an active run atomically (the checks run inside the store's mutation). */
+  /** Applies a change to an active run atomically (the stage is checked inside the store's mutation). */
   const changeRun = async (id: string, change: (run: Run) => Run): Promise<Run> => {
-    await activeRun(id);
-    const run = await store.updateRun(id, (current) => {
-      if (current.lifecycleStage !== 'active') throw invalidParameter(`The run ${id} must be in the 'active' state. Current state is ${current.lifecycleStage}.`);
-      return { ...change(current), updatedAt: nowIso() };
-    });
+    const run = await orDoesNotExist(
+      store.updateRun(id, (current) => {
+        if (current.lifecycleStage !== 'active') throw notActive(id, current.lifecycleStage);
+        return { ...change(current), updatedAt: nowIso() };
+      }),
+      `Run with id=${id} not found`,
+    );
     events.publish('run.updated', { id: run.id, name: run.name, status: run.status });
     return run;
   };
@@ -373,8 +371,6 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     return { metrics: result.items, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
   });
 
-  router.use('/mlflow', (req, _res, next) => next(new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No MLflow endpoint ${req.method} ${req.originalUrl}`)));
-
   // ---------------------------------------------------------------- proxied artifacts
 
   /** `<experiment>/<run>/artifacts[/<path>]` → the run and the ModelLab artifact path (null at the root). */
@@ -435,7 +431,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     res.json(protoJson({ files: [...entries.values()].sort((a, b) => a.path.localeCompare(b.path)) }));
   });
 
-  router.use('/mlflow-artifacts', (req, _res, next) => next(new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No MLflow endpoint ${req.method} ${req.originalUrl}`)));
+  router.use(['/mlflow', '/mlflow-artifacts'], (req, _res, next) => next(new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No MLflow endpoint ${req.method} ${req.originalUrl}`)));
 
   // ---------------------------------------------------------------- errors, in MLflow's shape
 

@@ -744,9 +744,7 @@ export class JsonStore implements Store {
 
   async createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment> {
     const slot = await this.mutate(() => {
-      for (const existing of this.experiments.values()) {
-        if (existing.ok && existing.value.name === input.name) throw conflict(`Experiment '${input.name}' already exists.`, { id: existing.value.id });
-      }
+      this.refuseTakenName(input.name, null);
       let next = 0;
       for (const id of this.experiments.keys()) if (/^\d+$/.test(id)) next = Math.max(next, Number(id) + 1);
       const id = String(next);
@@ -767,6 +765,13 @@ export class JsonStore implements Store {
     return JSON.parse(slot.json.toString()) as Experiment;
   }
 
+  /** 409 when another experiment (deleted ones too) has this name. */
+  private refuseTakenName(name: string, exceptId: string | null): void {
+    for (const other of this.experiments.values()) {
+      if (other.ok && other.value.id !== exceptId && other.value.name === name) throw conflict(`Experiment '${name}' already exists.`, { id: other.value.id });
+    }
+  }
+
   async getExperiment(id: string): Promise<Experiment> {
     return structuredClone(this.readSlot(this.experiments, 'experiment', id));
   }
@@ -785,9 +790,7 @@ export class JsonStore implements Store {
   async updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
     const slot = await this.mutate(() => {
       const next = { ...change(structuredClone(this.readSlot(this.experiments, 'experiment', id))), id };
-      for (const other of this.experiments.values()) {
-        if (other.ok && other.value.id !== id && other.value.name === next.name) throw conflict(`Experiment '${next.name}' already exists.`, { id: other.value.id });
-      }
+      this.refuseTakenName(next.name, id);
       const stored = readable(next);
       this.experiments.set(id, stored);
       this.logPut('experiments', stored);
