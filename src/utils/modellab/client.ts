@@ -91,8 +91,7 @@ export const client = {
   uploadArtifact: (runId: string, file: File, fields: { category?: string; path?: string }, onProgress?: (fraction: number) => void, overwrite = false) =>
     upload<Artifact>(`/artifacts/${encodeURIComponent(runId)}${overwrite ? '?overwrite=true' : ''}`, file, fields, onProgress),
   artifactUrl: (runId: string, path: string) => `${API_BASE}/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`,
-  deleteArtifact: (runId: string, path: string) =>
-    request<void>('DELETE', `/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`),
+  deleteArtifact: (runId: string, path: string) => request<void>('DELETE', client.artifactUrl(runId, path).slice(API_BASE.length)),
   compare: (runIds: string[]) => request<CompareResponse>('GET', `/compare${query({ runs: runIds.join(',') })}`),
   evaluate: (runId: string, body: unknown) => request<EvaluationResponse>('POST', `/runs/${encodeURIComponent(runId)}/evaluate`, body),
   reportUrl: (runId: string, format: 'html' | 'md') => `${API_BASE}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
@@ -101,11 +100,7 @@ export const client = {
     // Ask the listing first, so a run without an evaluation does not cost three 404s.
     const { items } = await client.listArtifacts(runId);
     if (!items.some((a) => a.path === 'evaluations/metrics.json')) return null;
-    const get = async (name: string) => {
-      const response = await fetch(client.artifactUrl(runId, `evaluations/${name}`), { cache: 'no-cache' });
-      if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading ${name}`);
-      return (await response.json()) as unknown;
-    };
+    const get = (name: string) => client.artifactJson<unknown>(runId, `evaluations/${name}`);
     const [metrics, slices, failureExamples] = await Promise.all([get('metrics.json'), get('slices.json'), get('failure_examples.json')]);
     return { metrics, slices, failureExamples } as EvaluationResponse;
   },
@@ -115,9 +110,13 @@ export const client = {
   latencyProfile: async (runId: string): Promise<StoredLatency | null> => {
     const { items } = await client.listArtifacts(runId);
     if (!items.some((a) => a.path === 'evaluations/latency.json')) return null;
-    const response = await fetch(client.artifactUrl(runId, 'evaluations/latency.json'), { cache: 'no-cache' });
-    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading latency.json`);
-    return (await response.json()) as StoredLatency;
+    return client.artifactJson<StoredLatency>(runId, 'evaluations/latency.json');
+  },
+  /** A JSON artifact known to exist (e.g. one the run record points to), read fresh. */
+  artifactJson: async <T>(runId: string, path: string): Promise<T> => {
+    const response = await fetch(client.artifactUrl(runId, path), { cache: 'no-cache' });
+    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading ${path.split('/').pop()}`);
+    return (await response.json()) as T;
   },
   /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
   artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {
