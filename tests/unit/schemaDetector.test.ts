@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  classifiedValue,
   classifyString,
   DatasetDetector,
   type DatasetFormat,
@@ -61,6 +62,71 @@ describe('classifyString', () => {
     ['12abc', Kind.String],
   ])('%j is kind %i', (text, kind) => {
     expect(classifyString(text)).toBe(kind);
+  });
+});
+
+/**
+ * An independent reading of the same rules, by regular expressions and Date.UTC: the byte-level
+ * classifier must agree with it on every generated token (kind and value).
+ */
+function referenceClassify(raw: string): { kind: Kind; value?: number } {
+  const text = raw.replace(/^[ \t]+|[ \t]+$/g, '');
+  if (/^(|na|n\/a|nan|null|none)$/i.test(text)) return { kind: Kind.Null };
+  if (/^true$/i.test(text)) return { kind: Kind.Boolean, value: 1 };
+  if (/^false$/i.test(text)) return { kind: Kind.Boolean, value: 0 };
+  if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return { kind: /^[+-]?\d+$/.test(text) ? Kind.Integer : Kind.Number, value: Number(text) };
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,3}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/.exec(text);
+  if (!m) return { kind: Kind.String };
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (mo < 1 || mo > 12 || d < 1 || d > days[mo - 1]!) return { kind: Kind.String };
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d); // (Date.UTC maps years 0–99 to 1900–1999)
+  if (m[4] === undefined) return { kind: Kind.Date, value: day.getTime() };
+  const [h, mi, sec] = [Number(m[4]), Number(m[5]), Number(m[6] ?? 0)];
+  if (h > 23 || mi > 59 || sec > 60) return { kind: Kind.String };
+  let offset = 0;
+  const zone = m[8];
+  if (zone && !/^[Zz]$/.test(zone)) {
+    const digits = zone.replace(':', '');
+    if (Number(digits.slice(1, 3)) > 23) return { kind: Kind.String };
+    offset = (zone[0] === '+' ? 1 : -1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0));
+  }
+  const ms = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+  return { kind: Kind.Datetime, value: day.getTime() + ((h * 60 + mi - offset) * 60 + Math.min(sec, 59)) * 1000 + ms };
+}
+
+describe('classifyString against a regular-expression reference', () => {
+  it('agrees on kind and value for 40,000 generated tokens', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const pick = <T,>(xs: readonly T[]) => xs[rand(xs.length)]!;
+    const digits = (n: number) => Array.from({ length: n }, () => String(rand(10))).join('');
+    const flipCase = (t: string) => [...t].map((c) => (rand(2) ? c.toUpperCase() : c.toLowerCase())).join('');
+    const pad = (t: string) => pick(['', ' ', '\t']) + t + pick(['', '', ' ', '\t ']);
+    const generators = [
+      () => flipCase(pick(['na', 'n/a', 'nan', 'null', 'none', 'true', 'false', 'nul', 'nones', 'tru', 'falsy', 'n', 't', 'f', 'n/', 'no', 'nab', 'truE', 'fAlse', 'f/a'])),
+      () => pick(['', '+', '-']) + digits(rand(20)) + pick(['', '.', '.' + digits(rand(6))]) + pick(['', '', 'e', 'E-', 'e+' + digits(1 + rand(3)), 'e' + digits(1 + rand(2))]),
+      () => `${digits(4)}-${pick(['0', '1'])}${digits(1)}-${pick(['0', '1', '2', '3'])}${digits(1)}`,
+      () =>
+        `${pick(['1999', '2000', '2023', '2024', '2100', '0000', '0400'])}-${pick(['01', '02', '03', '12', '13', '00'])}-${pick(['01', '28', '29', '30', '31', '32'])}` +
+        pick(['T', 't', ' ', 'x']) +
+        `${pick(['00', '09', '23', '24'])}:${pick(['00', '30', '59', '60'])}` +
+        pick(['', `:${pick(['00', '59', '60', '61'])}`, `:${digits(2)}.${digits(1 + rand(3))}`, `:${digits(2)},${digits(2)}`, ':5', `:${digits(2)}.`]) +
+        pick(['', 'Z', 'z', '+02:00', '-0530', '+05', '+24:00', '-03:7', 'ZZ', '+']),
+      () => Array.from({ length: rand(12) }, () => pick([...'0123456789.-+eE:TZ /nNaAuUlLtTrRfFsSoO'])).join(''),
+    ];
+    for (let i = 0; i < 40_000; i++) {
+      const token = pad(pick(generators)());
+      const want = referenceClassify(token);
+      const kind = classifyString(token);
+      expect({ token, kind }).toEqual({ token, kind: want.kind });
+      if (want.value !== undefined) expect({ token, value: classifiedValue() }).toEqual({ token, value: want.value });
+    }
   });
 });
 
