@@ -8,6 +8,9 @@ import type { Request, Response } from 'express';
 import formidable, { errors as formidableErrors } from 'formidable';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../src/utils/modellab/errors';
 import type { ReceivedFile } from '../src/utils/modellab/datasets';
+import { installMultipartSkip } from './multipartSkip';
+
+installMultipartSkip();
 
 export interface Upload {
   fields: Record<string, string>;
