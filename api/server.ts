@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   }
 
   const services = await openServices(store, config.dataDir, { gitDir: config.gitDir });
-  csvWorkers.warm(2); // large CSV uploads are profiled by two worker threads; start them now, not mid-upload
+  void csvWorkers.warm(2); // large CSV uploads are profiled by two worker threads; start them now, not mid-upload
   const app = createApp({ services, config, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));

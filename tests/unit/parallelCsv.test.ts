@@ -50,6 +50,16 @@ describe('ParallelCsvReader', () => {
     expect(parallel!.warnings).toEqual(sequential.warnings);
   });
 
+  it('gives the same answer from workers that warmed up on generated rows first', async () => {
+    await csvWorkers.close();
+    await csvWorkers.warm(2); // resolves only once both workers have run their warm-up and said so
+    const file = makeCsv(20_000, (i) => `${i},${i % 5 === 0 ? 'NA' : (i * 1.25).toFixed(2)},"x ${i % 9}",2023-12-${String(1 + (i % 31)).padStart(2, '0')},${i % 2 === 0}`);
+    const parallel = await readInParallel(file);
+    const sequential = await analyzeDatasetFile(file, { format: 'csv' });
+    expect(stable(parallel!.columns)).toEqual(stable(sequential.columns));
+    expect(parallel!.rowCount).toBe(20_000);
+  });
+
   it('puts ragged-row line numbers and schema violations at their place in the whole file', async () => {
     const file = makeCsv(20_000, (i) => (i === 3 || i === 15_000 ? `${i},1.5` : `${i},${i === 12_345 ? 'oops' : '2.5'},a,2024-01-01,true`));
     const expected: ExpectedColumn[] = [

@@ -9,6 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { CsvProfiler, type ExpectedColumn } from './schemaDetector';
 
 export type WorkerRequest =
+  | { type: 'warm' }
   | { type: 'init'; file: string; delimiter: string; header: string[]; expected: ExpectedColumn[] | null }
   | { type: 'block'; index: number; start: number; end: number; last: boolean }
   | { type: 'finish' };
@@ -36,9 +37,43 @@ function close() {
   fd = null;
 }
 
+/**
+ * Generated CSV (about 0.6 MB for 8,000 rows) with every kind of cell: integers, decimals with
+ * empty cells, text, dates, datetimes, booleans, quoted fields with delimiters and escaped quotes.
+ */
+function warmUpCsv(rows: number): Uint8Array {
+  const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'NA', 'foxtrot', 'golf'];
+  let text = '';
+  for (let i = 0; i < rows; i++) {
+    const decimal = i % 17 === 0 ? '' : (((i * 7919) % 100_000) / 97 - 500).toFixed(i % 5);
+    const day = `20${10 + (i % 15)}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
+    const time = `${day}T${String(i % 24).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00Z`;
+    text += `${i},${decimal},${words[i % 8]}_${i % 613},${day},${time},${i % 3 === 0 ? 'true' : 'False'},"${words[i % 7]}, ""${i % 101}"""\n`;
+  }
+  return new TextEncoder().encode(text);
+}
+
+/**
+ * Runs the detector over generated rows, so that V8 has optimised its hot paths before the first
+ * real upload; otherwise each worker starts its first file in the interpreter and pays for it
+ * (measured: about 90 ms per worker on a 117 MB upload, for about 0.3 s of CPU at server start).
+ */
+function warmUp(): void {
+  const header = ['id', 'decimal', 'text', 'day', 'time', 'flag', 'quoted'];
+  const bytes = warmUpCsv(8000);
+  for (let round = 0; round < 3; round++) {
+    const profiler = new CsvProfiler(',', null, Infinity, false, header);
+    profiler.readBlock(0, bytes, true);
+    for (const column of profiler.profiler.columns) column.state();
+  }
+}
+
 parentPort!.on('message', (msg: WorkerRequest) => {
   try {
-    if (msg.type === 'init') {
+    if (msg.type === 'warm') {
+      warmUp();
+      parentPort!.postMessage({ type: 'warmed' });
+    } else if (msg.type === 'init') {
       close();
       csv = new CsvProfiler(msg.delimiter, msg.expected, Infinity, false, msg.header);
       fd = openSync(msg.file, 'r');

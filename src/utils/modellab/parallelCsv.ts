@@ -28,6 +28,7 @@ const HEAD_BYTES = 64 * 1024;
 export const PARALLEL_MIN_BYTES = 16 * 1024 * 1024;
 
 type WorkerReply =
+  | { type: 'warmed' }
   | { type: 'block'; index: number; rows: number; lines: number; clean: boolean }
   | { type: 'error'; kind: 'binary' | 'utf8' | 'internal'; offset?: number; end?: number; message?: string }
   | {
@@ -47,8 +48,30 @@ type WorkerReply =
 class WorkerPool {
   private idle: Worker[] = [];
 
-  warm(count: number): void {
-    while (this.idle.length < count) this.idle.push(this.spawn());
+  /**
+   * Starts idle workers up to `count`, which also warm up their detector code (see csvBlockWorker);
+   * resolves when they are done (callers need not wait: a job sent meanwhile queues behind it).
+   */
+  warm(count: number): Promise<void> {
+    const warming: Promise<void>[] = [];
+    while (this.idle.length < count) {
+      const worker = this.spawn();
+      warming.push(
+        new Promise((resolve) => {
+          const onReply = (reply: WorkerReply) => {
+            if (reply.type !== 'warmed') return;
+            worker.off('message', onReply);
+            resolve();
+          };
+          worker.on('message', onReply);
+          worker.once('error', () => resolve()); // the pool discards it; nothing to wait for
+        }),
+      );
+      const request: WorkerRequest = { type: 'warm' };
+      worker.postMessage(request);
+      this.idle.push(worker);
+    }
+    return Promise.all(warming).then(() => undefined);
   }
 
   private spawn(): Worker {
@@ -222,6 +245,7 @@ export class ParallelCsvReader {
   }
 
   private onReply(lane: Lane, reply: WorkerReply): void {
+    if (reply.type === 'warmed') return; // a warm-up that finished after the job began
     if (reply.type === 'error') {
       if (reply.kind === 'binary') this.fail(unsupportedMediaType(`The file looks binary (a NUL byte at offset ${reply.offset}); datasets must be CSV, TSV, JSON or JSON Lines text`));
       else if (reply.kind === 'utf8') this.fail(unprocessable(`The file is not valid UTF-8 text (in the bytes ${reply.offset}–${reply.end}); save it as UTF-8 and upload again`));
