@@ -1,6 +1,5 @@
 /** multipart/form-data uploads: one file streamed to disk by formidable with its SHA-256 computed on the way. */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,6 +7,7 @@ import type { Request, Response } from 'express';
 import formidable, { errors as formidableErrors } from 'formidable';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../src/utils/modellab/errors';
 import type { ReceivedFile } from '../src/utils/modellab/datasets';
+import { createUploadFileStream } from '../src/utils/modellab/durableFile';
 import { installMultipartSkip } from './multipartSkip';
 
 installMultipartSkip();
@@ -26,20 +26,20 @@ export type SinkFactory = (file: { filepath: string; originalFilename: string },
 
 /**
  * Receives one multipart request into `dir` (which the caller removes afterwards). Fields with more
- * than one value, a second file or a file over `maxBytes` are refused.
+ * than one value, a second file or a file over `maxBytes` are refused. The file is on disk (synced)
+ * when this resolves; `sink` may replace the stream it is written to (it must do the same).
  */
 export async function receiveUpload(req: Request, res: Response, dir: string, maxBytes: number, sink?: SinkFactory, fileField = 'file'): Promise<Upload> {
   if (!req.is('multipart/form-data')) throw unsupportedMediaType(`Send the file as multipart/form-data with the field '${fileField}'`);
   const fieldsSoFar: Record<string, string> = {};
   const contentLength = Number(req.headers['content-length'] ?? 0);
+  const makeStream: SinkFactory = sink ?? ((file) => createUploadFileStream(file.filepath));
   const form = formidable({
-    ...(sink && {
-      // formidable passes its VolatileFile (filepath, originalFilename), though its types say otherwise.
-      fileWriteStreamHandler: (file?: unknown) => {
-        const f = file as { filepath: string; originalFilename: string | null };
-        return sink({ filepath: f.filepath, originalFilename: f.originalFilename ?? 'upload' }, contentLength, { ...fieldsSoFar });
-      },
-    }),
+    // formidable passes its VolatileFile (filepath, originalFilename), though its types say otherwise.
+    fileWriteStreamHandler: (file?: unknown) => {
+      const f = file as { filepath: string; originalFilename: string | null };
+      return makeStream({ filepath: f.filepath, originalFilename: f.originalFilename ?? 'upload' }, contentLength, { ...fieldsSoFar });
+    },
     uploadDir: dir,
     maxFiles: 1,
     maxFileSize: maxBytes,
@@ -85,7 +85,7 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
 /**
  * Receives a raw request body (e.g. an MLflow artifact PUT) into a file in `dir`, hashing it on the
  * way; over `maxBytes` (by Content-Length up front, or counted) is 413, and the partial file is left
- * for the caller's cleanup of `dir`.
+ * for the caller's cleanup of `dir`. The file is on disk (synced) when this resolves.
  */
 export async function receiveRawBody(req: Request, dir: string, filename: string, maxBytes: number): Promise<ReceivedFile> {
   const tooLarge = () => payloadTooLarge(`The file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB (MODELLAB_MAX_UPLOAD_MB)`);
@@ -102,6 +102,6 @@ export async function receiveRawBody(req: Request, dir: string, filename: string
       callback(null, chunk);
     },
   });
-  await pipeline(req, meter, createWriteStream(file, { flags: 'wx' }));
+  await pipeline(req, meter, createUploadFileStream(file));
   return { path: file, originalFilename: filename, size, sha256: hash.digest('hex') };
 }

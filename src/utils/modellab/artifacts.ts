@@ -14,7 +14,7 @@ import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'nod
 import path from 'node:path';
 import { ARTIFACT_CATEGORIES, ARTIFACTS_DIR } from './constants';
 import { checkCategory, checkRelativePath, contentTypeOf, defaultCategory, parseArtifactPath, type ArtifactCategory } from './artifactPaths';
-import { writeFileDurable } from './durableFile';
+import { fsyncDir, writeFileDurable } from './durableFile';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import { nowIso } from './ids';
 import type { Store } from './storage';
@@ -107,6 +107,7 @@ export class ArtifactFiles {
     if (existing && !options.overwrite) throw conflict(`Artifact '${relative}' already exists; add ?overwrite=true to replace it`, { path: relative });
     if (existing?.isDirectory()) throw conflict(`'${relative}' is a folder`, { path: relative });
     await rename(upload.path, file);
+    await fsyncDir(path.dirname(file)); // the upload's bytes are synced; now its name is too, before the record
     const artifact: Artifact = {
       runId,
       path: relative,

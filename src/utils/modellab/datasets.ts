@@ -4,13 +4,13 @@
  * refused upload leaves nothing behind. Node only.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
-import { Writable } from 'node:stream';
+import { createReadStream, type ReadStream } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DATASETS_DIR } from './constants';
 import { analyzeDatasetFile } from './datasetFiles';
-import { fsyncDir } from './durableFile';
+import { createUploadFileStream, fsyncDir } from './durableFile';
 import { AppError, unprocessable, unsupportedMediaType } from './errors';
 import { newId, nowIso } from './ids';
 import { PARALLEL_MIN_BYTES, ParallelCsvReader } from './parallelCsv';
@@ -49,8 +49,6 @@ export interface UploadMeta {
 }
 
 export type UploadSink = Writable & { reader: ParallelCsvReader | null };
-
-const WRITE_BATCH_BYTES = 1024 * 1024;
 
 export class DatasetFiles {
   readonly root: string;
@@ -108,52 +106,10 @@ export class DatasetFiles {
     }
     const reader =
       (format === 'csv' || format === 'tsv') && contentLength >= PARALLEL_MIN_BYTES ? new ParallelCsvReader(file.filepath, format, expected) : null;
-    const out = createWriteStream(file.filepath, { flags: 'wx' });
-    // The socket delivers ~64 KB pieces; they are written to the file in batches of WRITE_BATCH_BYTES
-    // (one writev call instead of ~16 writes: the per-call cost was a fifth of the upload's main-thread time).
-    // Memory stays bounded: a full batch is acknowledged only once it is on disk.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = (callback: (error?: Error | null) => void) => {
-      const batch = pending;
-      pending = [];
-      pendingBytes = 0;
-      if (batch.length === 0) return callback();
-      // Corked, the pieces go down in one writev: no copy into a joined buffer.
-      out.cork();
-      for (let i = 0; i < batch.length - 1; i++) out.write(batch[i]!);
-      out.write(batch[batch.length - 1]!, (error) => {
-        if (error) return callback(error);
-        if (reader) for (const chunk of batch) reader.onWritten(chunk);
-        callback();
-      });
-      out.uncork();
-    };
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes < WRITE_BATCH_BYTES) return callback();
-        flush(callback);
-      },
-      final(callback) {
-        flush((error) => {
-          if (error) return callback(error);
-          out.end(() => {
-            reader?.complete();
-            callback();
-          });
-        });
-      },
-      destroy(error, callback) {
-        // Also called after a normal finish (autoDestroy): only a failure stops the reader.
-        out.destroy();
-        if (error) reader?.abort();
-        callback(error);
-      },
-    });
-    // A failed write (disk full, …) fails the upload instead of going unheard.
-    out.on('error', (error) => stream.destroy(error));
+    const stream = createUploadFileStream(file.filepath, reader ? (chunk) => reader.onWritten(chunk) : undefined);
+    stream.on('finish', () => reader?.complete());
+    // Only a failure stops the reader (a normal finish also ends in 'close').
+    stream.on('error', () => reader?.abort());
     return Object.assign(stream, { reader });
   }
 

@@ -1,7 +1,13 @@
-/** Crash-safe file replacement for the server side: temp file → fsync → rename → fsync the folder. */
+/**
+ * Crash-safe files for the server side: replacement (temp file → fsync → rename → fsync the folder),
+ * an append-only log, and upload streams whose content is on disk when they finish.
+ */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream, fdatasync } from 'node:fs';
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 
 const tempPrefix = (target: string) => `.${path.basename(target)}.`;
 const TEMP_SUFFIX = '.tmp';
@@ -106,4 +112,105 @@ export class AppendLog {
     await this.handle?.close();
     this.handle = null;
   }
+}
+
+/** A file being uploaded: its writes, and whether they are known to be on disk. */
+export type UploadFileStream = Writable & {
+  /** Bytes written to the file so far, and the part of them flushed to disk by fdatasync. */
+  readonly written: number;
+  readonly synced: number;
+};
+
+const WRITE_BATCH_BYTES = 1024 * 1024;
+const SYNC_EVERY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The stream an upload is written to (a new file; it must not exist). Its content is on disk when
+ * the stream finishes, so a record may point at it: an acknowledged upload survives power loss.
+ *
+ * - The socket delivers ~64 KB pieces; they are written in ~1 MB corked batches (one writev call
+ *   instead of ~16 writes). A full batch is acknowledged only once it is written, so memory stays
+ *   bounded, and `onWritten` sees each piece once it is in the file (in order).
+ * - Every SYNC_EVERY_BYTES the file is fdatasync'ed in the background while the upload goes on, so
+ *   the disk works alongside the network and the last sync only has the tail to flush (one sync
+ *   of a 117 MB file at the end took 0.6 s on a 200 MB/s disk).
+ * - A failed write or sync fails the stream (disk full, I/O error): the upload is refused.
+ */
+export function createUploadFileStream(file: string, onWritten?: (chunk: Buffer) => void): UploadFileStream {
+  const out = createWriteStream(file, { flags: 'wx' });
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let written = 0;
+  let synced = 0;
+  let syncing: Promise<void> | null = null;
+  let syncError: Error | null = null;
+
+  // At most one fdatasync runs at a time; `synced` is what the last finished one covered.
+  const sync = (): Promise<void> => {
+    const upTo = written;
+    syncing = new Promise<void>((resolve) => {
+      fdatasync((out as unknown as { fd: number }).fd, (error) => {
+        if (error) syncError ??= error;
+        else synced = Math.max(synced, upTo);
+        syncing = null;
+        resolve();
+      });
+    });
+    return syncing;
+  };
+
+  const flush = (callback: (error?: Error | null) => void) => {
+    const batch = pending;
+    pending = [];
+    pendingBytes = 0;
+    if (syncError) return callback(syncError);
+    if (batch.length === 0) return callback();
+    // Corked, the pieces go down in one writev: no copy into a joined buffer.
+    out.cork();
+    for (let i = 0; i < batch.length - 1; i++) out.write(batch[i]!);
+    out.write(batch[batch.length - 1]!, (error) => {
+      if (error) return callback(error);
+      const before = written;
+      for (const chunk of batch) {
+        written += chunk.length;
+        onWritten?.(chunk);
+      }
+      if (!syncing && Math.floor(written / SYNC_EVERY_BYTES) > Math.floor(before / SYNC_EVERY_BYTES)) void sync();
+      callback();
+    });
+    out.uncork();
+  };
+
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes < WRITE_BATCH_BYTES) return callback();
+      flush(callback);
+    },
+    final(callback) {
+      flush(async (error) => {
+        if (error) return callback(error);
+        try {
+          await syncing;
+          if (out.pending) await once(out, 'ready'); // nothing written yet: the file may still be opening
+          await sync();
+          if (syncError) throw syncError;
+          out.end(() => callback());
+        } catch (failure) {
+          callback(failure as Error);
+        }
+      });
+    },
+    destroy(error, callback) {
+      // Also called after a normal finish (autoDestroy).
+      out.destroy();
+      callback(error);
+    },
+  });
+  out.on('error', (error) => stream.destroy(error));
+  return Object.defineProperties(stream, {
+    written: { get: () => written },
+    synced: { get: () => synced },
+  }) as UploadFileStream;
 }
