@@ -309,12 +309,12 @@ function fmix32(h: number): number {
   return h | 0; // int32, not uint32: an int32 stays a small integer in V8, a uint32 above 2^31 is boxed
 }
 
-/** A well-mixed 32-bit hash (as an int32) of any double (a 53-bit key or a numeric value). */
+/**
+ * A well-mixed 32-bit hash (as an int32) of any double (a 53-bit key or a numeric value): small
+ * integers directly, anything else from its two 32-bit halves (no division; -0 hashes as 0).
+ */
 function mix(value: number): number {
   if ((value | 0) === value) return fmix32(value ^ 0x9e3779b9);
-  if (value >= 0 && value <= Number.MAX_SAFE_INTEGER && Math.floor(value) === value) {
-    return fmix32((value >>> 0) ^ fmix32(Math.floor(value / 4294967296) + 0x9e3779b9));
-  }
   f64[0] = value;
   return fmix32(u32[0]! ^ fmix32(u32[1]! + 0x9e3779b9));
 }
