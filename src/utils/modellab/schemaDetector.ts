@@ -54,8 +54,25 @@ export function typeFromMask(mask: number, nonNull: number): ColumnType {
 
 /** Whether a value of `kind` is acceptable in a column declared as `type`. */
 export function kindFits(kind: Kind, type: ColumnType): boolean {
-  const bit = { integer: FITS_INTEGER, number: FITS_NUMBER, boolean: FITS_BOOLEAN, date: FITS_DATE, datetime: FITS_DATETIME, string: 0 }[type];
+  const bit = fitsBit(type);
   return bit === 0 || (FITS[kind] & bit) !== 0;
+}
+
+function fitsBit(type: ColumnType): number {
+  switch (type) {
+    case 'integer':
+      return FITS_INTEGER;
+    case 'number':
+      return FITS_NUMBER;
+    case 'boolean':
+      return FITS_BOOLEAN;
+    case 'date':
+      return FITS_DATE;
+    case 'datetime':
+      return FITS_DATETIME;
+    default:
+      return 0;
+  }
 }
 
 /** Set by classifyBytes: the numeric value (integer/number) or epoch milliseconds (date/datetime). */
@@ -779,10 +796,9 @@ export class TableProfiler {
   fieldBytes(index: number, buf: Uint8Array, start: number, end: number, escapedQuotes: boolean): void {
     const column = this.columns[index]!;
     const kind = classifyBytes(buf, start, end);
-    const expected = this.expectedByIndex[index];
     if (kind === Kind.Null) {
       column.addNull();
-      if (expected && !expected.nullable) this.violate({ row: this.rowCount + 1, column: column.name, value: null, expected: `${expected.type} (not nullable)`, problem: 'null_value' });
+      if (this.expected) this.checkNull(index);
       return;
     }
     this.bytesText.set(buf, start, end, escapedQuotes);
@@ -792,8 +808,22 @@ export class TableProfiler {
     if (kind === Kind.String) hashBytesToKey(buf, start, end);
     else cell[KEY] = classified[0]!;
     column.add(kind, this.bytesText);
+    if (this.expected) this.checkKind(index, kind, this.bytesText);
+  }
+
+  /** A null in column `index`: a violation if the expected schema declares it and not nullable. */
+  private checkNull(index: number): void {
+    const expected = this.expectedByIndex[index];
+    if (expected && !expected.nullable) {
+      this.violate({ row: this.rowCount + 1, column: this.columns[index]!.name, value: null, expected: `${expected.type} (not nullable)`, problem: 'null_value' });
+    }
+  }
+
+  /** A value of `kind` in column `index`: a violation if it does not fit the declared type. */
+  private checkKind(index: number, kind: Kind, text: ValueText): void {
+    const expected = this.expectedByIndex[index];
     if (expected && !kindFits(kind, expected.type)) {
-      this.violate({ row: this.rowCount + 1, column: column.name, value: this.bytesText.text(), expected: expected.type, problem: 'wrong_type' });
+      this.violate({ row: this.rowCount + 1, column: this.columns[index]!.name, value: text.text(), expected: expected.type, problem: 'wrong_type' });
     }
   }
 
@@ -828,18 +858,13 @@ export class TableProfiler {
     cell[VALUE] = 0;
     hashBytesToKey(scratch, 0, n);
     column.add(Kind.String, this.bytesText);
-    const expected = this.expectedByIndex[index];
-    if (expected && !kindFits(Kind.String, expected.type)) {
-      this.violate({ row: this.rowCount + 1, column: column.name, value: text, expected: expected.type, problem: 'wrong_type' });
-    }
+    if (this.expected) this.checkKind(index, Kind.String, this.bytesText);
   }
 
   /** A column absent from the current row. */
   missingField(index: number): void {
-    const column = this.columns[index]!;
-    column.addNull();
-    const expected = this.expectedByIndex[index];
-    if (expected && !expected.nullable) this.violate({ row: this.rowCount + 1, column: column.name, value: null, expected: `${expected.type} (not nullable)`, problem: 'null_value' });
+    this.columns[index]!.addNull();
+    if (this.expected) this.checkNull(index);
   }
 
   endRow(): void {
