@@ -34,11 +34,14 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
   const fieldsSoFar: Record<string, string> = {};
   const contentLength = Number(req.headers['content-length'] ?? 0);
   const makeStream: SinkFactory = sink ?? ((file) => createUploadFileStream(file.filepath));
+  const streams: Writable[] = [];
   const form = formidable({
     // formidable passes its VolatileFile (filepath, originalFilename), though its types say otherwise.
     fileWriteStreamHandler: (file?: unknown) => {
       const f = file as { filepath: string; originalFilename: string | null };
-      return makeStream({ filepath: f.filepath, originalFilename: f.originalFilename ?? 'upload' }, contentLength, { ...fieldsSoFar });
+      const stream = makeStream({ filepath: f.filepath, originalFilename: f.originalFilename ?? 'upload' }, contentLength, { ...fieldsSoFar });
+      streams.push(stream);
+      return stream;
     },
     uploadDir: dir,
     maxFiles: 1,
@@ -56,6 +59,12 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
   });
   try {
     const [fields, files] = await form.parse(req);
+    // formidable can miss a file stream's error that comes after the body has ended (it then reports
+    // success for a file that was not stored in full): check the streams themselves.
+    for (const stream of streams) {
+      if (stream.errored) throw stream.errored;
+      if (!stream.writableFinished) throw Object.assign(new Error('the file was not completely written'), { code: 'EIO' });
+    }
     const flat: Record<string, string> = {};
     for (const [key, values] of Object.entries(fields)) {
       if (!values) continue;
@@ -71,15 +80,22 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
     };
   } catch (error) {
     if (error instanceof AppError) throw error;
-    const e = error as { code?: number; httpCode?: number; message?: string };
+    const e = error as { code?: number | string; httpCode?: number; message?: string };
     // The client may still be sending: close the connection after answering instead of reading it all.
     res.setHeader('Connection', 'close');
     if (e.code === formidableErrors.biggerThanMaxFileSize || e.code === formidableErrors.biggerThanTotalMaxFileSize) {
       throw payloadTooLarge(`The file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB (MODELLAB_MAX_UPLOAD_MB)`);
     }
     if (e.code === formidableErrors.maxFilesExceeded) throw badRequest('Send one file per request');
+    if (typeof e.code === 'string') throw storageFailed(e as NodeJS.ErrnoException);
     throw badRequest(`The multipart body could not be read: ${e.message ?? 'unknown error'}`);
   }
+}
+
+/** A file-system error while storing an upload (disk full, I/O error): the server's fault, not the client's. */
+function storageFailed(error: NodeJS.ErrnoException): AppError {
+  const full = error.code === 'ENOSPC' || error.code === 'EDQUOT';
+  return new AppError(full ? 507 : 500, full ? 'insufficient_storage' : 'storage_failed', `The upload could not be stored (${error.code}): ${error.message}`);
 }
 
 /**
@@ -87,7 +103,13 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
  * way; over `maxBytes` (by Content-Length up front, or counted) is 413, and the partial file is left
  * for the caller's cleanup of `dir`. The file is on disk (synced) when this resolves.
  */
-export async function receiveRawBody(req: Request, dir: string, filename: string, maxBytes: number): Promise<ReceivedFile> {
+export async function receiveRawBody(
+  req: Request,
+  dir: string,
+  filename: string,
+  maxBytes: number,
+  open: (file: string) => Writable = createUploadFileStream,
+): Promise<ReceivedFile> {
   const tooLarge = () => payloadTooLarge(`The file is larger than the limit of ${Math.round(maxBytes / 1024 / 1024)} MB (MODELLAB_MAX_UPLOAD_MB)`);
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge();
@@ -102,6 +124,12 @@ export async function receiveRawBody(req: Request, dir: string, filename: string
       callback(null, chunk);
     },
   });
-  await pipeline(req, meter, createUploadFileStream(file));
+  const out = open(file);
+  try {
+    await pipeline(req, meter, out);
+  } catch (error) {
+    if (out.errored === error) throw storageFailed(error as NodeJS.ErrnoException);
+    throw error;
+  }
   return { path: file, originalFilename: filename, size, sha256: hash.digest('hex') };
 }
