@@ -27,6 +27,14 @@ const Progress = styled.progress`
   height: 10px;
 `;
 
+/** Names the two preview tables (guessed types, then the rows) so they do not run into each other. */
+const PreviewHeading = styled.h3`
+  font-size: 0.9rem;
+  font-weight: 600;
+  color: ${({ theme }) => theme.colors.muted};
+  margin: ${({ theme }) => theme.space(4)} 0 ${({ theme }) => theme.space(1)};
+`;
+
 const Row = styled.div`
   display: flex;
   flex-wrap: wrap;
@@ -101,7 +109,9 @@ export function UploadPanel({ onUploaded }: { onUploaded: (result: DatasetUpload
             First {preview.rowCount} row(s) as read in your browser{preview.delimiter ? ` (delimiter ${JSON.stringify(preview.delimiter)})` : ''}; the server
             checks the whole file.
           </p>
+          <PreviewHeading>Guessed types</PreviewHeading>
           <SchemaTable columns={preview.columns} compact />
+          <PreviewHeading>First rows</PreviewHeading>
           <RowsTable columns={preview.columns.map((c) => c.name)} rows={preview.rows} testId="upload-preview" />
           {preview.warnings.map((w) => (
             <p key={w}>⚠ {w}</p>
