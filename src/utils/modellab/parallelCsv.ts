@@ -64,7 +64,9 @@ class WorkerPool {
             resolve();
           };
           worker.on('message', onReply);
-          worker.once('error', () => resolve()); // the pool discards it; nothing to wait for
+          // A worker that fails or is stopped (close()) has nothing left to wait for.
+          worker.once('error', () => resolve());
+          worker.once('exit', () => resolve());
         }),
       );
       const request: WorkerRequest = { type: 'warm' };
