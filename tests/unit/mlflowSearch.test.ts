@@ -1,6 +1,7 @@
 /** MLflow's search grammar as ModelLab parses it: identifiers, quoting, comparators, errors; order_by. */
 import { describe, expect, it } from 'vitest';
-import { MlflowError, parseOrderBy, parseSearchFilter } from '../../src/utils/modellab/mlflow';
+import { AppError } from '../../src/utils/modellab/errors';
+import { MlflowError, parseOrderBy, parseSearchFilter, toMlflowError } from '../../src/utils/modellab/mlflow';
 
 describe('parseSearchFilter', () => {
   it('reads prefixed identifiers, quoted and backticked keys, and every comparator', () => {
@@ -49,5 +50,16 @@ describe('parseOrderBy', () => {
       { type: 'attribute', key: 'name', ascending: true },
     ]);
     expect(() => parseOrderBy(['metrics.acc SIDEWAYS'])).toThrow(/expected an identifier and ASC or DESC/);
+  });
+});
+
+describe('toMlflowError', () => {
+  it("maps ModelLab's errors to MLflow's codes, and a full disk to a 507 that says so", () => {
+    expect(toMlflowError(new AppError(404, 'not_found', 'Run x not found'))).toMatchObject({ status: 404, errorCode: 'RESOURCE_DOES_NOT_EXIST' });
+    expect(toMlflowError(new AppError(422, 'invalid', 'bad'))).toMatchObject({ status: 400, errorCode: 'INVALID_PARAMETER_VALUE' });
+    const full = toMlflowError(new AppError(507, 'insufficient_storage', 'The upload could not be stored (ENOSPC): no space left'));
+    expect(full).toMatchObject({ status: 507, errorCode: 'INTERNAL_ERROR' });
+    expect(full.message).toContain('ENOSPC');
+    expect(toMlflowError(new Error('boom'))).toMatchObject({ status: 500, errorCode: 'INTERNAL_ERROR' });
   });
 });

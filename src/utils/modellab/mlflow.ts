@@ -58,6 +58,8 @@ export function toMlflowError(error: unknown): MlflowError {
     if (error.status === 403) return new MlflowError(403, 'PERMISSION_DENIED', error.message);
     if (error.status === 413) return new MlflowError(413, 'INVALID_PARAMETER_VALUE', error.message);
     if (error.status >= 400 && error.status < 500) return invalidParameter(error.message);
+    // A full disk: say so, with a status MLflow's client does not retry (it retries 429 and 500–504).
+    if (error.status === 507) return new MlflowError(507, 'INTERNAL_ERROR', error.message);
   }
   return new MlflowError(500, 'INTERNAL_ERROR', 'Internal server error; the server log has the details');
 }
