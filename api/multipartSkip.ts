@@ -27,7 +27,7 @@ interface ParserInternals {
 }
 
 const PART_DATA = (MultipartParser as unknown as { STATES?: Record<string, number> }).STATES?.PART_DATA;
-const proto = MultipartParser.prototype as unknown as ParserInternals & { __modellabSkip?: true };
+const proto = MultipartParser.prototype as unknown as ParserInternals & { __modellabOriginalTransform?: ParserInternals['_transform'] };
 
 /** Where in `buffer` a boundary could begin: the first full match, else the last bytes that may start one. */
 export function plainPartDataLength(buffer: Buffer, boundary: Buffer): number {
@@ -35,11 +35,14 @@ export function plainPartDataLength(buffer: Buffer, boundary: Buffer): number {
   return found >= 0 ? found : Math.max(0, buffer.length - boundary.length + 1);
 }
 
-/** formidable's own `_transform`, as it was before any patch (for tests that compare the two). */
-export const formidableTransform = proto._transform;
+/**
+ * formidable's own `_transform`, as it was before any patch (for tests that compare the two). Kept on
+ * the prototype, so a second copy of this module (test isolation) still finds the original.
+ */
+export const formidableTransform = proto.__modellabOriginalTransform ?? proto._transform;
 
 export function installMultipartSkip(): boolean {
-  if (proto.__modellabSkip) return true;
+  if (proto.__modellabOriginalTransform) return true;
   const original = formidableTransform;
   if (typeof PART_DATA !== 'number' || typeof original !== 'function' || typeof proto._handleCallback !== 'function') return false;
   proto._transform = function (this: ParserInternals, buffer: Buffer, encoding: BufferEncoding, done: (error?: Error | null) => void) {
@@ -54,6 +57,6 @@ export function installMultipartSkip(): boolean {
     }
     return original.call(this, buffer, encoding, done);
   };
-  proto.__modellabSkip = true;
+  proto.__modellabOriginalTransform = original;
   return true;
 }
