@@ -76,6 +76,16 @@ describe('ParallelCsvReader', () => {
     expect(parallel!.violationCount).toBe(sequential.violationCount);
   });
 
+  it('gives up (null) on a row longer than a row may be, instead of handing a worker one huge block', async () => {
+    const file = path.join(tmp.dir, 'data.csv');
+    writeFileSync(file, `a,b\n1,2\n${'x'.repeat(400_000)}\n3,4\n`); // no newline for 400 KB
+    const bytes = readFileSync(file);
+    const reader = new ParallelCsvReader(file, 'csv', null, 2, 16 * 1024, 100_000);
+    for (let i = 0; i < bytes.length; i += 65536) reader.onWritten(bytes.subarray(i, i + 65536));
+    reader.complete();
+    expect(await reader.result()).toBeNull();
+  });
+
   it('gives up (null) when a cut falls inside a quoted field, so the caller reads sequentially', async () => {
     // Every row has a newline inside quotes: most cuts land inside a quoted field.
     const file = makeCsv(5_000, (i) => `${i},1,"line one\nline two ${i}",2024-01-01,true`);

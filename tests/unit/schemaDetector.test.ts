@@ -4,13 +4,16 @@ import { describe, expect, it } from 'vitest';
 import {
   classifiedValue,
   classifyString,
+  CsvProfiler,
   DatasetDetector,
+  DatasetFormatError,
   type DatasetFormat,
   detectDelimiter,
   diffSchemas,
   DISTINCT_EXACT_LIMIT,
   JsonFormatError,
   Kind,
+  RowBuffer,
 } from '../../src/utils/modellab/schemaDetector';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/datasets');
@@ -321,6 +324,68 @@ describe('JSON errors', () => {
     const r = detect('[{"a": "}{\\"]["}, {"a": "x"}]', 'json', 3);
     expect(r.rowCount).toBe(2);
     expect(column(r, 'a').examples).toEqual(['}{"][', 'x']);
+  });
+});
+
+describe('rows longer than a chunk', () => {
+  const MB = 1024 * 1024;
+  const thrown = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error as DatasetFormatError;
+    }
+    throw new Error('expected an error');
+  };
+
+  it('reads a 3 MB quoted field with newlines fed in 4 KB chunks, scanning it a bounded number of times', () => {
+    const big = `line one\n${'y'.repeat(3 * MB)}\n"quoted"`.replaceAll('"', '""');
+    const bytes = new TextEncoder().encode(`id,text\n1,"${big}"\n2,short\n`);
+    const csv = new CsvProfiler(',', null);
+    for (let i = 0; i < bytes.length; i += 4096) csv.push(bytes.subarray(i, i + 4096));
+    csv.end();
+    const r = csv.finish();
+    expect(r.rowCount).toBe(2);
+    expect(csv.line).toBe(6); // the header, the row's three lines, the short row, then the next line
+    const text = r.columns.find((c) => c.name === 'text')!;
+    expect(text.distinctCount).toBe(2);
+    expect(text.topValues.map((v) => String(v.value).length).sort((a, b) => a - b)).toEqual([5, big.length - 2]); // "" unescaped
+    // Rescanning the row from its start for every chunk would hand the scanner ~1 GB; doubling keeps it linear.
+    expect(csv.scannedBytes).toBeLessThan(4 * bytes.length);
+  });
+
+  it('refuses a CSV row longer than the limit, naming the line where it starts (a quote never closed)', () => {
+    const text = `a,b\n1,2\n3,"oops\n${'5,6\n'.repeat(400_000)}`; // 1.6 MB after the open quote
+    const error = thrown(() => detect(text, 'csv', 65536, { maxRowBytes: MB }));
+    expect(error).toBeInstanceOf(DatasetFormatError);
+    expect(error.message).toBe('The row starting on line 3 is longer than 1 MB: probably a quote opened there is never closed');
+    expect(error.position).toEqual({ line: 3 });
+  });
+
+  it('reads a 3 MB JSON line in 4 KB chunks and refuses one longer than the limit', () => {
+    const line = JSON.stringify({ a: 'z'.repeat(3 * MB), b: 1 });
+    const ok = detect(`${line}\n{"a":"q","b":2}\n`, 'jsonl', 4096);
+    expect(ok.rowCount).toBe(2);
+    expect(ok.columns.find((c) => c.name === 'b')!.max).toBe(2);
+    const error = thrown(() => detect(`{"a":1}\n${line}\n`, 'jsonl', 65536, { maxRowBytes: MB }));
+    expect(error).toBeInstanceOf(JsonFormatError);
+    expect(error.message).toBe('Line 2 is longer than 1 MB');
+  });
+
+  it('refuses a JSON array element larger than the limit, with the byte where it starts', () => {
+    const error = thrown(() => detect(`[{"a":1},\n {"a":"${'z'.repeat(2 * MB)}"}]`, 'json', 65536, { maxRowBytes: MB }));
+    expect(error).toBeInstanceOf(JsonFormatError);
+    expect(error.message).toBe('Element 2 of the array is larger than 1 MB; it starts at byte 11');
+  });
+
+  it('grows a pending row by doubling: copies stay within a few times its size', () => {
+    const row = new RowBuffer();
+    const piece = new Uint8Array(4096).fill(7);
+    for (let i = 0; i < 1000; i++) expect(row.append(piece, 8 * MB)).toBe(true);
+    expect(row.length).toBe(4096 * 1000);
+    expect(row.copied).toBeLessThan(3 * row.length);
+    expect(row.append(new Uint8Array(5 * MB), 8 * MB)).toBe(false); // over the limit: refused, nothing added
+    expect(row.length).toBe(4096 * 1000);
   });
 });
 

@@ -6,10 +6,10 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import {
   DatasetDetector,
+  DatasetFormatError,
   type DatasetDetection,
   type DatasetFormat,
   type ExpectedColumn,
-  JsonFormatError,
 } from './schemaDetector';
 import { AppError, unprocessable, unsupportedMediaType } from './errors';
 
@@ -63,7 +63,7 @@ export async function analyzeDatasetFile(file: string, options: AnalyzeOptions):
     if (carry && !detector.done) throw unprocessable('The file is not valid UTF-8 text (it ends inside a character)');
     return detector.finish();
   } catch (error) {
-    if (error instanceof JsonFormatError) throw unprocessable(error.message, error.position);
+    if (error instanceof DatasetFormatError) throw unprocessable(error.message, error.position);
     if (error instanceof AppError) throw error;
     throw error;
   } finally {

@@ -15,6 +15,7 @@ import {
   type DatasetDetection,
   detectDelimiter,
   type ExpectedColumn,
+  MAX_ROW_BYTES,
   MAX_VIOLATIONS,
   missingColumnViolations,
   raggedRowsWarning,
@@ -140,6 +141,7 @@ export class ParallelCsvReader {
     readonly expected: ExpectedColumn[] | null,
     private readonly workers = Math.max(2, Math.min(4, os.availableParallelism())),
     private readonly blockBytes = BLOCK_BYTES,
+    private readonly maxRowBytes = MAX_ROW_BYTES,
   ) {
     this.settled = new Promise((resolve) => (this.settle = resolve));
   }
@@ -220,8 +222,14 @@ export class ParallelCsvReader {
       const tail = this.tail!;
       const from = Math.max(target, tail.offset) - tail.offset;
       const newline = tail.bytes.indexOf(10, from);
-      // No newline after the target in this chunk: the next chunk is searched from its start.
-      if (newline < 0) break;
+      // No newline after the target in this chunk: the next chunk is searched from its start. With
+      // none for longer than a row may be, leave it to the sequential reader (which refuses the row)
+      // rather than hand a worker one huge block.
+      if (newline < 0) {
+        if (this.written - this.blockStart <= this.maxRowBytes + this.blockBytes) break;
+        this.abort();
+        return;
+      }
       this.dispatch(this.blockStart, tail.offset + newline + 1, false);
     }
     if (final && this.blockStart < this.written) this.dispatch(this.blockStart, this.written, true);
