@@ -54,26 +54,12 @@ export function typeFromMask(mask: number, nonNull: number): ColumnType {
 
 /** Whether a value of `kind` is acceptable in a column declared as `type`. */
 export function kindFits(kind: Kind, type: ColumnType): boolean {
-  const bit = fitsBit(type);
+  const bit = FITS_BIT[type];
   return bit === 0 || (FITS[kind] & bit) !== 0;
 }
 
-function fitsBit(type: ColumnType): number {
-  switch (type) {
-    case 'integer':
-      return FITS_INTEGER;
-    case 'number':
-      return FITS_NUMBER;
-    case 'boolean':
-      return FITS_BOOLEAN;
-    case 'date':
-      return FITS_DATE;
-    case 'datetime':
-      return FITS_DATETIME;
-    default:
-      return 0;
-  }
-}
+/** The bit a declared column type needs (0: anything fits a string column). */
+const FITS_BIT: Record<ColumnType, number> = { integer: FITS_INTEGER, number: FITS_NUMBER, boolean: FITS_BOOLEAN, date: FITS_DATE, datetime: FITS_DATETIME, string: 0 };
 
 /** Set by classifyBytes: the numeric value (integer/number) or epoch milliseconds (date/datetime). */
 /**
@@ -1393,8 +1379,8 @@ export class JsonArrayReader {
   private finished = false;
   private inElement = false;
   private expectValue = true;
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
+  /** An element begun in an earlier chunk. */
+  private pendingElement = new RowBuffer();
   /** Largest element accepted (see MAX_ROW_BYTES). */
   maxRowBytes = MAX_ROW_BYTES;
   private offset = 0; // bytes consumed before the current chunk
@@ -1460,29 +1446,21 @@ export class JsonArrayReader {
         }
       }
     }
-    if (this.inElement && start >= 0) {
-      this.pending.push(chunk.slice(start));
-      this.pendingBytes += chunk.length - start;
-      if (this.pendingBytes > this.maxRowBytes) {
-        this.fail(`Element ${this.elements + 1} of the array is larger than ${Math.round(this.maxRowBytes / 1024 / 1024)} MB; it starts`, this.elementOffset);
-      }
-    }
+    if (this.inElement && start >= 0) this.keep(chunk.subarray(start));
     this.offset += chunk.length;
+  }
+
+  private keep(bytes: Uint8Array): void {
+    if (!this.pendingElement.append(bytes, this.maxRowBytes)) {
+      this.fail(`Element ${this.elements + 1} of the array is larger than ${Math.round(this.maxRowBytes / 1024 / 1024)} MB; it starts`, this.elementOffset);
+    }
   }
 
   private emit(tail: Uint8Array): void {
     let bytes = tail;
-    if (this.pending.length) {
-      const total = this.pending.reduce((sum, p) => sum + p.length, 0) + tail.length;
-      bytes = new Uint8Array(total);
-      let o = 0;
-      for (const p of this.pending) {
-        bytes.set(p, o);
-        o += p.length;
-      }
-      bytes.set(tail, o);
-      this.pending = [];
-      this.pendingBytes = 0;
+    if (this.pendingElement.length > 0) {
+      this.keep(tail);
+      bytes = this.pendingElement.view();
     }
     let value: unknown;
     try {
@@ -1492,6 +1470,7 @@ export class JsonArrayReader {
       const byte = this.elementOffset + (position ? Number(position[1]) : 0);
       throw new JsonFormatError(`Invalid JSON in element ${this.elements + 1} near byte ${byte}: ${(error as Error).message}`, { byte });
     }
+    this.pendingElement.clear();
     this.onElement(value, this.elements++);
   }
 
