@@ -5,7 +5,7 @@ import { API_BASE } from '../src/utils/modellab/constants';
 import { AppError } from '../src/utils/modellab/errors';
 import type { Services } from '../src/utils/modellab/services';
 import type { AppConfig } from './config';
-import { errorHandler, requireJsonOrMultipart, requireTokenForWrites } from './http';
+import { errorHandler, limitJsonDepth, requireJsonOrMultipart, requireTokenForWrites } from './http';
 import { artifactsRouter } from './modellab/artifacts';
 import { compareRouter } from './modellab/compare';
 import { datasetsRouter } from './modellab/datasets';
@@ -50,6 +50,7 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   // Evaluation and latency-sample bodies carry one value per example: their own, larger limit, on those routes only.
   api.post(['/runs/:id/evaluate', '/runs/:id/latency'], express.json({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
+  api.use(limitJsonDepth);
   api.use(healthRouter(store, config.version));
   api.use(eventsRouter(services.events));
   api.use(compareRouter(services));

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { AppError, badRequest, unauthorized, unsupportedMediaType } from '../src/utils/modellab/errors';
+import { tooDeepField } from '../src/utils/modellab/jsonDepth';
 import type { ApiErrorBody } from '../src/utils/modellab/types';
 
 type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
@@ -57,6 +58,15 @@ export const requireJsonOrMultipart: RequestHandler = (req, _res, next) => {
   if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) || !hasBody(req)) return next();
   if (req.is(['application/json', 'application/*+json', 'multipart/form-data'])) return next();
   next(unsupportedMediaType(`Content-Type '${req.headers['content-type'] ?? '(none)'}' is not supported; send application/json`));
+};
+
+/**
+ * Right after the JSON parser (which does not recurse): a body nested deeper than the limit is
+ * refused before validation, storage or presenting (all recursive) see it. 400 naming the field.
+ */
+export const limitJsonDepth: RequestHandler = (req, _res, next) => {
+  const problem = tooDeepField(req.body);
+  next(problem ? badRequest(problem.message, { field: problem.field, path: problem.path }) : undefined);
 };
 
 const digest = (text: string) => createHash('sha256').update(text).digest();

@@ -9,6 +9,8 @@ import express, { Router, type NextFunction, type Request, type RequestHandler, 
 import type { z } from 'zod';
 import { ARTIFACT_CATEGORIES } from '../../src/utils/modellab/constants';
 import { nowIso } from '../../src/utils/modellab/ids';
+import { MAX_JSON_DEPTH, pathPastDepth } from '../../src/utils/modellab/jsonDepth';
+import { KeyedLock } from '../../src/utils/modellab/keyedLock';
 import {
   MAX_BATCH_METRICS,
   MAX_BATCH_PARAMS,
@@ -46,7 +48,7 @@ import { CreateRunBody } from '../../src/utils/modellab/schemas';
 import type { Services } from '../../src/utils/modellab/services';
 import type { Experiment, LifecycleStage, Run, RunDatasetInput } from '../../src/utils/modellab/types';
 import { AppError } from '../../src/utils/modellab/errors';
-import { requireTokenForWrites } from '../http';
+import { limitJsonDepth, requireTokenForWrites } from '../http';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../upload';
 import * as S from './schemas';
@@ -86,10 +88,11 @@ const MODELLAB_CATEGORIES = new Set<string>(ARTIFACT_CATEGORIES.filter((c) => c 
 export function mlflowRouter(services: Services, config: MlflowConfig, log: (message: string, error: unknown) => void): Router {
   const { store, series, events, artifacts } = services;
   const router = Router();
+  const experimentStageLock = new KeyedLock();
   const tokenCheck = requireTokenForWrites(config.apiToken);
   // Searches are reads even when POSTed.
   router.use((req, res, next) => (req.method === 'POST' && READ_ONLY_POSTS.has(req.path) ? next() : tokenCheck(req, res, next)));
-  router.use('/mlflow', express.json({ limit: config.jsonLimitBytes, type: () => true }));
+  router.use('/mlflow', express.json({ limit: config.jsonLimitBytes, type: () => true }), limitJsonDepth);
 
   /** A JSON endpoint: input from the query (GET) or the body, answer as MLflow's protobuf JSON. */
   const endpoint = <T extends z.ZodType>(methods: ('get' | 'post' | 'patch' | 'delete')[], path: string, schema: T, fn: (input: z.output<T>) => Promise<unknown>) => {
@@ -182,20 +185,25 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     return {};
   });
 
-  /** Deleting an experiment soft-deletes its runs; restoring it brings them back. */
-  const setExperimentStage = async (id: string, stage: LifecycleStage) => {
-    const experiment = await experimentOr404(id);
-    if (stage === 'deleted' && id === '0') throw invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
-    if (experiment.lifecycleStage === stage) {
-      throw invalidParameter(`Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment with id ${id}: it is already ${stage}`);
-    }
-    await store.updateExperiment(id, (e) => ({ ...e, lifecycleStage: stage, updatedAt: nowIso() }));
-    const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
-    const { items } = await store.listRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds: [id], lifecycle: from });
-    // Together, so they share group commits instead of one flush each.
-    await Promise.all(items.map((run) => store.updateRun(run.id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }))));
-    return {};
-  };
+  /**
+   * Deleting an experiment soft-deletes its runs; restoring it brings them back. One change per
+   * experiment at a time, its stage checked inside the store's mutation: of concurrent deletes one
+   * is accepted, and a restore never interleaves with a delete's cascade over the runs.
+   */
+  const setExperimentStage = (id: string, stage: LifecycleStage) =>
+    experimentStageLock.run(id, async () => {
+      await experimentOr404(id);
+      if (stage === 'deleted' && id === '0') throw invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
+      await store.updateExperiment(id, (e) => {
+        if (e.lifecycleStage === stage) throw invalidParameter(`Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment with id ${id}: it is already ${stage}`);
+        return { ...e, lifecycleStage: stage, updatedAt: nowIso() };
+      });
+      const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
+      const { items } = await store.listRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds: [id], lifecycle: from });
+      // Together, so they share group commits instead of one flush each.
+      await Promise.all(items.map((run) => store.updateRun(run.id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }))));
+      return {};
+    });
   endpoint(['post'], 'experiments/delete', S.ExperimentRef, (body) => setExperimentStage(body.experiment_id, 'deleted'));
   endpoint(['post'], 'experiments/restore', S.ExperimentRef, (body) => setExperimentStage(body.experiment_id, 'active'));
 
@@ -348,6 +356,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       throw invalidParameter("Invalid value for parameter 'model_json': not JSON");
     }
     if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalidParameter("Invalid value for parameter 'model_json': must be a JSON object");
+    if (pathPastDepth(model)) throw invalidParameter(`Invalid value for parameter 'model_json': nested more than ${MAX_JSON_DEPTH} levels deep`);
     await changeRun(body.run_id, (run) => {
       let history: unknown[] = [];
       try {

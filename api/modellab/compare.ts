@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { compareRuns, type RunEvaluation } from '../../src/utils/modellab/compare';
 import { badRequest } from '../../src/utils/modellab/errors';
-import { EVALUATION_FILES } from '../../src/utils/modellab/runEvaluation';
+import { readEvaluation } from '../../src/utils/modellab/runEvaluation';
 import type { Services } from '../../src/utils/modellab/services';
 import { handle } from '../http';
 import { presentRun } from '../presenters';
@@ -27,11 +27,14 @@ export function compareRouter({ store, artifacts, series }: Services): Router {
       const runs: Run[] = [];
       for (const id of ids) runs.push(await store.getRun(id)); // 404 naming the first unknown id
       const evaluations: RunEvaluation[] = await Promise.all(
-        runs.map(async (run) => ({
-          metrics: await artifacts.readJson<RunEvaluation['metrics']>(run.id, `evaluations/${EVALUATION_FILES.metrics}`),
-          perExample: await artifacts.readJson<RunEvaluation['perExample']>(run.id, `evaluations/${EVALUATION_FILES.predictions}`),
-          slices: await artifacts.readJson<RunEvaluation['slices']>(run.id, `evaluations/${EVALUATION_FILES.slices}`),
-        })),
+        runs.map(async (run) => {
+          const docs = await readEvaluation(artifacts, run.id, { predictions: true });
+          return {
+            metrics: docs.metrics as RunEvaluation['metrics'],
+            perExample: docs.predictions as RunEvaluation['perExample'],
+            slices: docs.slices as RunEvaluation['slices'],
+          };
+        }),
       );
       const result = compareRuns(runs, evaluations);
       // Metric curves every run logged, downsampled for overlay.

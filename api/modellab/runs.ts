@@ -19,7 +19,7 @@ import type { EvalInput } from '../../src/utils/modellab/evalHarness';
 import { summarizeSamples } from '../../src/utils/modellab/latencyStats';
 import { renderReport, type ReportInput } from '../../src/utils/modellab/report';
 import { recordLatency } from '../../src/utils/modellab/runLatency';
-import { EVALUATION_FILES, evaluateRun } from '../../src/utils/modellab/runEvaluation';
+import { evaluateRun, readEvaluation } from '../../src/utils/modellab/runEvaluation';
 import type { Services } from '../../src/utils/modellab/services';
 import type { ListResponse, Run } from '../../src/utils/modellab/types';
 import { badRequest, forbidden, notFound } from '../../src/utils/modellab/errors';
@@ -29,7 +29,7 @@ import { presentRun } from '../presenters';
 import { contentDisposition } from './datasets';
 
 export function runsRouter(
-  { store, series, events, gitInfo, removeRunFiles, artifacts, logMetrics }: Services,
+  { store, series, events, gitInfo, deleteRun, artifacts, logMetrics }: Services,
   log: (message: string, error: unknown) => void,
   profileAllowedHosts: string[],
 ): Router {
@@ -78,8 +78,7 @@ export function runsRouter(
   router.delete(
     '/:id',
     handle({ params: IdParams }, async ({ params }) => {
-      await store.deleteRun(params.id);
-      await removeRunFiles(params.id);
+      await deleteRun(params.id);
       events.publish('run.deleted', { id: params.id });
     }),
   );
@@ -166,12 +165,11 @@ export function runsRouter(
     '/:id/report',
     handle({ params: IdParams, query: ReportQuery }, async ({ params, query }, _req, res) => {
       const run = await store.getRun(params.id);
-      const [metrics, slices, failures] = await Promise.all([
-        artifacts.readJson<ReportInput['metrics']>(run.id, `evaluations/${EVALUATION_FILES.metrics}`),
-        artifacts.readJson<ReportInput['slices']>(run.id, `evaluations/${EVALUATION_FILES.slices}`),
-        artifacts.readJson<ReportInput['failures']>(run.id, `evaluations/${EVALUATION_FILES.failures}`),
-      ]);
-      const text = renderReport({ run, metrics, slices, failures }, query.format);
+      const docs = await readEvaluation(artifacts, run.id);
+      const text = renderReport(
+        { run, metrics: docs.metrics as ReportInput['metrics'], slices: docs.slices as ReportInput['slices'], failures: docs.failureExamples as ReportInput['failures'] },
+        query.format,
+      );
       res.setHeader('Content-Type', query.format === 'html' ? 'text/html; charset=utf-8' : 'text/markdown; charset=utf-8');
       res.setHeader('Content-Disposition', contentDisposition(`modellab-report-${run.name.replace(/[^\w.-]+/g, '_')}.${query.format === 'html' ? 'html' : 'md'}`));
       res.send(text);

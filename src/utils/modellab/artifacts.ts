@@ -10,13 +10,14 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ARTIFACT_CATEGORIES, ARTIFACTS_DIR } from './constants';
 import { checkCategory, checkRelativePath, contentTypeOf, defaultCategory, parseArtifactPath, type ArtifactCategory } from './artifactPaths';
-import { fsyncDir, writeFileDurable } from './durableFile';
+import { fsyncDir, replaceFilesDurable } from './durableFile';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import { nowIso } from './ids';
+import { KeyedLock } from './keyedLock';
 import type { Store } from './storage';
 import type { Artifact } from './types';
 
@@ -55,6 +56,7 @@ export interface UploadedFile {
 
 export class ArtifactFiles {
   readonly root: string;
+  private readonly locks = new KeyedLock();
 
   constructor(
     dataDir: string,
@@ -96,7 +98,11 @@ export class ArtifactFiles {
   }
 
   /** Moves an uploaded temp file into place and records it. 409 if the path exists unless `overwrite`. */
-  async save(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean }): Promise<Artifact> {
+  save(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean }): Promise<Artifact> {
+    return this.exclusive(runId, () => this.saveHeld(runId, upload, options));
+  }
+
+  private async saveHeld(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean }): Promise<Artifact> {
     await this.store.getRun(runId); // 404 before anything is written
     const category = options.category ? checkCategory(options.category) : defaultCategory(options.path ?? upload.originalFilename);
     const inner = options.path ?? upload.originalFilename.split(/[\\/]/).pop() ?? 'artifact';
@@ -121,30 +127,54 @@ export class ArtifactFiles {
   }
 
   /**
-   * Writes files that ModelLab itself produces (evaluation documents) into a category of the run's
-   * folder, durably, and records them. Files already at those paths are first moved, together, to
-   * <category>/history/<timestamp>/ so the previous set is kept.
+   * Runs `work` as the only holder of the run's files: evaluation documents, latency results and
+   * artifact records are read and replaced together, one holder at a time per run (other runs go on
+   * in parallel). save, remove, list and open take it themselves; replaceGenerated needs a holder.
    */
-  async writeGenerated(runId: string, category: ArtifactCategory, files: { name: string; content: string }[], keepPrevious: boolean): Promise<Artifact[]> {
+  exclusive<T>(runId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.run(runId, work);
+  }
+
+  /** The first of `candidate(0)`, `candidate(1)`, … (paths inside a category) that does not exist yet. */
+  async freePath(runId: string, category: ArtifactCategory, candidate: (attempt: number) => string[]): Promise<string[]> {
+    for (let attempt = 0; ; attempt++) {
+      const segments = candidate(attempt).map((s) => checkRelativePath(s)).flat();
+      if (!(await exists(await this.resolve(runId, category, segments, false)))) return segments;
+    }
+  }
+
+  /**
+   * Replaces files ModelLab itself produces (evaluation documents, latency results) in a category of
+   * the run's folder, durably, and records them. Each file already there is first kept under
+   * `archive(name)` (a hard link, with its record), so at every instant each path holds a whole file,
+   * the old or the new. Call it inside exclusive(runId): archive names are chosen free beforehand.
+   */
+  async replaceGenerated(
+    runId: string,
+    category: ArtifactCategory,
+    files: { name: string; content: string }[],
+    archive: ((name: string) => string[]) | null,
+  ): Promise<Artifact[]> {
     await this.store.getRun(runId);
     const dir = await this.resolve(runId, category, ['placeholder'], true).then(path.dirname);
-    if (keepPrevious) {
-      const existing = [];
-      for (const f of files) if (await exists(path.join(dir, f.name))) existing.push(f.name);
-      if (existing.length > 0) {
-        const stamp = nowIso().replace(/[:.]/g, '-');
-        const historyDir = await this.resolve(runId, category, ['history', stamp, 'placeholder'], true).then(path.dirname);
-        for (const name of existing) {
-          await rename(path.join(dir, name), path.join(historyDir, name));
-          await this.store.deleteArtifact(runId, `${category}/${name}`);
-        }
+    for (const f of files) checkRelativePath(f.name);
+    if (archive) {
+      const archivedDirs = new Set<string>();
+      for (const f of files) {
+        const current = path.join(dir, f.name);
+        if (!(await exists(current))) continue;
+        const segments = archive(f.name);
+        const target = await this.resolve(runId, category, segments, true);
+        await link(current, target);
+        archivedDirs.add(path.dirname(target));
+        const record = await this.store.getArtifact(runId, `${category}/${f.name}`);
+        if (record) await this.store.putArtifact({ ...record, path: [category, ...segments].join('/') });
       }
+      for (const archived of archivedDirs) await fsyncDir(archived);
     }
+    await replaceFilesDurable(files.map((f) => ({ target: path.join(dir, f.name), data: f.content })));
     const written: Artifact[] = [];
     for (const f of files) {
-      checkRelativePath(f.name);
-      const target = path.join(dir, f.name);
-      await writeFileDurable(target, f.content);
       written.push(
         await this.store.putArtifact({
           runId,
@@ -160,20 +190,6 @@ export class ArtifactFiles {
     return written;
   }
 
-  /** Renames a file ModelLab wrote (e.g. latency.json → latency-<timestamp>.json); false when there was none. */
-  async renameGenerated(runId: string, category: ArtifactCategory, from: string, to: string): Promise<boolean> {
-    checkRelativePath(from);
-    checkRelativePath(to);
-    const source = await this.resolve(runId, category, [from], false);
-    if (!(await exists(source))) return false;
-    const target = await this.resolve(runId, category, [to], true);
-    await rename(source, target);
-    const record = await this.store.getArtifact(runId, `${category}/${from}`);
-    await this.store.deleteArtifact(runId, `${category}/${from}`);
-    if (record) await this.store.putArtifact({ ...record, path: `${category}/${to}` });
-    return true;
-  }
-
   /** Reads a JSON document ModelLab wrote for a run (e.g. evaluations/metrics.json), or null when absent. */
   async readJson<T>(runId: string, fullPath: string): Promise<T | null> {
     const { category, segments } = parseArtifactPath(fullPath);
@@ -183,7 +199,11 @@ export class ArtifactFiles {
   }
 
   /** Every file in the run's folder, with its metadata (recorded now for files that had none). */
-  async list(runId: string): Promise<Artifact[]> {
+  list(runId: string): Promise<Artifact[]> {
+    return this.exclusive(runId, () => this.listHeld(runId));
+  }
+
+  private async listHeld(runId: string): Promise<Artifact[]> {
     await this.store.getRun(runId);
     const runDir = this.runDir(runId);
     const known = new Map((await this.store.listArtifacts(runId)).map((a) => [a.path, a]));
@@ -219,7 +239,11 @@ export class ArtifactFiles {
   }
 
   /** The file behind "<category>/<path>", checked; 404 when it does not exist. */
-  async open(runId: string, fullPath: string): Promise<{ file: string; stats: Stats; artifact: Artifact }> {
+  open(runId: string, fullPath: string): Promise<{ file: string; stats: Stats; artifact: Artifact }> {
+    return this.exclusive(runId, () => this.openHeld(runId, fullPath));
+  }
+
+  private async openHeld(runId: string, fullPath: string): Promise<{ file: string; stats: Stats; artifact: Artifact }> {
     await this.store.getRun(runId);
     const { category, segments, path: relative } = parseArtifactPath(fullPath);
     const file = await this.resolve(runId, category, segments, false);
@@ -240,9 +264,11 @@ export class ArtifactFiles {
     return { file, stats, artifact };
   }
 
-  async remove(runId: string, fullPath: string): Promise<void> {
-    const { file } = await this.open(runId, fullPath);
-    await rm(file);
-    await this.store.deleteArtifact(runId, parseArtifactPath(fullPath).path);
+  remove(runId: string, fullPath: string): Promise<void> {
+    return this.exclusive(runId, async () => {
+      const { file } = await this.openHeld(runId, fullPath);
+      await rm(file);
+      await this.store.deleteArtifact(runId, parseArtifactPath(fullPath).path);
+    });
   }
 }

@@ -26,24 +26,40 @@ export async function fsyncDir(dir: string): Promise<void> {
  * or the new content in full, and once this resolves the new content survives power loss.
  */
 export async function writeFileDurable(target: string, data: string | Uint8Array | Uint8Array[]): Promise<void> {
-  const dir = path.dirname(target);
-  const temp = path.join(dir, `${tempPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
-  const handle = await open(temp, 'wx', 0o644);
+  await replaceFilesDurable([{ target, data }]);
+}
+
+/**
+ * Replaces several files in one folder as close to together as a file system allows: every new
+ * content is written and synced to a temp file first, then the renames follow one another with
+ * nothing in between, then one sync of the folder. A reader never sees a missing or partial file;
+ * a failure before the renames leaves every target as it was.
+ */
+export async function replaceFilesDurable(files: { target: string; data: string | Uint8Array | Uint8Array[] }[]): Promise<void> {
+  const temps: string[] = [];
   try {
-    try {
-      // An array of parts goes out with writev: no copy of the whole file into one buffer.
-      if (Array.isArray(data)) await writeAll(handle, data);
-      else await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+    for (const { target, data } of files) {
+      const temp = path.join(path.dirname(target), `${tempPrefix(target)}${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+      const handle = await open(temp, 'wx', 0o644);
+      temps.push(temp);
+      try {
+        // An array of parts goes out with writev: no copy of the whole file into one buffer.
+        if (Array.isArray(data)) await writeAll(handle, data);
+        else await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
     }
-    await rename(temp, target);
+    for (let i = 0; i < files.length; i++) {
+      await rename(temps[i]!, files[i]!.target);
+      temps[i] = '';
+    }
   } catch (error) {
-    await rm(temp, { force: true });
+    await Promise.all(temps.filter(Boolean).map((temp) => rm(temp, { force: true })));
     throw error;
   }
-  await fsyncDir(dir);
+  for (const dir of new Set(files.map((f) => path.dirname(f.target)))) await fsyncDir(dir);
 }
 
 async function writeAll(handle: FileHandle, parts: Uint8Array[], start = 0): Promise<void> {

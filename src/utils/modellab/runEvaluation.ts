@@ -53,19 +53,46 @@ export async function evaluateRun(store: Store, artifacts: ArtifactFiles, runId:
     }
     throw error;
   }
-  const docs = documentsOf(runId, result);
-  await artifacts.writeGenerated(
-    runId,
-    'evaluations',
-    [
-      { name: EVALUATION_FILES.metrics, content: JSON.stringify(docs.metrics, null, 1) },
-      { name: EVALUATION_FILES.slices, content: JSON.stringify(docs.slices, null, 1) },
-      { name: EVALUATION_FILES.failures, content: JSON.stringify(docs.failureExamples, null, 1) },
-      { name: EVALUATION_FILES.predictions, content: JSON.stringify(docs.predictions) },
-    ],
-    true,
-  );
-  const headline = Object.fromEntries(Object.entries(result.metrics).filter(([, m]) => m.value !== null).map(([key, m]) => [key, m.value as number]));
-  await store.updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...headline }, updatedAt: nowIso() }));
-  return { metrics: docs.metrics, slices: docs.slices, failureExamples: docs.failureExamples };
+  // Computed in parallel with other evaluations; applied one at a time per run, so the documents on
+  // disk and run.metrics always come from one evaluation and every earlier set is in history.
+  return artifacts.exclusive(runId, async () => {
+    const docs = documentsOf(runId, result);
+    const at = (docs.metrics.createdAt as string).replace(/[:.]/g, '-');
+    const [, stamp] = await artifacts.freePath(runId, 'evaluations', (n) => ['history', n === 0 ? at : `${at}-${n}`]);
+    await artifacts.replaceGenerated(
+      runId,
+      'evaluations',
+      [
+        { name: EVALUATION_FILES.metrics, content: JSON.stringify(docs.metrics, null, 1) },
+        { name: EVALUATION_FILES.slices, content: JSON.stringify(docs.slices, null, 1) },
+        { name: EVALUATION_FILES.failures, content: JSON.stringify(docs.failureExamples, null, 1) },
+        { name: EVALUATION_FILES.predictions, content: JSON.stringify(docs.predictions) },
+      ],
+      (name) => ['history', stamp!, name],
+    );
+    const headline = Object.fromEntries(Object.entries(result.metrics).filter(([, m]) => m.value !== null).map(([key, m]) => [key, m.value as number]));
+    await store.updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...headline }, updatedAt: nowIso() }));
+    return { metrics: docs.metrics, slices: docs.slices, failureExamples: docs.failureExamples };
+  });
+}
+
+/**
+ * The run's current evaluation documents, read as one set (never half of one evaluation and half of
+ * the next); null for each that is absent. predictions.json (one value per example) only on request.
+ */
+export function readEvaluation(
+  artifacts: ArtifactFiles,
+  runId: string,
+  options: { predictions?: boolean } = {},
+): Promise<{ metrics: Record<string, unknown> | null; slices: Record<string, unknown> | null; failureExamples: Record<string, unknown> | null; predictions: Record<string, unknown> | null }> {
+  const read = (name: string) => artifacts.readJson<Record<string, unknown>>(runId, `evaluations/${name}`);
+  return artifacts.exclusive(runId, async () => {
+    const [metrics, slices, failureExamples, predictions] = await Promise.all([
+      read(EVALUATION_FILES.metrics),
+      read(EVALUATION_FILES.slices),
+      read(EVALUATION_FILES.failures),
+      options.predictions ? read(EVALUATION_FILES.predictions) : null,
+    ]);
+    return { metrics, slices, failureExamples, predictions };
+  });
 }

@@ -21,8 +21,11 @@ export interface Services {
   series: MetricSeriesStore;
   events: EventBus;
   gitInfo: () => Promise<GitInfo>;
-  /** Removes a deleted run's folders: metric series and artifacts. */
-  removeRunFiles(runId: string): Promise<void>;
+  /**
+   * Deletes a run with its folders (metric series, artifacts), after any evaluation or upload of it
+   * that is being written, so none of them leaves files behind for a run that no longer exists.
+   */
+  deleteRun(runId: string): Promise<void>;
   /**
    * Appends metric points to a run's series (durable before it resolves), updates run.metrics with
    * the latest values and announces them. 404 for an unknown run, before anything is written.
@@ -46,10 +49,12 @@ export async function openServices(store: Store, dataDir: string, options: { git
     series,
     events,
     gitInfo: gitInfoProvider(options.gitDir ?? process.cwd()),
-    async removeRunFiles(runId) {
-      await series.remove(runId); // validates the id as a single path segment
-      await rm(path.join(dataDir, ARTIFACTS_DIR, runId), { recursive: true, force: true });
-    },
+    deleteRun: (runId) =>
+      artifacts.exclusive(runId, async () => {
+        await store.deleteRun(runId);
+        await series.remove(runId); // validates the id as a single path segment
+        await rm(path.join(dataDir, ARTIFACTS_DIR, runId), { recursive: true, force: true });
+      }),
     async logMetrics(runId, points, log) {
       await store.getRun(runId); // 404 before anything is written
       const result = await series.append(runId, points);

@@ -1,0 +1,65 @@
+/**
+ * The nesting limit for free-form JSON (hyperparameters, config, tags, notes, evaluation records,
+ * MLflow values). Deeply nested input made recursive code further on (structured clones,
+ * stringifying, the UI's tree) overflow the stack, so a body is measured here first, without
+ * recursion: the walk keeps its own stack and stops at the first value past the limit.
+ * Browser-safe.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * The path to the first container nested deeper than `limit` inside `value` (the value itself, when
+ * it is an object or array, is level 1), or null when there is none. `{"a": {"b": 1}}` has 2 levels.
+ */
+export function pathPastDepth(value: unknown, limit = MAX_JSON_DEPTH): (string | number)[] | null {
+  if (typeof value !== 'object' || value === null) return null;
+  // Each entry: a container, its level, and the key under which its parent holds it.
+  const stack: { node: object; level: number; parent: number; key: string | number }[] = [{ node: value, level: 1, parent: -1, key: '' }];
+  const visited: { parent: number; key: string | number }[] = [];
+  while (stack.length > 0) {
+    const { node, level, parent, key } = stack.pop()!;
+    const index = visited.push({ parent, key }) - 1;
+    if (level > limit) {
+      const path: (string | number)[] = [];
+      for (let i = index; i > 0; i = visited[i]!.parent) path.push(visited[i]!.key);
+      return path.reverse();
+    }
+    if (Array.isArray(node)) {
+      for (let i = node.length - 1; i >= 0; i--) {
+        const child: unknown = node[i];
+        if (typeof child === 'object' && child !== null) stack.push({ node: child, level: level + 1, parent: index, key: i });
+      }
+    } else {
+      for (const [k, child] of Object.entries(node)) {
+        if (typeof child === 'object' && child !== null) stack.push({ node: child, level: level + 1, parent: index, key: k });
+      }
+    }
+  }
+  return null;
+}
+
+/** "a.b[3].c" for a path, shortened in the middle past `max` segments. */
+export function formatJsonPath(path: (string | number)[], max = 6): string {
+  const shown = path.length > max ? [...path.slice(0, max - 2), '…', ...path.slice(-2)] : path;
+  let out = '';
+  for (const segment of shown) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
+  return out;
+}
+
+/**
+ * The first field of a parsed body nested deeper than the limit: `{field, path, message}` or null.
+ * A body that is an object is measured field by field (each field may nest `limit` levels);
+ * any other body as a whole.
+ */
+export function tooDeepField(body: unknown, limit = MAX_JSON_DEPTH): { field: string; path: string; message: string } | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const fields: [string, unknown][] = Array.isArray(body) ? [['body', body]] : Object.entries(body);
+  for (const [field, value] of fields) {
+    const past = pathPastDepth(value, limit);
+    if (past) {
+      const path = formatJsonPath(Array.isArray(body) ? past : [field, ...past]) || field;
+      return { field, path, message: `${field}: nested more than ${limit} levels deep (at ${path}); flatten it or store it as an artifact` };
+    }
+  }
+  return null;
+}
