@@ -1,4 +1,5 @@
 import styled from 'styled-components';
+import { previewJson } from '../utils/modellab/jsonDepth';
 import { Empty } from './ui';
 
 const Tree = styled.ul`
@@ -16,8 +17,19 @@ const Tree = styled.ul`
   }
 `;
 
-/** A JSON object as a collapsible tree (nested objects open by default). */
-export function ValueTree({ value }: { value: Record<string, unknown> }) {
+const Note = styled.span`
+  color: ${({ theme }) => theme.colors.muted};
+  font-style: italic;
+`;
+
+/**
+ * Levels the tree opens; a value nested deeper (stored before the API's 32-level limit) is shown as
+ * a note instead, since rendering it level by level would overflow the browser's stack.
+ */
+export const TREE_MAX_DEPTH = 10;
+
+/** A JSON object as a collapsible tree (nested objects open by default, up to TREE_MAX_DEPTH levels). */
+export function ValueTree({ value, depth = 0 }: { value: Record<string, unknown>; depth?: number }) {
   const entries = Object.entries(value);
   if (entries.length === 0) return <Empty>None.</Empty>;
   return (
@@ -25,18 +37,23 @@ export function ValueTree({ value }: { value: Record<string, unknown> }) {
       {entries.map(([key, v]) =>
         v !== null && typeof v === 'object' && !Array.isArray(v) ? (
           <li key={key}>
-            <details open>
-              <summary>{key}</summary>
-              <ValueTree value={v as Record<string, unknown>} />
-            </details>
+            {depth + 1 >= TREE_MAX_DEPTH ? (
+              <>
+                {key}: <Note data-testid="tree-depth-note">deeper than {TREE_MAX_DEPTH} levels: not shown here (the API has the whole value)</Note>
+              </>
+            ) : (
+              <details open>
+                <summary>{key}</summary>
+                <ValueTree value={v as Record<string, unknown>} depth={depth + 1} />
+              </details>
+            )}
           </li>
         ) : (
           <li key={key}>
-            {key}: <strong>{JSON.stringify(v)}</strong>
+            {key}: <strong>{previewJson(v)}</strong>
           </li>
         ),
       )}
     </Tree>
   );
 }
-

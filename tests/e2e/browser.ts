@@ -81,14 +81,16 @@ export interface E2eSession {
 }
 
 /**
- * For a test file: a real `npm start`ed server on a free port with an empty data folder, and
+ * For a test file: a real `npm start`ed server on a free port with an empty data folder (or one
+ * that `prepare` filled first), and
  * Chromium; both started before the file's tests and stopped after. Read the fields inside tests.
  */
-export function e2eSession(): E2eSession {
+export function e2eSession(options: { prepare?: (dataDir: string) => Promise<void> } = {}): E2eSession {
   const session = {} as E2eSession;
   let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
   beforeAll(async () => {
     tmp = await tempDir();
+    await options.prepare?.(tmp.dir);
     session.server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true }, 280_000);
     session.browser = await launchBrowser();
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatJsonPath, MAX_JSON_DEPTH, pathPastDepth, tooDeepField } from '../../src/utils/modellab/jsonDepth';
+import { capDepth, formatJsonPath, MAX_JSON_DEPTH, pathPastDepth, previewJson, tooDeepField } from '../../src/utils/modellab/jsonDepth';
 
 /** {a: {a: … 1}} with `levels` objects. */
 const nested = (levels: number, key = 'a'): unknown => {
@@ -54,5 +54,23 @@ describe('formatJsonPath', () => {
     expect(formatJsonPath(['data', 3, 'x'])).toBe('data[3].x');
     expect(formatJsonPath([0, 'a'])).toBe('[0].a');
     expect(formatJsonPath(['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe('a.b.c.d.….f.g');
+  });
+});
+
+describe('capDepth and previewJson', () => {
+  it('shortens containers past the depth and keeps shallower values whole', () => {
+    expect(capDepth({ a: [1, { b: 2 }], c: 'x' }, 2)).toEqual({ a: [1, '{…}'], c: 'x' });
+    expect(capDepth([[[]]], 1)).toEqual(['[…]']);
+    expect(previewJson({ a: { b: { c: 1 } } }, 2)).toBe('{"a":{"b":{…}}}');
+    expect(previewJson(nested(1000))).toBe('{"a":{"a":{"a":{"a":{"a":{"a":{"a":{"a":{…}}}}}}}}}');
+    expect(previewJson([1, 'two', null, { x: [true] }])).toBe(JSON.stringify([1, 'two', null, { x: [true] }]));
+  });
+
+  it('cuts long text and keeps __proto__ as data, not as a prototype', () => {
+    expect(previewJson('x'.repeat(50), 8, 10)).toBe('"xxxxxxxx…');
+    const copy = capDepth(JSON.parse('{"__proto__": {"polluted": true}}'), 4) as Record<string, unknown>;
+    expect(Object.keys(copy)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(previewJson(copy)).toBe('{"__proto__":{"polluted":true}}');
   });
 });

@@ -11,6 +11,7 @@ import { RowsTable } from '../datasets/SchemaTable';
 import { Button, Card, CardTitle, Empty, ErrorState, Field, formatBytes, formatDate, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
 import { DropZone } from '../DropZone';
 import { ValueTree } from '../ValueTree';
+import { capDepth, MAX_JSON_DEPTH } from '../../utils/modellab/jsonDepth';
 
 const Row = styled.div`
   display: flex;
@@ -82,7 +83,7 @@ function Preview({ runId, artifact }: { runId: string; artifact: Artifact }) {
   if (ext === 'json' && !truncated) {
     try {
       const value: unknown = JSON.parse(content);
-      return value !== null && typeof value === 'object' && !Array.isArray(value) ? <ValueTree value={value as Record<string, unknown>} /> : <pre>{JSON.stringify(value, null, 2)}</pre>;
+      return value !== null && typeof value === 'object' && !Array.isArray(value) ? <ValueTree value={value as Record<string, unknown>} /> : <pre>{JSON.stringify(capDepth(value, MAX_JSON_DEPTH), null, 2)}</pre>;
     } catch {
       /* shown as text below */
     }

@@ -1,5 +1,6 @@
 import { formatNumber, Mono, Table, TableScroll } from '../ui';
 import type { ColumnSchema } from '../../utils/modellab/types';
+import { previewJson } from '../../utils/modellab/jsonDepth';
 
 const top = (column: ColumnSchema) =>
   ((column.topValues as { value: unknown; count: number }[] | undefined) ?? [])
@@ -75,7 +76,7 @@ export function RowsTable({ columns, rows, testId }: { columns: string[]; rows: 
           {rows.map((row, i) => (
             <tr key={i}>
               {columns.map((c) => (
-                <td key={c}>{row[c] === null || row[c] === undefined ? <Mono>null</Mono> : typeof row[c] === 'object' ? JSON.stringify(row[c]) : String(row[c])}</td>
+                <td key={c}>{row[c] === null || row[c] === undefined ? <Mono>null</Mono> : typeof row[c] === 'object' ? previewJson(row[c], 8, 500) : String(row[c])}</td>
               ))}
             </tr>
           ))}

@@ -5,6 +5,7 @@ import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 import type { MetricWithCi } from '../../utils/modellab/types';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
+import { previewJson } from '../../utils/modellab/jsonDepth';
 
 const BOUNDED = /^(accuracy|balanced_accuracy|precision|recall|f1|roc_auc|average_precision|brier)/;
 
@@ -252,7 +253,7 @@ export function EvaluationPanel({ runId }: { runId: string }) {
                       <td key={c}>{typeof e[c] === 'number' ? formatNumber(e[c]) : String(e[c] ?? '—')}</td>
                     ))}
                     <td>
-                      <Mono>{e.data ? JSON.stringify(e.data) : ''}</Mono>
+                      <Mono>{e.data ? previewJson(e.data, 8, 500) : ''}</Mono>
                     </td>
                   </tr>
                 ))}

@@ -12,6 +12,7 @@ import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTi
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../utils/modellab/client';
 import type { CompareDifference, CompareResponse } from '../../utils/modellab/types';
+import { previewJson } from '../../utils/modellab/jsonDepth';
 
 const MAX_RUNS = 10;
 const LOWER_IS_BETTER = /(loss|error|mae|mse|rmse|mape|brier|latency)/i;
@@ -106,7 +107,7 @@ function Results({ data }: { data: CompareResponse }) {
   const config = data.configDiff.filter((c) => !hideUnchanged || c.status !== 'same');
   const numericParams = data.configDiff.filter((c) => c.path.startsWith('params.') && runs.every((r) => typeof c.values[r.id] === 'number') && c.status !== 'same');
   const chosen = pcMetric ?? data.metrics[0]?.name ?? null;
-  const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
+  const show = (v: unknown) => (v === undefined ? '—' : typeof v === 'string' ? v : previewJson(v));
 
   return (
     <>

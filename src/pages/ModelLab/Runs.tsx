@@ -13,6 +13,7 @@ import { client } from '../../utils/modellab/client';
 import { RUN_STATUSES } from '../../utils/modellab/constants';
 import { parseFilter } from '../../utils/modellab/runFilter';
 import type { Run, RunStatus } from '../../utils/modellab/types';
+import { previewJson } from '../../utils/modellab/jsonDepth';
 
 const ROW_HEIGHT = 40;
 const PAGE_SIZE = 100;
@@ -268,7 +269,7 @@ export default function Runs() {
       label: key,
       sortField: fieldRef('params', key),
       width: '120px',
-      render: (r: Run) => <Mono>{r.hyperparameters[key] === undefined ? '—' : typeof r.hyperparameters[key] === 'object' ? JSON.stringify(r.hyperparameters[key]) : String(r.hyperparameters[key])}</Mono>,
+      render: (r: Run) => <Mono>{r.hyperparameters[key] === undefined ? '—' : typeof r.hyperparameters[key] === 'object' ? previewJson(r.hyperparameters[key], 8, 200) : String(r.hyperparameters[key])}</Mono>,
     })),
     ...shown.metrics.map((key) => ({
       id: `m:${key}`,

@@ -63,3 +63,31 @@ export function tooDeepField(body: unknown, limit = MAX_JSON_DEPTH): { field: st
   }
   return null;
 }
+
+/**
+ * A copy of `value` in which containers past `maxDepth` levels are replaced by the text "{…}" or
+ * "[…]": safe to stringify or render whatever was stored (the recursion is bounded by maxDepth).
+ */
+export function capDepth(value: unknown, maxDepth: number): unknown {
+  const copy = (v: unknown, level: number): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    if (level >= maxDepth) return Array.isArray(v) ? '[…]' : '{…}';
+    if (Array.isArray(v)) return v.map((x) => copy(x, level + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(out, k, { value: copy(x, level + 1), enumerable: true, writable: true, configurable: true });
+    return out;
+  };
+  return copy(value, 0);
+}
+
+/** One line of JSON for display: containers past `maxDepth` levels written as {…} or […], the text cut at `maxChars`. */
+export function previewJson(value: unknown, maxDepth = 8, maxChars = 2000): string {
+  const write = (v: unknown, level: number): string => {
+    if (typeof v !== 'object' || v === null) return JSON.stringify(v) ?? 'null';
+    if (level >= maxDepth) return Array.isArray(v) ? '[…]' : '{…}';
+    if (Array.isArray(v)) return `[${v.map((x) => write(x, level + 1)).join(',')}]`;
+    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${write(x, level + 1)}`).join(',')}}`;
+  };
+  const text = write(value, 0);
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
