@@ -84,7 +84,7 @@ export function requireTokenForWrites(token: string | null): RequestHandler {
 }
 
 /** Errors thrown by body-parser and friends carry `type`/`status`; map them into the one shape. */
-function toAppError(error: unknown): AppError | null {
+export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   const e = error as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number };
   switch (e?.type) {

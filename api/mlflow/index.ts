@@ -48,7 +48,7 @@ import { CreateRunBody } from '../../src/utils/modellab/schemas';
 import type { Services } from '../../src/utils/modellab/services';
 import type { Experiment, LifecycleStage, Run, RunDatasetInput } from '../../src/utils/modellab/types';
 import { AppError } from '../../src/utils/modellab/errors';
-import { limitJsonDepth, requireTokenForWrites } from '../http';
+import { limitJsonDepth, requireTokenForWrites, toAppError } from '../http';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../upload';
 import * as S from './schemas';
@@ -451,7 +451,8 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
         ? invalidParameter(`Malformed JSON in the request body: ${e.message}`)
         : e?.type === 'entity.too.large'
           ? new MlflowError(413, 'INVALID_PARAMETER_VALUE', 'Request body too large')
-          : toMlflowError(error);
+          : // Express's own 4xx (a malformed %-escape in a path) stay 4xx.
+            toMlflowError(error instanceof MlflowError ? error : (toAppError(error) ?? error));
     if (mlflow.status >= 500) log(`${req.method} ${req.originalUrl} failed`, error);
     if (res.headersSent) {
       res.destroy();

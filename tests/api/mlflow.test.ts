@@ -552,3 +552,14 @@ describe('a training session, as a script using MLflow would run it', () => {
     expect(filtered.items.map((r: { id: string }) => r.id)).toEqual([run_id]);
   });
 });
+
+describe('malformed percent-escapes in MLflow paths', () => {
+  it('answer 400 INVALID_PARAMETER_VALUE, not 500 (Express refuses to decode the path parameter)', async () => {
+    for (const bad of ['%', '%FF', '%ED%A0%80']) {
+      const res = await request(t.app).put(`/api/2.0/mlflow-artifacts/artifacts/0/${bad}/artifacts/x.bin`).set('content-type', 'application/octet-stream').send('bytes');
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error_code).toBe('INVALID_PARAMETER_VALUE');
+    }
+    expect(t.logged).toEqual([]);
+  });
+});
