@@ -154,6 +154,12 @@ class RunSeries {
 
 /** Keeps at most this many points in memory across runs; least recently used runs are dropped first. */
 const CACHED_POINTS = 5_000_000;
+/**
+ * And at most this many runs' series open (each holds a file handle): a server that logged to
+ * thousands of runs since it started would otherwise run out of file descriptors (EMFILE under the
+ * common limit of 1,024) and fail every request that opens a file.
+ */
+export const MAX_OPEN_SERIES = 256;
 
 export class MetricSeriesStore {
   private readonly root: string;
@@ -198,11 +204,13 @@ export class MetricSeriesStore {
         loaded.push([id, s]);
       }
     }
+    let open = loaded.length;
     for (const [id, s] of loaded) {
-      if (total <= CACHED_POINTS || loaded.length <= 1) break;
+      if ((total <= CACHED_POINTS && open <= MAX_OPEN_SERIES) || open <= 1) break;
       if (this.chains.has(id)) continue;
       this.open.delete(id);
       total -= s.points;
+      open--;
       await s.close();
     }
   }
