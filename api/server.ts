@@ -2,7 +2,9 @@
  * `npm start`: one process serving the API and the built client.
  * Flags: --api-only (no client, no build; used by tests that only need the API).
  */
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
+import { constants } from 'node:os';
 import { DataDirLockedError } from '../src/utils/modellab/dataDirLock';
 import { openServices } from '../src/utils/modellab/services';
 import { csvWorkers } from '../src/utils/modellab/parallelCsv';
@@ -62,4 +64,20 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error: unknown) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error)));
+/**
+ * glibc gives threads that allocate their own malloc arenas (up to 8 per core), and under a mixed
+ * load (libuv's file-system threads, the worker threads) memory freed in them is not given back:
+ * `npm run bench:soak` measured RSS creeping from 226 to 489 MB in four minutes with 400 live runs
+ * and a 43 MB JavaScript heap; with MALLOC_ARENA_MAX=2 it stayed between 215 and 265 MB. glibc reads
+ * the variable only when a process starts, so on Linux the server starts itself once more with it
+ * set, unless it is set already (to any value). Signals sent to this process are passed on.
+ */
+function relaunchWithFewerArenas(): boolean {
+  if (process.platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined) return false;
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (signal ? constants.signals[signal] : 1)));
+  return true;
+}
+
+if (!relaunchWithFewerArenas()) main().catch((error: unknown) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error)));

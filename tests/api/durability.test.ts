@@ -180,3 +180,20 @@ describe('graceful stop', () => {
     await start();
   });
 });
+
+describe('malloc arenas', () => {
+  it('runs the server with MALLOC_ARENA_MAX=2 on Linux when it is not set, passing a stop signal on to it', async () => {
+    // Without the variable (an undefined value is left out of the child's environment) the server
+    // starts itself again with it set: the lock names that second process.
+    const server = await start({ MALLOC_ARENA_MAX: undefined as unknown as string });
+    const lock = path.join(tmp.dir, 'modellab.lock');
+    const owner = JSON.parse(await readFile(lock, 'utf8')) as { pid: number };
+    expect(owner.pid).not.toBe(server.child.pid);
+    expect((await readFile(`/proc/${owner.pid}/environ`, 'utf8')).split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    // SIGTERM to the launcher alone reaches the server, which finishes its writes and releases the folder.
+    process.kill(server.child.pid!, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    servers.splice(servers.indexOf(server), 1);
+    await expect(readFile(lock, 'utf8')).rejects.toThrow();
+  });
+});

@@ -20,7 +20,9 @@ export interface StartOptions {
 }
 
 function launch({ dataDir, env = {}, apiOnly = true, viaNpm = false }: StartOptions): ChildProcess {
-  const vars = { ...process.env, PORT: '0', HOST: '127.0.0.1', MODELLAB_DATA_DIR: dataDir, ...env };
+  // MALLOC_ARENA_MAX set here as the server would set it itself: the pid spawned is then the server's
+  // own (benchmarks read its memory), not a launcher's.
+  const vars = { ...process.env, PORT: '0', HOST: '127.0.0.1', MODELLAB_DATA_DIR: dataDir, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', ...env };
   const [cmd, args] = viaNpm
     ? ['npm', ['start', '--silent', ...(apiOnly ? ['--', '--api-only'] : [])]]
     : [process.execPath, ['--import', 'tsx', path.join(ROOT, 'api/server.ts'), ...(apiOnly ? ['--api-only'] : [])]];

@@ -246,3 +246,13 @@ describe('JsonStore on disk', () => {
     });
   });
 });
+
+describe('record bytes in memory', () => {
+  it('own their memory instead of pinning a slab of the shared Buffer pool', async () => {
+    const { ownBuffer } = await import('../../src/utils/modellab/storage');
+    const text = JSON.stringify({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
+    const buffer = ownBuffer(text);
+    expect(buffer.toString()).toBe(text);
+    expect(buffer.buffer.byteLength).toBe(Buffer.byteLength(text)); // Buffer.from would give an 8 KB pool slab
+  });
+});

@@ -161,9 +161,20 @@ type Slot<T> = { ok: true; value: T; json: Buffer } | { ok: false; raw: unknown;
  */
 const readable = <T>(value: T): Slot<T> => {
   const json = JSON.stringify(value);
-  return { ok: true, value: JSON.parse(json) as T, json: Buffer.from(json) };
+  return { ok: true, value: JSON.parse(json) as T, json: ownBuffer(json) };
 };
-const unreadable = <T>(raw: unknown): Slot<T> => ({ ok: false, raw, json: Buffer.from(JSON.stringify(raw) ?? 'null') });
+const unreadable = <T>(raw: unknown): Slot<T> => ({ ok: false, raw, json: ownBuffer(JSON.stringify(raw) ?? 'null') });
+
+/**
+ * A record's bytes in memory of their own. Buffer.from() cuts small buffers out of a shared 8 KB
+ * pool, and one long-lived record pins its whole slab: in a soak, records kept ~8 KB each alive
+ * (28 MB for 3,500 slabs) instead of their few hundred bytes.
+ */
+export function ownBuffer(text: string): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  buffer.write(text);
+  return buffer;
+}
 
 interface DbFile {
   schemaVersion: number;
