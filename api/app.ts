@@ -1,19 +1,19 @@
 /** createApp(config): the whole Express application, without listening (tests use it directly). */
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { API_BASE } from '../src/utils/modellab/constants';
-import { AppError } from '../src/utils/modellab/errors';
-import type { Services } from '../src/utils/modellab/services';
+import { API_BASE } from '../src/shared/contract/constants';
+import { AppError } from '../src/shared/errors';
+import type { Services } from './services';
 import type { AppConfig } from './config';
 import { errorHandler, limitJsonDepth, requireJsonOrMultipart, requireTokenForWrites } from './http';
-import { artifactsRouter } from './modellab/artifacts';
-import { compareRouter } from './modellab/compare';
-import { datasetsRouter } from './modellab/datasets';
-import { eventsRouter } from './modellab/events';
-import { experimentsRouter } from './modellab/experiments';
-import { healthRouter } from './modellab/health';
-import { runsRouter } from './modellab/runs';
-import { mlflowRouter } from './mlflow';
+import { artifactsRouter } from './routes/modellab/artifacts';
+import { compareRouter } from './routes/modellab/compare';
+import { datasetsRouter } from './routes/modellab/datasets';
+import { eventsRouter } from './routes/modellab/events';
+import { experimentsRouter } from './routes/modellab/experiments';
+import { healthRouter } from './routes/modellab/health';
+import { runsRouter } from './routes/modellab/runs';
+import { mlflowRouter } from './routes/mlflow';
 import { serveClient } from './spa';
 
 export interface AppOptions {

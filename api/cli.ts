@@ -12,8 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { profile, type HttpTarget, type ProfileOptions } from '../src/utils/modellab/latencyProfiler';
-import { summarizeSamples, type LatencyResult } from '../src/utils/modellab/latencyStats';
+import { profile, type HttpTarget, type ProfileOptions } from './latencyProfiler';
+import { summarizeSamples, type LatencyResult } from '../src/shared/latencyStats';
 
 export class UsageError extends Error {}
 

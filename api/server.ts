@@ -5,11 +5,11 @@
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import { constants } from 'node:os';
-import { DataDirLockedError } from '../src/utils/modellab/dataDirLock';
-import { openServices } from '../src/utils/modellab/services';
-import { csvWorkers } from '../src/utils/modellab/parallelCsv';
-import { CorruptDatabaseError, JsonStore } from '../src/utils/modellab/storage';
-import { UI_BASE } from '../src/utils/modellab/constants';
+import { DataDirLockedError } from './storage/json/dataDirLock';
+import { openServices } from './services';
+import { csvWorkers } from './workers/parallelCsv';
+import { CorruptDatabaseError, JsonStore } from './storage/json/jsonStore';
+import { UI_BASE } from '../src/shared/contract/constants';
 import { createApp } from './app';
 import { ensureClientBuilt } from './clientBuild';
 import { ConfigError, loadConfig } from './config';

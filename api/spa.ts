@@ -1,7 +1,7 @@
 /** Serves the built React app under /modellab, with deep links answered by index.html. */
 import path from 'node:path';
 import express, { type Express } from 'express';
-import { UI_BASE } from '../src/utils/modellab/constants';
+import { UI_BASE } from '../src/shared/contract/constants';
 
 export function serveClient(app: Express, clientDir: string): void {
   const indexHtml = path.join(clientDir, 'index.html');

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import ModelLab from './pages/ModelLab';
+import ModelLab from './app/App';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

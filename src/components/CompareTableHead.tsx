@@ -1,5 +1,5 @@
 /** The header row of a Compare table: a label column, one column per run in its colour, then one Δ column per non-baseline run. */
-import type { Run } from '../utils/modellab/types';
+import type { Run } from '../shared/contract/types';
 import { RUN_COLOURS } from './charts/CompareCharts';
 
 export function CompareTableHead({ label, runs }: { label: string; runs: Run[] }) {

@@ -1,5 +1,5 @@
 import styled from 'styled-components';
-import { previewJson } from '../utils/modellab/jsonDepth';
+import { previewJson } from '../shared/jsonDepth';
 import { Empty } from './ui';
 
 const Tree = styled.ul`

@@ -1,7 +1,7 @@
 /** Small shared building blocks: cards, tables that scroll inside themselves, states, status badges. */
 import type { ReactNode } from 'react';
 import styled from 'styled-components';
-import type { RunStatus } from '../utils/modellab/types';
+import type { RunStatus } from '../shared/contract/types';
 
 export const PageTitle = styled.h1`
   font-size: 1.5rem;

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import { subscribeEvents, type LiveEvent, type LiveEventType } from '../utils/modellab/client';
+import { subscribeEvents, type LiveEvent, type LiveEventType } from '../apiClient';
 
 /**
  * Calls `onEvent` for live events of the given types, at most once per `throttleMs` (the last event

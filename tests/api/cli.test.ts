@@ -6,7 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDuration, parseProfileArgs, renderProfile, UsageError } from '../../api/cli';
-import { summarizeSamples } from '../../src/utils/modellab/latencyStats';
+import { summarizeSamples } from '../../src/shared/latencyStats';
 import { testApp, type TestApp } from '../helpers/app';
 
 const CLI = path.resolve(__dirname, '../../api/modellab.mjs');

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ParallelCsvReader } from '../../src/utils/modellab/parallelCsv';
+import { ParallelCsvReader } from '../../api/workers/parallelCsv';
 import { testApp, type TestApp } from '../helpers/app';
 import { snapshotDir } from '../helpers/snapshot';
 

@@ -5,7 +5,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DB_FILE } from '../../src/utils/modellab/constants';
+import { DB_FILE } from '../../src/shared/contract/constants';
 import { runToExit, startServer, stopServer, type ServerProcess } from '../helpers/server';
 import { tempDir } from '../helpers/tmp';
 

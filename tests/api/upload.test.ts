@@ -4,7 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorHandler } from '../../api/http';
-import { receiveRawBody, receiveUpload } from '../../api/upload';
+import { receiveRawBody, receiveUpload } from '../../api/http/upload';
 import { tempDir } from '../helpers/tmp';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { profile } from '../../src/utils/modellab/latencyProfiler';
+import { profile } from '../../api/latencyProfiler';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const server = spawn(process.execPath, [fileURLToPath(new URL('./latencyTarget.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -7,9 +7,9 @@ import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createApp } from '../../api/app';
-import { DB_FILE, SCHEMA_VERSION } from '../../src/utils/modellab/constants';
-import { openServices } from '../../src/utils/modellab/services';
-import { JsonStore } from '../../src/utils/modellab/storage';
+import { DB_FILE, SCHEMA_VERSION } from '../../src/shared/contract/constants';
+import { openServices } from '../../api/services';
+import { JsonStore } from '../../api/storage/json/jsonStore';
 import { makeRun } from '../helpers/fixtures';
 import { tempDir } from '../helpers/tmp';
 

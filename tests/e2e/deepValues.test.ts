@@ -1,6 +1,6 @@
 /** A run stored with hyperparameters nested 1,000 levels (before the API's 32-level limit) still opens: the tree stops and says so. */
 import { describe, expect, it } from 'vitest';
-import { JsonStore } from '../../src/utils/modellab/storage';
+import { JsonStore } from '../../api/storage/json/jsonStore';
 import { makeRun } from '../helpers/fixtures';
 import { e2eSession, screenshot, sidewaysOverflow, watchProblems } from './browser';
 

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { createApp, type AppOptions } from '../../api/app';
-import { openServices, type Services } from '../../src/utils/modellab/services';
-import { JsonStore } from '../../src/utils/modellab/storage';
+import { openServices, type Services } from '../../api/services';
+import { JsonStore } from '../../api/storage/json/jsonStore';
 import { tempDir } from './tmp';
 
 export interface TestApp {

@@ -1,7 +1,7 @@
-import { newRun } from '../../src/utils/modellab/runLifecycle';
-import { CreateRunBody } from '../../src/utils/modellab/schemas';
-import { newId, nowIso } from '../../src/utils/modellab/ids';
-import type { CreateRunInput, Dataset, Run } from '../../src/utils/modellab/types';
+import { newRun } from '../../src/shared/runs/lifecycle';
+import { CreateRunBody } from '../../src/shared/contract/schemas';
+import { newId, nowIso } from '../../src/shared/ids';
+import type { CreateRunInput, Dataset, Run } from '../../src/shared/contract/types';
 
 export const NO_GIT = { commit: null, branch: null, dirty: null };
 

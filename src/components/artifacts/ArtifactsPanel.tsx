@@ -3,15 +3,15 @@ import Papa from 'papaparse';
 import { useState } from 'react';
 import styled from 'styled-components';
 import { useApi } from '../../hooks/useApi';
-import { defaultCategory } from '../../utils/modellab/artifactPaths';
-import { client } from '../../utils/modellab/client';
-import { ARTIFACT_CATEGORIES } from '../../utils/modellab/constants';
-import type { Artifact } from '../../utils/modellab/types';
+import { defaultCategory } from '../../shared/artifactPaths';
+import { client } from '../../apiClient';
+import { ARTIFACT_CATEGORIES } from '../../shared/contract/constants';
+import type { Artifact } from '../../shared/contract/types';
 import { RowsTable } from '../datasets/SchemaTable';
 import { Button, Card, CardTitle, Empty, ErrorState, Field, formatBytes, formatDate, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
 import { DropZone } from '../DropZone';
 import { ValueTree } from '../ValueTree';
-import { capDepth, MAX_JSON_DEPTH } from '../../utils/modellab/jsonDepth';
+import { capDepth, MAX_JSON_DEPTH } from '../../shared/jsonDepth';
 
 const Row = styled.div`
   display: flex;

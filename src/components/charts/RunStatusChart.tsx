@@ -1,7 +1,7 @@
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useTheme } from 'styled-components';
-import { RUN_STATUSES } from '../../utils/modellab/constants';
-import type { RunStatus } from '../../utils/modellab/types';
+import { RUN_STATUSES } from '../../shared/contract/constants';
+import type { RunStatus } from '../../shared/contract/types';
 
 export function RunStatusChart({ byStatus }: { byStatus: Record<RunStatus, number> }) {
   const theme = useTheme();

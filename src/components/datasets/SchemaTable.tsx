@@ -1,6 +1,6 @@
 import { formatNumber, Mono, Table, TableScroll } from '../ui';
-import type { ColumnSchema } from '../../utils/modellab/types';
-import { previewJson } from '../../utils/modellab/jsonDepth';
+import type { ColumnSchema } from '../../shared/contract/types';
+import { previewJson } from '../../shared/jsonDepth';
 
 const top = (column: ColumnSchema) =>
   ((column.topValues as { value: unknown; count: number }[] | undefined) ?? [])

@@ -4,9 +4,9 @@
  */
 import { useState } from 'react';
 import styled from 'styled-components';
-import { client } from '../../utils/modellab/client';
-import { DatasetDetector, formatOfFilename, FORMAT_BY_EXTENSION, type DatasetDetection } from '../../utils/modellab/schemaDetector';
-import type { DatasetUploadResult } from '../../utils/modellab/types';
+import { client } from '../../apiClient';
+import { DatasetDetector, formatOfFilename, FORMAT_BY_EXTENSION, type DatasetDetection } from '../../shared/schemaDetector';
+import type { DatasetUploadResult } from '../../shared/contract/types';
 import { DropZone } from '../DropZone';
 import { Button, Card, CardTitle, Field, formatBytes, InlineError } from '../ui';
 import { RowsTable, SchemaTable } from './SchemaTable';

@@ -2,10 +2,10 @@
 import { useState } from 'react';
 import styled, { useTheme } from 'styled-components';
 import { useApi } from '../../hooks/useApi';
-import { client } from '../../utils/modellab/client';
-import type { MetricWithCi } from '../../utils/modellab/types';
+import { client } from '../../apiClient';
+import type { MetricWithCi } from '../../shared/contract/types';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
-import { previewJson } from '../../utils/modellab/jsonDepth';
+import { previewJson } from '../../shared/jsonDepth';
 
 const BOUNDED = /^(accuracy|balanced_accuracy|precision|recall|f1|roc_auc|average_precision|brier)/;
 

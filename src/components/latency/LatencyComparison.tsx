@@ -3,8 +3,8 @@
  * against the baseline) and their percentile curves overlaid. Runs without a profile show "—".
  */
 import { useApi } from '../../hooks/useApi';
-import { client } from '../../utils/modellab/client';
-import type { Run, StoredLatency } from '../../utils/modellab/types';
+import { client } from '../../apiClient';
+import type { Run, StoredLatency } from '../../shared/contract/types';
 import { RUN_COLOURS } from '../charts/CompareCharts';
 import { CompareTableHead } from '../CompareTableHead';
 import { PercentileCurve } from '../charts/LatencyCharts';

@@ -2,8 +2,8 @@
 import { useState } from 'react';
 import styled from 'styled-components';
 import { useApi } from '../../hooks/useApi';
-import { client } from '../../utils/modellab/client';
-import type { StoredLatency } from '../../utils/modellab/types';
+import { client } from '../../apiClient';
+import type { StoredLatency } from '../../shared/contract/types';
 import { LatencyHistogram, PercentileCurve } from '../charts/LatencyCharts';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono } from '../ui';
 import { ProfileForm } from './ProfileForm';

@@ -5,8 +5,8 @@
 import { useState, type FormEvent } from 'react';
 import styled from 'styled-components';
 import { useLiveEvents } from '../../hooks/useLiveEvents';
-import { client } from '../../utils/modellab/client';
-import type { ProfileInput, StoredLatency } from '../../utils/modellab/types';
+import { client } from '../../apiClient';
+import type { ProfileInput, StoredLatency } from '../../shared/contract/types';
 import { Button, Card, CardTitle, Field, InlineError, Mono } from '../ui';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;

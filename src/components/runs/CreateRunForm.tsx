@@ -2,8 +2,8 @@
 import { useState, type FormEvent } from 'react';
 import styled from 'styled-components';
 import { useApi } from '../../hooks/useApi';
-import { client } from '../../utils/modellab/client';
-import type { Run } from '../../utils/modellab/types';
+import { client } from '../../apiClient';
+import type { Run } from '../../shared/contract/types';
 import { Button, Card, CardTitle, Field, InlineError } from '../ui';
 
 const Grid = styled.div`

@@ -1,0 +1,120 @@
+/** HTTP plumbing shared by every router: request validation, auth, the error shape. */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import { AppError, badRequest, unauthorized, unsupportedMediaType } from '../../src/shared/errors';
+import { tooDeepField } from '../../src/shared/jsonDepth';
+import type { ApiErrorBody } from '../../src/shared/contract/types';
+
+type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
+type Parsed<S extends Schemas> = { [K in keyof S]: S[K] extends z.ZodType ? z.output<S[K]> : never };
+
+/** Validates one part of a request (body, query, params, form fields); the first problem becomes 400 "field: message". */
+export function parseInput<S extends z.ZodType>(where: string, schema: S, value: unknown): z.output<S> {
+  return parsePart(where, schema, value) as z.output<S>;
+}
+
+function parsePart(where: string, schema: z.ZodType, value: unknown): unknown {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  const first = issues[0]!;
+  // "name: must not be empty" — the body prefix only when the whole body is the problem.
+  const field = first.path === where ? where : first.path.slice(where.length + 1);
+  throw badRequest(`${field}: ${first.message}`, { issues });
+}
+
+/**
+ * A route handler whose inputs are validated first (the first problem becomes 400 "field: message").
+ * The handler's return value is sent as JSON unless it already answered.
+ */
+export function handle<S extends Schemas>(
+  schemas: S,
+  fn: (input: Parsed<S>, req: Request, res: Response) => unknown,
+): RequestHandler {
+  return async (req, res) => {
+    const input: Record<string, unknown> = {};
+    for (const part of ['params', 'query', 'body'] as const) {
+      const schema = schemas[part];
+      if (schema) input[part] = parsePart(part, schema, req[part]);
+    }
+    const result = await fn(input as Parsed<S>, req, res);
+    if (!res.headersSent) {
+      if (result === undefined) res.status(204).end();
+      else res.json(result);
+    }
+  };
+}
+
+const hasBody = (req: Request) =>
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+  req.headers['transfer-encoding'] !== undefined;
+
+/** Bodies are JSON, except multipart uploads that their own routes parse. */
+export const requireJsonOrMultipart: RequestHandler = (req, _res, next) => {
+  if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) || !hasBody(req)) return next();
+  if (req.is(['application/json', 'application/*+json', 'multipart/form-data'])) return next();
+  next(unsupportedMediaType(`Content-Type '${req.headers['content-type'] ?? '(none)'}' is not supported; send application/json`));
+};
+
+/**
+ * Right after the JSON parser (which does not recurse): a body nested deeper than the limit is
+ * refused before validation, storage or presenting (all recursive) see it. 400 naming the field.
+ */
+export const limitJsonDepth: RequestHandler = (req, _res, next) => {
+  const problem = tooDeepField(req.body);
+  next(problem ? badRequest(problem.message, { field: problem.field, path: problem.path }) : undefined);
+};
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/** With a token configured, every request that changes something must carry it. */
+export function requireTokenForWrites(token: string | null): RequestHandler {
+  const expected = token === null ? null : digest(token);
+  return (req, res, next) => {
+    if (expected === null || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
+    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
+    if (match && timingSafeEqual(digest(match[1]!), expected)) return next();
+    res.setHeader('WWW-Authenticate', 'Bearer');
+    next(unauthorized());
+  };
+}
+
+/** Errors thrown by body-parser and friends carry `type`/`status`; map them into the one shape. */
+export function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  const e = error as { type?: string; status?: number; statusCode?: number; message?: string; limit?: number };
+  switch (e?.type) {
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_json', `Request body is not valid JSON: ${e.message}`);
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', `Request body exceeds the limit of ${e.limit} bytes`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_media_type', e.message ?? 'Unsupported encoding');
+  }
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError(status, 'bad_request', e.message ?? 'Bad request');
+  }
+  return null;
+}
+
+export function errorHandler(log: (message: string, error: unknown) => void): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const known = toAppError(error);
+    const status = known?.status ?? 500;
+    if (!known || status >= 500) log(`${req.method} ${req.originalUrl} failed`, error);
+    const body: ApiErrorBody = known
+      ? { error: { code: known.code, message: known.message, ...(known.details !== undefined && { details: known.details }) } }
+      : { error: { code: 'internal_error', message: 'Internal server error; the server log has the details' } };
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(status).json(body);
+  };
+}

@@ -1,0 +1,648 @@
+/**
+ * MLflow's view of ModelLab: how runs and experiments look through MLflow's REST API (2.0), how
+ * MLflow's params, tags and statuses map onto ModelLab runs, and MLflow's search grammar (filter,
+ * order_by, page tokens). Pure; the routers in api/mlflow/ do the I/O.
+ *
+ * One model, two doors: an MLflow run IS a ModelLab run.
+ *   mlflow.runName ↔ name, params ↔ hyperparameters (values as strings), tags ↔ tags,
+ *   mlflow.source.git.commit ↔ gitCommit, mlflow.note.content ↔ notes,
+ *   RUNNING ↔ running, SCHEDULED ↔ pending, FINISHED ↔ completed, FAILED/KILLED ↔ failed.
+ */
+import { AppError } from '../../../src/shared/errors';
+import type { Experiment, MetricSummary, Run, RunStatus } from '../../../src/shared/contract/types';
+
+export const TAG_RUN_NAME = 'mlflow.runName';
+export const TAG_GIT_COMMIT = 'mlflow.source.git.commit';
+export const TAG_NOTE = 'mlflow.note.content';
+export const TAG_USER = 'mlflow.user';
+/** Where runs/log-model keeps the logged models' metadata (a JSON list), as MLflow's stores do. */
+export const TAG_MODEL_HISTORY = 'mlflow.log-model.history';
+/** Tags that are ModelLab fields, not entries of run.tags. */
+export const MAPPED_TAGS = [TAG_RUN_NAME, TAG_GIT_COMMIT, TAG_NOTE] as const;
+
+// MLflow's own limits (mlflow/utils/validation.py).
+export const MAX_PARAM_KEY = 250;
+export const MAX_PARAM_VALUE = 6000;
+export const MAX_TAG_KEY = 250;
+export const MAX_TAG_VALUE = 5000; // as ModelLab's own tags (MLflow 2.0's limit; later MLflow versions allow 8000)
+export const MAX_METRIC_KEY = 250;
+export const MAX_BATCH_METRICS = 1000;
+export const MAX_BATCH_PARAMS = 100;
+export const MAX_BATCH_TAGS = 100;
+export const MAX_BATCH_TOTAL = 1000;
+export const MAX_RESULTS_DEFAULT = 1000;
+export const MAX_RESULTS_LIMIT = 50_000;
+
+/** MLflow's error: `{error_code, message}` with its HTTP status. */
+export class MlflowError extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidParameter = (message: string) => new MlflowError(400, 'INVALID_PARAMETER_VALUE', message);
+export const doesNotExist = (message: string) => new MlflowError(404, 'RESOURCE_DOES_NOT_EXIST', message);
+export const alreadyExists = (message: string) => new MlflowError(400, 'RESOURCE_ALREADY_EXISTS', message);
+
+/** ModelLab's AppError (or anything) → MLflow's error codes and statuses. */
+export function toMlflowError(error: unknown): MlflowError {
+  if (error instanceof MlflowError) return error;
+  if (error instanceof AppError) {
+    if (error.status === 404) return doesNotExist(error.message);
+    if (error.status === 409) return alreadyExists(error.message);
+    if (error.status === 401) return new MlflowError(401, 'UNAUTHENTICATED', error.message);
+    if (error.status === 403) return new MlflowError(403, 'PERMISSION_DENIED', error.message);
+    if (error.status === 413) return new MlflowError(413, 'INVALID_PARAMETER_VALUE', error.message);
+    if (error.status >= 400 && error.status < 500) return invalidParameter(error.message);
+    // A full disk: say so, with a status MLflow's client does not retry (it retries 429 and 500–504).
+    if (error.status === 507) return new MlflowError(507, 'INTERNAL_ERROR', error.message);
+  }
+  return new MlflowError(500, 'INTERNAL_ERROR', 'Internal server error; the server log has the details');
+}
+
+// ---------------------------------------------------------------- statuses and values
+
+const TO_MLFLOW: Record<RunStatus, string> = { pending: 'SCHEDULED', running: 'RUNNING', completed: 'FINISHED', failed: 'FAILED' };
+const FROM_MLFLOW: Record<string, RunStatus> = { SCHEDULED: 'pending', RUNNING: 'running', FINISHED: 'completed', FAILED: 'failed', KILLED: 'failed' };
+export const MLFLOW_STATUSES = Object.keys(FROM_MLFLOW);
+
+export const mlflowStatus = (status: RunStatus) => TO_MLFLOW[status];
+
+export function statusFromMlflow(status: string): RunStatus {
+  const mapped = FROM_MLFLOW[status];
+  if (!mapped) throw invalidParameter(`Invalid value '${status}' for parameter 'status': must be one of ${MLFLOW_STATUSES.join(', ')}`);
+  return mapped;
+}
+
+/** A hyperparameter as an MLflow param value: strings as they are, anything else as JSON. */
+export const paramValue = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
+
+export const epochMs = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
+export const isoFromMs = (ms: number): string => new Date(ms).toISOString();
+
+/** Where MLflow clients put a run's artifacts: the experiment's location + /<run id>/artifacts. */
+export const artifactUri = (run: Run, experiment: Pick<Experiment, 'artifactLocation'>) => `${experiment.artifactLocation.replace(/\/+$/, '')}/${run.id}/artifacts`;
+
+// ---------------------------------------------------------------- views
+
+export interface MlflowKeyValue {
+  key: string;
+  value: string;
+}
+
+export interface MlflowMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+}
+
+export interface MlflowRunInfo {
+  run_id: string;
+  run_uuid: string;
+  run_name: string;
+  experiment_id: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time?: number;
+  artifact_uri: string;
+  lifecycle_stage: string;
+}
+
+export interface MlflowRun {
+  info: MlflowRunInfo;
+  data: { metrics: MlflowMetric[]; params: MlflowKeyValue[]; tags: MlflowKeyValue[] };
+  inputs: { dataset_inputs: { tags: MlflowKeyValue[]; dataset: Record<string, string> }[] };
+}
+
+export function runTags(run: Run): MlflowKeyValue[] {
+  const tags: MlflowKeyValue[] = Object.entries(run.tags).map(([key, value]) => ({ key, value }));
+  tags.push({ key: TAG_RUN_NAME, value: run.name });
+  if (run.gitCommit) tags.push({ key: TAG_GIT_COMMIT, value: run.gitCommit });
+  if (run.notes) tags.push({ key: TAG_NOTE, value: run.notes });
+  return tags;
+}
+
+export function runInfo(run: Run, experiment: Pick<Experiment, 'artifactLocation'>): MlflowRunInfo {
+  const end = epochMs(run.endedAt);
+  return {
+    run_id: run.id,
+    run_uuid: run.id,
+    run_name: run.name,
+    experiment_id: run.experimentId,
+    user_id: run.tags[TAG_USER] ?? '',
+    status: mlflowStatus(run.status),
+    start_time: epochMs(run.startedAt ?? run.createdAt)!,
+    ...(end !== null && { end_time: end }),
+    artifact_uri: artifactUri(run, experiment),
+    lifecycle_stage: run.lifecycleStage,
+  };
+}
+
+/**
+ * The whole run. Metrics are the latest value of each key with its step and time, from the series
+ * (`summaries`); a value only in run.metrics (set through ModelLab's API without a series point)
+ * is shown at step 0 and the run's last update.
+ */
+export function runView(run: Run, experiment: Pick<Experiment, 'artifactLocation'>, summaries: MetricSummary[]): MlflowRun {
+  const metrics: MlflowMetric[] = summaries.map((s) => ({ key: s.key, value: s.last, timestamp: s.lastTimestamp, step: s.lastStep }));
+  const seen = new Set(summaries.map((s) => s.key));
+  for (const [key, value] of Object.entries(run.metrics)) {
+    if (!seen.has(key)) metrics.push({ key, value, timestamp: Date.parse(run.updatedAt), step: 0 });
+  }
+  return {
+    info: runInfo(run, experiment),
+    data: {
+      metrics,
+      params: Object.entries(run.hyperparameters).map(([key, value]) => ({ key, value: paramValue(value) })),
+      tags: runTags(run),
+    },
+    inputs: {
+      dataset_inputs: run.inputs.map((input) => ({
+        tags: Object.entries(input.tags).map(([key, value]) => ({ key, value })),
+        dataset: {
+          name: input.name,
+          digest: input.digest,
+          source_type: input.sourceType,
+          source: input.source,
+          ...(input.schema !== null && { schema: input.schema }),
+          ...(input.profile !== null && { profile: input.profile }),
+        },
+      })),
+    },
+  };
+}
+
+export function experimentView(e: Experiment) {
+  return {
+    experiment_id: e.id,
+    name: e.name,
+    artifact_location: e.artifactLocation,
+    lifecycle_stage: e.lifecycleStage,
+    last_update_time: Date.parse(e.updatedAt),
+    creation_time: Date.parse(e.createdAt),
+    tags: Object.entries(e.tags).map(([key, value]) => ({ key, value })),
+  };
+}
+
+// ---------------------------------------------------------------- changes through the MLflow door
+
+/**
+ * Applies MLflow params to a copy of the run: new keys are added; a key logged again must carry the
+ * same value (MLflow params are immutable), else INVALID_PARAMETER_VALUE.
+ */
+export function withParams(run: Run, params: MlflowKeyValue[]): Run {
+  const hyperparameters = { ...run.hyperparameters };
+  for (const { key, value } of params) {
+    if (key in hyperparameters) {
+      const old = paramValue(hyperparameters[key]);
+      if (old !== value) {
+        throw invalidParameter(
+          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${old}' for run ID='${run.id}'. Attempted logging new value '${value}'.`,
+        );
+      }
+      continue;
+    }
+    hyperparameters[key] = value;
+  }
+  return { ...run, hyperparameters };
+}
+
+/** Applies MLflow tags to a copy of the run; mapped tags set their ModelLab field, others overwrite run.tags. */
+export function withTags(run: Run, tags: MlflowKeyValue[]): Run {
+  const next: Run = { ...run, tags: { ...run.tags } };
+  for (const { key, value } of tags) {
+    if (key === TAG_RUN_NAME) next.name = value;
+    else if (key === TAG_NOTE) next.notes = value;
+    else if (key === TAG_GIT_COMMIT) {
+      if (!/^[0-9a-fA-F]{7,64}$/.test(value)) next.tags[key] = value; // not a hash: kept as a plain tag
+      else next.gitCommit = value.toLowerCase();
+    } else next.tags[key] = value;
+  }
+  return next;
+}
+
+export function withoutTag(run: Run, key: string): Run {
+  if (key === TAG_NOTE) return { ...run, notes: '' };
+  if (key === TAG_GIT_COMMIT && run.gitCommit) return { ...run, gitCommit: null };
+  if (key === TAG_RUN_NAME) throw invalidParameter(`The tag '${TAG_RUN_NAME}' holds the run's name and cannot be deleted`);
+  if (!(key in run.tags)) throw doesNotExist(`No tag with name: ${key} in run with id ${run.id}`);
+  const tags = { ...run.tags };
+  delete tags[key];
+  return { ...run, tags };
+}
+
+/**
+ * Sets an MLflow status on a copy of the run. MLflow lets a finished run be resumed (RUNNING again:
+ * `mlflow.start_run(run_id=…)`), which ModelLab's own state machine forbids; through this door it
+ * is allowed, and the end time is cleared.
+ */
+export function withStatus(run: Run, status: RunStatus, at: string, endTime?: number): Run {
+  const next = { ...run, status };
+  if (status === 'running') {
+    next.startedAt = run.startedAt ?? at;
+    next.endedAt = null;
+  } else if (status === 'completed' || status === 'failed') {
+    next.startedAt = run.startedAt ?? at;
+    next.endedAt = endTime !== undefined ? isoFromMs(endTime) : (run.endedAt ?? at);
+  }
+  return next;
+}
+
+// ---------------------------------------------------------------- search grammar
+
+type Comparator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
+type EntityType = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
+
+export interface Clause {
+  type: EntityType;
+  key: string;
+  comparator: Comparator;
+  value: string | number | string[];
+}
+
+const TYPE_ALIASES: Record<string, EntityType> = {
+  metric: 'metric',
+  metrics: 'metric',
+  param: 'param',
+  params: 'param',
+  parameter: 'param',
+  parameters: 'param',
+  tag: 'tag',
+  tags: 'tag',
+  attribute: 'attribute',
+  attributes: 'attribute',
+  attr: 'attribute',
+  run: 'attribute',
+  dataset: 'dataset',
+  datasets: 'dataset',
+};
+
+interface Token {
+  kind: 'word' | 'quoted' | 'backticked' | 'string' | 'number' | 'op' | 'lparen' | 'rparen' | 'comma';
+  text: string;
+  at: number;
+}
+
+function tokenize(input: string, what: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  const bad = (message: string) => invalidParameter(`Invalid ${what} '${input}': ${message} at position ${i}`);
+  while (i < input.length) {
+    const c = input[i]!;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const at = i;
+    if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      let text = '';
+      while (j < input.length && input[j] !== c) {
+        if (input[j] === '\\' && j + 1 < input.length) j++;
+        text += input[j];
+        j++;
+      }
+      if (j >= input.length) throw bad(`unterminated ${c === '`' ? 'backtick' : 'quote'}`);
+      tokens.push({ kind: c === "'" ? 'string' : c === '"' ? 'quoted' : 'backticked', text, at });
+      i = j + 1;
+      continue;
+    }
+    const two = input.slice(i, i + 2);
+    if (two === '!=' || two === '>=' || two === '<=' || two === '<>') {
+      tokens.push({ kind: 'op', text: two === '<>' ? '!=' : two, at });
+      i += 2;
+      continue;
+    }
+    if (c === '=' || c === '>' || c === '<') {
+      tokens.push({ kind: 'op', text: c, at });
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ',') {
+      tokens.push({ kind: c === '(' ? 'lparen' : c === ')' ? 'rparen' : 'comma', text: c, at });
+      i++;
+      continue;
+    }
+    const number = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(input.slice(i));
+    if (number && (tokens.length === 0 || tokens.at(-1)!.kind === 'op')) {
+      tokens.push({ kind: 'number', text: number[0], at });
+      i += number[0].length;
+      continue;
+    }
+    const word = /^[A-Za-z0-9_.\-/:]+/.exec(input.slice(i));
+    if (!word) throw bad(`unexpected '${c}'`);
+    tokens.push({ kind: 'word', text: word[0], at });
+    i += word[0].length;
+  }
+  return tokens;
+}
+
+/** `metrics.acc`, `params."my key"`, `tags.\`a.b\``, `attributes.status`, `status` → [type, key]. */
+function identifier(tokens: Token[], pos: number, defaultType: EntityType, what: string, input: string): { type: EntityType; key: string; next: number } {
+  const t = tokens[pos];
+  if (!t) throw invalidParameter(`Invalid ${what} '${input}': expected an identifier at the end`);
+  if (t.kind === 'word') {
+    const dot = t.text.indexOf('.');
+    const prefix = dot > 0 ? TYPE_ALIASES[t.text.slice(0, dot).toLowerCase()] : undefined;
+    if (prefix && dot === t.text.length - 1) {
+      // `metrics.` followed by a quoted or backticked key
+      const quoted = tokens[pos + 1];
+      if (!quoted || (quoted.kind !== 'quoted' && quoted.kind !== 'backticked')) throw invalidParameter(`Invalid ${what} '${input}': expected a key after '${t.text}'`);
+      return { type: prefix, key: quoted.text, next: pos + 2 };
+    }
+    if (prefix) return { type: prefix, key: t.text.slice(dot + 1), next: pos + 1 };
+    return { type: defaultType, key: t.text, next: pos + 1 };
+  }
+  if (t.kind === 'quoted' || t.kind === 'backticked') return { type: defaultType, key: t.text, next: pos + 1 };
+  throw invalidParameter(`Invalid ${what} '${input}': expected an identifier at position ${t.at}`);
+}
+
+/** Parses MLflow's search filter: clauses joined by AND (MLflow has no OR). */
+export function parseSearchFilter(input: string | undefined, defaultType: EntityType = 'attribute'): Clause[] {
+  if (!input || !input.trim()) return [];
+  const what = 'filter';
+  const tokens = tokenize(input, what);
+  const clauses: Clause[] = [];
+  let pos = 0;
+  for (;;) {
+    const { type, key, next } = identifier(tokens, pos, defaultType, what, input);
+    pos = next;
+    let comparator: Comparator;
+    const t = tokens[pos];
+    if (!t) throw invalidParameter(`Invalid ${what} '${input}': expected a comparator after '${key}'`);
+    if (t.kind === 'op') comparator = t.text as Comparator;
+    else if (t.kind === 'word' && ['LIKE', 'ILIKE', 'IN'].includes(t.text.toUpperCase())) comparator = t.text.toUpperCase() as Comparator;
+    else if (t.kind === 'word' && t.text.toUpperCase() === 'NOT' && tokens[pos + 1]?.text.toUpperCase() === 'IN') {
+      comparator = 'NOT IN';
+      pos++;
+    } else throw invalidParameter(`Invalid ${what} '${input}': expected a comparator at position ${t.at}`);
+    pos++;
+    let value: Clause['value'];
+    if (comparator === 'IN' || comparator === 'NOT IN') {
+      if (tokens[pos]?.kind !== 'lparen') throw invalidParameter(`Invalid ${what} '${input}': expected '(' after ${comparator}`);
+      pos++;
+      const list: string[] = [];
+      for (;;) {
+        const item = tokens[pos];
+        if (!item || (item.kind !== 'string' && item.kind !== 'quoted' && item.kind !== 'number')) throw invalidParameter(`Invalid ${what} '${input}': expected a quoted value in the ${comparator} list`);
+        list.push(item.text);
+        pos++;
+        if (tokens[pos]?.kind === 'comma') {
+          pos++;
+          continue;
+        }
+        if (tokens[pos]?.kind === 'rparen') {
+          pos++;
+          break;
+        }
+        throw invalidParameter(`Invalid ${what} '${input}': expected ',' or ')' in the ${comparator} list`);
+      }
+      value = list;
+    } else {
+      const v = tokens[pos];
+      if (!v) throw invalidParameter(`Invalid ${what} '${input}': expected a value after '${comparator}'`);
+      if (v.kind === 'number') value = Number(v.text);
+      else if (v.kind === 'string' || v.kind === 'quoted') value = v.text;
+      else throw invalidParameter(`Invalid ${what} '${input}': expected a value at position ${v.at} (strings in quotes)`);
+      pos++;
+    }
+    clauses.push({ type, key, comparator, value });
+    if (pos >= tokens.length) break;
+    const and = tokens[pos]!;
+    if (and.kind !== 'word' || and.text.toUpperCase() !== 'AND') {
+      throw invalidParameter(`Invalid ${what} '${input}': expected AND at position ${and.at}${and.text.toUpperCase() === 'OR' ? ' (MLflow search supports AND only)' : ''}`);
+    }
+    pos++;
+  }
+  return clauses;
+}
+
+function like(pattern: string, value: string, insensitive: boolean): boolean {
+  const regex = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  return new RegExp(`^${regex}$`, insensitive ? 'is' : 's').test(value);
+}
+
+function compareString(actual: string | undefined, c: Clause, where: string): boolean {
+  if (actual === undefined) return false;
+  switch (c.comparator) {
+    case '=':
+      return actual === c.value;
+    case '!=':
+      return actual !== c.value;
+    case 'LIKE':
+      return like(String(c.value), actual, false);
+    case 'ILIKE':
+      return like(String(c.value), actual, true);
+    case 'IN':
+      return (c.value as string[]).includes(actual);
+    case 'NOT IN':
+      return !(c.value as string[]).includes(actual);
+    default:
+      throw invalidParameter(`Invalid comparator '${c.comparator}' for ${where} '${c.key}': use =, !=, LIKE, ILIKE, IN or NOT IN`);
+  }
+}
+
+function compareNumber(actual: number | undefined | null, c: Clause, where: string): boolean {
+  if (c.comparator === 'IN' || c.comparator === 'NOT IN' || c.comparator === 'LIKE' || c.comparator === 'ILIKE') {
+    throw invalidParameter(`Invalid comparator '${c.comparator}' for ${where} '${c.key}': use =, !=, >, >=, <, <=`);
+  }
+  const expected = typeof c.value === 'number' ? c.value : Number(c.value);
+  if (!Number.isFinite(expected)) throw invalidParameter(`Expected a number for ${where} '${c.key}', got '${String(c.value)}'`);
+  if (actual === undefined || actual === null) return false;
+  switch (c.comparator) {
+    case '=':
+      return actual === expected;
+    case '!=':
+      return actual !== expected;
+    case '>':
+      return actual > expected;
+    case '>=':
+      return actual >= expected;
+    case '<':
+      return actual < expected;
+    default:
+      return actual <= expected;
+  }
+}
+
+const RUN_STRING_ATTRIBUTES: Record<string, (info: MlflowRunInfo) => string> = {
+  run_id: (i) => i.run_id,
+  run_name: (i) => i.run_name,
+  status: (i) => i.status,
+  user_id: (i) => i.user_id,
+  artifact_uri: (i) => i.artifact_uri,
+  lifecycle_stage: (i) => i.lifecycle_stage,
+};
+const RUN_NUMBER_ATTRIBUTES: Record<string, (info: MlflowRunInfo) => number | undefined> = {
+  start_time: (i) => i.start_time,
+  end_time: (i) => i.end_time,
+  created: (i) => i.start_time,
+  Created: (i) => i.start_time,
+};
+
+/** The predicate of a parsed runs/search filter over a run's MLflow view. */
+export function runMatcher(clauses: Clause[]): (run: MlflowRun) => boolean {
+  for (const c of clauses) {
+    if (c.type === 'attribute' && !(c.key in RUN_STRING_ATTRIBUTES) && !(c.key in RUN_NUMBER_ATTRIBUTES)) {
+      throw invalidParameter(`Invalid attribute key '${c.key}' specified. Valid keys are ${[...Object.keys(RUN_STRING_ATTRIBUTES), 'start_time', 'end_time', 'created'].join(', ')}`);
+    }
+    if (c.type === 'dataset' && c.key !== 'name' && c.key !== 'digest' && c.key !== 'context') throw invalidParameter(`Invalid dataset key '${c.key}': use name, digest or context`);
+    if ((c.type === 'param' || c.type === 'tag') && !['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'].includes(c.comparator)) {
+      throw invalidParameter(`Invalid comparator '${c.comparator}' for ${c.type} '${c.key}': use =, !=, LIKE, ILIKE, IN or NOT IN`);
+    }
+  }
+  return (run) =>
+    clauses.every((c) => {
+      switch (c.type) {
+        case 'metric':
+          return compareNumber(run.data.metrics.find((m) => m.key === c.key)?.value, c, 'metric');
+        case 'param':
+          return compareString(run.data.params.find((p) => p.key === c.key)?.value, c, 'param');
+        case 'tag':
+          return compareString(run.data.tags.find((t) => t.key === c.key)?.value, c, 'tag');
+        case 'dataset':
+          return run.inputs.dataset_inputs.some((input) =>
+            compareString(c.key === 'context' ? input.tags.find((t) => t.key === 'mlflow.data.context')?.value : input.dataset[c.key], c, 'dataset'),
+          );
+        default: {
+          const text = RUN_STRING_ATTRIBUTES[c.key];
+          if (text) return compareString(text(run.info), c, 'attribute');
+          return compareNumber(RUN_NUMBER_ATTRIBUTES[c.key]!(run.info), c, 'attribute');
+        }
+      }
+    });
+}
+
+export interface OrderTerm {
+  type: EntityType;
+  key: string;
+  ascending: boolean;
+}
+
+/** `metrics.acc DESC`, `attributes.start_time`, `params.\`lr\` ASC` → terms. */
+export function parseOrderBy(items: string[] | undefined, defaultType: EntityType = 'attribute'): OrderTerm[] {
+  return (items ?? []).map((item) => {
+    const tokens = tokenize(item, 'order_by');
+    const { type, key, next } = identifier(tokens, 0, defaultType, 'order_by', item);
+    const direction = tokens[next];
+    if (next + (direction ? 1 : 0) !== tokens.length || (direction && !['ASC', 'DESC'].includes(direction.text.toUpperCase()))) {
+      throw invalidParameter(`Invalid order_by clause '${item}': expected an identifier and ASC or DESC`);
+    }
+    return { type, key, ascending: direction?.text.toUpperCase() !== 'DESC' };
+  });
+}
+
+function runSortValue(run: MlflowRun, term: OrderTerm): string | number | undefined {
+  switch (term.type) {
+    case 'metric':
+      return run.data.metrics.find((m) => m.key === term.key)?.value;
+    case 'param':
+      return run.data.params.find((p) => p.key === term.key)?.value;
+    case 'tag':
+      return run.data.tags.find((t) => t.key === term.key)?.value;
+    case 'attribute': {
+      const text = RUN_STRING_ATTRIBUTES[term.key];
+      if (text) return text(run.info);
+      const number = RUN_NUMBER_ATTRIBUTES[term.key];
+      if (number) return number(run.info);
+      throw invalidParameter(`Invalid order_by attribute '${term.key}'`);
+    }
+    default:
+      throw invalidParameter(`Invalid order_by entity '${term.type}'`);
+  }
+}
+
+/** Sorts by the terms, missing values last, then MLflow's default: start_time DESC, run_id ASC. */
+export function sortRunViews(runs: MlflowRun[], terms: OrderTerm[]): MlflowRun[] {
+  const all: OrderTerm[] = [...terms, { type: 'attribute', key: 'start_time', ascending: false }, { type: 'attribute', key: 'run_id', ascending: true }];
+  const keyed = runs.map((run) => ({ run, values: all.map((t) => runSortValue(run, t)) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < all.length; i++) {
+      const x = a.values[i];
+      const y = b.values[i];
+      if (x === y) continue;
+      if (x === undefined) return 1;
+      if (y === undefined) return -1;
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
+      return all[i]!.ascending ? order : -order;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.run);
+}
+
+/** experiments/search: name, tags and creation/update times. */
+export function experimentMatcher(clauses: Clause[]): (e: ReturnType<typeof experimentView>) => boolean {
+  for (const c of clauses) {
+    if (c.type === 'attribute' && !['name', 'creation_time', 'last_update_time', 'experiment_id'].includes(c.key)) {
+      throw invalidParameter(`Invalid attribute key '${c.key}' specified. Valid keys are name, creation_time, last_update_time`);
+    }
+    if (c.type !== 'attribute' && c.type !== 'tag') throw invalidParameter(`Invalid entity type '${c.type}' for experiments: use attributes or tags`);
+  }
+  return (e) =>
+    clauses.every((c) => {
+      if (c.type === 'tag') return compareString(e.tags.find((t) => t.key === c.key)?.value, c, 'tag');
+      if (c.key === 'name') return compareString(e.name, c, 'attribute');
+      if (c.key === 'experiment_id') return compareString(e.experiment_id, c, 'attribute');
+      return compareNumber(c.key === 'creation_time' ? e.creation_time : e.last_update_time, c, 'attribute');
+    });
+}
+
+export function sortExperimentViews<T extends ReturnType<typeof experimentView>>(items: T[], terms: OrderTerm[]): T[] {
+  const all: OrderTerm[] = [...terms, { type: 'attribute', key: 'creation_time', ascending: false }, { type: 'attribute', key: 'experiment_id', ascending: true }];
+  const value = (e: T, t: OrderTerm): string | number => {
+    if (t.type !== 'attribute') throw invalidParameter(`Invalid order_by clause for experiments: '${t.type}.${t.key}'`);
+    switch (t.key) {
+      case 'name':
+        return e.name;
+      case 'experiment_id':
+        return Number(e.experiment_id);
+      case 'creation_time':
+        return e.creation_time;
+      case 'last_update_time':
+        return e.last_update_time;
+      default:
+        throw invalidParameter(`Invalid order_by attribute '${t.key}': use name, experiment_id, creation_time or last_update_time`);
+    }
+  };
+  return [...items].sort((a, b) => {
+    for (const t of all) {
+      const x = value(a, t);
+      const y = value(b, t);
+      if (x === y) continue;
+      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
+      return t.ascending ? order : -order;
+    }
+    return 0;
+  });
+}
+
+// ---------------------------------------------------------------- paging
+
+export function decodePageToken(token: string | undefined): number {
+  if (!token) return 0;
+  try {
+    const parsed = JSON.parse(atob(token)) as { offset?: unknown };
+    if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0) return parsed.offset;
+  } catch {
+    /* below */
+  }
+  throw invalidParameter(`Invalid page token '${token}'`);
+}
+
+/** One page of `items` from the token's offset, with the token of the next page when there is one. */
+export function page<T>(items: T[], maxResults: number, token: string | undefined): { items: T[]; nextPageToken?: string } {
+  const offset = decodePageToken(token);
+  const slice = items.slice(offset, offset + maxResults);
+  const next = offset + maxResults;
+  return next < items.length ? { items: slice, nextPageToken: btoa(JSON.stringify({ offset: next })) } : { items: slice };
+}
+
+/** ModelLab artifact path (`<category>/<path>`) ↔ the path MLflow clients see: `other/` is the root. */
+export const mlflowArtifactPath = (modellabPath: string): string => (modellabPath.startsWith('other/') ? modellabPath.slice('other/'.length) : modellabPath);

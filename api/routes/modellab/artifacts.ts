@@ -1,0 +1,132 @@
+/** /api/modellab/artifacts/:runId — per-run files: upload, list, download (Range, HEAD, 304), delete. */
+import { createReadStream, type Stats } from 'node:fs';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { checkRelativePath } from '../../../src/shared/artifactPaths';
+import { badRequest } from '../../../src/shared/errors';
+import type { Services } from '../../services';
+import type { Artifact } from '../../../src/shared/contract/types';
+import { handle, parseInput } from '../../http';
+import { receiveUpload } from '../../http/upload';
+import { contentDisposition } from './datasets';
+
+const RunParams = z.object({ runId: z.string().min(1).max(128) });
+const UploadFields = z.strictObject({
+  category: z.string().max(64).optional(),
+  path: z.string().max(1024).optional(),
+});
+const UploadQuery = z.object({ overwrite: z.enum(['true', 'false']).optional().transform((v) => v === 'true') });
+
+/** The artifact path of a download/delete URL, from the raw (still percent-encoded) request path. */
+function artifactPathOf(req: Request): string {
+  return decodeArtifactPath(/^\/[^/]+\/download\/(.*)$/.exec(req.path)?.[1] ?? '');
+}
+
+/** A percent-encoded artifact path from a URL, checked as sent and again decoded. */
+export function decodeArtifactPath(raw: string): string {
+  checkRelativePath(raw); // encoded dots/slashes, backslashes, '..' as sent
+  let decoded: string[];
+  try {
+    decoded = raw.split('/').map((segment) => decodeURIComponent(segment));
+  } catch {
+    throw badRequest('path: malformed percent-encoding');
+  }
+  if (decoded.some((segment) => segment.includes('/'))) throw badRequest('path: must not contain encoded slashes');
+  const path = decoded.join('/');
+  checkRelativePath(path); // and again as it will be used
+  return path;
+}
+
+/** Parses a single "bytes=" range; null for none or several (then the whole file is sent). */
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+  if (!header) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return null;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** Streams an artifact with ETag, Last-Modified, one Range (206/416), If-None-Match (304) and HEAD. */
+export async function sendArtifact(req: Request, res: Response, { file, stats, artifact }: { file: string; stats: Stats; artifact: Artifact }): Promise<void> {
+  const etag = `"${artifact.sha256}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Last-Modified', stats.mtime.toUTCString());
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Cache-Control', 'private, no-cache');
+  res.setHeader('Content-Type', artifact.contentType);
+  res.setHeader('Content-Disposition', contentDisposition(artifact.path.split('/').pop()!));
+  const ifNoneMatch = req.headers['if-none-match'];
+  if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
+    res.status(304).end();
+    return;
+  }
+  const range = parseRange(req.headers.range, stats.size);
+  if (range === 'unsatisfiable') {
+    res.setHeader('Content-Range', `bytes */${stats.size}`);
+    res.status(416).json({ error: { code: 'range_not_satisfiable', message: `Range '${req.headers.range}' is outside the file (${stats.size} bytes)` } });
+    return;
+  }
+  const { start, end } = range ?? { start: 0, end: stats.size - 1 };
+  res.status(range ? 206 : 200);
+  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${stats.size}`);
+  res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
+  if (req.method === 'HEAD' || stats.size === 0) {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
+    stream.on('error', reject);
+    res.on('close', () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(res);
+  });
+}
+
+export function artifactsRouter({ artifacts }: Services, maxUploadBytes: number): Router {
+  const router = Router();
+
+  router.get(
+    '/:runId',
+    handle({ params: RunParams }, async ({ params }) => ({ items: await artifacts.list(params.runId) })),
+  );
+
+  router.post(
+    '/:runId',
+    handle({ params: RunParams, query: UploadQuery }, async ({ params, query }, req, res) => {
+      const incoming = await artifacts.incoming();
+      try {
+        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
+        const fields = parseInput('body', UploadFields, upload.fields);
+        if (!upload.file) throw badRequest("file: required (multipart field 'file')");
+        const artifact = await artifacts.save(params.runId, upload.file, { category: fields.category, path: fields.path, overwrite: query.overwrite });
+        res.status(201);
+        return artifact;
+      } finally {
+        await incoming.cleanup();
+      }
+    }),
+  );
+
+  const download = handle({ params: RunParams.passthrough() }, async ({ params }, req, res) => {
+    await sendArtifact(req, res, await artifacts.open(params.runId, artifactPathOf(req)));
+  });
+  router.get('/:runId/download/*rest', download); // GET also answers HEAD
+  router.delete(
+    '/:runId/download/*rest',
+    handle({ params: RunParams.passthrough() }, async ({ params }, req) => {
+      await artifacts.remove(params.runId, artifactPathOf(req));
+    }),
+  );
+
+  return router;
+}

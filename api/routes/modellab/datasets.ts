@@ -1,0 +1,128 @@
+/** /api/modellab/datasets — immutable, checksummed dataset versions. */
+import { Router } from 'express';
+import type { UploadSink } from '../../storage/datasetStore';
+import type { Services } from '../../services';
+import { badRequest } from '../../../src/shared/errors';
+import {
+  DatasetUploadFields,
+  IdParams,
+  ListDatasetsQuery,
+  PreviewQuery,
+  UpdateDatasetBody,
+} from '../../../src/shared/contract/schemas';
+import type { Dataset, ListResponse } from '../../../src/shared/contract/types';
+import { handle, parseInput } from '../../http';
+import { presentDataset } from '../presenters';
+import { receiveUpload } from '../../http/upload';
+
+const CONTENT_TYPES: Record<Dataset['format'], string> = {
+  csv: 'text/csv; charset=utf-8',
+  tsv: 'text/tab-separated-values; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+};
+
+/** attachment; filename="ascii-fallback"; filename*=UTF-8''percent-encoded (RFC 6266). */
+export function contentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export function datasetsRouter({ store, datasets: files, events }: Services, maxUploadBytes: number): Router {
+  const router = Router();
+
+  router.get(
+    '/',
+    handle({ query: ListDatasetsQuery }, async ({ query }): Promise<ListResponse<Dataset>> => {
+      const page = await store.listDatasets(query);
+      return { items: page.items.map(presentDataset), total: page.total, limit: query.limit, offset: query.offset };
+    }),
+  );
+
+  router.post(
+    '/',
+    handle({}, async (_input, req, res) => {
+      const incoming = await files.incoming();
+      let sink: UploadSink | null = null;
+      try {
+        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes, (file, length, fields) => (sink = files.uploadSink(file, length, fields)));
+        const meta = parseInput('body', DatasetUploadFields, upload.fields);
+        if (!upload.file) throw badRequest("file: required (multipart field 'file')");
+        const result = await files.ingest(upload.file, meta, (sink as UploadSink | null)?.reader ?? null);
+        res.status(result.deduplicated ? 200 : 201);
+        if (!result.deduplicated) events.publish('dataset.created', { id: result.id, name: result.name, version: result.version });
+        return { ...presentDataset(result), deduplicated: result.deduplicated };
+      } finally {
+        (sink as UploadSink | null)?.reader?.abort();
+        await incoming.cleanup();
+      }
+    }),
+  );
+
+  router.get(
+    '/:id',
+    handle({ params: IdParams }, async ({ params }) => presentDataset(await store.getDataset(params.id))),
+  );
+
+  router.get(
+    '/:id/preview',
+    handle({ params: IdParams, query: PreviewQuery }, async ({ params, query }) => files.preview(await store.getDataset(params.id), query.limit)),
+  );
+
+  router.get(
+    '/:id/download',
+    handle({ params: IdParams }, async ({ params }, _req, res) => {
+      const dataset = await store.getDataset(params.id);
+      const { stream, size } = await files.open(dataset);
+      res.setHeader('Content-Type', CONTENT_TYPES[dataset.format]);
+      res.setHeader('Content-Length', String(size));
+      res.setHeader('Content-Disposition', contentDisposition(dataset.originalFilename));
+      res.setHeader('ETag', `"${dataset.checksum}"`);
+      res.setHeader('Cache-Control', 'private, max-age=31536000, immutable');
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        res.on('close', resolve);
+        stream.pipe(res);
+      });
+    }),
+  );
+
+  router.post(
+    '/:id/validate',
+    handle({ params: IdParams }, async ({ params }, req, res) => {
+      const dataset = await store.getDataset(params.id);
+      const incoming = await files.incoming();
+      try {
+        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
+        if (!upload.file) throw badRequest("file: required (multipart field 'file')");
+        return await files.validate(upload.file, dataset);
+      } finally {
+        await incoming.cleanup();
+      }
+    }),
+  );
+
+  router.put(
+    '/:id',
+    handle({ params: IdParams, body: UpdateDatasetBody }, async ({ params, body }) => {
+      const dataset = await store.updateDataset(params.id, (current) => ({
+        ...current,
+        ...(body.description !== undefined && { description: body.description }),
+        ...(body.tags !== undefined && { tags: body.tags }),
+      }));
+      events.publish('dataset.updated', { id: dataset.id, name: dataset.name, version: dataset.version });
+      return presentDataset(dataset);
+    }),
+  );
+
+  router.delete(
+    '/:id',
+    handle({ params: IdParams }, async ({ params }) => {
+      await store.deleteDataset(params.id);
+      await files.remove(params.id);
+      events.publish('dataset.deleted', { id: params.id });
+    }),
+  );
+
+  return router;
+}

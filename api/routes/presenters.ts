@@ -1,0 +1,50 @@
+/** Stored records → API objects, field by field, so internal fields never leak by accident. */
+import type { Dataset, Run } from '../../src/shared/contract/types';
+
+export function presentRun(run: Run): Run {
+  return {
+    id: run.id,
+    experimentId: run.experimentId,
+    lifecycleStage: run.lifecycleStage,
+    name: run.name,
+    description: run.description,
+    status: run.status,
+    datasetId: run.datasetId,
+    hyperparameters: run.hyperparameters,
+    config: run.config,
+    seed: run.seed,
+    gitCommit: run.gitCommit,
+    gitBranch: run.gitBranch,
+    gitDirty: run.gitDirty,
+    tags: run.tags,
+    notes: run.notes,
+    metrics: run.metrics,
+    latency: run.latency,
+    inputs: run.inputs,
+    createdAt: run.createdAt,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    updatedAt: run.updatedAt,
+  };
+}
+
+export function presentDataset(d: Dataset): Dataset {
+  return {
+    id: d.id,
+    name: d.name,
+    version: d.version,
+    checksum: d.checksum,
+    sizeBytes: d.sizeBytes,
+    format: d.format,
+    originalFilename: d.originalFilename,
+    rowCount: d.rowCount,
+    columnCount: d.columnCount,
+    schema: d.schema,
+    parentId: d.parentId,
+    schemaChanges: d.schemaChanges,
+    description: d.description,
+    tags: d.tags,
+    createdAt: d.createdAt,
+    warnings: d.warnings,
+  };
+}

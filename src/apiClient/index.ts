@@ -1,0 +1,192 @@
+/** The typed API client: one function per endpoint. Pages never call fetch themselves. */
+import { API_BASE } from '../shared/contract/constants';
+import { AppError } from '../shared/errors';
+import type {
+  ApiErrorBody,
+  Artifact,
+  CompareResponse,
+  EvaluationResponse,
+  CreateRunInput,
+  Dataset,
+  DatasetPreview,
+  DatasetUploadResult,
+  ExperimentSummary,
+  Health,
+  ListResponse,
+  ListRunsParams,
+  MetricSeriesResponse,
+  MetricSummary,
+  ProfileInput,
+  Run,
+  Stats,
+  StoredLatency,
+  UpdateDatasetInput,
+  UpdateRunInput,
+} from '../shared/contract/types';
+
+const TOKEN_KEY = 'modellab.apiToken';
+
+function authHeader(): Record<string, string> {
+  const token = typeof localStorage === 'undefined' ? null : localStorage.getItem(TOKEN_KEY);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+function query(params: object): string {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, {
+      method,
+      headers: { Accept: 'application/json', ...(body !== undefined && { 'Content-Type': 'application/json' }), ...authHeader() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (error) {
+    throw new AppError(0, 'network_error', `Cannot reach the ModelLab server (${(error as Error).message})`);
+  }
+  if (response.status === 204) return undefined as T;
+  const payload: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const err = (payload as ApiErrorBody | null)?.error;
+    throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`, err?.details);
+  }
+  return payload as T;
+}
+
+export const client = {
+  health: () => request<Health>('GET', '/health'),
+  stats: () => request<Stats>('GET', '/stats'),
+
+  listExperiments: (lifecycle: 'active' | 'deleted' | 'all' = 'active') => request<ListResponse<ExperimentSummary>>('GET', `/experiments${query({ lifecycle, limit: 1000 })}`),
+  createExperiment: (name: string) => request<ExperimentSummary>('POST', '/experiments', { name }),
+  listRuns: (params: ListRunsParams = {}) => request<ListResponse<Run>>('GET', `/runs${query(params)}`),
+  getRun: (id: string) => request<Run>('GET', `/runs/${encodeURIComponent(id)}`),
+  createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),
+  updateRun: (id: string, input: UpdateRunInput) => request<Run>('PUT', `/runs/${encodeURIComponent(id)}`, input),
+  deleteRun: (id: string) => request<void>('DELETE', `/runs/${encodeURIComponent(id)}`),
+  metricSummaries: (id: string) => request<{ items: MetricSummary[]; total: number }>('GET', `/runs/${encodeURIComponent(id)}/metrics`),
+  metricSeries: (id: string, key: string, maxPoints = 500) =>
+    request<MetricSeriesResponse>('GET', `/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}${query({ maxPoints })}`),
+  logMetrics: (id: string, metrics: { key: string; value: number; step?: number }[]) =>
+    request<{ stored: number }>('POST', `/runs/${encodeURIComponent(id)}/metrics`, { metrics }),
+
+  listDatasets: (params: { limit?: number; offset?: number; name?: string; latest?: boolean } = {}) =>
+    request<ListResponse<Dataset>>('GET', `/datasets${query(params)}`),
+  getDataset: (id: string) => request<Dataset>('GET', `/datasets/${encodeURIComponent(id)}`),
+  previewDataset: (id: string, limit = 50) => request<DatasetPreview>('GET', `/datasets/${encodeURIComponent(id)}/preview${query({ limit })}`),
+  updateDataset: (id: string, input: UpdateDatasetInput) => request<Dataset>('PUT', `/datasets/${encodeURIComponent(id)}`, input),
+  deleteDataset: (id: string) => request<void>('DELETE', `/datasets/${encodeURIComponent(id)}`),
+  datasetDownloadUrl: (id: string) => `${API_BASE}/datasets/${encodeURIComponent(id)}/download`,
+
+  uploadDataset: (
+    file: File,
+    fields: { name?: string; description?: string; tags?: string; expectedSchema?: string },
+    onProgress?: (fraction: number) => void,
+  ) => upload<DatasetUploadResult>('/datasets', file, fields, onProgress),
+
+  listArtifacts: (runId: string) => request<{ items: Artifact[] }>('GET', `/artifacts/${encodeURIComponent(runId)}`),
+  uploadArtifact: (runId: string, file: File, fields: { category?: string; path?: string }, onProgress?: (fraction: number) => void, overwrite = false) =>
+    upload<Artifact>(`/artifacts/${encodeURIComponent(runId)}${overwrite ? '?overwrite=true' : ''}`, file, fields, onProgress),
+  artifactUrl: (runId: string, path: string) => `${API_BASE}/artifacts/${encodeURIComponent(runId)}/download/${path.split('/').map(encodeURIComponent).join('/')}`,
+  deleteArtifact: (runId: string, path: string) => request<void>('DELETE', client.artifactUrl(runId, path).slice(API_BASE.length)),
+  compare: (runIds: string[]) => request<CompareResponse>('GET', `/compare${query({ runs: runIds.join(',') })}`),
+  evaluate: (runId: string, body: unknown) => request<EvaluationResponse>('POST', `/runs/${encodeURIComponent(runId)}/evaluate`, body),
+  reportUrl: (runId: string, format: 'html' | 'md') => `${API_BASE}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
+  /** The stored evaluation documents of a run, or null when it has not been evaluated. */
+  evaluation: async (runId: string): Promise<EvaluationResponse | null> => {
+    // Ask the listing first, so a run without an evaluation does not cost three 404s.
+    const { items } = await client.listArtifacts(runId);
+    if (!items.some((a) => a.path === 'evaluations/metrics.json')) return null;
+    const get = (name: string) => client.artifactJson<unknown>(runId, `evaluations/${name}`);
+    const [metrics, slices, failureExamples] = await Promise.all([get('metrics.json'), get('slices.json'), get('failure_examples.json')]);
+    return { metrics, slices, failureExamples } as EvaluationResponse;
+  },
+  /** Profile an endpoint from the server (its host must be in MODELLAB_PROFILE_ALLOWED_HOSTS); answers when done. */
+  profile: (runId: string, input: ProfileInput) => request<StoredLatency>('POST', `/runs/${encodeURIComponent(runId)}/profile`, input),
+  /** The run's stored latency profile, or null when it has none. */
+  latencyProfile: async (runId: string): Promise<StoredLatency | null> => {
+    const { items } = await client.listArtifacts(runId);
+    if (!items.some((a) => a.path === 'evaluations/latency.json')) return null;
+    return client.artifactJson<StoredLatency>(runId, 'evaluations/latency.json');
+  },
+  /** A JSON artifact known to exist (e.g. one the run record points to), read fresh. */
+  artifactJson: async <T>(runId: string, path: string): Promise<T> => {
+    const response = await fetch(client.artifactUrl(runId, path), { cache: 'no-cache' });
+    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading ${path.split('/').pop()}`);
+    return (await response.json()) as T;
+  },
+  /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
+  artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {
+    const response = await fetch(client.artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });
+    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status}`);
+    const total = Number(/\/(\d+)$/.exec(response.headers.get('content-range') ?? '')?.[1] ?? response.headers.get('content-length') ?? 0);
+    return { text: await response.text(), truncated: total > maxBytes };
+  },
+};
+
+/** Multipart upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+function upload<T>(path: string, file: File, fields: Record<string, string | undefined>, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+      const form = new FormData();
+      for (const [key, value] of Object.entries(fields)) if (value) form.append(key, value);
+      form.append('file', file, file.name);
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', `${API_BASE}${path}`);
+      for (const [key, value] of Object.entries(authHeader())) xhr.setRequestHeader(key, value);
+      xhr.upload.onprogress = (event) => event.lengthComputable && onProgress?.(event.loaded / event.total);
+      xhr.onerror = () => reject(new AppError(0, 'network_error', 'The upload failed: the server could not be reached'));
+      xhr.onload = () => {
+        let payload: unknown = null;
+        try {
+          payload = JSON.parse(xhr.responseText);
+        } catch {
+          /* not JSON */
+        }
+        if (xhr.status >= 200 && xhr.status < 300) resolve(payload as T);
+        else {
+          const err = (payload as ApiErrorBody | null)?.error;
+          reject(new AppError(xhr.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${xhr.status}`, err?.details));
+        }
+      };
+      xhr.send(form);
+  });
+}
+
+export type LiveEventType = 'run.created' | 'run.updated' | 'run.deleted' | 'metrics.logged' | 'dataset.created' | 'dataset.updated' | 'dataset.deleted' | 'profile.progress';
+export interface LiveEvent {
+  type: LiveEventType;
+  data: Record<string, unknown>;
+}
+
+/** One EventSource for the whole page, shared by every subscriber; EventSource reconnects by itself. */
+let source: EventSource | null = null;
+const listeners = new Set<(event: LiveEvent) => void>();
+const TYPES: LiveEventType[] = ['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.updated', 'dataset.deleted', 'profile.progress'];
+
+export function subscribeEvents(listener: (event: LiveEvent) => void): () => void {
+  listeners.add(listener);
+  if (!source && typeof EventSource !== 'undefined') {
+    source = new EventSource(`${API_BASE}/events`);
+    for (const type of TYPES) {
+      source.addEventListener(type, (e) => {
+        let data: Record<string, unknown> = {};
+        try {
+          data = JSON.parse((e as MessageEvent<string>).data) as Record<string, unknown>;
+        } catch {
+          /* ignore a malformed event */
+        }
+        for (const l of listeners) l({ type, data });
+      });
+    }
+  }
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && source) {
+      source.close();
+      source = null;
+    }
+  };
+}

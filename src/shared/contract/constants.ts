@@ -1,0 +1,32 @@
+/** Fixed names and limits shared by the engine, the API and the UI. One place, so they cannot drift. */
+
+export const DB_FILE = 'db.json';
+/** Write-ahead log beside db.json: changes since the last snapshot, one JSON object per line. */
+export const WAL_FILE = 'db.wal';
+export const LOCK_FILE = 'modellab.lock';
+export const DATASETS_DIR = 'datasets';
+export const RUNS_DIR = 'runs';
+export const ARTIFACTS_DIR = 'artifacts';
+
+export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'reports', 'other'] as const;
+
+/**
+ * db.json layout version; bump it and add a migration in api/storage/json/ when the layout changes.
+ * 2: db.wal holds the changes since the snapshot (a version-1 server would ignore it, so it must refuse).
+ * 3: experiments (runs belong to one; "0" is Default), runs' lifecycleStage and inputs.
+ */
+export const SCHEMA_VERSION = 3;
+/** The experiment every run belongs to unless it says otherwise (MLflow's Default experiment). */
+export const DEFAULT_EXPERIMENT_ID = '0';
+
+export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+
+export const LIST_DEFAULT_LIMIT = 50;
+export const LIST_MAX_LIMIT = 1000;
+
+export const RUN_NAME_MAX = 256;
+/** Per hyperparameter value, measured on its JSON text (MLflow's 500/6000 characters bite real users). */
+export const HYPERPARAM_VALUE_MAX_BYTES = 64 * 1024;
+
+export const API_BASE = '/api/modellab';
+export const UI_BASE = '/modellab';

@@ -1,0 +1,293 @@
+/**
+ * zod schemas for every request body and query the API accepts. The API validates with them at the edge;
+ * types.ts infers the client's request types from them, so the two sides cannot drift. Browser-safe.
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_EXPERIMENT_ID,
+  HYPERPARAM_VALUE_MAX_BYTES,
+  LIST_DEFAULT_LIMIT,
+  LIST_MAX_LIMIT,
+  RUN_NAME_MAX,
+  RUN_STATUSES,
+} from './constants';
+import { formatJsonPath, MAX_JSON_DEPTH, pathPastDepth } from '../jsonDepth';
+
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+
+export const RunStatusSchema = z.enum(RUN_STATUSES);
+
+const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
+/** Free-form JSON objects (hyperparameters, config): each value at most 64 KB of JSON text. */
+const paramObject = z.record(z.string().min(1).max(250), z.unknown()).superRefine((obj, ctx) => {
+  // Measured before anything recursive (stringifying below, cloning in the store) touches it.
+  const past = pathPastDepth(obj);
+  if (past) {
+    ctx.addIssue({ code: 'custom', path: past.slice(0, 1), message: `nested more than ${MAX_JSON_DEPTH} levels deep (at ${formatJsonPath(past)})` });
+    return;
+  }
+  for (const [key, value] of Object.entries(obj)) {
+    const text = JSON.stringify(value);
+    if (text === undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'must be a JSON value' });
+    } else if (utf8Length(text) > HYPERPARAM_VALUE_MAX_BYTES) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `must be at most ${HYPERPARAM_VALUE_MAX_BYTES} bytes of JSON` });
+    }
+  }
+});
+
+const tagKey = z.string().min(1).max(250);
+const tagValue = z.string().max(5000);
+
+const runName = z.string().trim().min(1, 'must not be empty').max(RUN_NAME_MAX);
+
+export const CreateRunBody = z.strictObject({
+  name: runName,
+  experimentId: z.string().regex(/^\d{1,18}$/, 'must be an experiment id (digits)').default(DEFAULT_EXPERIMENT_ID),
+  description: z.string().max(10_000).default(''),
+  status: RunStatusSchema.default('pending'),
+  datasetId: z.string().min(1).max(64).nullable().default(null),
+  hyperparameters: paramObject.default({}),
+  config: paramObject.default({}),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  gitCommit: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a hex commit hash').optional(),
+  gitBranch: z.string().max(256).nullable().optional(),
+  gitDirty: z.boolean().nullable().optional(),
+  tags: z.record(tagKey, tagValue).default({}),
+  notes: z.string().max(100_000).default(''),
+  metrics: z.record(z.string().min(1).max(250), finiteNumber).default({}),
+});
+
+export const UpdateRunBody = z
+  .strictObject({
+    name: runName,
+    description: z.string().max(10_000),
+    status: RunStatusSchema,
+    /** Merged into the run's tags; a null value removes that tag. */
+    tags: z.record(tagKey, tagValue.nullable()),
+    notes: z.string().max(100_000),
+    /** Merged into the run's latest metric values. */
+    metrics: z.record(z.string().min(1).max(250), finiteNumber),
+    /** Replace the stored objects whole. */
+    hyperparameters: paramObject,
+    config: paramObject,
+  })
+  .partial();
+
+const intFromQuery = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const ListQuery = z.object({
+  limit: intFromQuery(1, LIST_MAX_LIMIT, LIST_DEFAULT_LIMIT),
+  offset: intFromQuery(0, Number.MAX_SAFE_INTEGER, 0),
+});
+
+const experimentId = z.string().regex(/^\d{1,18}$/, 'must be an experiment id (digits)');
+
+export const ListRunsQuery = ListQuery.extend({
+  status: RunStatusSchema.optional(),
+  experimentId: experimentId.optional(),
+  /** The filter language (src/shared/runs/filter.ts); parsed by the route so errors carry their position. */
+  filter: z.string().max(10_000).optional(),
+  /** field:asc|desc */
+  sort: z.string().max(500).optional(),
+});
+
+export const IdParams = z.object({ id: z.string().min(1).max(128) });
+
+// ---- experiments
+
+export const ListExperimentsQuery = ListQuery.extend({ lifecycle: z.enum(['active', 'deleted', 'all']).default('active') });
+export const CreateExperimentBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(500),
+  tags: z.record(z.string().min(1).max(250), z.string().max(5000)).default({}),
+});
+export const UpdateExperimentBody = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(500),
+  tags: z.record(z.string().min(1).max(250), z.string().max(5000)),
+}).partial();
+
+// ---- datasets
+
+export const ColumnTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string']);
+
+export const ExpectedSchema = z.strictObject({
+  columns: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(1000),
+        type: ColumnTypeSchema,
+        nullable: z.boolean().optional(),
+      }),
+    )
+    .min(1)
+    .max(10_000),
+});
+
+const tagList = z.array(z.string().trim().min(1).max(100)).max(100);
+
+/** Multipart form fields arrive as strings; tags may be a JSON array or a comma list. */
+export const DatasetUploadFields = z.strictObject({
+  name: z.string().trim().min(1, 'must not be empty').max(256).optional(),
+  description: z.string().max(10_000).default(''),
+  tags: z
+    .string()
+    .max(20_000)
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return [];
+      if (text.trim().startsWith('[')) {
+        try {
+          const parsed = tagList.safeParse(JSON.parse(text));
+          if (parsed.success) return parsed.data;
+        } catch {
+          /* reported below */
+        }
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings or a comma-separated list' });
+        return z.NEVER;
+      }
+      return text.split(',').map((t) => t.trim()).filter(Boolean);
+    }),
+  expectedSchema: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return null;
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON: {"columns": [{"name", "type", "nullable"?}]}' });
+        return z.NEVER;
+      }
+      const past = pathPastDepth(json);
+      if (past) {
+        ctx.addIssue({ code: 'custom', message: `nested more than ${MAX_JSON_DEPTH} levels deep (at ${formatJsonPath(past) || '(root)'})` });
+        return z.NEVER;
+      }
+      const parsed = ExpectedSchema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+});
+
+export const ListDatasetsQuery = ListQuery.extend({
+  name: z.string().min(1).max(256).optional(),
+  latest: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
+});
+
+export const PreviewQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});
+
+const IMMUTABLE_DATASET_FIELDS = ['id', 'name', 'version', 'checksum', 'sizeBytes', 'format', 'originalFilename', 'rowCount', 'columnCount', 'schema', 'parentId', 'schemaChanges', 'createdAt', 'warnings', 'file', 'content'];
+
+export const UpdateDatasetBody = z
+  .record(z.string(), z.unknown())
+  .superRefine((body, ctx) => {
+    const immutable = Object.keys(body).filter((k) => IMMUTABLE_DATASET_FIELDS.includes(k));
+    if (immutable.length) {
+      ctx.addIssue({ code: 'custom', path: [immutable[0]!], message: 'a dataset version is immutable: only description and tags can change; upload a new version instead' });
+    }
+  })
+  .pipe(
+    z.strictObject({
+      description: z.string().max(10_000).optional(),
+      tags: tagList.optional(),
+    }),
+  );
+
+// ---- metric series
+
+export const MAX_METRIC_POINTS_PER_REQUEST = 10_000;
+
+export const LogMetricsBody = z.strictObject({
+  metrics: z
+    .array(
+      z.strictObject({
+        key: z.string().min(1).max(250),
+        value: finiteNumber,
+        step: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+        timestamp: z.number().int().min(0).max(8.64e15).optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_METRIC_POINTS_PER_REQUEST),
+});
+
+export const MetricKeyParams = z.object({ id: z.string().min(1).max(128), key: z.string().min(1).max(250) });
+
+export const SeriesQuery = z.object({
+  maxPoints: z.coerce.number().int().min(2).max(100_000).default(1000),
+});
+
+// ---- evaluation
+
+export const EvaluateBody = z.strictObject({
+  predictions: z.array(z.unknown()).min(1),
+  labels: z.array(z.unknown()).min(1),
+  data: z.array(z.record(z.string(), z.unknown())).optional(),
+  config: z.strictObject({
+    taskType: z.enum(['classification', 'regression']),
+    classes: z.array(z.union([z.string(), z.number()])).optional(),
+    positiveClass: z.union([z.string(), z.number()]).optional(),
+    predictionType: z.enum(['label', 'probabilities', 'score']).optional(),
+    sliceAttributes: z.array(z.string()).optional(),
+    bootstrap: z
+      .strictObject({
+        resamples: z.number().int().min(0).max(100_000).optional(),
+        level: z.number().gt(0).lt(1).optional(),
+        seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+        method: z.enum(['percentile', 'bca']).optional(),
+      })
+      .optional(),
+    maxFailureExamples: z.number().int().min(0).max(100_000).optional(),
+    minSliceSize: z.number().int().min(1).optional(),
+  }),
+});
+
+export const ReportQuery = z.object({ format: z.enum(['html', 'md']).default('html') });
+
+// ---- latency
+
+export const LatencySamplesBody = z
+  .strictObject({
+    samplesMs: z
+      .array(z.number().refine(Number.isFinite, 'must be a finite number').min(0, 'must be ≥ 0'))
+      .min(1)
+      .max(10_000_000),
+    /** The measured phase's length, when the samples come from a load run (gives throughput). */
+    durationMs: z.number().positive().max(7 * 24 * 3600 * 1000).optional(),
+    /** How many of the samples were failures, by kind ("status:500", "timeout", …). */
+    errorsByKind: z.record(z.string().min(1).max(100), z.number().int().min(0)).optional(),
+    /** How the samples were taken (tool, target, concurrency, …), stored with the result. */
+    config: z.record(z.string().max(100), z.json()).optional(),
+  })
+  .refine((b) => Object.keys(b.errorsByKind ?? {}).length <= 100, { message: 'at most 100 error kinds', path: ['errorsByKind'] })
+  .refine((b) => Object.values(b.errorsByKind ?? {}).reduce((sum, n) => sum + n, 0) <= b.samplesMs.length, {
+    message: 'cannot exceed the number of samples',
+    path: ['errorsByKind'],
+  })
+  .refine((b) => b.config === undefined || JSON.stringify(b.config).length <= 16 * 1024, { message: 'at most 16 KB', path: ['config'] });
+
+export const ProfileBody = z
+  .strictObject({
+    target: z.strictObject({
+      url: z.string().url().max(2048),
+      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).optional(),
+      headers: z.record(z.string(), z.string().max(8192)).optional(),
+      body: z.string().max(10 * 1024 * 1024).optional(),
+    }),
+    warmup: z.number().int().min(0).max(100_000).optional(),
+    concurrency: z.number().int().min(1).max(1024).optional(),
+    requests: z.number().int().min(1).max(10_000_000).optional(),
+    durationMs: z.number().int().min(1).max(600_000).optional(),
+    rateRps: z.number().gt(0).max(100_000).optional(),
+    timeoutMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .refine((b) => (b.requests === undefined) !== (b.durationMs === undefined), { message: 'give exactly one of requests or durationMs', path: ['requests'] });

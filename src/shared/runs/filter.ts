@@ -1,0 +1,569 @@
+/**
+ * The run filter language and sorting. Browser-safe (the Runs page checks a filter before sending it).
+ *
+ *   expr       := term (OR term)*
+ *   term       := factor (AND factor)*
+ *   factor     := NOT factor | '(' expr ')' | comparison
+ *   comparison := field op value | field [NOT] IN '(' value (',' value)* ')' | field IS [NOT] NULL
+ *   op         := = | != | <> | < | <= | > | >= | [NOT] LIKE | [NOT] ILIKE
+ *   field      := name | status | datasetId | seed | gitCommit | gitBranch | gitDirty | createdAt
+ *               | startedAt | endedAt | updatedAt | id | description | metrics.<key> | params.<path>
+ *               | config.<path> | tags.<key>          (a segment with spaces or dots in `backticks`)
+ *   value      := number | 'string' | "string" | true | false | null
+ *
+ * Keywords are case-insensitive. A number literal compares numerically with numeric values (and
+ * numeric strings, as MLflow stores params); a missing value matches only IS NULL.
+ */
+import { AppError } from '../errors';
+import type { Run } from '../contract/types';
+
+export type Literal = number | string | boolean | null;
+
+export interface FieldRef {
+  /** The field as written, for messages and sorting keys. */
+  text: string;
+  root: string;
+  path: string[];
+}
+
+export type FilterExpr =
+  | { type: 'or'; items: FilterExpr[] }
+  | { type: 'and'; items: FilterExpr[] }
+  | { type: 'not'; expr: FilterExpr }
+  | { type: 'compare'; field: FieldRef; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: Literal }
+  | { type: 'like'; field: FieldRef; pattern: string; caseInsensitive: boolean; negate: boolean }
+  | { type: 'in'; field: FieldRef; values: Literal[]; negate: boolean }
+  | { type: 'isNull'; field: FieldRef; negate: boolean };
+
+const SCALAR_FIELDS = [
+  'id',
+  'name',
+  'description',
+  'status',
+  'datasetId',
+  'experimentId',
+  'seed',
+  'gitCommit',
+  'gitBranch',
+  'gitDirty',
+  'notes',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'updatedAt',
+] as const;
+const NESTED_FIELDS: Record<string, 'metrics' | 'hyperparameters' | 'config' | 'tags'> = {
+  metrics: 'metrics',
+  params: 'hyperparameters',
+  hyperparameters: 'hyperparameters',
+  config: 'config',
+  tags: 'tags',
+};
+/** metrics and tags keys are single names (a dot inside one needs backticks); params/config walk paths. */
+const SINGLE_KEY = new Set(['metrics', 'tags']);
+
+export class FilterSyntaxError extends AppError {
+  constructor(
+    message: string,
+    readonly position: number,
+    source: string,
+  ) {
+    super(400, 'invalid_filter', `${message} at position ${position + 1}`, {
+      position: position + 1,
+      filter: source,
+      pointer: `${source}\n${' '.repeat(position)}^`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------- tokenizer
+
+type Token =
+  | { kind: 'ident'; text: string; pos: number }
+  | { kind: 'quotedIdent'; text: string; pos: number }
+  | { kind: 'string'; text: string; pos: number }
+  | { kind: 'number'; value: number; text: string; pos: number }
+  | { kind: 'op'; text: string; pos: number }
+  | { kind: 'punct'; text: '(' | ')' | ',' | '.'; pos: number }
+  | { kind: 'end'; pos: number };
+
+function tokenize(source: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < source.length) {
+    const ch = source[i]!;
+    if (/\s/.test(ch)) {
+      i++;
+      continue;
+    }
+    const start = i;
+    if (ch === '(' || ch === ')' || ch === ',' || ch === '.') {
+      // A dot followed by a digit after nothing numeric is a number like .5
+      if (ch === '.' && /[0-9]/.test(source[i + 1] ?? '') && (tokens.length === 0 || tokens.at(-1)!.kind === 'op' || tokens.at(-1)!.kind === 'punct')) {
+        // fall through to number parsing below
+      } else {
+        tokens.push({ kind: 'punct', text: ch, pos: start });
+        i++;
+        continue;
+      }
+    }
+    if (ch === "'" || ch === '"') {
+      let text = '';
+      i++;
+      for (;;) {
+        if (i >= source.length) throw new FilterSyntaxError('Unterminated string', start, source);
+        const c = source[i]!;
+        if (c === '\\' && i + 1 < source.length) {
+          text += source[i + 1];
+          i += 2;
+        } else if (c === ch && source[i + 1] === ch) {
+          text += ch;
+          i += 2;
+        } else if (c === ch) {
+          i++;
+          break;
+        } else {
+          text += c;
+          i++;
+        }
+      }
+      tokens.push({ kind: 'string', text, pos: start });
+      continue;
+    }
+    if (ch === '`') {
+      const close = source.indexOf('`', i + 1);
+      if (close < 0) throw new FilterSyntaxError('Unterminated `quoted name`', start, source);
+      tokens.push({ kind: 'quotedIdent', text: source.slice(i + 1, close), pos: start });
+      i = close + 1;
+      continue;
+    }
+    const number = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(source.slice(i));
+    if (number && (ch !== '-' || /[\d.]/.test(source[i + 1] ?? ''))) {
+      tokens.push({ kind: 'number', value: Number(number[0]), text: number[0], pos: start });
+      i += number[0].length;
+      continue;
+    }
+    const op = /^(<=|>=|!=|<>|=|<|>)/.exec(source.slice(i));
+    if (op) {
+      tokens.push({ kind: 'op', text: op[0] === '<>' ? '!=' : op[0], pos: start });
+      i += op[0].length;
+      continue;
+    }
+    const ident = /^[A-Za-z_][A-Za-z0-9_\-]*/.exec(source.slice(i));
+    if (ident) {
+      tokens.push({ kind: 'ident', text: ident[0], pos: start });
+      i += ident[0].length;
+      continue;
+    }
+    throw new FilterSyntaxError(`Unexpected character '${ch}'`, start, source);
+  }
+  tokens.push({ kind: 'end', pos: source.length });
+  return tokens;
+}
+
+// ---------------------------------------------------------------- parser
+
+const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'null', 'like', 'ilike', 'true', 'false']);
+
+class Parser {
+  private i = 0;
+  constructor(
+    private readonly tokens: Token[],
+    private readonly source: string,
+  ) {}
+
+  private peek(): Token {
+    return this.tokens[this.i]!;
+  }
+
+  get atEnd(): boolean {
+    return this.peek().kind === 'end';
+  }
+
+  private next(): Token {
+    return this.tokens[this.i++]!;
+  }
+
+  private fail(message: string, token = this.peek()): never {
+    const found = token.kind === 'end' ? 'end of filter' : `'${this.source.slice(token.pos, token.pos + ('text' in token ? token.text.length : 1))}'`;
+    throw new FilterSyntaxError(`${message}, found ${found}`, token.pos, this.source);
+  }
+
+  private isKeyword(word: string, token = this.peek()): boolean {
+    return token.kind === 'ident' && token.text.toLowerCase() === word;
+  }
+
+  private keyword(word: string): boolean {
+    if (!this.isKeyword(word)) return false;
+    this.i++;
+    return true;
+  }
+
+  parse(): FilterExpr {
+    if (this.peek().kind === 'end') this.fail('Expected a condition');
+    const expr = this.expr();
+    if (this.peek().kind !== 'end') this.fail('Expected AND, OR or the end of the filter');
+    return expr;
+  }
+
+  private expr(): FilterExpr {
+    const items = [this.term()];
+    while (this.keyword('or')) items.push(this.term());
+    return items.length === 1 ? items[0]! : { type: 'or', items };
+  }
+
+  private term(): FilterExpr {
+    const items = [this.factor()];
+    while (this.keyword('and')) items.push(this.factor());
+    return items.length === 1 ? items[0]! : { type: 'and', items };
+  }
+
+  private factor(): FilterExpr {
+    if (this.keyword('not')) return { type: 'not', expr: this.factor() };
+    const token = this.peek();
+    if (token.kind === 'punct' && token.text === '(') {
+      this.i++;
+      const inner = this.expr();
+      const close = this.peek();
+      if (close.kind !== 'punct' || close.text !== ')') this.fail("Expected ')'");
+      this.i++;
+      return inner;
+    }
+    return this.comparison();
+  }
+
+  field(): FieldRef {
+    const first = this.next();
+    if (first.kind !== 'ident' && first.kind !== 'quotedIdent') this.fail('Expected a field name', first);
+    if (first.kind === 'ident' && KEYWORDS.has(first.text.toLowerCase())) this.fail('Expected a field name', first);
+    const root = first.text;
+    const path: string[] = [];
+    while (this.peek().kind === 'punct' && (this.peek() as { text: string }).text === '.') {
+      this.i++;
+      const seg = this.next();
+      if (seg.kind !== 'ident' && seg.kind !== 'quotedIdent' && seg.kind !== 'number') this.fail('Expected a name after "."', seg);
+      path.push(seg.kind === 'number' ? seg.text : seg.text);
+    }
+    const text = this.source.slice(first.pos, this.peek().pos).trim();
+    if (root in NESTED_FIELDS) {
+      if (path.length === 0) this.fail(`Expected ${root}.<key>`, this.peek());
+      if (SINGLE_KEY.has(root) && path.length > 1) {
+        return { text, root, path: [path.join('.')] };
+      }
+      return { text, root, path };
+    }
+    if (!(SCALAR_FIELDS as readonly string[]).includes(root) || path.length > 0) {
+      throw new FilterSyntaxError(
+        `Unknown field '${text}'; use one of ${SCALAR_FIELDS.join(', ')}, metrics.<key>, params.<path>, config.<path>, tags.<key>`,
+        first.pos,
+        this.source,
+      );
+    }
+    return { text, root, path };
+  }
+
+  private value(): Literal {
+    const token = this.next();
+    if (token.kind === 'number') return token.value;
+    if (token.kind === 'string') return token.text;
+    if (token.kind === 'ident') {
+      const word = token.text.toLowerCase();
+      if (word === 'true') return true;
+      if (word === 'false') return false;
+      if (word === 'null') return null;
+    }
+    return this.fail('Expected a value (a number, a quoted string, true, false or null)', token);
+  }
+
+  private comparison(): FilterExpr {
+    const field = this.field();
+    if (this.keyword('is')) {
+      const negate = this.keyword('not');
+      if (!this.keyword('null')) this.fail('Expected NULL after IS');
+      return { type: 'isNull', field, negate };
+    }
+    const negate = this.keyword('not');
+    if (this.keyword('in')) {
+      const open = this.next();
+      if (open.kind !== 'punct' || open.text !== '(') this.fail("Expected '(' after IN", open);
+      const values = [this.value()];
+      for (;;) {
+        const t = this.next();
+        if (t.kind === 'punct' && t.text === ',') values.push(this.value());
+        else if (t.kind === 'punct' && t.text === ')') break;
+        else this.fail("Expected ',' or ')' in the IN list", t);
+      }
+      return { type: 'in', field, values, negate };
+    }
+    if (this.isKeyword('like') || this.isKeyword('ilike')) {
+      const caseInsensitive = this.isKeyword('ilike');
+      this.i++;
+      const pattern = this.next();
+      if (pattern.kind !== 'string') this.fail('Expected a quoted pattern after LIKE', pattern);
+      return { type: 'like', field, pattern: pattern.text, caseInsensitive, negate };
+    }
+    if (negate) this.fail('Expected IN, LIKE or ILIKE after NOT');
+    const op = this.next();
+    if (op.kind !== 'op') this.fail('Expected an operator (=, !=, <, <=, >, >=, LIKE, ILIKE, IN, IS)', op);
+    return { type: 'compare', field, op: op.text as '=' | '!=' | '<' | '<=' | '>' | '>=', value: this.value() };
+  }
+}
+
+/** Parses a filter; throws FilterSyntaxError (400 invalid_filter, with the position) when malformed. */
+export function parseFilter(source: string): FilterExpr {
+  return new Parser(tokenize(source), source).parse();
+}
+
+// ---------------------------------------------------------------- evaluation
+
+/** A function reading a field from a run (undefined when absent), resolved once per filter. */
+export function fieldAccessor(field: FieldRef): (run: Run) => unknown {
+  const nested = NESTED_FIELDS[field.root];
+  if (!nested) {
+    const key = field.root as keyof Run;
+    return (run) => run[key] ?? undefined;
+  }
+  const path = field.path;
+  // Inherited members are not fields: a path through one of these names never matches.
+  if (path.some((key) => key === '__proto__' || key === 'constructor' || key === 'prototype')) return () => undefined;
+  const own = (value: unknown) => (typeof value === 'function' ? undefined : value);
+  const read: (run: Run) => Record<string, unknown> | undefined =
+    nested === 'metrics' ? (run) => run.metrics : nested === 'tags' ? (run) => run.tags : nested === 'config' ? (run) => run.config : (run) => run.hyperparameters;
+  if (path.length === 1) {
+    const key = path[0]!;
+    return (run) => {
+      const holder = read(run);
+      return holder === undefined ? undefined : own(holder[key]);
+    };
+  }
+  return (run) => {
+    let value: unknown = read(run);
+    for (let i = 0; i < path.length; i++) {
+      if (value === null || typeof value !== 'object') return undefined;
+      value = own((value as Record<string, unknown>)[path[i]!]);
+    }
+    return value;
+  };
+}
+
+export function fieldValue(run: Run, field: FieldRef): unknown {
+  return fieldAccessor(field)(run);
+}
+
+const asNumber = (value: unknown): number | null => {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return null;
+};
+
+const asText = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/** Compares a present value with a literal: negative, zero, positive, or null when incomparable. */
+function compareTo(value: unknown, literal: Literal): number | null {
+  if (literal === null) return null;
+  if (typeof literal === 'number') {
+    const n = asNumber(value);
+    return n === null ? null : n - literal;
+  }
+  if (typeof literal === 'boolean') {
+    if (typeof value === 'boolean') return value === literal ? 0 : value ? 1 : -1;
+    if (typeof value === 'string' && (value === 'true' || value === 'false')) return value === String(literal) ? 0 : value === 'true' ? 1 : -1;
+    return null;
+  }
+  const text = asText(value);
+  return text < literal ? -1 : text > literal ? 1 : 0;
+}
+
+/** LIKE pattern → RegExp: % any run, _ one character, \% \_ \\ literal. */
+export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) {
+      out += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    } else if (ch === '%') out += '[\\s\\S]*';
+    else if (ch === '_') out += '[\\s\\S]';
+    else out += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`, caseInsensitive ? 'i' : '');
+}
+
+const isMissing = (value: unknown) => value === undefined || value === null;
+
+/**
+ * Compiles a filter into a predicate: field paths resolved and LIKE patterns built once, so a
+ * search over 10,000 runs costs a few closure calls per run.
+ */
+export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
+  switch (expr.type) {
+    case 'or': {
+      const items = expr.items.map(compileFilter);
+      return (run) => {
+        for (let i = 0; i < items.length; i++) if (items[i]!(run)) return true;
+        return false;
+      };
+    }
+    case 'and': {
+      const items = expr.items.map(compileFilter);
+      return (run) => {
+        for (let i = 0; i < items.length; i++) if (!items[i]!(run)) return false;
+        return true;
+      };
+    }
+    case 'not': {
+      const inner = compileFilter(expr.expr);
+      return (run) => !inner(run);
+    }
+    case 'isNull': {
+      const get = fieldAccessor(expr.field);
+      return expr.negate ? (run) => !isMissing(get(run)) : (run) => isMissing(get(run));
+    }
+    case 'compare': {
+      const get = fieldAccessor(expr.field);
+      const { op, value: literal } = expr;
+      const test: (c: number) => boolean =
+        op === '=' ? (c) => c === 0 : op === '!=' ? (c) => c !== 0 : op === '<' ? (c) => c < 0 : op === '<=' ? (c) => c <= 0 : op === '>' ? (c) => c > 0 : (c) => c >= 0;
+      if (typeof literal === 'number') {
+        // Fast path: numeric fields compared with a number (metrics, seed, most params).
+        return (run) => {
+          const value = get(run);
+          if (isMissing(value)) return false;
+          const n = typeof value === 'number' ? value : asNumber(value);
+          return n === null || Number.isNaN(n) ? op === '!=' : test(n - literal);
+        };
+      }
+      return (run) => {
+        const value = get(run);
+        if (isMissing(value)) return false;
+        const c = compareTo(value, literal);
+        return c === null ? op === '!=' : test(c);
+      };
+    }
+    case 'in': {
+      const get = fieldAccessor(expr.field);
+      const { values, negate } = expr;
+      // Sets for the common cases: a string value against string literals, a number against numbers.
+      const strings = new Set(values.filter((v): v is string => typeof v === 'string'));
+      const numbers = new Set(values.filter((v): v is number => typeof v === 'number'));
+      const others = values.filter((v) => typeof v === 'boolean');
+      return (run) => {
+        const value = get(run);
+        if (isMissing(value)) return false;
+        let found = false;
+        if (typeof value === 'string') {
+          found = strings.has(value) || (numbers.size > 0 && numbers.has(asNumber(value) ?? NaN));
+        } else if (typeof value === 'number') {
+          found = numbers.has(value) || (strings.size > 0 && strings.has(String(value)));
+        }
+        if (!found && (others.length > 0 || typeof value === 'object' || typeof value === 'boolean')) {
+          found = values.some((literal) => compareTo(value, literal) === 0);
+        }
+        return negate ? !found : found;
+      };
+    }
+    case 'like': {
+      const get = fieldAccessor(expr.field);
+      const re = likeToRegExp(expr.pattern, expr.caseInsensitive);
+      const negate = expr.negate;
+      return (run) => {
+        const value = get(run);
+        if (isMissing(value)) return false;
+        const found = re.test(asText(value));
+        return negate ? !found : found;
+      };
+    }
+  }
+}
+
+// ---------------------------------------------------------------- sorting
+
+export interface SortSpec {
+  field: FieldRef;
+  direction: 'asc' | 'desc';
+}
+
+/** Parses `field:asc|desc` (direction defaults to asc). */
+export function parseSort(source: string): SortSpec {
+  const match = /^(.*?)(?::(asc|desc))?$/i.exec(source.trim())!;
+  const fieldText = match[1]!;
+  const parser = new Parser(tokenize(fieldText), fieldText);
+  const field = parser.field();
+  if (!parser.atEnd) {
+    throw new FilterSyntaxError(`sort must be <field>:asc or <field>:desc`, 0, source);
+  }
+  return { field, direction: (match[2]?.toLowerCase() as 'asc' | 'desc' | undefined) ?? 'asc' };
+}
+
+/** A sort key computed once per run: missing, a number, or text. */
+type SortKey = { missing: true } | { missing: false; num: number | null; text: string };
+
+function sortKey(value: unknown): SortKey {
+  if (isMissing(value)) return { missing: true };
+  return { missing: false, num: asNumber(value), text: typeof value === 'number' ? '' : asText(value) };
+}
+
+function compareKeys(a: SortKey, b: SortKey, sign: number): number {
+  if (a.missing || b.missing) return a.missing === b.missing ? 0 : a.missing ? 1 : -1;
+  if (a.num !== null && b.num !== null) return sign * (a.num - b.num);
+  if (a.num !== null || b.num !== null) return a.num !== null ? -1 : 1; // numbers before text
+  return sign * (a.text < b.text ? -1 : a.text > b.text ? 1 : 0);
+}
+
+/** A comparator for runs by a field: numbers numerically, then strings, missing values last in both directions. */
+export function runComparator(sort: SortSpec): (a: Run, b: Run) => number {
+  const get = fieldAccessor(sort.field);
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  return (a, b) => compareKeys(sortKey(get(a)), sortKey(get(b)), sign);
+}
+
+/**
+ * The runs at positions [0, count) of the order by `sort`, computing each run's key once (stable:
+ * ties keep their input order). Keys live in typed arrays (no object per run), and for a first page
+ * out of thousands only the best `count` are kept in a sorted buffer instead of sorting everything.
+ */
+export function sortRuns(runs: Run[], sort: SortSpec, count = runs.length): Run[] {
+  const get = fieldAccessor(sort.field);
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  const n = runs.length;
+  // kind: 0 number, 1 text, 2 missing — the order numbers < text < missing in both directions.
+  const kind = new Uint8Array(n);
+  const num = new Float64Array(n);
+  const text: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const value = get(runs[i]!);
+    if (isMissing(value)) kind[i] = 2;
+    else {
+      const asNum = typeof value === 'number' ? (Number.isFinite(value) ? value : null) : asNumber(value);
+      if (asNum !== null) num[i] = asNum;
+      else {
+        kind[i] = 1;
+        text[i] = asText(value);
+      }
+    }
+  }
+  const cmp = (a: number, b: number): number => {
+    if (kind[a] !== kind[b]) return kind[a]! - kind[b]!;
+    if (kind[a] === 0) return sign * (num[a]! - num[b]!) || a - b;
+    if (kind[a] === 1) return sign * (text[a]! < text[b]! ? -1 : text[a]! > text[b]! ? 1 : 0) || a - b;
+    return a - b;
+  };
+  let order: number[];
+  if (count * 8 >= n) {
+    order = Array.from({ length: n }, (_, i) => i).sort(cmp);
+  } else {
+    order = [];
+    for (let i = 0; i < n; i++) {
+      if (order.length === count && cmp(i, order[count - 1]!) >= 0) continue;
+      let lo = 0;
+      let hi = order.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cmp(order[mid]!, i) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      order.splice(lo, 0, i);
+      if (order.length > count) order.pop();
+    }
+  }
+  return order.slice(0, count).map((i) => runs[i]!);
+}

@@ -1,0 +1,235 @@
+/**
+ * The contract every Store implementation must pass (MLflow keeps one AbstractStoreTest for all its
+ * tracking stores; this is the same idea). Call it from a test file with a factory for the store.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppError } from '../../src/shared/errors';
+import { updatedRun } from '../../src/shared/runs/lifecycle';
+import type { Store } from '../../api/storage/json/jsonStore';
+import { makeDataset, makeRun } from '../helpers/fixtures';
+
+export interface StoreHarness {
+  store: Store;
+  cleanup: () => Promise<void>;
+}
+
+async function expectAppError(promise: Promise<unknown>, status: number, code: string) {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AppError);
+  expect((error as AppError).status).toBe(status);
+  expect((error as AppError).code).toBe(code);
+}
+
+export function describeStoreContract(name: string, open: () => Promise<StoreHarness>) {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    beforeEach(async () => {
+      h = await open();
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    describe('createRun / getRun', () => {
+      it('returns what was stored, and later gets return the same record', async () => {
+        const run = makeRun({ name: 'baseline', hyperparameters: { lr: 0.01, layers: [64, 32] }, seed: 7 });
+        const created = await h.store.createRun(run);
+        expect(created).toEqual(run);
+        expect(await h.store.getRun(run.id)).toEqual(run);
+      });
+
+      it('hands out copies: changing a returned record does not change the store', async () => {
+        const run = await h.store.createRun(makeRun({ tags: { a: '1' } }));
+        run.tags.b = '2';
+        (await h.store.getRun(run.id)).tags.c = '3';
+        expect((await h.store.getRun(run.id)).tags).toEqual({ a: '1' });
+      });
+
+      it('answers 404 not_found for an unknown id', async () => {
+        await expectAppError(h.store.getRun('0'.repeat(32)), 404, 'not_found');
+      });
+
+      it('answers 409 when the id already exists', async () => {
+        const run = makeRun();
+        await h.store.createRun(run);
+        await expectAppError(h.store.createRun(run), 409, 'conflict');
+      });
+
+      it('answers 422 for a datasetId that names no dataset, and accepts an existing one', async () => {
+        await expectAppError(h.store.createRun(makeRun({ datasetId: 'f'.repeat(32) })), 422, 'unprocessable_entity');
+        const dataset = await h.store.createDataset(makeDataset());
+        const run = await h.store.createRun(makeRun({ datasetId: dataset.id }));
+        expect(run.datasetId).toBe(dataset.id);
+      });
+    });
+
+    describe('listRuns', () => {
+      it('pages newest first with the total of all matches', async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) ids.push((await h.store.createRun(makeRun({ name: `r${i}` }))).id);
+        const first = await h.store.listRuns({ limit: 3, offset: 0 });
+        expect(first.total).toBe(7);
+        expect(first.items.map((r) => r.name)).toEqual(['r6', 'r5', 'r4']);
+        const last = await h.store.listRuns({ limit: 3, offset: 6 });
+        expect(last.items.map((r) => r.name)).toEqual(['r0']);
+      });
+
+      it('filters by status', async () => {
+        await h.store.createRun(makeRun({ name: 'a' }));
+        await h.store.createRun(makeRun({ name: 'b', status: 'running' }));
+        await h.store.createRun(makeRun({ name: 'c', status: 'running' }));
+        const running = await h.store.listRuns({ limit: 10, offset: 0, status: 'running' });
+        expect(running.total).toBe(2);
+        expect(running.items.map((r) => r.name).sort()).toEqual(['b', 'c']);
+        expect(await h.store.countRunsByStatus()).toEqual({ pending: 1, running: 2, completed: 0, failed: 0 });
+      });
+    });
+
+    describe('updateRun', () => {
+      it('stores the changed record and keeps the id', async () => {
+        const run = await h.store.createRun(makeRun());
+        const updated = await h.store.updateRun(run.id, (r) => ({ ...r, id: 'ignored', name: 'renamed' }));
+        expect(updated.id).toBe(run.id);
+        expect((await h.store.getRun(run.id)).name).toBe('renamed');
+      });
+
+      it('leaves the record unchanged when the change throws', async () => {
+        const run = await h.store.createRun(makeRun({ status: 'completed' }));
+        await expectAppError(
+          h.store.updateRun(run.id, (r) => updatedRun(r, { status: 'running', name: 'x' })),
+          409,
+          'conflict',
+        );
+        expect(await h.store.getRun(run.id)).toEqual(run);
+      });
+
+      it('answers 404 for an unknown id', async () => {
+        await expectAppError(h.store.updateRun('1'.repeat(32), (r) => r), 404, 'not_found');
+      });
+
+      it('loses no update: 50 concurrent merges of different tags leave all 50', async () => {
+        const run = await h.store.createRun(makeRun());
+        await Promise.all(
+          Array.from({ length: 50 }, (_, i) => h.store.updateRun(run.id, (r) => updatedRun(r, { tags: { [`t${i}`]: String(i) } }))),
+        );
+        const tags = (await h.store.getRun(run.id)).tags;
+        expect(Object.keys(tags)).toHaveLength(50);
+        expect(tags.t49).toBe('49');
+      });
+    });
+
+    describe('concurrency', () => {
+      it('300 concurrent creates give 300 runs', async () => {
+        const runs = Array.from({ length: 300 }, (_, i) => makeRun({ name: `c${i}` }));
+        await Promise.all(runs.map((r) => h.store.createRun(r)));
+        const all = await h.store.listRuns({ limit: 1000, offset: 0 });
+        expect(all.total).toBe(300);
+        expect(new Set(all.items.map((r) => r.id))).toEqual(new Set(runs.map((r) => r.id)));
+      });
+    });
+
+    describe('deleteRun', () => {
+      it('removes the run; a second delete answers 404', async () => {
+        const run = await h.store.createRun(makeRun());
+        await h.store.deleteRun(run.id);
+        await expectAppError(h.store.getRun(run.id), 404, 'not_found');
+        await expectAppError(h.store.deleteRun(run.id), 404, 'not_found');
+      });
+    });
+
+    describe('experiments', () => {
+      it('starts with the Default experiment "0" and numbers new ones after the highest id', async () => {
+        expect((await h.store.listExperiments()).map((e) => [e.id, e.name, e.lifecycleStage])).toEqual([['0', 'Default', 'active']]);
+        const a = await h.store.createExperiment({ name: 'churn', tags: { team: 'growth' } });
+        const b = await h.store.createExperiment({ name: 'vision', artifactLocation: 's3://bucket/vision' });
+        expect([a.id, b.id]).toEqual(['1', '2']);
+        expect(a).toMatchObject({ name: 'churn', artifactLocation: 'mlflow-artifacts:/1', tags: { team: 'growth' }, lifecycleStage: 'active' });
+        expect(b.artifactLocation).toBe('s3://bucket/vision');
+        expect(await h.store.getExperiment('1')).toEqual(a);
+        expect(await h.store.findExperimentByName('vision')).toEqual(b);
+        expect(await h.store.findExperimentByName('nope')).toBeNull();
+        await expectAppError(h.store.getExperiment('99'), 404, 'not_found');
+      });
+
+      it('refuses a taken name, on create and on rename, also when the holder is deleted', async () => {
+        const a = await h.store.createExperiment({ name: 'a' });
+        await h.store.updateExperiment(a.id, (e) => ({ ...e, lifecycleStage: 'deleted' }));
+        await expectAppError(h.store.createExperiment({ name: 'a' }), 409, 'conflict');
+        const b = await h.store.createExperiment({ name: 'b' });
+        await expectAppError(h.store.updateExperiment(b.id, (e) => ({ ...e, name: 'a' })), 409, 'conflict');
+        expect((await h.store.getExperiment(b.id)).name).toBe('b');
+      });
+
+      it('files runs under their experiment; lists leave soft-deleted runs out unless asked', async () => {
+        const exp = await h.store.createExperiment({ name: 'sweep' });
+        const inDefault = await h.store.createRun(makeRun({ name: 'd' }));
+        const inSweep = await h.store.createRun(makeRun({ name: 's', experimentId: exp.id }));
+        const gone = await h.store.createRun(makeRun({ name: 'g', experimentId: exp.id }));
+        await h.store.updateRun(gone.id, (r) => ({ ...r, lifecycleStage: 'deleted' }));
+        const ids = async (options: Partial<Parameters<Store['listRuns']>[0]>) => (await h.store.listRuns({ limit: 10, offset: 0, ...options })).items.map((r) => r.id);
+        expect(inDefault.experimentId).toBe('0');
+        expect(await ids({})).toEqual([inSweep.id, inDefault.id]);
+        expect(await ids({ experimentIds: [exp.id] })).toEqual([inSweep.id]);
+        expect(await ids({ experimentIds: [exp.id], lifecycle: 'deleted' })).toEqual([gone.id]);
+        expect(await ids({ lifecycle: 'all' })).toEqual([gone.id, inSweep.id, inDefault.id]);
+        await expectAppError(h.store.createRun(makeRun({ name: 'x', experimentId: '77' })), 422, 'unprocessable_entity');
+        expect(await h.store.countRunsByStatus()).toEqual({ pending: 2, running: 0, completed: 0, failed: 0 }); // the deleted one not counted
+        expect((await h.store.runStatistics()).total).toBe(2);
+      });
+    });
+
+    describe('datasets', () => {
+      it('creates, gets, lists newest first and deletes', async () => {
+        const a = await h.store.createDataset(makeDataset({ name: 'a' }));
+        const b = await h.store.createDataset(makeDataset({ name: 'b' }));
+        expect(await h.store.getDataset(a.id)).toEqual(a);
+        const page = await h.store.listDatasets({ limit: 10, offset: 0 });
+        expect(page.items.map((d) => d.name)).toEqual(['b', 'a']);
+        await h.store.deleteDataset(b.id);
+        expect((await h.store.listDatasets({ limit: 10, offset: 0 })).total).toBe(1);
+      });
+
+      it('numbers versions of a name, links each to its parent, and dedupes identical content', async () => {
+        const diff = () => ({ added: ['x'], removed: [], typeChanged: [] });
+        const { id: _1, version: _v, parentId: _p, schemaChanges: _s, ...base } = makeDataset({ name: 'iris', checksum: 'a'.repeat(64) });
+        const v1 = await h.store.addDatasetVersion({ ...base, id: 'v1' }, diff);
+        expect(v1).toMatchObject({ deduplicated: false, dataset: { version: 1, parentId: null, schemaChanges: null } });
+        const v2 = await h.store.addDatasetVersion({ ...base, id: 'v2', checksum: 'b'.repeat(64) }, diff);
+        expect(v2.dataset).toMatchObject({ version: 2, parentId: 'v1', schemaChanges: { added: ['x'] } });
+        const same = await h.store.addDatasetVersion({ ...base, id: 'v3', checksum: 'b'.repeat(64) }, diff);
+        expect(same).toMatchObject({ deduplicated: true, dataset: { id: 'v2' } });
+        const other = await h.store.addDatasetVersion({ ...base, id: 'o1', name: 'other' }, diff);
+        expect(other.dataset.version).toBe(1);
+        expect((await h.store.latestDatasetVersion('iris'))?.id).toBe('v2');
+        expect(await h.store.latestDatasetVersion('nope')).toBeNull();
+        expect((await h.store.listDatasets({ limit: 10, offset: 0, name: 'iris' })).items.map((d) => d.id)).toEqual(['v2', 'v1']);
+        expect((await h.store.listDatasets({ limit: 10, offset: 0, latest: true })).items.map((d) => d.id)).toEqual(['o1', 'v2']);
+      });
+
+      it('gives concurrent new versions of one name distinct numbers', async () => {
+        const { id: _1, version: _v, parentId: _p, schemaChanges: _s, ...base } = makeDataset({ name: 'n' });
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => h.store.addDatasetVersion({ ...base, id: `c${i}`, checksum: String(i).repeat(64) }, () => null)),
+        );
+        expect(results.map((r) => r.dataset.version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      });
+
+      it('updates a dataset atomically and keeps its id', async () => {
+        const d = await h.store.createDataset(makeDataset({ description: 'old' }));
+        const updated = await h.store.updateDataset(d.id, (cur) => ({ ...cur, id: 'x', description: 'new' }));
+        expect(updated).toMatchObject({ id: d.id, description: 'new' });
+        await expectAppError(h.store.updateDataset('missing', (cur) => cur), 404, 'not_found');
+      });
+
+      it('refuses with 409 to delete a dataset a run uses', async () => {
+        const d = await h.store.createDataset(makeDataset());
+        await h.store.createRun(makeRun({ datasetId: d.id }));
+        await expectAppError(h.store.deleteDataset(d.id), 409, 'conflict');
+        expect((await h.store.getDataset(d.id)).id).toBe(d.id);
+      });
+    });
+  });
+}

@@ -1,0 +1,129 @@
+/** Every metric against scikit-learn's values for the same inputs (tests/fixtures/generate_eval_fixtures.py). */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  brier,
+  confusionMatrix,
+  confusionMetrics,
+  logLoss,
+  orderByScoreDesc,
+  perClassMetrics,
+  rankMetrics,
+  regressionMetrics,
+} from '../../../../src/shared/evalHarness/metrics';
+
+interface ClassificationCase {
+  name: string;
+  taskType: 'classification';
+  classes: (string | number)[];
+  positiveClass: string | number | null;
+  predictionType: 'label' | 'probabilities' | 'score';
+  labels: (string | number)[];
+  predictions: unknown[];
+  expected: Record<string, number | null>;
+  perClass: { class: string | number; precision: number; recall: number; f1: number; support: number }[];
+  confusionMatrix: number[][];
+}
+interface RegressionCase {
+  name: string;
+  taskType: 'regression';
+  labels: number[];
+  predictions: number[];
+  expected: Record<string, number | null>;
+}
+
+const fixture = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../../fixtures/eval/metrics_cases.json'), 'utf8')) as {
+  sklearn: string;
+  cases: (ClassificationCase | RegressionCase)[];
+};
+
+/** Equal to 1e-9 relative (absolute near zero); null only where scikit-learn says NaN. */
+function expectClose(actual: number | null | undefined, expected: number | null, label: string) {
+  if (expected === null) {
+    expect(actual ?? null, label).toBeNull();
+    return;
+  }
+  expect(actual, label).not.toBeNull();
+  const tolerance = Math.max(1e-12, Math.abs(expected) * 1e-9);
+  expect(Math.abs((actual as number) - expected), `${label}: ${actual} vs scikit-learn ${expected}`).toBeLessThanOrEqual(tolerance);
+}
+
+/** Encodes a fixture case the way the harness does: indices into classes, probabilities aligned with classes. */
+function encode(c: ClassificationCase) {
+  const k = c.classes.length;
+  const index = (v: string | number) => c.classes.indexOf(v);
+  const y = Int32Array.from(c.labels, index);
+  const n = y.length;
+  const positive = c.positiveClass === null ? (k === 2 ? 1 : null) : index(c.positiveClass);
+  let proba: Float64Array | null = null;
+  let yhat: Int32Array;
+  if (c.predictionType === 'label') yhat = Int32Array.from(c.predictions as (string | number)[], index);
+  else if (c.predictionType === 'probabilities') {
+    proba = Float64Array.from((c.predictions as number[][]).flat());
+    yhat = Int32Array.from({ length: n }, (_, i) => {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (proba![i * k + j]! > proba![i * k + best]!) best = j;
+      return best;
+    });
+  } else {
+    const s = c.predictions as number[];
+    proba = new Float64Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      proba[i * 2 + positive!] = s[i]!;
+      proba[i * 2 + (1 - positive!)] = 1 - s[i]!;
+    }
+    yhat = Int32Array.from(s, (v) => (v >= 0.5 ? positive! : 1 - positive!));
+  }
+  return { k, y, yhat, proba, positive };
+}
+
+describe(`evalMetrics against scikit-learn ${fixture.sklearn}`, () => {
+  const classification = fixture.cases.filter((c): c is ClassificationCase => c.taskType === 'classification');
+  const regression = fixture.cases.filter((c): c is RegressionCase => c.taskType === 'regression');
+
+  it.each(classification.map((c) => [c.name, c] as const))('classification: %s', (_name, c) => {
+    const { k, y, yhat, proba, positive } = encode(c);
+    const cm = confusionMatrix(y, yhat, k);
+    expect(Array.from({ length: k }, (_, t) => Array.from(cm.subarray(t * k, t * k + k)))).toEqual(c.confusionMatrix);
+    const got: Record<string, number | null> = confusionMetrics(cm, k, k === 2 ? positive : null);
+    if (proba) {
+      got.log_loss = logLoss(y, proba, k);
+      if (k === 2) {
+        const score = Float64Array.from({ length: y.length }, (_, i) => proba[i * 2 + positive!]!);
+        const isPos = Uint8Array.from(y, (v) => (v === positive ? 1 : 0));
+        const ranks = rankMetrics(orderByScoreDesc(score), score, isPos);
+        got.roc_auc = ranks.rocAuc;
+        got.average_precision = ranks.averagePrecision;
+        got.brier = brier(score, isPos);
+      } else {
+        const aucs = Array.from({ length: k }, (_, j) => {
+          const score = Float64Array.from({ length: y.length }, (_, i) => proba[i * k + j]!);
+          return rankMetrics(orderByScoreDesc(score), score, Uint8Array.from(y, (v) => (v === j ? 1 : 0))).rocAuc;
+        });
+        got.roc_auc = aucs.some((a) => a === null) ? null : aucs.reduce<number>((sum, a) => sum + (a as number), 0) / k;
+      }
+    }
+    for (const [key, value] of Object.entries(c.expected)) expectClose(got[key], value, key);
+    const per = perClassMetrics(cm, c.classes);
+    per.forEach((p, j) => {
+      expect(p.class).toBe(c.perClass[j]!.class);
+      expect(p.support).toBe(c.perClass[j]!.support);
+      for (const key of ['precision', 'recall', 'f1'] as const) expectClose(p[key], c.perClass[j]![key], `${String(p.class)} ${key}`);
+    });
+  });
+
+  it.each(regression.map((c) => [c.name, c] as const))('regression: %s', (_name, c) => {
+    const got = regressionMetrics(Float64Array.from(c.labels), Float64Array.from(c.predictions));
+    for (const [key, value] of Object.entries(c.expected)) expectClose(got[key], value, key);
+  });
+
+  it('covers every metric the issue names', () => {
+    const keys = new Set(fixture.cases.flatMap((c) => Object.keys(c.expected)));
+    for (const key of [
+      'accuracy', 'balanced_accuracy', 'precision_macro', 'recall_macro', 'f1_macro', 'precision_weighted', 'recall_weighted', 'f1_weighted',
+      'precision_micro', 'recall_micro', 'f1_micro', 'mcc', 'cohen_kappa', 'precision', 'recall', 'f1', 'log_loss', 'roc_auc', 'average_precision',
+      'brier', 'mae', 'mse', 'rmse', 'r2', 'mape', 'median_ae', 'explained_variance', 'max_error',
+    ]) expect(keys.has(key), key).toBe(true);
+  });
+});
