@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import { constants } from 'node:os';
-import { DataDirLockedError } from './storage/json/dataDirLock';
+import { DataDirLockedError } from './storage';
 import { openServices } from './services';
 import { csvWorkers } from './workers/parallelCsv';
-import { CorruptDatabaseError, JsonStore } from './storage/json/jsonStore';
+import { CorruptDatabaseError, JsonStore } from './storage';
 import { UI_BASE } from '../src/shared/contract/constants';
 import { createApp } from './app';
 import { ensureClientBuilt } from './clientBuild';

@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import formidable, { errors as formidableErrors } from 'formidable';
 import { AppError, badRequest, payloadTooLarge, unsupportedMediaType } from '../../src/shared/errors';
-import type { ReceivedFile } from '../storage/datasetStore';
-import { createUploadFileStream } from '../storage/durableFile';
+import type { ReceivedFile } from '../storage';
+import { createUploadFileStream } from '../storage';
 import { installMultipartSkip } from './multipartSkip';
 
 installMultipartSkip();

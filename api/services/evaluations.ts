@@ -3,12 +3,12 @@
  * paths, the previous set kept under evaluations/history/<timestamp>/) and its headline metrics.
  * Node only (writes files); the harness itself is pure.
  */
-import type { ArtifactFiles } from '../storage/artifactFiles';
+import type { ArtifactFiles } from '../storage';
 import { unprocessable } from '../../src/shared/errors';
 import { EvalInputError, type EvalInput, type EvalResult } from '../../src/shared/evalHarness';
 import { evaluateOffThread } from '../workers/evaluateOffThread';
 import { nowIso } from '../../src/shared/ids';
-import type { Store } from '../storage/json/jsonStore';
+import type { Store } from '../storage';
 
 export const EVALUATION_FILES = {
   metrics: 'metrics.json',

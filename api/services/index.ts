@@ -1,17 +1,17 @@
 /** Everything the API needs from the engine, built the same way by the server and the tests. Node only. */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ArtifactFiles } from '../storage/artifactFiles';
+import { ArtifactFiles } from '../storage';
 import { ARTIFACTS_DIR } from '../../src/shared/contract/constants';
-import { DatasetFiles } from '../storage/datasetStore';
+import { DatasetFiles } from '../storage';
 import { EventBus } from '../eventBus';
 import { gitInfoProvider } from '../gitInfo';
-import { type MetricInput, MetricSeriesStore } from '../storage/metricSeries';
+import { type MetricInput, MetricSeriesStore } from '../storage';
 import { AppError } from '../../src/shared/errors';
 import { nowIso } from '../../src/shared/ids';
 import type { MetricSummary } from '../../src/shared/contract/types';
 import type { GitInfo } from '../../src/shared/runs/lifecycle';
-import type { Store } from '../storage/json/jsonStore';
+import type { Store } from '../storage';
 
 export interface Services {
   dataDir: string;

@@ -1,8 +1,8 @@
 /** A run's latency profile: stored as evaluations/latency.json (earlier ones renamed latency-<timestamp>.json) and summarised in run.latency. Node only. */
-import type { ArtifactFiles } from '../storage/artifactFiles';
+import type { ArtifactFiles } from '../storage';
 import { nowIso } from '../../src/shared/ids';
 import type { LatencyResult } from '../../src/shared/latencyStats';
-import type { Store } from '../storage/json/jsonStore';
+import type { Store } from '../storage';
 
 export const LATENCY_FILE = 'latency.json';
 

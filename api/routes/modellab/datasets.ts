@@ -1,6 +1,6 @@
 /** /api/modellab/datasets — immutable, checksummed dataset versions. */
 import { Router } from 'express';
-import type { UploadSink } from '../../storage/datasetStore';
+import type { UploadSink } from '../../storage';
 import type { Services } from '../../services';
 import { badRequest } from '../../../src/shared/errors';
 import {

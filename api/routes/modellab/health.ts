@@ -1,6 +1,6 @@
 /** /api/modellab/health and /api/modellab/stats (the dashboard's numbers). */
 import { Router } from 'express';
-import type { Store } from '../../storage/json/jsonStore';
+import type { Store } from '../../storage';
 import type { Health, Stats } from '../../../src/shared/contract/types';
 import { handle } from '../../http';
 import { presentRun } from '../presenters';

@@ -1,0 +1,13 @@
+/**
+ * The storage module's public surface: the Store interface (records, searches, lifecycle cascades)
+ * with its JSON implementation, and the file stores beside it (artifacts, dataset files, metric
+ * series) with the durable-file primitives they share. Nothing outside this folder imports its
+ * files directly.
+ */
+export type { DatasetDraft, DatasetListOptions, Page, PageOptions, RunListOptions, Store } from './json/jsonStore';
+export { CorruptDatabaseError, JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
+export { DataDirLockedError } from './json/dataDirLock';
+export { ArtifactFiles, sha256File, type UploadedFile } from './artifactFiles';
+export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';
+export { MetricSeriesStore, type MetricInput, type MetricPoint } from './metricSeries';
+export { createUploadFileStream, type UploadFileStream } from './durableFile';
