@@ -87,7 +87,7 @@ export class ResponseParser {
   }
 
   push(chunk: Buffer): boolean {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = Buffer.alloc(0);
     let at = 0;
     for (;;) {

@@ -24,3 +24,9 @@ export async function recordLatency(store: Store, artifacts: ArtifactFiles, runI
     return document;
   });
 }
+
+/** The run's current latency profile (evaluations/latency.json), or null when it has none. */
+export async function readLatency(store: Store, artifacts: ArtifactFiles, runId: string): Promise<Record<string, unknown> | null> {
+  await store.getRun(runId);
+  return artifacts.exclusive(runId, () => artifacts.readJson<Record<string, unknown>>(runId, `evaluations/${LATENCY_FILE}`));
+}

@@ -98,7 +98,7 @@ export class DatasetFiles {
    */
   uploadSink(file: { filepath: string; originalFilename: string }, contentLength: number, fields: Record<string, string>): UploadSink {
     const format = formatOfFilename(file.originalFilename);
-    let expected: ExpectedColumn[] | null = null;
+    let expected: ExpectedColumn[] | null;
     try {
       expected = fields.expectedSchema ? (ExpectedSchema.parse(JSON.parse(fields.expectedSchema)).columns as ExpectedColumn[]) : null;
     } catch {

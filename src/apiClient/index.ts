@@ -97,27 +97,14 @@ export const client = {
   reportUrl: (runId: string, format: 'html' | 'md') => `${API_BASE}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
   /** The stored evaluation documents of a run, or null when it has not been evaluated. */
   evaluation: async (runId: string): Promise<EvaluationResponse | null> => {
-    // Ask the listing first, so a run without an evaluation does not cost three 404s.
-    const { items } = await client.listArtifacts(runId);
-    if (!items.some((a) => a.path === 'evaluations/metrics.json')) return null;
-    const get = (name: string) => client.artifactJson<unknown>(runId, `evaluations/${name}`);
-    const [metrics, slices, failureExamples] = await Promise.all([get('metrics.json'), get('slices.json'), get('failure_examples.json')]);
-    return { metrics, slices, failureExamples } as EvaluationResponse;
+    const documents = await request<{ metrics: unknown; slices: unknown; failureExamples: unknown }>('GET', `/runs/${encodeURIComponent(runId)}/evaluation`);
+    return documents.metrics === null ? null : (documents as EvaluationResponse);
   },
   /** Profile an endpoint from the server (its host must be in MODELLAB_PROFILE_ALLOWED_HOSTS); answers when done. */
   profile: (runId: string, input: ProfileInput) => request<StoredLatency>('POST', `/runs/${encodeURIComponent(runId)}/profile`, input),
   /** The run's stored latency profile, or null when it has none. */
-  latencyProfile: async (runId: string): Promise<StoredLatency | null> => {
-    const { items } = await client.listArtifacts(runId);
-    if (!items.some((a) => a.path === 'evaluations/latency.json')) return null;
-    return client.artifactJson<StoredLatency>(runId, 'evaluations/latency.json');
-  },
-  /** A JSON artifact known to exist (e.g. one the run record points to), read fresh. */
-  artifactJson: async <T>(runId: string, path: string): Promise<T> => {
-    const response = await fetch(client.artifactUrl(runId, path), { cache: 'no-cache' });
-    if (!response.ok) throw new AppError(response.status, 'http_error', `HTTP ${response.status} reading ${path.split('/').pop()}`);
-    return (await response.json()) as T;
-  },
+  latencyProfile: async (runId: string): Promise<StoredLatency | null> =>
+    (await request<{ profile: StoredLatency | null }>('GET', `/runs/${encodeURIComponent(runId)}/latency`)).profile,
   /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
   artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {
     const response = await fetch(client.artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });

@@ -13,7 +13,6 @@ declare global {
     decode(input?: ArrayBufferView | ArrayBuffer, options?: { stream?: boolean }): string;
   }
   function structuredClone<T>(value: T): T;
-  // eslint-disable-next-line no-var
   var crypto: { getRandomValues<T extends ArrayBufferView | null>(array: T): T };
 }
 

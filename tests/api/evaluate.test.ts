@@ -158,3 +158,14 @@ describe('a large evaluation', () => {
     expect(res.body.error.details).toEqual({ field: 'labels', index: 20_000 });
   });
 });
+
+describe('GET /api/modellab/runs/:id/evaluation', () => {
+  it('answers the stored documents as one set, nulls before the first evaluation, and 404 for an unknown run', async () => {
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}/evaluation`)).body).toEqual({ metrics: null, slices: null, failureExamples: null });
+    const evaluated = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send(body);
+    const res = await request(t.app).get(`/api/modellab/runs/${runId}/evaluation`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(evaluated.body);
+    expect((await request(t.app).get(`/api/modellab/runs/${'f'.repeat(32)}/evaluation`)).status).toBe(404);
+  });
+});

@@ -113,3 +113,12 @@ describe('POST /api/modellab/runs/:id/profile', () => {
     expect(res.body.error.message).toMatch(message);
   });
 });
+
+describe('GET /api/modellab/runs/:id/latency', () => {
+  it('answers the current profile, null before the first one', async () => {
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}/latency`)).body).toEqual({ profile: null });
+    const stored = (await request(t.app).post(`/api/modellab/runs/${runId}/latency`).send({ samplesMs: samples })).body;
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}/latency`)).body).toEqual({ profile: stored });
+    expect((await request(t.app).get(`/api/modellab/runs/${'f'.repeat(32)}/latency`)).status).toBe(404);
+  });
+});

@@ -52,6 +52,14 @@ for (const concurrency of [1, 8]) {
   );
 }
 
+// Open loop against a target slower than the rate (one slot, 100 requests/s, 30 ms each): latency is
+// measured from the intended send time, so the queue shows. Expected p50 ≈ 110–130 ms against ≈ 30 ms
+// in closed loop (a ratio ≈ 4); moved here from the unit tests, where wall-clock ratios were flaky.
+const stalled = () => new Promise<void>((r) => setTimeout(r, 30));
+const closedLoop = await profile(stalled, { warmup: 0, requests: 10, concurrency: 1 });
+const openLoop = await profile(stalled, { warmup: 0, requests: 10, concurrency: 1, rateRps: 100 });
+console.log(`open loop at 100 req/s on a 30 ms target: p50 ${openLoop.latency.p50.toFixed(1)} ms vs closed loop ${closedLoop.latency.p50.toFixed(1)} ms (ratio ${(openLoop.latency.p50 / closedLoop.latency.p50).toFixed(2)}, expected ≈ 4)`);
+
 const noop = await profile(async () => {}, { warmup: 1000, requests: 200_000 });
 console.log(`profiler overhead per request (no-op function target): mean ${(noop.latency.mean * 1000).toFixed(2)} µs, p99 ${(noop.latency.p99 * 1000).toFixed(2)} µs, ${noop.throughput!.toFixed(0)} calls/s`);
 server.kill('SIGTERM');

@@ -20,7 +20,7 @@ export interface ListeningApp extends TestApp {
 
 async function answerOf<T>(res: Response): Promise<Answer<T>> {
   const text = await res.text();
-  let body: unknown = null;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {

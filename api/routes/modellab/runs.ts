@@ -18,7 +18,7 @@ import {
 import type { EvalInput } from '../../../src/shared/evalHarness';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
 import { renderReport, type ReportInput } from '../../services/report';
-import { recordLatency } from '../../services/latency';
+import { readLatency, recordLatency } from '../../services/latency';
 import { evaluateRun, readEvaluation } from '../../services/evaluations';
 import type { Services } from '../../services';
 import type { ListResponse, Run } from '../../../src/shared/contract/types';
@@ -159,6 +159,21 @@ export function runsRouter(
       events.publish('run.updated', { id: params.id, fields: ['latency'] });
       return stored;
     }),
+  );
+
+  // The run's stored results, so clients need not know where they are kept.
+  router.get(
+    '/:id/evaluation',
+    handle({ params: IdParams }, async ({ params }) => {
+      await store.getRun(params.id);
+      const { metrics, slices, failureExamples } = await readEvaluation(artifacts, params.id);
+      return { metrics, slices, failureExamples };
+    }),
+  );
+
+  router.get(
+    '/:id/latency',
+    handle({ params: IdParams }, async ({ params }) => ({ profile: await readLatency(store, artifacts, params.id) })),
   );
 
   router.get(

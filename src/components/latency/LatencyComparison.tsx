@@ -4,7 +4,7 @@
  */
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../apiClient';
-import type { Run, StoredLatency } from '../../shared/contract/types';
+import type { Run } from '../../shared/contract/types';
 import { RUN_COLOURS } from '../charts/CompareCharts';
 import { CompareTableHead } from '../CompareTableHead';
 import { PercentileCurve } from '../charts/LatencyCharts';
@@ -31,8 +31,8 @@ function Change({ value, baseline, lowerIsBetter }: { value: number | null; base
 
 export function LatencyComparison({ runs }: { runs: Run[] }) {
   const profiled = runs.filter((r) => r.latency);
-  // run.latency says each of these has a stored profile: read it without listing the run's artifacts first.
-  const curves = useApi(() => Promise.all(profiled.map((r) => client.artifactJson<StoredLatency>(r.id, 'evaluations/latency.json'))), [profiled.map((r) => `${r.id}@${r.latency!.measuredAt}`).join(',')]);
+  // run.latency says each of these has a stored profile.
+  const curves = useApi(() => Promise.all(profiled.map((r) => client.latencyProfile(r.id))), [profiled.map((r) => `${r.id}@${r.latency!.measuredAt}`).join(',')]);
   if (profiled.length === 0) return null;
   const baseline = runs[0]!;
   const others = runs.slice(1);
@@ -72,7 +72,7 @@ export function LatencyComparison({ runs }: { runs: Run[] }) {
       </TableScroll>
       {curves.data && (
         <PercentileCurve
-          series={profiled.map((r, i) => ({ key: r.id, label: r.name, colour: RUN_COLOURS[runs.indexOf(r) % RUN_COLOURS.length]!, points: curves.data![i]!.percentiles }))}
+          series={profiled.map((r, i) => ({ key: r.id, label: r.name, colour: RUN_COLOURS[runs.indexOf(r) % RUN_COLOURS.length]!, points: curves.data![i]?.percentiles ?? [] }))}
         />
       )}
     </Card>

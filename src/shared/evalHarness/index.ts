@@ -462,14 +462,6 @@ function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefined, attr
   return out;
 }
 
-/** For tests: the point metrics computed both ways (they must agree). */
-export function metricsBothWays(input: EvalInput): { exact: Record<string, number | null>; weighted: Record<string, number | null> } {
-  const p = prepare(input);
-  const ones = new Float64Array(p.n).fill(1);
-  const order = p.task === 'regression' ? Int32Array.from({ length: p.n }, (_, i) => i).sort((a, b) => Math.abs(p.yReg[a]! - p.yhatReg[a]!) - Math.abs(p.yReg[b]! - p.yhatReg[b]!)) : undefined;
-  return { exact: computeMetrics(p), weighted: weightedMetrics(p, ones, order) };
-}
-
 /**
  * One evaluation input prepared once, whose metrics can be recomputed under any per-example
  * weights given in the input's own example order (for paired comparisons of two runs, which must

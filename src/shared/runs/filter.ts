@@ -149,7 +149,7 @@ function tokenize(source: string): Token[] {
       i += op[0].length;
       continue;
     }
-    const ident = /^[A-Za-z_][A-Za-z0-9_\-]*/.exec(source.slice(i));
+    const ident = /^[A-Za-z_][A-Za-z0-9_-]*/.exec(source.slice(i));
     if (ident) {
       tokens.push({ kind: 'ident', text: ident[0], pos: start });
       i += ident[0].length;

@@ -1149,7 +1149,7 @@ export class CsvProfiler {
       let i = rowStart;
       let fields = 0;
       let newlines = 0;
-      let complete = false;
+      let complete: boolean;
       for (;;) {
         if (fields === this.starts.length) this.grow();
         if (i < n && buf[i] === QUOTE) {
@@ -1641,7 +1641,7 @@ export class DatasetDetector {
 
   finish(): DatasetDetection {
     let result: DetectionResult;
-    let rows: Record<string, unknown>[] = [];
+    let rows: Record<string, unknown>[];
     if (this.reader) {
       if (!this.stopped) this.reader.end();
       result = this.objects!.finish();

@@ -61,8 +61,14 @@ function trickyContent(boundary: string, size: number, seed: number): Buffer {
 }
 
 describe('formidable multipart skip', () => {
-  it('is installed', () => {
+  it("installs on formidable's own parser, so a parser created the usual way hands on the bulk of a chunk", async () => {
     expect(installMultipartSkip()).toBe(true);
+    expect(installMultipartSkip()).toBe(true); // a second call keeps the one patch
+    const boundary = '----WebKitFormBoundary7MA4YWxkTrZu0gW';
+    const body = multipart(boundary, Buffer.from('4,5.5,setosa\n'.repeat(20_000)));
+    const fresh = await parse(body, [65536], true); // new MultipartParser(): the prototype's transform
+    expect(fresh.pieces).toContain(65536 - (boundary.length + 4) + 1);
+    expect(fresh.events).toEqual((await parse(body, [65536], false)).events);
   });
 
   it('finds where a boundary could begin: the first full one, else the last bytes that could start one', () => {

@@ -5,10 +5,8 @@ import { profile } from '../../../../api/latencyProfiler';
 
 let server: http.Server;
 let url = '';
-let hits = 0;
 beforeAll(async () => {
   server = http.createServer((req, res) => {
-    hits++;
     if (req.url === '/fail') {
       res.statusCode = 500;
       res.end('no');
@@ -63,16 +61,26 @@ describe('profile', () => {
     // One slot, 100 requests/s scheduled, each call takes 30 ms: requests queue behind each other.
     const closedLoop = await profile(() => new Promise((r) => setTimeout(r, 30)), { warmup: 0, requests: 10, concurrency: 1 });
     const openLoop = await profile(() => new Promise((r) => setTimeout(r, 30)), { warmup: 0, requests: 10, concurrency: 1, rateRps: 100 });
-    // The 10th request was due at 90 ms but could only start after 9 × 30 ms: ≈ 210 ms late + 30 ms.
-    expect(openLoop.latency.max).toBeGreaterThan(200);
-    expect(openLoop.latency.p50).toBeGreaterThan(closedLoop.latency.p50 * 2);
+    // Request k was due at 10k ms but could start no earlier than 30k ms: its latency is at least
+    // 20k + 30 ms (30, 50, …, 210), so the median (the histogram's 5th of 10) is at least 110. A
+    // slower machine only adds to that; how much larger than closed loop it is belongs to bench:latency.
+    expect(openLoop.latency.max).toBeGreaterThanOrEqual(209);
+    expect(openLoop.latency.p50).toBeGreaterThanOrEqual(109);
+    expect(closedLoop.latency.min).toBeGreaterThanOrEqual(29);
   });
 
-  it('stops after durationMs', async () => {
-    const started = Date.now();
-    const result = await profile(() => new Promise((r) => setTimeout(r, 5)), { warmup: 0, durationMs: 200, concurrency: 2 });
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(result.count).toBeGreaterThan(10);
+  it('starts no request after durationMs', async () => {
+    const starts: number[] = [];
+    const before = performance.now();
+    const result = await profile(
+      () => {
+        starts.push(performance.now());
+        return new Promise((r) => setTimeout(r, 5));
+      },
+      { warmup: 0, durationMs: 200, concurrency: 2 },
+    );
+    expect(Math.max(...starts) - before).toBeLessThanOrEqual(201);
+    expect(result.count).toBe(starts.length);
     expect(result.throughput).toBeGreaterThan(0);
   });
 });

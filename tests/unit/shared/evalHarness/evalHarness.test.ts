@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluate, EvalInputError, type EvalInput, metricsBothWays, percentile, rng } from '../../../../src/shared/evalHarness';
+import { evaluate, EvalInputError, Evaluator, type EvalInput, percentile, rng } from '../../../../src/shared/evalHarness';
 
 const FIXTURES = path.join(import.meta.dirname, '../../../fixtures/eval');
 const cases = JSON.parse(readFileSync(path.join(FIXTURES, 'metrics_cases.json'), 'utf8')).cases as {
@@ -221,7 +221,10 @@ describe('evaluate: invalid input', () => {
 
 describe('weighted metrics used for resamples', () => {
   it.each(cases.map((c) => [c.name, c] as const))('%s: with all weights 1 they equal the exact metrics', (_name, c) => {
-    const { exact, weighted } = metricsBothWays(inputOf(c));
+    // The public Evaluator: without weights the exact computation, with weights the resampling one.
+    const evaluator = new Evaluator(inputOf(c));
+    const exact = evaluator.metrics();
+    const weighted = evaluator.metrics(new Float64Array(evaluator.n).fill(1));
     for (const [key, value] of Object.entries(exact)) {
       if (value === null) expect(weighted[key] ?? null, key).toBeNull();
       else expect(Math.abs((weighted[key] as number) - value), key).toBeLessThanOrEqual(Math.max(1e-12, Math.abs(value) * 1e-12));
