@@ -25,7 +25,6 @@ export interface AppOptions {
 }
 
 export function createApp({ services, config, clientDir, log = console.error }: AppOptions): Express {
-  const { store } = services;
   const app = express();
   app.disable('x-powered-by');
   app.use(
@@ -51,8 +50,8 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.post(['/runs/:id/evaluate', '/runs/:id/latency'], express.json({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
   api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(limitJsonDepth);
-  api.use(healthRouter(store, config.version));
-  api.use(eventsRouter(services.events));
+  api.use(healthRouter(services, config.version));
+  api.use(eventsRouter(services));
   api.use(compareRouter(services));
   api.use('/experiments', experimentsRouter(services));
   api.use('/runs', runsRouter(services, log, config.profileAllowedHosts ?? ['localhost', '127.0.0.1', '::1']));

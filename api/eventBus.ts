@@ -1,13 +1,6 @@
 /** In-process publish/subscribe of changes, for the Server-Sent Events stream. */
-export type EventType =
-  | 'run.created'
-  | 'run.updated'
-  | 'run.deleted'
-  | 'metrics.logged'
-  | 'dataset.created'
-  | 'dataset.updated'
-  | 'dataset.deleted'
-  | 'profile.progress';
+import type { EventType } from '../src/shared/contract/events';
+export type { EventType };
 
 export interface ModelLabEvent {
   id: number;

@@ -1,6 +1,7 @@
 /** The typed API client: one function per endpoint. Pages never call fetch themselves. */
 import { API_BASE } from '../shared/contract/constants';
 import { AppError } from '../shared/errors';
+import { EVENT_TYPES, type EventType } from '../shared/contract/events';
 import type {
   ApiErrorBody,
   Artifact,
@@ -142,7 +143,7 @@ function upload<T>(path: string, file: File, fields: Record<string, string | und
   });
 }
 
-export type LiveEventType = 'run.created' | 'run.updated' | 'run.deleted' | 'metrics.logged' | 'dataset.created' | 'dataset.updated' | 'dataset.deleted' | 'profile.progress';
+export type LiveEventType = EventType;
 export interface LiveEvent {
   type: LiveEventType;
   data: Record<string, unknown>;
@@ -151,7 +152,7 @@ export interface LiveEvent {
 /** One EventSource for the whole page, shared by every subscriber; EventSource reconnects by itself. */
 let source: EventSource | null = null;
 const listeners = new Set<(event: LiveEvent) => void>();
-const TYPES: LiveEventType[] = ['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.updated', 'dataset.deleted', 'profile.progress'];
+const TYPES: readonly LiveEventType[] = EVENT_TYPES;
 
 export function subscribeEvents(listener: (event: LiveEvent) => void): () => void {
   listeners.add(listener);

@@ -37,7 +37,7 @@ const Columns = styled.div`
 export default function Dashboard() {
   const { data, error, loading, reload } = useApi(() => client.stats(), []);
   // Live: any change to runs or datasets refreshes the numbers (at most once a second).
-  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'dataset.created', 'dataset.deleted'], reload, 1000);
+  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'experiment.updated', 'dataset.created', 'dataset.deleted'], reload, 1000);
 
   return (
     <>

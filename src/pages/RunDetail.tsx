@@ -100,7 +100,10 @@ function MetricCharts({ runId }: { runId: string }) {
     };
   }, [runId, tick]);
 
-  useLiveEvents(['metrics.logged'], () => setTick((t) => t + 1), 1000, (event) => event.data.runId === runId);
+  // Points arrive as metrics.logged, or within a larger change (MLflow's log-batch with params): run.updated naming 'metrics'.
+  useLiveEvents(['metrics.logged', 'run.updated'], () => setTick((t) => t + 1), 1000, (event) =>
+    event.type === 'metrics.logged' ? event.data.runId === runId : event.data.id === runId && Array.isArray(event.data.fields) && event.data.fields.includes('metrics'),
+  );
 
   if (error) return <ErrorState error={error} onRetry={() => setTick((t) => t + 1)} />;
   if (!series) return <Loading what="metrics" />;

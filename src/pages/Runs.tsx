@@ -238,8 +238,8 @@ export default function Runs() {
   }, [first, last, total, pages, loadPage]);
 
   // Live: reload what is on screen when runs change anywhere.
-  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged'], (event) => {
-    if (event.type !== 'metrics.logged') experiments.reload(); // run counts per experiment
+  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'experiment.created', 'experiment.updated'], (event) => {
+    if (event.type !== 'metrics.logged') experiments.reload(); // names, stages and run counts per experiment
     generation.current++;
     inFlight.current.clear();
     const gen = generation.current;

@@ -5,6 +5,7 @@ import { createApp } from '../../api/app';
 import { ConfigError, loadConfig } from '../../api/config';
 import type { Store } from '../../api/storage/json/jsonStore';
 import { testApp, type TestApp } from '../helpers/app';
+import { openServices } from '../../api/services';
 
 let t: TestApp;
 afterEach(async () => {
@@ -71,8 +72,9 @@ describe('error shape', () => {
       get: (target, prop, receiver) =>
         prop === 'getRun' ? () => Promise.reject(new Error('secret: /etc/internal path')) : Reflect.get(target, prop, receiver),
     }) as Store;
+    const services = await openServices(failing, t.dir, { gitDir: t.dir });
     const app = createApp({
-      services: { ...t.services, store: failing },
+      services,
       config: { apiToken: null, jsonLimitBytes: 1024, maxUploadBytes: 1024, maxEvalBytes: 1024, version: 'x' },
       log: (m, e) => t.logged.push(`${m} ${String(e)}`),
     });
@@ -81,6 +83,7 @@ describe('error shape', () => {
     expect(res.body).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
     expect(JSON.stringify(res.body)).not.toContain('secret');
     expect(t.logged.join()).toContain('secret');
+    await services.close();
   });
 });
 

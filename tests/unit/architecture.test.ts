@@ -2,7 +2,8 @@
  * The rooms of the code base, checked on every import: browser code (src/, outside src/shared)
  * imports neither server code (api/) nor Node's modules; shared code (src/shared) imports neither
  * browser nor server code, nor Node, nor a UI or server library; and outside a module's folder only
- * its index is imported (schemaDetector, evalHarness, storage, latencyProfiler).
+ * its index is imported (schemaDetector, evalHarness, storage, latencyProfiler); routes reach the
+ * store, the files and the event bus only through services.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -66,6 +67,9 @@ export function violation(file: string, spec: string): string | null {
     if (to !== null && !to.startsWith('src/shared/')) return `shared code imports '${to}' from outside src/shared`;
     if (to === null && !SHARED_PACKAGES.has(spec.split('/')[0]!)) return `shared code imports the package '${spec}'`;
   }
+  if (from.startsWith('api/routes/') && to !== null && (to.startsWith('api/storage/') || to === 'api/eventBus.ts')) {
+    return `a route imports '${to}': routes call services, which own the store, the files and the events`;
+  }
   if (to !== null) {
     for (const module of MODULES) {
       const inside = (p: string) => p === module || p.startsWith(`${module}/`);
@@ -102,6 +106,10 @@ describe('the rooms', () => {
     expect(violation(shared, 'react')).toMatch(/the package 'react'/);
     expect(violation(shared, '../../apiClient')).toMatch(/outside src\/shared/);
     expect(violation(shared, 'zod')).toBeNull();
+    const route = path.join(ROOT, 'api/routes/modellab/runs.ts');
+    expect(violation(route, '../../storage')).toMatch(/routes call services/);
+    expect(violation(route, '../../eventBus')).toMatch(/routes call services/);
+    expect(violation(route, '../../services')).toBeNull();
     expect(importsOf("import type { A } from './a';\nexport { b } from \"./b\";\nconst c = await import('./c');\nimport './d';")).toEqual(['./a', './b', './d', './c']);
   });
 });

@@ -10,7 +10,6 @@ import type { z } from 'zod';
 import { ARTIFACT_CATEGORIES } from '../../../src/shared/contract/constants';
 import { nowIso } from '../../../src/shared/ids';
 import { MAX_JSON_DEPTH, pathPastDepth } from '../../../src/shared/jsonDepth';
-import { KeyedLock } from '../../../src/shared/keyedLock';
 import {
   MAX_BATCH_METRICS,
   MAX_BATCH_PARAMS,
@@ -86,9 +85,8 @@ const READ_ONLY_POSTS = new Set(['/mlflow/experiments/search', '/mlflow/runs/sea
 const MODELLAB_CATEGORIES = new Set<string>(ARTIFACT_CATEGORIES.filter((c) => c !== 'other'));
 
 export function mlflowRouter(services: Services, config: MlflowConfig, log: (message: string, error: unknown) => void): Router {
-  const { store, series, events, artifacts } = services;
+  const { runs, experiments, series, artifacts } = services;
   const router = Router();
-  const experimentStageLock = new KeyedLock();
   const tokenCheck = requireTokenForWrites(config.apiToken);
   // Searches are reads even when POSTed.
   router.use((req, res, next) => (req.method === 'POST' && READ_ONLY_POSTS.has(req.path) ? next() : tokenCheck(req, res, next)));
@@ -114,42 +112,45 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       throw error;
     }
   };
-  const experimentOr404 = (id: string) => orDoesNotExist(store.getExperiment(id), `No Experiment with id=${id} exists`);
-  const runOr404 = (id: string) => orDoesNotExist(store.getRun(id), `Run with id=${id} not found`);
+  const experimentOr404 = (id: string) => orDoesNotExist(experiments.get(id), `No Experiment with id=${id} exists`);
+  const runOr404 = (id: string) => orDoesNotExist(runs.get(id), `Run with id=${id} not found`);
   const notActive = (id: string, stage: LifecycleStage) => invalidParameter(`The run ${id} must be in the 'active' state. Current state is ${stage}.`);
   const activeRun = async (id: string): Promise<Run> => {
     const run = await runOr404(id);
     if (run.lifecycleStage !== 'active') throw notActive(id, run.lifecycleStage);
     return run;
   };
-  /** Applies a change to an active run atomically (the stage is checked inside the store's mutation). */
-  const changeRun = async (id: string, change: (run: Run) => Run): Promise<Run> => {
-    const run = await orDoesNotExist(
-      store.updateRun(id, (current) => {
-        if (current.lifecycleStage !== 'active') throw notActive(id, current.lifecycleStage);
-        return { ...change(current), updatedAt: nowIso() };
-      }),
+  /** Applies a change to an active run atomically (the stage is checked inside the store's mutation); one run.updated. */
+  const changeRun = (id: string, change: (run: Run) => Run, fields?: string[]): Promise<Run> =>
+    orDoesNotExist(
+      runs.change(
+        id,
+        (current) => {
+          if (current.lifecycleStage !== 'active') throw notActive(id, current.lifecycleStage);
+          return { ...change(current), updatedAt: nowIso() };
+        },
+        fields,
+      ),
       `Run with id=${id} not found`,
     );
-    events.publish('run.updated', { id: run.id, name: run.name, status: run.status });
-    return run;
-  };
   const fullView = async (run: Run, experiment?: Experiment) => runView(run, experiment ?? (await experimentOr404(run.experimentId)), await series.summaries(run.id));
 
-  const logPoints = async (runId: string, metrics: { key: string; value: number; timestamp: number; step?: number | undefined }[]) => {
+  /** Appends metric points; `announce` false when the request's one event is published by another change. */
+  const logPoints = async (runId: string, metrics: { key: string; value: number; timestamp: number; step?: number | undefined }[], announce = true) => {
     if (metrics.length === 0) return;
-    await services.logMetrics(
+    await runs.logMetrics(
       runId,
       metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 })),
       log,
+      announce,
     );
   };
 
   // ---------------------------------------------------------------- experiments
 
   endpoint(['post'], 'experiments/create', S.CreateExperiment, async (body) => {
-    if (await store.findExperimentByName(body.name)) throw alreadyExists(`Experiment(name=${body.name}) already exists.`);
-    const experiment = await store.createExperiment({
+    if (await experiments.findByName(body.name)) throw alreadyExists(`Experiment(name=${body.name}) already exists.`);
+    const experiment = await experiments.create({
       name: body.name,
       artifactLocation: body.artifact_location ?? null,
       tags: Object.fromEntries((body.tags ?? []).map((t) => [t.key, t.value])),
@@ -160,7 +161,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   endpoint(['get'], 'experiments/get', S.ExperimentRef, async (q) => ({ experiment: experimentView(await experimentOr404(q.experiment_id)) }));
 
   endpoint(['get'], 'experiments/get-by-name', S.ExperimentByName, async (q) => {
-    const experiment = await store.findExperimentByName(q.experiment_name);
+    const experiment = await experiments.findByName(q.experiment_name);
     if (!experiment) throw doesNotExist(`Could not find experiment with name '${q.experiment_name}'`);
     return { experiment: experimentView(experiment) };
   });
@@ -168,7 +169,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   const searchExperiments = async (q: z.output<typeof S.SearchExperiments>) => {
     const lifecycle = VIEW_TO_LIFECYCLE[q.view_type];
     const matches = experimentMatcher(parseSearchFilter(q.filter));
-    const views = (await store.listExperiments()).filter((e) => lifecycle === 'all' || e.lifecycleStage === lifecycle).map(experimentView).filter(matches);
+    const views = (await experiments.list()).filter((e) => lifecycle === 'all' || e.lifecycleStage === lifecycle).map(experimentView).filter(matches);
     const sorted = sortExperimentViews(views, parseOrderBy(q.order_by));
     const result = page(sorted, q.max_results ?? MAX_RESULTS_DEFAULT, q.page_token);
     return { experiments: result.items, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
@@ -179,38 +180,26 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
 
   endpoint(['post'], 'experiments/update', S.UpdateExperiment, async (body) => {
     await experimentOr404(body.experiment_id);
-    const taken = await store.findExperimentByName(body.new_name);
+    const taken = await experiments.findByName(body.new_name);
     if (taken && taken.id !== body.experiment_id) throw alreadyExists(`Experiment(name=${body.new_name}) already exists.`);
-    await store.updateExperiment(body.experiment_id, (e) => ({ ...e, name: body.new_name, updatedAt: nowIso() }));
+    await experiments.change(body.experiment_id, (e) => ({ ...e, name: body.new_name }), ['name']);
     return {};
   });
 
-  /**
-   * Deleting an experiment soft-deletes its runs; restoring it brings them back. One change per
-   * experiment at a time, its stage checked inside the store's mutation: of concurrent deletes one
-   * is accepted, and a restore never interleaves with a delete's cascade over the runs.
-   */
-  const setExperimentStage = (id: string, stage: LifecycleStage) =>
-    experimentStageLock.run(id, async () => {
-      await experimentOr404(id);
-      if (stage === 'deleted' && id === '0') throw invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
-      await store.updateExperiment(id, (e) => {
-        if (e.lifecycleStage === stage) throw invalidParameter(`Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment with id ${id}: it is already ${stage}`);
-        return { ...e, lifecycleStage: stage, updatedAt: nowIso() };
-      });
-      const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
-      const { items } = await store.listRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds: [id], lifecycle: from });
-      // Together, so they share group commits instead of one flush each.
-      await Promise.all(items.map((run) => store.updateRun(run.id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }))));
-      return {};
-    });
+  /** Deleting an experiment soft-deletes its runs; restoring it brings them back (ExperimentService.setStage). */
+  const setExperimentStage = async (id: string, stage: LifecycleStage) => {
+    await experimentOr404(id);
+    if (stage === 'deleted' && id === '0') throw invalidParameter("Cannot delete the default experiment '0'. This is an internally reserved experiment.");
+    await experiments.setStage(id, stage, () => invalidParameter(`Cannot ${stage === 'deleted' ? 'delete' : 'restore'} experiment with id ${id}: it is already ${stage}`));
+    return {};
+  };
   endpoint(['post'], 'experiments/delete', S.ExperimentRef, (body) => setExperimentStage(body.experiment_id, 'deleted'));
   endpoint(['post'], 'experiments/restore', S.ExperimentRef, (body) => setExperimentStage(body.experiment_id, 'active'));
 
   endpoint(['post'], 'experiments/set-experiment-tag', S.SetExperimentTag, async (body) => {
     const experiment = await experimentOr404(body.experiment_id);
     if (experiment.lifecycleStage !== 'active') throw invalidParameter(`The experiment ${body.experiment_id} must be in the 'active' state. Current state is deleted.`);
-    await store.updateExperiment(body.experiment_id, (e) => ({ ...e, tags: { ...e.tags, [body.key]: body.value }, updatedAt: nowIso() }));
+    await experiments.change(body.experiment_id, (e) => ({ ...e, tags: { ...e.tags, [body.key]: body.value } }), ['tags']);
     return {};
   });
 
@@ -229,8 +218,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     let run = newRun(CreateRunBody.parse({ name: given || 'run', experimentId: experiment.id, status: 'running' }), { commit: null, branch: null, dirty: null }, isoFromMs(start));
     if (!given) run.name = `run-${run.id.slice(0, 8)}`; // MLflow's server also names an unnamed run
     run = withTags(run, [...tags.filter((t) => t.key !== TAG_RUN_NAME), ...(body.user_id ? [{ key: TAG_USER, value: body.user_id }] : [])]);
-    const created = await store.createRun(run);
-    events.publish('run.created', { id: created.id, name: created.name, status: created.status });
+    const created = await runs.insert(run);
     return { run: await fullView(created, experiment) };
   });
 
@@ -250,8 +238,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
 
   const setRunStage = async (id: string, stage: LifecycleStage) => {
     await runOr404(id);
-    const run = await store.updateRun(id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }));
-    events.publish('run.updated', { id: run.id, name: run.name, status: run.status, fields: ['lifecycleStage'] });
+    await runs.change(id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }), ['lifecycleStage']);
     return {};
   };
   endpoint(['post'], 'runs/delete', S.RunOnly, (body) => setRunStage(body.run_id, 'deleted'));
@@ -261,14 +248,14 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     const experimentIds = q.experiment_ids ?? [];
     const matches = runMatcher(parseSearchFilter(q.filter));
     const order = parseOrderBy(q.order_by);
-    const experiments = new Map((await store.listExperiments()).map((e) => [e.id, e]));
-    const { items } = await store.listRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds, lifecycle: VIEW_TO_LIFECYCLE[q.run_view_type] });
+    const experimentById = new Map((await experiments.list()).map((e) => [e.id, e]));
+    const { items } = await runs.search({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds, lifecycle: VIEW_TO_LIFECYCLE[q.run_view_type] });
     // Filter and order on the runs' latest metric values (run.metrics); read the series only for the page.
     const byId = new Map(items.map((r) => [r.id, r]));
-    const light = items.filter((r) => experiments.has(r.experimentId)).map((r) => runView(r, experiments.get(r.experimentId)!, []));
+    const light = items.filter((r) => experimentById.has(r.experimentId)).map((r) => runView(r, experimentById.get(r.experimentId)!, []));
     const result = page(sortRunViews(light.filter(matches), order), q.max_results ?? MAX_RESULTS_DEFAULT, q.page_token);
-    const runs = await Promise.all(result.items.map((v) => fullView(byId.get(v.info.run_id)!, experiments.get(v.info.experiment_id))));
-    return { runs, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
+    const views = await Promise.all(result.items.map((v) => fullView(byId.get(v.info.run_id)!, experimentById.get(v.info.experiment_id))));
+    return { runs: views, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
   });
 
   endpoint(['post'], 'runs/log-metric', S.LogMetric, async (body) => {
@@ -311,14 +298,16 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       if (seen.has(p.key) && seen.get(p.key) !== p.value) throw invalidParameter(`Duplicate parameter keys have been submitted: [${p.key}]. Please ensure the request contains only one param value per param key.`);
       seen.set(p.key, p.value);
     }
-    if (params.length || tags.length) await changeRun(body.run_id, (run) => withTags(withParams(run, params), tags));
-    else await activeRun(body.run_id);
-    await logPoints(body.run_id, metrics);
+    // One event per request: run.updated when params or tags change (the metrics ride along), else metrics.logged.
+    const changes = params.length > 0 || tags.length > 0;
+    if (!changes) await activeRun(body.run_id);
+    await logPoints(body.run_id, metrics, !changes);
+    if (changes) await changeRun(body.run_id, (run) => withTags(withParams(run, params), tags), ['params', 'tags', ...(metrics.length ? ['metrics'] : [])]);
     return {};
   });
 
   endpoint(['post'], 'runs/log-inputs', S.LogInputs, async (body) => {
-    const datasets = (await store.listDatasets({ limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items;
+    const datasets = (await services.datasets.list({ limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items;
     const link = (digest: string) => {
       const d = digest.toLowerCase();
       // MLflow digests are short hashes; a ModelLab version matches when its SHA-256 is, or begins with, the digest.
@@ -407,7 +396,6 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     } finally {
       await incoming.cleanup();
     }
-    events.publish('run.updated', { id: run.id, name: run.name, status: run.status, fields: ['artifacts'] });
     res.json({});
   });
 

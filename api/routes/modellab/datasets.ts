@@ -1,7 +1,6 @@
 /** /api/modellab/datasets — immutable, checksummed dataset versions. */
 import { Router } from 'express';
-import type { UploadSink } from '../../storage';
-import type { Services } from '../../services';
+import type { Services, UploadSink } from '../../services';
 import { badRequest } from '../../../src/shared/errors';
 import {
   DatasetUploadFields,
@@ -28,13 +27,13 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
-export function datasetsRouter({ store, datasets: files, events }: Services, maxUploadBytes: number): Router {
+export function datasetsRouter({ datasets }: Services, maxUploadBytes: number): Router {
   const router = Router();
 
   router.get(
     '/',
     handle({ query: ListDatasetsQuery }, async ({ query }): Promise<ListResponse<Dataset>> => {
-      const page = await store.listDatasets(query);
+      const page = await datasets.list(query);
       return { items: page.items.map(presentDataset), total: page.total, limit: query.limit, offset: query.offset };
     }),
   );
@@ -42,15 +41,14 @@ export function datasetsRouter({ store, datasets: files, events }: Services, max
   router.post(
     '/',
     handle({}, async (_input, req, res) => {
-      const incoming = await files.incoming();
+      const incoming = await datasets.incoming();
       let sink: UploadSink | null = null;
       try {
-        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes, (file, length, fields) => (sink = files.uploadSink(file, length, fields)));
+        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes, (file, length, fields) => (sink = datasets.uploadSink(file, length, fields)));
         const meta = parseInput('body', DatasetUploadFields, upload.fields);
         if (!upload.file) throw badRequest("file: required (multipart field 'file')");
-        const result = await files.ingest(upload.file, meta, (sink as UploadSink | null)?.reader ?? null);
+        const result = await datasets.ingest(upload.file, meta, sink);
         res.status(result.deduplicated ? 200 : 201);
-        if (!result.deduplicated) events.publish('dataset.created', { id: result.id, name: result.name, version: result.version });
         return { ...presentDataset(result), deduplicated: result.deduplicated };
       } finally {
         (sink as UploadSink | null)?.reader?.abort();
@@ -61,19 +59,18 @@ export function datasetsRouter({ store, datasets: files, events }: Services, max
 
   router.get(
     '/:id',
-    handle({ params: IdParams }, async ({ params }) => presentDataset(await store.getDataset(params.id))),
+    handle({ params: IdParams }, async ({ params }) => presentDataset(await datasets.get(params.id))),
   );
 
   router.get(
     '/:id/preview',
-    handle({ params: IdParams, query: PreviewQuery }, async ({ params, query }) => files.preview(await store.getDataset(params.id), query.limit)),
+    handle({ params: IdParams, query: PreviewQuery }, async ({ params, query }) => datasets.preview(params.id, query.limit)),
   );
 
   router.get(
     '/:id/download',
     handle({ params: IdParams }, async ({ params }, _req, res) => {
-      const dataset = await store.getDataset(params.id);
-      const { stream, size } = await files.open(dataset);
+      const { dataset, stream, size } = await datasets.open(params.id);
       res.setHeader('Content-Type', CONTENT_TYPES[dataset.format]);
       res.setHeader('Content-Length', String(size));
       res.setHeader('Content-Disposition', contentDisposition(dataset.originalFilename));
@@ -90,12 +87,11 @@ export function datasetsRouter({ store, datasets: files, events }: Services, max
   router.post(
     '/:id/validate',
     handle({ params: IdParams }, async ({ params }, req, res) => {
-      const dataset = await store.getDataset(params.id);
-      const incoming = await files.incoming();
+      const incoming = await datasets.incoming();
       try {
         const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
         if (!upload.file) throw badRequest("file: required (multipart field 'file')");
-        return await files.validate(upload.file, dataset);
+        return await datasets.validate(params.id, upload.file);
       } finally {
         await incoming.cleanup();
       }
@@ -105,22 +101,14 @@ export function datasetsRouter({ store, datasets: files, events }: Services, max
   router.put(
     '/:id',
     handle({ params: IdParams, body: UpdateDatasetBody }, async ({ params, body }) => {
-      const dataset = await store.updateDataset(params.id, (current) => ({
-        ...current,
-        ...(body.description !== undefined && { description: body.description }),
-        ...(body.tags !== undefined && { tags: body.tags }),
-      }));
-      events.publish('dataset.updated', { id: dataset.id, name: dataset.name, version: dataset.version });
-      return presentDataset(dataset);
+      return presentDataset(await datasets.update(params.id, body));
     }),
   );
 
   router.delete(
     '/:id',
     handle({ params: IdParams }, async ({ params }) => {
-      await store.deleteDataset(params.id);
-      await files.remove(params.id);
-      events.publish('dataset.deleted', { id: params.id });
+      await datasets.delete(params.id);
     }),
   );
 

@@ -1,10 +1,10 @@
-/** GET /api/modellab/events — Server-Sent Events: run.created, run.updated, run.deleted, metrics.logged, dataset.* */
+/** GET /api/modellab/events — Server-Sent Events: the types in src/shared/contract/events.ts. */
 import { Router } from 'express';
-import type { EventBus } from '../../eventBus';
+import type { Services } from '../../services';
 
 const HEARTBEAT_MS = 15_000;
 
-export function eventsRouter(events: EventBus, heartbeatMs = HEARTBEAT_MS): Router {
+export function eventsRouter({ events }: Pick<Services, 'events'>, heartbeatMs = HEARTBEAT_MS): Router {
   const router = Router();
   router.get('/events', (req, res) => {
     res.status(200);

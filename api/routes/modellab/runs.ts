@@ -1,44 +1,36 @@
-/** /api/modellab/runs — run tracking: CRUD, search, metric time series. */
+/** /api/modellab/runs — run tracking: CRUD, search, metric time series, evaluation, latency. Parse → service → present. */
 import { Router } from 'express';
-import { parseFilter, parseSort } from '../../../src/shared/runs/filter';
-import { newRun, updatedRun } from '../../../src/shared/runs/lifecycle';
+import type { Services } from '../../services';
+import { renderReport, type ReportInput } from '../../services/report';
+import { handle } from '../../http';
+import { presentRun } from '../presenters';
+import { contentDisposition } from './datasets';
 import {
   CreateRunBody,
   EvaluateBody,
   IdParams,
   LatencySamplesBody,
-  ProfileBody,
   ListRunsQuery,
   LogMetricsBody,
   MetricKeyParams,
+  ProfileBody,
   ReportQuery,
   SeriesQuery,
   UpdateRunBody,
 } from '../../../src/shared/contract/schemas';
-import type { EvalInput } from '../../../src/shared/evalHarness';
-import { summarizeSamples } from '../../../src/shared/latencyStats';
-import { renderReport, type ReportInput } from '../../services/report';
-import { readLatency, recordLatency } from '../../services/latency';
-import { evaluateRun, readEvaluation } from '../../services/evaluations';
-import type { Services } from '../../services';
 import type { ListResponse, Run } from '../../../src/shared/contract/types';
-import { badRequest, forbidden, notFound } from '../../../src/shared/errors';
-import { profile } from '../../latencyProfiler';
-import { handle } from '../../http';
-import { presentRun } from '../presenters';
-import { contentDisposition } from './datasets';
+import type { EvalInput } from '../../../src/shared/evalHarness';
+import { notFound } from '../../../src/shared/errors';
+import { summarizeSamples } from '../../../src/shared/latencyStats';
+import { parseFilter, parseSort } from '../../../src/shared/runs/filter';
 
-export function runsRouter(
-  { store, series, events, gitInfo, deleteRun, artifacts, logMetrics }: Services,
-  log: (message: string, error: unknown) => void,
-  profileAllowedHosts: string[],
-): Router {
+export function runsRouter({ runs }: Services, log: (message: string, error: unknown) => void, profileAllowedHosts: string[]): Router {
   const router = Router();
 
   router.get(
     '/',
     handle({ query: ListRunsQuery }, async ({ query }): Promise<ListResponse<Run>> => {
-      const page = await store.listRuns({
+      const page = await runs.search({
         limit: query.limit,
         offset: query.offset,
         ...(query.status && { status: query.status }),
@@ -53,9 +45,7 @@ export function runsRouter(
   router.post(
     '/',
     handle({ body: CreateRunBody }, async ({ body }, _req, res) => {
-      const git = body.gitCommit ? { commit: null, branch: null, dirty: null } : await gitInfo();
-      const run = await store.createRun(newRun(body, git));
-      events.publish('run.created', { id: run.id, name: run.name, status: run.status });
+      const run = await runs.create(body);
       res.status(201).location(`${run.id}`);
       return presentRun(run);
     }),
@@ -63,23 +53,18 @@ export function runsRouter(
 
   router.get(
     '/:id',
-    handle({ params: IdParams }, async ({ params }) => presentRun(await store.getRun(params.id))),
+    handle({ params: IdParams }, async ({ params }) => presentRun(await runs.get(params.id))),
   );
 
   router.put(
     '/:id',
-    handle({ params: IdParams, body: UpdateRunBody }, async ({ params, body }) => {
-      const run = await store.updateRun(params.id, (current) => updatedRun(current, body));
-      events.publish('run.updated', { id: run.id, name: run.name, status: run.status, fields: Object.keys(body) });
-      return presentRun(run);
-    }),
+    handle({ params: IdParams, body: UpdateRunBody }, async ({ params, body }) => presentRun(await runs.update(params.id, body))),
   );
 
   router.delete(
     '/:id',
     handle({ params: IdParams }, async ({ params }) => {
-      await deleteRun(params.id);
-      events.publish('run.deleted', { id: params.id });
+      await runs.delete(params.id);
     }),
   );
 
@@ -88,7 +73,7 @@ export function runsRouter(
   router.post(
     '/:id/metrics',
     handle({ params: IdParams, body: LogMetricsBody }, async ({ params, body }, _req, res) => {
-      const { stored, summaries } = await logMetrics(params.id, body.metrics, log);
+      const { stored, summaries } = await runs.logMetrics(params.id, body.metrics, log);
       res.status(201);
       return { stored, metrics: summaries };
     }),
@@ -97,8 +82,7 @@ export function runsRouter(
   router.get(
     '/:id/metrics',
     handle({ params: IdParams }, async ({ params }) => {
-      await store.getRun(params.id);
-      const items = await series.summaries(params.id);
+      const items = await runs.metricSummaries(params.id);
       return { items, total: items.length };
     }),
   );
@@ -106,8 +90,7 @@ export function runsRouter(
   router.get(
     '/:id/metrics/:key',
     handle({ params: MetricKeyParams, query: SeriesQuery }, async ({ params, query }) => {
-      await store.getRun(params.id);
-      const points = await series.points(params.id, params.key, query.maxPoints);
+      const points = await runs.metricPoints(params.id, params.key, query.maxPoints);
       if (!points) throw notFound('metric', params.key);
       return { key: params.key, points };
     }),
@@ -117,11 +100,7 @@ export function runsRouter(
 
   router.post(
     '/:id/evaluate',
-    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => {
-      const docs = await evaluateRun(store, artifacts, params.id, body as EvalInput);
-      events.publish('run.updated', { id: params.id, fields: ['metrics', 'evaluation'] });
-      return docs;
-    }),
+    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => runs.evaluate(params.id, body as EvalInput)),
   );
 
   router.post(
@@ -129,58 +108,49 @@ export function runsRouter(
     handle({ params: IdParams, body: LatencySamplesBody }, async ({ params, body }) => {
       const config = { source: 'client samples', ...body.config };
       const load = { ...(body.durationMs !== undefined && { durationMs: body.durationMs }), ...(body.errorsByKind && { errorsByKind: body.errorsByKind }) };
-      const result = await recordLatency(store, artifacts, params.id, summarizeSamples(body.samplesMs, config, load));
-      events.publish('run.updated', { id: params.id, fields: ['latency'] });
-      return result;
+      return runs.recordLatency(params.id, summarizeSamples(body.samplesMs, config, load));
     }),
   );
 
   router.post(
     '/:id/profile',
-    handle({ params: IdParams, body: ProfileBody }, async ({ params, body }) => {
-      // Checked before any connection or DNS lookup: profiling must not become a way to make the server call arbitrary hosts.
-      const target = new URL(body.target.url);
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw badRequest('target.url: must be http or https');
-      const host = target.hostname.toLowerCase().replace(/^\[|\]$/g, '');
-      if (!profileAllowedHosts.includes(host)) {
-        throw forbidden(`target host '${host}' is not in MODELLAB_PROFILE_ALLOWED_HOSTS (${profileAllowedHosts.join(', ')})`);
-      }
-      await store.getRun(params.id);
-      const result = await profile(body.target, {
-        ...(body.warmup !== undefined && { warmup: body.warmup }),
-        ...(body.concurrency !== undefined && { concurrency: body.concurrency }),
-        ...(body.requests !== undefined && { requests: body.requests }),
-        ...(body.durationMs !== undefined && { durationMs: body.durationMs }),
-        ...(body.rateRps !== undefined && { rateRps: body.rateRps }),
-        ...(body.timeoutMs !== undefined && { timeoutMs: body.timeoutMs }),
-        onProgress: (progress) => events.publish('profile.progress', { runId: params.id, ...progress }),
-      });
-      const stored = await recordLatency(store, artifacts, params.id, result);
-      events.publish('run.updated', { id: params.id, fields: ['latency'] });
-      return stored;
-    }),
+    handle({ params: IdParams, body: ProfileBody }, async ({ params, body }) =>
+      runs.profile(
+        params.id,
+        body.target,
+        {
+          ...(body.warmup !== undefined && { warmup: body.warmup }),
+          ...(body.concurrency !== undefined && { concurrency: body.concurrency }),
+          ...(body.requests !== undefined && { requests: body.requests }),
+          ...(body.durationMs !== undefined && { durationMs: body.durationMs }),
+          ...(body.rateRps !== undefined && { rateRps: body.rateRps }),
+          ...(body.timeoutMs !== undefined && { timeoutMs: body.timeoutMs }),
+        },
+        profileAllowedHosts,
+      ),
+    ),
   );
 
   // The run's stored results, so clients need not know where they are kept.
   router.get(
     '/:id/evaluation',
     handle({ params: IdParams }, async ({ params }) => {
-      await store.getRun(params.id);
-      const { metrics, slices, failureExamples } = await readEvaluation(artifacts, params.id);
+      await runs.get(params.id);
+      const { metrics, slices, failureExamples } = await runs.evaluation(params.id);
       return { metrics, slices, failureExamples };
     }),
   );
 
   router.get(
     '/:id/latency',
-    handle({ params: IdParams }, async ({ params }) => ({ profile: await readLatency(store, artifacts, params.id) })),
+    handle({ params: IdParams }, async ({ params }) => ({ profile: await runs.latency(params.id) })),
   );
 
   router.get(
     '/:id/report',
     handle({ params: IdParams, query: ReportQuery }, async ({ params, query }, _req, res) => {
-      const run = await store.getRun(params.id);
-      const docs = await readEvaluation(artifacts, run.id);
+      const run = await runs.get(params.id);
+      const docs = await runs.evaluation(run.id);
       const text = renderReport(
         { run, metrics: docs.metrics as ReportInput['metrics'], slices: docs.slices as ReportInput['slices'], failures: docs.failureExamples as ReportInput['failures'] },
         query.format,

@@ -12,6 +12,7 @@ import { Button, Card, CardTitle, Empty, ErrorState, Field, formatBytes, formatD
 import { DropZone } from '../DropZone';
 import { ValueTree } from '../ValueTree';
 import { capDepth, MAX_JSON_DEPTH } from '../../shared/jsonDepth';
+import { useLiveEvents } from '../../hooks/useLiveEvents';
 
 const Row = styled.div`
   display: flex;
@@ -107,6 +108,8 @@ function Preview({ runId, artifact }: { runId: string; artifact: Artifact }) {
 
 export function ArtifactsPanel({ runId }: { runId: string }) {
   const list = useApi(() => client.listArtifacts(runId), [runId]);
+  // Files added or removed elsewhere (another tab, a training script through MLflow) show up here too.
+  useLiveEvents(['artifact.created', 'artifact.deleted'], () => list.reload(), 1000, (event) => event.data.runId === runId);
   const [file, setFile] = useState<File | null>(null);
   const [category, setCategory] = useState('');
   const [progress, setProgress] = useState<number | null>(null);

@@ -1,0 +1,149 @@
+/**
+ * Runs: every change to a run, through either API, goes through here — the store's mutation, the
+ * files it touches, and exactly one event on the live stream.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { EventBus } from '../eventBus';
+import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
+import type { ArtifactFiles, MetricInput, MetricSeriesStore, Page, RunListOptions, Store } from '../storage';
+import { ARTIFACTS_DIR } from '../../src/shared/contract/constants';
+import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
+import { AppError, badRequest, forbidden } from '../../src/shared/errors';
+import type { EvalInput } from '../../src/shared/evalHarness';
+import { nowIso } from '../../src/shared/ids';
+import type { LatencyResult } from '../../src/shared/latencyStats';
+import { newRun, updatedRun, type GitInfo } from '../../src/shared/runs/lifecycle';
+import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluations';
+import { readLatency, recordLatency } from './latency';
+
+type Log = (message: string, error: unknown) => void;
+
+export class RunService {
+  constructor(
+    private readonly store: Store,
+    private readonly series: MetricSeriesStore,
+    private readonly artifacts: ArtifactFiles,
+    private readonly events: EventBus,
+    private readonly gitInfo: () => Promise<GitInfo>,
+    private readonly dataDir: string,
+  ) {}
+
+  search(options: RunListOptions): Promise<Page<Run>> {
+    return this.store.listRuns(options);
+  }
+
+  get(id: string): Promise<Run> {
+    return this.store.getRun(id);
+  }
+
+  /** A run from ModelLab's create request: git details from MODELLAB_GIT_DIR unless given. */
+  async create(data: CreateRunData): Promise<Run> {
+    const git = data.gitCommit ? { commit: null, branch: null, dirty: null } : await this.gitInfo();
+    return this.insert(newRun(data, git));
+  }
+
+  /** Stores a run record built by the caller (MLflow's create, which names and tags it its own way). */
+  async insert(record: Run): Promise<Run> {
+    const run = await this.store.createRun(record);
+    this.events.publish('run.created', { id: run.id, name: run.name, status: run.status });
+    return run;
+  }
+
+  /** ModelLab's update: tags and metrics merge, the rest replaces; the status machine's 409s. */
+  update(id: string, patch: UpdateRunData): Promise<Run> {
+    return this.change(id, (current) => updatedRun(current, patch), Object.keys(patch));
+  }
+
+  /** Applies `change` to the run atomically (inside the store's mutation) and announces it. */
+  async change(id: string, change: (current: Run) => Run, fields?: string[]): Promise<Run> {
+    const run = await this.store.updateRun(id, change);
+    this.events.publish('run.updated', { id: run.id, name: run.name, status: run.status, ...(fields && { fields }) });
+    return run;
+  }
+
+  /**
+   * Deletes the run with its folders (metric series, artifacts), after any evaluation or upload of it
+   * that is being written, so none of them leaves files behind for a run that no longer exists.
+   */
+  async delete(id: string): Promise<void> {
+    await this.artifacts.exclusive(id, async () => {
+      await this.store.deleteRun(id);
+      await this.series.remove(id); // validates the id as a single path segment
+      await rm(path.join(this.dataDir, ARTIFACTS_DIR, id), { recursive: true, force: true });
+    });
+    this.events.publish('run.deleted', { id });
+  }
+
+  /**
+   * Appends metric points (durable before this resolves), updates run.metrics with the latest values
+   * and announces them with metrics.logged — unless `announce` is false, when the caller publishes
+   * the one event of a larger change (MLflow's log-batch). 404 for an unknown run, before any write.
+   */
+  async logMetrics(runId: string, points: MetricInput[], log: Log, announce = true): Promise<{ stored: number; summaries: MetricSummary[] }> {
+    await this.store.getRun(runId);
+    const result = await this.series.append(runId, points);
+    const latest = Object.fromEntries(result.summaries.map((s) => [s.key, s.last]));
+    // The points are durable in the series file, the source of truth, before this resolves.
+    // run.metrics is a summary derived from it: applied now (reads see it at once) and written
+    // with the next group commit, without making every logging call wait for a db.json flush.
+    this.store
+      .updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }))
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${runId} failed`, error);
+      });
+    if (announce) this.events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
+    return result;
+  }
+
+  async metricSummaries(runId: string): Promise<MetricSummary[]> {
+    await this.store.getRun(runId);
+    return this.series.summaries(runId);
+  }
+
+  async metricPoints(runId: string, key: string, maxPoints: number) {
+    await this.store.getRun(runId);
+    return this.series.points(runId, key, maxPoints);
+  }
+
+  async evaluate(runId: string, input: EvalInput): Promise<EvaluationDocuments> {
+    const docs = await evaluateRun(this.store, this.artifacts, runId, input);
+    this.events.publish('run.updated', { id: runId, fields: ['metrics', 'evaluation'] });
+    return docs;
+  }
+
+  evaluation(runId: string, options: { predictions?: boolean } = {}) {
+    return readEvaluation(this.artifacts, runId, options);
+  }
+
+  async recordLatency(runId: string, result: LatencyResult) {
+    const stored = await recordLatency(this.store, this.artifacts, runId, result);
+    this.events.publish('run.updated', { id: runId, fields: ['latency'] });
+    return stored;
+  }
+
+  latency(runId: string) {
+    return readLatency(this.store, this.artifacts, runId);
+  }
+
+  /**
+   * Profiles an endpoint from the server and stores the result like recordLatency. The host is
+   * checked against the allow-list before any connection or DNS lookup: profiling must not become a
+   * way to make the server call arbitrary hosts.
+   */
+  async profile(runId: string, target: HttpTarget, options: Omit<ProfileOptions, 'onProgress'>, allowedHosts: string[]) {
+    const url = new URL(target.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('target.url: must be http or https');
+    const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+    if (!allowedHosts.includes(host)) throw forbidden(`target host '${host}' is not in MODELLAB_PROFILE_ALLOWED_HOSTS (${allowedHosts.join(', ')})`);
+    await this.store.getRun(runId);
+    const result = await profile(target, { ...options, onProgress: (progress) => this.events.publish('profile.progress', { runId, ...progress }) });
+    return this.recordLatency(runId, result);
+  }
+
+  /** The dashboard's numbers. */
+  async stats() {
+    const [runs, recent, datasets] = await Promise.all([this.store.runStatistics(), this.store.listRuns({ limit: 5, offset: 0 }), this.store.listDatasets({ limit: 1, offset: 0 })]);
+    return { runs, recent: recent.items, datasets: datasets.total };
+  }
+}
