@@ -27,7 +27,7 @@ export class ExperimentService {
   }
 
   async runCount(id: string): Promise<number> {
-    return (await this.store.listRuns({ limit: 0, offset: 0, experimentIds: [id] })).total;
+    return (await this.store.searchRuns({ limit: 0, offset: 0, experimentIds: [id] })).total;
   }
 
   /** 409 for a taken name (a deleted experiment's too). */
@@ -56,7 +56,7 @@ export class ExperimentService {
         return { ...e, lifecycleStage: stage, updatedAt: nowIso() };
       });
       const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
-      const { items } = await this.store.listRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds: [id], lifecycle: from });
+      const { items } = await this.store.searchRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds: [id], lifecycle: from });
       // Together, so they share group commits instead of one flush each.
       await Promise.all(items.map((run) => this.store.updateRun(run.id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }))));
       this.events.publish('experiment.updated', { id, name: experiment.name, fields: ['lifecycleStage'] });

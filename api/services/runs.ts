@@ -30,7 +30,7 @@ export class RunService {
   ) {}
 
   search(options: RunListOptions): Promise<Page<Run>> {
-    return this.store.listRuns(options);
+    return this.store.searchRuns(options);
   }
 
   get(id: string): Promise<Run> {
@@ -143,7 +143,7 @@ export class RunService {
 
   /** The dashboard's numbers. */
   async stats() {
-    const [runs, recent, datasets] = await Promise.all([this.store.runStatistics(), this.store.listRuns({ limit: 5, offset: 0 }), this.store.listDatasets({ limit: 1, offset: 0 })]);
+    const [runs, recent, datasets] = await Promise.all([this.store.runStatistics(), this.store.searchRuns({ limit: 5, offset: 0 }), this.store.listDatasets({ limit: 1, offset: 0 })]);
     return { runs, recent: recent.items, datasets: datasets.total };
   }
 }

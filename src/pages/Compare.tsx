@@ -276,7 +276,7 @@ export default function Compare() {
   const [search, setSearch] = useState('');
   const candidates = useApi(
     // Characters that mean something in a filter or a LIKE pattern are dropped from the search text.
-    () => client.listRuns({ limit: 100, ...(search.trim() && { filter: `name ILIKE '%${search.trim().replace(/['"\\%_]/g, '')}%'` }) }),
+    () => client.searchRuns({ limit: 100, ...(search.trim() && { filter: `name ILIKE '%${search.trim().replace(/['"\\%_]/g, '')}%'` }) }),
     [search],
   );
   const comparison = useApi(() => (selected.length >= 2 ? client.compare(selected) : Promise.resolve(null)), [selected.join(',')]);

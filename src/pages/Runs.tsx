@@ -199,7 +199,7 @@ export default function Runs() {
       if (inFlight.current.has(page)) return;
       inFlight.current.add(page);
       try {
-        const result = await client.listRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+        const result = await client.searchRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
         if (gen !== generation.current) return;
         setTotal(result.total);
         setPages((prev) => new Map(prev).set(page, result.items));

@@ -66,14 +66,14 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       });
     });
 
-    describe('listRuns', () => {
+    describe('searchRuns', () => {
       it('pages newest first with the total of all matches', async () => {
         const ids: string[] = [];
         for (let i = 0; i < 7; i++) ids.push((await h.store.createRun(makeRun({ name: `r${i}` }))).id);
-        const first = await h.store.listRuns({ limit: 3, offset: 0 });
+        const first = await h.store.searchRuns({ limit: 3, offset: 0 });
         expect(first.total).toBe(7);
         expect(first.items.map((r) => r.name)).toEqual(['r6', 'r5', 'r4']);
-        const last = await h.store.listRuns({ limit: 3, offset: 6 });
+        const last = await h.store.searchRuns({ limit: 3, offset: 6 });
         expect(last.items.map((r) => r.name)).toEqual(['r0']);
       });
 
@@ -81,7 +81,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await h.store.createRun(makeRun({ name: 'a' }));
         await h.store.createRun(makeRun({ name: 'b', status: 'running' }));
         await h.store.createRun(makeRun({ name: 'c', status: 'running' }));
-        const running = await h.store.listRuns({ limit: 10, offset: 0, status: 'running' });
+        const running = await h.store.searchRuns({ limit: 10, offset: 0, status: 'running' });
         expect(running.total).toBe(2);
         expect(running.items.map((r) => r.name).sort()).toEqual(['b', 'c']);
         expect(await h.store.countRunsByStatus()).toEqual({ pending: 1, running: 2, completed: 0, failed: 0 });
@@ -125,7 +125,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
       it('300 concurrent creates give 300 runs', async () => {
         const runs = Array.from({ length: 300 }, (_, i) => makeRun({ name: `c${i}` }));
         await Promise.all(runs.map((r) => h.store.createRun(r)));
-        const all = await h.store.listRuns({ limit: 1000, offset: 0 });
+        const all = await h.store.searchRuns({ limit: 1000, offset: 0 });
         expect(all.total).toBe(300);
         expect(new Set(all.items.map((r) => r.id))).toEqual(new Set(runs.map((r) => r.id)));
       });
@@ -169,7 +169,7 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         const inSweep = await h.store.createRun(makeRun({ name: 's', experimentId: exp.id }));
         const gone = await h.store.createRun(makeRun({ name: 'g', experimentId: exp.id }));
         await h.store.updateRun(gone.id, (r) => ({ ...r, lifecycleStage: 'deleted' }));
-        const ids = async (options: Partial<Parameters<Store['listRuns']>[0]>) => (await h.store.listRuns({ limit: 10, offset: 0, ...options })).items.map((r) => r.id);
+        const ids = async (options: Partial<Parameters<Store['searchRuns']>[0]>) => (await h.store.searchRuns({ limit: 10, offset: 0, ...options })).items.map((r) => r.id);
         expect(inDefault.experimentId).toBe('0');
         expect(await ids({})).toEqual([inSweep.id, inDefault.id]);
         expect(await ids({ experimentIds: [exp.id] })).toEqual([inSweep.id]);

@@ -31,10 +31,12 @@ import {
   parseOrderBy,
   parseSearchFilter,
   runInfo,
-  runMatcher,
+  runFilterExpr,
+  runSortSpecs,
+  decodePageToken,
+  nextPageToken,
   runView,
   sortExperimentViews,
-  sortRunViews,
   statusFromMlflow,
   toMlflowError,
   withParams,
@@ -245,17 +247,17 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   endpoint(['post'], 'runs/restore', S.RunOnly, (body) => setRunStage(body.run_id, 'active'));
 
   endpoint(['get', 'post'], 'runs/search', S.SearchRuns, async (q) => {
-    const experimentIds = q.experiment_ids ?? [];
-    const matches = runMatcher(parseSearchFilter(q.filter));
-    const order = parseOrderBy(q.order_by);
+    // MLflow's grammar parses to the run filter language; the store filters, sorts and pages (on the
+    // runs' latest metric values, run.metrics), and only the page's metric series are read.
+    const filter = runFilterExpr(parseSearchFilter(q.filter));
+    const sort = runSortSpecs(parseOrderBy(q.order_by));
+    const offset = decodePageToken(q.page_token);
+    const limit = q.max_results ?? MAX_RESULTS_DEFAULT;
+    const found = await runs.search({ limit, offset, experimentIds: q.experiment_ids ?? [], lifecycle: VIEW_TO_LIFECYCLE[q.run_view_type], sort, ...(filter && { filter }) });
     const experimentById = new Map((await experiments.list()).map((e) => [e.id, e]));
-    const { items } = await runs.search({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds, lifecycle: VIEW_TO_LIFECYCLE[q.run_view_type] });
-    // Filter and order on the runs' latest metric values (run.metrics); read the series only for the page.
-    const byId = new Map(items.map((r) => [r.id, r]));
-    const light = items.filter((r) => experimentById.has(r.experimentId)).map((r) => runView(r, experimentById.get(r.experimentId)!, []));
-    const result = page(sortRunViews(light.filter(matches), order), q.max_results ?? MAX_RESULTS_DEFAULT, q.page_token);
-    const views = await Promise.all(result.items.map((v) => fullView(byId.get(v.info.run_id)!, experimentById.get(v.info.experiment_id))));
-    return { runs: views, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
+    const views = await Promise.all(found.items.map((run) => fullView(run, experimentById.get(run.experimentId))));
+    const next = nextPageToken(offset, limit, found.total);
+    return { runs: views, ...(next && { next_page_token: next }) };
   });
 
   endpoint(['post'], 'runs/log-metric', S.LogMetric, async (body) => {

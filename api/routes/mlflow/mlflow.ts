@@ -10,11 +10,10 @@
  */
 import { AppError } from '../../../src/shared/errors';
 import type { Experiment, MetricSummary, Run, RunStatus } from '../../../src/shared/contract/types';
+import { artifactUriOf, MLFLOW_STATUS, TAG_GIT_COMMIT, TAG_NOTE, TAG_RUN_NAME, TAG_USER } from '../../../src/shared/runs/mlflowNames';
+import { likeToRegExp, type FieldRef, type FilterExpr, type SortSpec } from '../../../src/shared/runs/filter';
 
-export const TAG_RUN_NAME = 'mlflow.runName';
-export const TAG_GIT_COMMIT = 'mlflow.source.git.commit';
-export const TAG_NOTE = 'mlflow.note.content';
-export const TAG_USER = 'mlflow.user';
+export { TAG_GIT_COMMIT, TAG_NOTE, TAG_RUN_NAME, TAG_USER };
 /** Where runs/log-model keeps the logged models' metadata (a JSON list), as MLflow's stores do. */
 export const TAG_MODEL_HISTORY = 'mlflow.log-model.history';
 /** Tags that are ModelLab fields, not entries of run.tags. */
@@ -66,7 +65,7 @@ export function toMlflowError(error: unknown): MlflowError {
 
 // ---------------------------------------------------------------- statuses and values
 
-const TO_MLFLOW: Record<RunStatus, string> = { pending: 'SCHEDULED', running: 'RUNNING', completed: 'FINISHED', failed: 'FAILED' };
+const TO_MLFLOW = MLFLOW_STATUS;
 const FROM_MLFLOW: Record<string, RunStatus> = { SCHEDULED: 'pending', RUNNING: 'running', FINISHED: 'completed', FAILED: 'failed', KILLED: 'failed' };
 export const MLFLOW_STATUSES = Object.keys(FROM_MLFLOW);
 
@@ -85,7 +84,7 @@ export const epochMs = (iso: string | null): number | null => (iso === null ? nu
 export const isoFromMs = (ms: number): string => new Date(ms).toISOString();
 
 /** Where MLflow clients put a run's artifacts: the experiment's location + /<run id>/artifacts. */
-export const artifactUri = (run: Run, experiment: Pick<Experiment, 'artifactLocation'>) => `${experiment.artifactLocation.replace(/\/+$/, '')}/${run.id}/artifacts`;
+export const artifactUri = (run: Run, experiment: Pick<Experiment, 'artifactLocation'>) => artifactUriOf(experiment.artifactLocation, run.id);
 
 // ---------------------------------------------------------------- views
 
@@ -423,10 +422,8 @@ export function parseSearchFilter(input: string | undefined, defaultType: Entity
   return clauses;
 }
 
-function like(pattern: string, value: string, insensitive: boolean): boolean {
-  const regex = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
-  return new RegExp(`^${regex}$`, insensitive ? 'is' : 's').test(value);
-}
+/** MLflow's LIKE, with the run filter's one implementation (% any run, _ one character). */
+const like = (pattern: string, value: string, insensitive: boolean): boolean => likeToRegExp(pattern, insensitive).test(value);
 
 function compareString(actual: string | undefined, c: Clause, where: string): boolean {
   if (actual === undefined) return false;
@@ -471,52 +468,53 @@ function compareNumber(actual: number | undefined | null, c: Clause, where: stri
   }
 }
 
-const RUN_STRING_ATTRIBUTES: Record<string, (info: MlflowRunInfo) => string> = {
-  run_id: (i) => i.run_id,
-  run_name: (i) => i.run_name,
-  status: (i) => i.status,
-  user_id: (i) => i.user_id,
-  artifact_uri: (i) => i.artifact_uri,
-  lifecycle_stage: (i) => i.lifecycle_stage,
-};
-const RUN_NUMBER_ATTRIBUTES: Record<string, (info: MlflowRunInfo) => number | undefined> = {
-  start_time: (i) => i.start_time,
-  end_time: (i) => i.end_time,
-  created: (i) => i.start_time,
-  Created: (i) => i.start_time,
-};
+const STRING_ATTRIBUTES = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'lifecycle_stage'];
+const NUMBER_ATTRIBUTES = ['start_time', 'end_time', 'created', 'Created'];
+const STRING_COMPARATORS: Comparator[] = ['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'];
+const NUMBER_COMPARATORS: Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
 
-/** The predicate of a parsed runs/search filter over a run's MLflow view. */
-export function runMatcher(clauses: Clause[]): (run: MlflowRun) => boolean {
-  for (const c of clauses) {
-    if (c.type === 'attribute' && !(c.key in RUN_STRING_ATTRIBUTES) && !(c.key in RUN_NUMBER_ATTRIBUTES)) {
-      throw invalidParameter(`Invalid attribute key '${c.key}' specified. Valid keys are ${[...Object.keys(RUN_STRING_ATTRIBUTES), 'start_time', 'end_time', 'created'].join(', ')}`);
+/** The field of the run filter language an MLflow identifier names. */
+function runField(type: EntityType, key: string): FieldRef {
+  switch (type) {
+    case 'metric':
+      return { text: `metrics.${key}`, root: 'metrics', path: [key] };
+    case 'param':
+      return { text: `params.${key}`, root: 'params', path: [key], sortAsText: true };
+    case 'tag':
+      return { text: `tags.${key}`, root: 'mlflowTags', path: [key], sortAsText: true };
+    case 'dataset':
+      return { text: `dataset.${key}`, root: 'inputs', path: [key] };
+    default:
+      return { text: `attributes.${key}`, root: 'attributes', path: [key], sortAsText: STRING_ATTRIBUTES.includes(key) };
+  }
+}
+
+const isNumeric = (type: EntityType, key: string) => type === 'metric' || (type === 'attribute' && NUMBER_ATTRIBUTES.includes(key));
+
+/**
+ * runs/search's filter, checked as MLflow checks it, as the run filter language's FilterExpr (null
+ * for none): the store searches with it, as it does for ModelLab's own filters.
+ */
+export function runFilterExpr(clauses: Clause[]): FilterExpr | null {
+  const items = clauses.map((c): FilterExpr => {
+    const where = c.type;
+    if (c.type === 'attribute' && !STRING_ATTRIBUTES.includes(c.key) && !NUMBER_ATTRIBUTES.includes(c.key)) {
+      throw invalidParameter(`Invalid attribute key '${c.key}' specified. Valid keys are ${[...STRING_ATTRIBUTES, 'start_time', 'end_time', 'created'].join(', ')}`);
     }
     if (c.type === 'dataset' && c.key !== 'name' && c.key !== 'digest' && c.key !== 'context') throw invalidParameter(`Invalid dataset key '${c.key}': use name, digest or context`);
-    if ((c.type === 'param' || c.type === 'tag') && !['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'].includes(c.comparator)) {
-      throw invalidParameter(`Invalid comparator '${c.comparator}' for ${c.type} '${c.key}': use =, !=, LIKE, ILIKE, IN or NOT IN`);
+    const field = runField(c.type, c.key);
+    if (isNumeric(c.type, c.key)) {
+      if (!NUMBER_COMPARATORS.includes(c.comparator)) throw invalidParameter(`Invalid comparator '${c.comparator}' for ${where} '${c.key}': use =, !=, >, >=, <, <=`);
+      const expected = typeof c.value === 'number' ? c.value : Number(c.value);
+      if (!Number.isFinite(expected)) throw invalidParameter(`Expected a number for ${where} '${c.key}', got '${String(c.value)}'`);
+      return { type: 'compare', field, op: c.comparator as '=' | '!=' | '>' | '>=' | '<' | '<=', value: expected };
     }
-  }
-  return (run) =>
-    clauses.every((c) => {
-      switch (c.type) {
-        case 'metric':
-          return compareNumber(run.data.metrics.find((m) => m.key === c.key)?.value, c, 'metric');
-        case 'param':
-          return compareString(run.data.params.find((p) => p.key === c.key)?.value, c, 'param');
-        case 'tag':
-          return compareString(run.data.tags.find((t) => t.key === c.key)?.value, c, 'tag');
-        case 'dataset':
-          return run.inputs.dataset_inputs.some((input) =>
-            compareString(c.key === 'context' ? input.tags.find((t) => t.key === 'mlflow.data.context')?.value : input.dataset[c.key], c, 'dataset'),
-          );
-        default: {
-          const text = RUN_STRING_ATTRIBUTES[c.key];
-          if (text) return compareString(text(run.info), c, 'attribute');
-          return compareNumber(RUN_NUMBER_ATTRIBUTES[c.key]!(run.info), c, 'attribute');
-        }
-      }
-    });
+    if (!STRING_COMPARATORS.includes(c.comparator)) throw invalidParameter(`Invalid comparator '${c.comparator}' for ${where} '${c.key}': use =, !=, LIKE, ILIKE, IN or NOT IN`);
+    if (c.comparator === 'IN' || c.comparator === 'NOT IN') return { type: 'in', field, values: (c.value as string[]).map(String), negate: c.comparator === 'NOT IN' };
+    if (c.comparator === 'LIKE' || c.comparator === 'ILIKE') return { type: 'like', field, pattern: String(c.value), caseInsensitive: c.comparator === 'ILIKE', negate: false };
+    return { type: 'compare', field, op: c.comparator as '=' | '!=', value: String(c.value) };
+  });
+  return items.length === 0 ? null : items.length === 1 ? items[0]! : { type: 'and', items };
 }
 
 export interface OrderTerm {
@@ -538,43 +536,14 @@ export function parseOrderBy(items: string[] | undefined, defaultType: EntityTyp
   });
 }
 
-function runSortValue(run: MlflowRun, term: OrderTerm): string | number | undefined {
-  switch (term.type) {
-    case 'metric':
-      return run.data.metrics.find((m) => m.key === term.key)?.value;
-    case 'param':
-      return run.data.params.find((p) => p.key === term.key)?.value;
-    case 'tag':
-      return run.data.tags.find((t) => t.key === term.key)?.value;
-    case 'attribute': {
-      const text = RUN_STRING_ATTRIBUTES[term.key];
-      if (text) return text(run.info);
-      const number = RUN_NUMBER_ATTRIBUTES[term.key];
-      if (number) return number(run.info);
-      throw invalidParameter(`Invalid order_by attribute '${term.key}'`);
-    }
-    default:
-      throw invalidParameter(`Invalid order_by entity '${term.type}'`);
-  }
-}
-
-/** Sorts by the terms, missing values last, then MLflow's default: start_time DESC, run_id ASC. */
-export function sortRunViews(runs: MlflowRun[], terms: OrderTerm[]): MlflowRun[] {
-  const all: OrderTerm[] = [...terms, { type: 'attribute', key: 'start_time', ascending: false }, { type: 'attribute', key: 'run_id', ascending: true }];
-  const keyed = runs.map((run) => ({ run, values: all.map((t) => runSortValue(run, t)) }));
-  keyed.sort((a, b) => {
-    for (let i = 0; i < all.length; i++) {
-      const x = a.values[i];
-      const y = b.values[i];
-      if (x === y) continue;
-      if (x === undefined) return 1;
-      if (y === undefined) return -1;
-      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
-      return all[i]!.ascending ? order : -order;
-    }
-    return 0;
+/** runs/search's order: the terms, missing values last, then MLflow's default: start_time DESC, run_id ASC. */
+export function runSortSpecs(terms: OrderTerm[]): SortSpec[] {
+  const specs = terms.map((term): SortSpec => {
+    if (term.type === 'dataset') throw invalidParameter(`Invalid order_by entity '${term.type}'`);
+    if (term.type === 'attribute' && !STRING_ATTRIBUTES.includes(term.key) && !NUMBER_ATTRIBUTES.includes(term.key)) throw invalidParameter(`Invalid order_by attribute '${term.key}'`);
+    return { field: runField(term.type, term.key), direction: term.ascending ? 'asc' : 'desc' };
   });
-  return keyed.map((k) => k.run);
+  return [...specs, { field: runField('attribute', 'start_time'), direction: 'desc' }, { field: runField('attribute', 'run_id'), direction: 'asc' }];
 }
 
 /** experiments/search: name, tags and creation/update times. */
@@ -635,6 +604,10 @@ export function decodePageToken(token: string | undefined): number {
   }
   throw invalidParameter(`Invalid page token '${token}'`);
 }
+
+/** The token of the page after `offset + limit` of `total` items, when there is one. */
+export const nextPageToken = (offset: number, limit: number, total: number): string | undefined =>
+  offset + limit < total ? btoa(JSON.stringify({ offset: offset + limit })) : undefined;
 
 /** One page of `items` from the token's offset, with the token of the next page when there is one. */
 export function page<T>(items: T[], maxResults: number, token: string | undefined): { items: T[]; nextPageToken?: string } {

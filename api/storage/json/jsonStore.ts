@@ -21,7 +21,7 @@ import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE 
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/shared/errors';
-import { compileFilter, type FilterExpr, sortRuns, type SortSpec } from '../../../src/shared/runs/filter';
+import { compileFilter, type FilterContext, type FilterExpr, sortRuns, type SortSpec } from '../../../src/shared/runs/filter';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import { nowIso } from '../../../src/shared/ids';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
@@ -44,8 +44,8 @@ export interface RunListOptions extends PageOptions {
   lifecycle?: LifecycleStage | 'all';
   /** Parsed filter language expression (src/shared/runs/filter.ts); a database store translates it to its query language. */
   filter?: FilterExpr;
-  /** Default: newest first. */
-  sort?: SortSpec;
+  /** Default: newest first; several keys sort by the first, ties by the next (then newest first). */
+  sort?: SortSpec | SortSpec[];
 }
 
 export interface DatasetListOptions extends PageOptions {
@@ -63,7 +63,7 @@ export interface Store {
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */
   getRun(id: string): Promise<Run>;
   /** Newest first; unreadable records are skipped (and logged when loaded). */
-  listRuns(options: RunListOptions): Promise<Page<Run>>;
+  searchRuns(options: RunListOptions): Promise<Page<Run>>;
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   deleteRun(id: string): Promise<void>;
@@ -567,8 +567,15 @@ export class JsonStore implements Store {
     return structuredClone(this.readSlot(this.runs, 'run', id));
   }
 
-  async listRuns(options: RunListOptions): Promise<Page<Run>> {
-    const filter = options.filter ? compileFilter(options.filter) : null;
+  /** The one place runs are searched: filter, sort and page, evaluated here in memory. */
+  async searchRuns(options: RunListOptions): Promise<Page<Run>> {
+    const context: FilterContext = {
+      artifactLocation: (id) => {
+        const slot = this.experiments.get(id);
+        return slot?.ok ? slot.value.artifactLocation : undefined;
+      },
+    };
+    const filter = options.filter ? compileFilter(options.filter, context) : null;
     const lifecycle = options.lifecycle ?? 'active';
     const experiments = options.experimentIds ? new Set(options.experimentIds) : null;
     const keep = (run: Run) =>
@@ -580,7 +587,7 @@ export class JsonStore implements Store {
     const matching: Run[] = [];
     for (const slot of this.runs.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
     matching.reverse(); // ties keep newest first
-    const sorted = sortRuns(matching, options.sort, options.offset + options.limit);
+    const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context);
     return {
       items: sorted.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
       total: matching.length,

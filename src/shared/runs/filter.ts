@@ -13,17 +13,28 @@
  *
  * Keywords are case-insensitive. A number literal compares numerically with numeric values (and
  * numeric strings, as MLflow stores params); a missing value matches only IS NULL.
+ *
+ * MLflow's spellings are accepted too, so a filter pasted from MLflow works on the Runs page:
+ * `attributes.status = 'FINISHED'` (also attribute., attr., run.: MLflow's run attributes),
+ * `metric.x`, `param.x`, `tag.x` (MLflow's tags, the system ones included), `dataset.name`
+ * (`digest`, `context`: true when any of the run's inputs matches). MLflow's own search parses its
+ * grammar to this same FilterExpr, and the store evaluates it (JsonStore in memory; a SQL store
+ * would compile it): one language, one LIKE.
  */
 import { AppError } from '../errors';
 import type { Run } from '../contract/types';
+import { MLFLOW_ATTRIBUTES, mlflowAttribute, mlflowTagValue, TAG_DATA_CONTEXT } from './mlflowNames';
 
 export type Literal = number | string | boolean | null;
 
 export interface FieldRef {
   /** The field as written, for messages and sorting keys. */
   text: string;
+  /** A run field, or metrics | hyperparameters | config | tags, or MLflow's attributes | mlflowTags | inputs. */
   root: string;
   path: string[];
+  /** Sort values as text even when they look like numbers (MLflow sorts params and tags as strings). */
+  sortAsText?: boolean;
 }
 
 export type FilterExpr =
@@ -47,6 +58,7 @@ const SCALAR_FIELDS = [
   'gitBranch',
   'gitDirty',
   'notes',
+  'lifecycleStage',
   'createdAt',
   'startedAt',
   'endedAt',
@@ -61,6 +73,21 @@ const NESTED_FIELDS: Record<string, 'metrics' | 'hyperparameters' | 'config' | '
 };
 /** metrics and tags keys are single names (a dot inside one needs backticks); params/config walk paths. */
 const SINGLE_KEY = new Set(['metrics', 'tags']);
+/** MLflow's prefixes: the field they name in a ModelLab filter. */
+const MLFLOW_PREFIXES: Record<string, 'attributes' | 'metrics' | 'params' | 'mlflowTags' | 'inputs'> = {
+  attribute: 'attributes',
+  attributes: 'attributes',
+  attr: 'attributes',
+  run: 'attributes',
+  metric: 'metrics',
+  param: 'params',
+  parameter: 'params',
+  parameters: 'params',
+  tag: 'mlflowTags',
+  dataset: 'inputs',
+  datasets: 'inputs',
+};
+const INPUT_KEYS = ['name', 'digest', 'context'];
 
 export class FilterSyntaxError extends AppError {
   constructor(
@@ -245,6 +272,18 @@ class Parser {
       path.push(seg.kind === 'number' ? seg.text : seg.text);
     }
     const text = this.source.slice(first.pos, this.peek().pos).trim();
+    const mlflow = first.kind === 'ident' ? MLFLOW_PREFIXES[root] : undefined;
+    if (mlflow) {
+      if (path.length === 0) this.fail(`Expected ${root}.<key>`, this.peek());
+      if (mlflow === 'params') return { text, root: 'params', path };
+      if (mlflow === 'metrics') return { text, root: 'metrics', path: [path.join('.')] };
+      const key = path.join('.');
+      if (mlflow === 'attributes' && !(MLFLOW_ATTRIBUTES as readonly string[]).includes(key)) {
+        throw new FilterSyntaxError(`Unknown attribute '${key}'; MLflow's run attributes are ${MLFLOW_ATTRIBUTES.slice(0, 8).join(', ')}`, first.pos, this.source);
+      }
+      if (mlflow === 'inputs' && !INPUT_KEYS.includes(key)) throw new FilterSyntaxError(`Unknown dataset field '${key}'; use dataset.name, dataset.digest or dataset.context`, first.pos, this.source);
+      return { text, root: mlflow, path: [key] };
+    }
     if (root in NESTED_FIELDS) {
       if (path.length === 0) this.fail(`Expected ${root}.<key>`, this.peek());
       if (SINGLE_KEY.has(root) && path.length > 1) {
@@ -316,8 +355,29 @@ export function parseFilter(source: string): FilterExpr {
 
 // ---------------------------------------------------------------- evaluation
 
+/** What a filter may need from outside the run record: an experiment's artifact location (MLflow's artifact_uri). */
+export interface FilterContext {
+  artifactLocation(experimentId: string): string | undefined;
+}
+const NO_CONTEXT: FilterContext = { artifactLocation: () => undefined };
+
+/** Fields that hold several values per run (its dataset inputs): a condition holds when it holds for any. */
+const isMany = (field: FieldRef) => field.root === 'inputs';
+
 /** A function reading a field from a run (undefined when absent), resolved once per filter. */
-export function fieldAccessor(field: FieldRef): (run: Run) => unknown {
+export function fieldAccessor(field: FieldRef, context: FilterContext = NO_CONTEXT): (run: Run) => unknown {
+  if (field.root === 'attributes') {
+    const key = field.path[0]!;
+    return (run) => mlflowAttribute(run, key, (id) => context.artifactLocation(id));
+  }
+  if (field.root === 'mlflowTags') {
+    const key = field.path[0]!;
+    return (run) => mlflowTagValue(run, key);
+  }
+  if (field.root === 'inputs') {
+    const key = field.path[0]!;
+    return (run) => run.inputs.map((input) => (key === 'context' ? input.tags[TAG_DATA_CONTEXT] : key === 'name' ? input.name : input.digest));
+  }
   const nested = NESTED_FIELDS[field.root];
   if (!nested) {
     const key = field.root as keyof Run;
@@ -392,62 +452,62 @@ const isMissing = (value: unknown) => value === undefined || value === null;
 
 /**
  * Compiles a filter into a predicate: field paths resolved and LIKE patterns built once, so a
- * search over 10,000 runs costs a few closure calls per run.
+ * search over 10,000 runs costs a few closure calls per run. A condition on a field with several
+ * values per run (dataset inputs) holds when it holds for any of them.
  */
-export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
+export function compileFilter(expr: FilterExpr, context: FilterContext = NO_CONTEXT): (run: Run) => boolean {
+  /** `test` applied to the field's value, or to any of its values. */
+  const onField = (field: FieldRef, test: (value: unknown) => boolean): ((run: Run) => boolean) => {
+    const get = fieldAccessor(field, context);
+    if (isMany(field)) return (run) => (get(run) as unknown[]).some(test);
+    return (run) => test(get(run));
+  };
   switch (expr.type) {
     case 'or': {
-      const items = expr.items.map(compileFilter);
+      const items = expr.items.map((item) => compileFilter(item, context));
       return (run) => {
         for (let i = 0; i < items.length; i++) if (items[i]!(run)) return true;
         return false;
       };
     }
     case 'and': {
-      const items = expr.items.map(compileFilter);
+      const items = expr.items.map((item) => compileFilter(item, context));
       return (run) => {
         for (let i = 0; i < items.length; i++) if (!items[i]!(run)) return false;
         return true;
       };
     }
     case 'not': {
-      const inner = compileFilter(expr.expr);
+      const inner = compileFilter(expr.expr, context);
       return (run) => !inner(run);
     }
-    case 'isNull': {
-      const get = fieldAccessor(expr.field);
-      return expr.negate ? (run) => !isMissing(get(run)) : (run) => isMissing(get(run));
-    }
+    case 'isNull':
+      return onField(expr.field, expr.negate ? (value) => !isMissing(value) : isMissing);
     case 'compare': {
-      const get = fieldAccessor(expr.field);
       const { op, value: literal } = expr;
       const test: (c: number) => boolean =
         op === '=' ? (c) => c === 0 : op === '!=' ? (c) => c !== 0 : op === '<' ? (c) => c < 0 : op === '<=' ? (c) => c <= 0 : op === '>' ? (c) => c > 0 : (c) => c >= 0;
       if (typeof literal === 'number') {
         // Fast path: numeric fields compared with a number (metrics, seed, most params).
-        return (run) => {
-          const value = get(run);
+        return onField(expr.field, (value) => {
           if (isMissing(value)) return false;
           const n = typeof value === 'number' ? value : asNumber(value);
           return n === null || Number.isNaN(n) ? op === '!=' : test(n - literal);
-        };
+        });
       }
-      return (run) => {
-        const value = get(run);
+      return onField(expr.field, (value) => {
         if (isMissing(value)) return false;
         const c = compareTo(value, literal);
         return c === null ? op === '!=' : test(c);
-      };
+      });
     }
     case 'in': {
-      const get = fieldAccessor(expr.field);
       const { values, negate } = expr;
       // Sets for the common cases: a string value against string literals, a number against numbers.
       const strings = new Set(values.filter((v): v is string => typeof v === 'string'));
       const numbers = new Set(values.filter((v): v is number => typeof v === 'number'));
       const others = values.filter((v) => typeof v === 'boolean');
-      return (run) => {
-        const value = get(run);
+      return onField(expr.field, (value) => {
         if (isMissing(value)) return false;
         let found = false;
         if (typeof value === 'string') {
@@ -459,18 +519,16 @@ export function compileFilter(expr: FilterExpr): (run: Run) => boolean {
           found = values.some((literal) => compareTo(value, literal) === 0);
         }
         return negate ? !found : found;
-      };
+      });
     }
     case 'like': {
-      const get = fieldAccessor(expr.field);
       const re = likeToRegExp(expr.pattern, expr.caseInsensitive);
       const negate = expr.negate;
-      return (run) => {
-        const value = get(run);
+      return onField(expr.field, (value) => {
         if (isMissing(value)) return false;
         const found = re.test(asText(value));
         return negate ? !found : found;
-      };
+      });
     }
   }
 }
@@ -517,34 +575,40 @@ export function runComparator(sort: SortSpec): (a: Run, b: Run) => number {
 }
 
 /**
- * The runs at positions [0, count) of the order by `sort`, computing each run's key once (stable:
- * ties keep their input order). Keys live in typed arrays (no object per run), and for a first page
- * out of thousands only the best `count` are kept in a sorted buffer instead of sorting everything.
+ * The runs at positions [0, count) of the order by `sort` (one key, or several: the first decides,
+ * ties go to the next), computing each run's keys once (stable: ties keep their input order). Keys
+ * live in typed arrays (no object per run), and for a first page out of thousands only the best
+ * `count` are kept in a sorted buffer instead of sorting everything.
  */
-export function sortRuns(runs: Run[], sort: SortSpec, count = runs.length): Run[] {
-  const get = fieldAccessor(sort.field);
-  const sign = sort.direction === 'asc' ? 1 : -1;
+export function sortRuns(runs: Run[], sort: SortSpec | SortSpec[], count = runs.length, context: FilterContext = NO_CONTEXT): Run[] {
+  const specs = Array.isArray(sort) ? sort : [sort];
   const n = runs.length;
-  // kind: 0 number, 1 text, 2 missing — the order numbers < text < missing in both directions.
-  const kind = new Uint8Array(n);
-  const num = new Float64Array(n);
-  const text: string[] = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const value = get(runs[i]!);
-    if (isMissing(value)) kind[i] = 2;
-    else {
-      const asNum = typeof value === 'number' ? (Number.isFinite(value) ? value : null) : asNumber(value);
-      if (asNum !== null) num[i] = asNum;
+  // Per key — kind: 0 number, 1 text, 2 missing; the order numbers < text < missing in both directions.
+  const keys = specs.map((spec) => {
+    const get = fieldAccessor(spec.field, context);
+    const kind = new Uint8Array(n);
+    const num = new Float64Array(n);
+    const text: string[] = new Array<string>(n);
+    for (let i = 0; i < n; i++) {
+      const value = get(runs[i]!);
+      if (isMissing(value)) kind[i] = 2;
       else {
-        kind[i] = 1;
-        text[i] = asText(value);
+        const asNum = spec.field.sortAsText ? null : typeof value === 'number' ? (Number.isFinite(value) ? value : null) : asNumber(value);
+        if (asNum !== null) num[i] = asNum;
+        else {
+          kind[i] = 1;
+          text[i] = asText(value);
+        }
       }
     }
-  }
+    return { kind, num, text, sign: spec.direction === 'asc' ? 1 : -1 };
+  });
   const cmp = (a: number, b: number): number => {
-    if (kind[a] !== kind[b]) return kind[a]! - kind[b]!;
-    if (kind[a] === 0) return sign * (num[a]! - num[b]!) || a - b;
-    if (kind[a] === 1) return sign * (text[a]! < text[b]! ? -1 : text[a]! > text[b]! ? 1 : 0) || a - b;
+    for (const { kind, num, text, sign } of keys) {
+      if (kind[a] !== kind[b]) return kind[a]! - kind[b]!;
+      const c = kind[a] === 0 ? sign * (num[a]! - num[b]!) : kind[a] === 1 ? sign * (text[a]! < text[b]! ? -1 : text[a]! > text[b]! ? 1 : 0) : 0;
+      if (c !== 0) return c;
+    }
     return a - b;
   };
   let order: number[];

@@ -122,3 +122,36 @@ describe('sortRuns', () => {
     }
   });
 });
+
+describe("MLflow's spellings in the run filter language", () => {
+  const withInputs: Run = {
+    ...makeRun({ name: 'logged-by-mlflow', status: 'completed', hyperparameters: { lr: '0.1', 'batch size': 32 }, metrics: { 'val acc': 0.7 }, tags: { 'mlflow.user': 'ana' } }),
+    inputs: [
+      { name: 'pets', digest: 'abc123', sourceType: 'local', source: '/d', schema: null, profile: null, tags: { 'mlflow.data.context': 'train' }, datasetId: null },
+      { name: 'pets-eval', digest: 'def456', sourceType: 'local', source: '/e', schema: null, profile: null, tags: { 'mlflow.data.context': 'eval' }, datasetId: null },
+    ],
+  };
+  const all = [...runs, withInputs];
+  const match = (filter: string) => all.filter(compileFilter(parseFilter(filter))).map((r) => r.name);
+
+  it.each([
+    ["attributes.status = 'FINISHED'", ['resnet-a', 'logged-by-mlflow']],
+    ["attribute.status IN ('FAILED', 'RUNNING')", ['resnet-b', 'ViT_small']],
+    ["run.run_name LIKE 'resnet-%'", ['resnet-a', 'resnet-b']],
+    ["attributes.user_id = 'ana'", ['logged-by-mlflow']],
+    ["params.lr = '0.1'", ['resnet-a', 'logged-by-mlflow']], // a number 0.1 and MLflow's string '0.1' alike
+    ["param.`batch size` = '32'", ['logged-by-mlflow']],
+    ['metric.`val acc` > 0.6', ['logged-by-mlflow']],
+    ["tag.`mlflow.runName` = 'ViT_small'", ['ViT_small']], // MLflow's system tag: the run's name
+    ["dataset.context = 'eval'", ['logged-by-mlflow']], // any of the run's inputs
+    ["dataset.name = 'pets' AND dataset.digest = 'def456'", ['logged-by-mlflow']],
+    ["attributes.lifecycle_stage = 'active' AND attributes.start_time > 0", all.map((r) => r.name)],
+  ])('%s', (filter, expected) => {
+    expect(match(filter)).toEqual(expected);
+  });
+
+  it('names the unknown attribute or dataset field', () => {
+    expect(() => parseFilter("attributes.color = 'red'")).toThrow(/Unknown attribute 'color'; MLflow's run attributes are run_id, run_name, status/);
+    expect(() => parseFilter("dataset.size = 'big'")).toThrow(/Unknown dataset field 'size'/);
+  });
+});

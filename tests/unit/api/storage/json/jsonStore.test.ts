@@ -63,7 +63,7 @@ describe('JsonStore on disk', () => {
     await store.deleteRun(gone.id);
     // Without closing the store: what is on disk now is what a crash would leave.
     const crash = await openCrashCopy();
-    expect((await crash.store.listRuns({ limit: 10, offset: 0 })).items.map((r) => [r.name, r.tags])).toEqual([['durable', { a: '1' }]]);
+    expect((await crash.store.searchRuns({ limit: 10, offset: 0 })).items.map((r) => [r.name, r.tags])).toEqual([['durable', { a: '1' }]]);
     await crash.cleanup();
     await store.close();
   });
@@ -187,7 +187,7 @@ describe('JsonStore on disk', () => {
       expect(db.schemaVersion).toBe(SCHEMA_VERSION);
       expect(db.runs[0]!.experimentId).toBe('0');
       store = await open();
-      expect((await store.listRuns({ limit: 10, offset: 0, experimentIds: ['0'] })).total).toBe(1);
+      expect((await store.searchRuns({ limit: 10, offset: 0, experimentIds: ['0'] })).total).toBe(1);
       await store.close();
     });
   });
@@ -200,7 +200,7 @@ describe('JsonStore on disk', () => {
       const logs: string[] = [];
       const store = await JsonStore.open(tmp.dir, { log: (m) => logs.push(m) });
       expect(logs.join('\n')).toContain(bad.id);
-      const page = await store.listRuns({ limit: 10, offset: 0 });
+      const page = await store.searchRuns({ limit: 10, offset: 0 });
       expect(page.items.map((r) => r.id)).toEqual([good.id]);
       const error = await store.getRun(bad.id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AppError);

@@ -37,15 +37,15 @@ describe('JsonStore when a flush fails', () => {
     const kept = await store.createRun(makeRun({ name: 'kept' }));
     failNext.count = 1;
     await expect(store.createRun(makeRun({ name: 'lost' }))).rejects.toThrow(/ENOSPC/);
-    const page = await store.listRuns({ limit: 10, offset: 0 });
+    const page = await store.searchRuns({ limit: 10, offset: 0 });
     expect(page.items.map((r) => r.id)).toEqual([kept.id]);
     // The store keeps working once the disk does.
     await store.createRun(makeRun({ name: 'after' }));
-    expect((await store.listRuns({ limit: 10, offset: 0 })).total).toBe(2);
+    expect((await store.searchRuns({ limit: 10, offset: 0 })).total).toBe(2);
     await store.close();
     // The half-written entry was cut off: a reopen sees exactly the acknowledged runs.
     const reopened = await JsonStore.open(tmp.dir, { log: () => {} });
-    expect((await reopened.listRuns({ limit: 10, offset: 0 })).items.map((r) => r.name)).toEqual(['after', 'kept']);
+    expect((await reopened.searchRuns({ limit: 10, offset: 0 })).items.map((r) => r.name)).toEqual(['after', 'kept']);
     await reopened.close();
   });
 });
