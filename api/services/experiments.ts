@@ -3,12 +3,8 @@ import type { EventBus } from '../eventBus';
 import type { Store } from '../storage';
 import type { Experiment, LifecycleStage } from '../../src/shared/contract/types';
 import { nowIso } from '../../src/shared/ids';
-import { KeyedLock } from '../../src/shared/keyedLock';
 
 export class ExperimentService {
-  /** One lifecycle change per experiment at a time: a restore never interleaves with a delete's cascade. */
-  private readonly stageLock = new KeyedLock();
-
   constructor(
     private readonly store: Store,
     private readonly events: EventBus,
@@ -45,22 +41,13 @@ export class ExperimentService {
   }
 
   /**
-   * Deleting an experiment soft-deletes its runs; restoring it brings them back. The stage is checked
-   * inside the store's mutation (`refuse` names the error for an experiment already in that stage),
-   * so of concurrent deletes exactly one is accepted.
+   * Deleting an experiment soft-deletes its runs; restoring it brings them back — one atomic change
+   * of the store, so of concurrent deletes exactly one is accepted (`refuse` names the error for an
+   * experiment already in that stage) and a restore never interleaves with a delete.
    */
-  setStage(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment> {
-    return this.stageLock.run(id, async () => {
-      const experiment = await this.store.updateExperiment(id, (e) => {
-        if (e.lifecycleStage === stage) throw refuse(e);
-        return { ...e, lifecycleStage: stage, updatedAt: nowIso() };
-      });
-      const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
-      const { items } = await this.store.searchRuns({ limit: Number.MAX_SAFE_INTEGER, offset: 0, experimentIds: [id], lifecycle: from });
-      // Together, so they share group commits instead of one flush each.
-      await Promise.all(items.map((run) => this.store.updateRun(run.id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }))));
-      this.events.publish('experiment.updated', { id, name: experiment.name, fields: ['lifecycleStage'] });
-      return experiment;
-    });
+  async setStage(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment> {
+    const experiment = await this.store.setExperimentLifecycle(id, stage, refuse);
+    this.events.publish('experiment.updated', { id, name: experiment.name, fields: ['lifecycleStage'] });
+    return experiment;
   }
 }

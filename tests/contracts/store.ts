@@ -179,6 +179,22 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await h.store.countRunsByStatus()).toEqual({ pending: 2, running: 0, completed: 0, failed: 0 }); // the deleted one not counted
         expect((await h.store.runStatistics()).total).toBe(2);
       });
+
+      it('deletes and restores an experiment with its runs in one change, refusing a repeat', async () => {
+        const exp = await h.store.createExperiment({ name: 'lifecycle' });
+        const kept = await h.store.createRun(makeRun({ name: 'kept', experimentId: exp.id }));
+        const other = await h.store.createRun(makeRun({ name: 'other' }));
+        const deleted = await h.store.setExperimentLifecycle(exp.id, 'deleted', () => new Error('already'));
+        expect(deleted.lifecycleStage).toBe('deleted');
+        expect((await h.store.getRun(kept.id)).lifecycleStage).toBe('deleted');
+        expect((await h.store.getRun(other.id)).lifecycleStage).toBe('active');
+        await expect(h.store.setExperimentLifecycle(exp.id, 'deleted', (current) => new Error(`already ${current.lifecycleStage}`))).rejects.toThrow('already deleted');
+        // Of concurrent restores exactly one is accepted.
+        const results = await Promise.allSettled(Array.from({ length: 8 }, () => h.store.setExperimentLifecycle(exp.id, 'active', () => new Error('already active'))));
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect((await h.store.getRun(kept.id)).lifecycleStage).toBe('active');
+        await expectAppError(h.store.setExperimentLifecycle('99', 'deleted', () => new Error('x')), 404, 'not_found');
+      });
     });
 
     describe('datasets', () => {

@@ -107,6 +107,12 @@ export interface Store {
   listExperiments(): Promise<Experiment[]>;
   /** Applies `change` atomically; a rename to a taken name is 409. */
   updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment>;
+  /**
+   * Sets an experiment's lifecycle stage and moves its runs along in one atomic change: deleting it
+   * soft-deletes its active runs, restoring it brings its deleted runs back. Throws `refuse(current)`
+   * with nothing changed when it is in that stage already; 404 for an unknown id.
+   */
+  setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment>;
 
   /** Waits for pending writes, then releases the store (and its lock). */
   close(): Promise<void>;
@@ -812,6 +818,26 @@ export class JsonStore implements Store {
       const stored = readable(next);
       this.experiments.set(id, stored);
       this.logPut('experiments', stored);
+      return stored;
+    });
+    return JSON.parse(slot.json.toString()) as Experiment;
+  }
+
+  async setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment> {
+    const slot = await this.mutate(() => {
+      const current = this.readSlot(this.experiments, 'experiment', id);
+      if (current.lifecycleStage === stage) throw refuse(structuredClone(current));
+      const at = nowIso();
+      const stored = readable<Experiment>({ ...current, lifecycleStage: stage, updatedAt: at });
+      this.experiments.set(id, stored);
+      this.logPut('experiments', stored);
+      const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
+      for (const [runId, run] of this.runs) {
+        if (!run.ok || run.value.experimentId !== id || run.value.lifecycleStage !== from) continue;
+        const moved = readable<Run>({ ...run.value, lifecycleStage: stage, updatedAt: at });
+        this.runs.set(runId, moved);
+        this.logPut('runs', moved);
+      }
       return stored;
     });
     return JSON.parse(slot.json.toString()) as Experiment;
