@@ -18,7 +18,7 @@ import { fsyncDir, replaceFilesDurable } from './durableFile';
 import { badRequest, conflict, forbidden, notFound } from '../../src/shared/errors';
 import { nowIso } from '../../src/shared/ids';
 import { KeyedLock } from '../../src/shared/keyedLock';
-import type { Store } from './json/jsonStore';
+import type { Store } from './store';
 import type { Artifact } from '../../src/shared/contract/types';
 
 const INCOMING = '.incoming';

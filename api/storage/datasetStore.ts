@@ -16,7 +16,7 @@ import { newId, nowIso } from '../../src/shared/ids';
 import { PARALLEL_MIN_BYTES, ParallelCsvReader } from '../workers/parallelCsv';
 import { ExpectedSchema } from '../../src/shared/contract/schemas';
 import { diffSchemas, formatOfFilename, FORMAT_BY_EXTENSION, type ExpectedColumn, typedCell } from '../../src/shared/schemaDetector';
-import type { Store } from './json/jsonStore';
+import type { Store } from './store';
 import type { ColumnSchema, Dataset, DatasetPreview, DatasetUploadResult, DatasetValidation } from '../../src/shared/contract/types';
 
 const INCOMING = '.incoming';

@@ -4,8 +4,9 @@
  * series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
-export type { DatasetDraft, DatasetListOptions, Page, PageOptions, RunListOptions, Store } from './json/jsonStore';
-export { CorruptDatabaseError, JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
+export type { DatasetDraft, DatasetListOptions, Page, PageOptions, RunListOptions, Store } from './store';
+export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
+export { CorruptDatabaseError } from './json/records';
 export { DataDirLockedError } from './json/dataDirLock';
 export { ArtifactFiles, sha256File, type UploadedFile } from './artifactFiles';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app';
 import { ConfigError, loadConfig } from '../../api/config';
-import type { Store } from '../../api/storage/json/jsonStore';
+import type { Store } from '../../api/storage';
 import { testApp, type TestApp } from '../helpers/app';
 import { openServices } from '../../api/services';
 

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors';
 import { updatedRun } from '../../src/shared/runs/lifecycle';
-import type { Store } from '../../api/storage/json/jsonStore';
+import type { Store } from '../../api/storage';
 import { makeDataset, makeRun } from '../helpers/fixtures';
 
 export interface StoreHarness {

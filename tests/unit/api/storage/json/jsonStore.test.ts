@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DB_FILE, LOCK_FILE, SCHEMA_VERSION, WAL_FILE } from '../../../../../src/shared/contract/constants';
 import { DataDirLockedError } from '../../../../../api/storage/json/dataDirLock';
 import { AppError } from '../../../../../src/shared/errors';
-import { CorruptDatabaseError, JsonStore } from '../../../../../api/storage/json/jsonStore';
+import { CorruptDatabaseError, JsonStore } from '../../../../../api/storage';
 import { makeRun } from '../../../../helpers/fixtures';
 import { tempDir } from '../../../../helpers/tmp';
 import { describeStoreContract } from '../../../../contracts/store';
@@ -249,7 +249,7 @@ describe('JsonStore on disk', () => {
 
 describe('record bytes in memory', () => {
   it('own their memory instead of pinning a slab of the shared Buffer pool', async () => {
-    const { ownBuffer } = await import('../../../../../api/storage/json/jsonStore');
+    const { ownBuffer } = await import('../../../../../api/storage/json/records');
     const text = JSON.stringify({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
     const buffer = ownBuffer(text);
     expect(buffer.toString()).toBe(text);

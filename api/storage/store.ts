@@ -1,0 +1,99 @@
+/**
+ * The Store interface: the domain operations every backend implements (records, searches in the
+ * run filter language, lifecycle cascades, counts) and passes tests/contracts/store.ts with. Routes
+ * never see it; services do. JsonStore (json/) is the embedded default.
+ */
+import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
+import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface PageOptions {
+  limit: number;
+  offset: number;
+}
+
+export interface RunListOptions extends PageOptions {
+  status?: RunStatus;
+  /** Only runs of these experiments. */
+  experimentIds?: string[];
+  /** Default "active": soft-deleted runs are left out unless asked for. */
+  lifecycle?: LifecycleStage | 'all';
+  /** Parsed filter language expression (src/shared/runs/filter.ts); a database store translates it to its query language. */
+  filter?: FilterExpr;
+  /** Default: newest first; several keys sort by the first, ties by the next (then newest first). */
+  sort?: SortSpec | SortSpec[];
+}
+
+export interface DatasetListOptions extends PageOptions {
+  /** Only versions of this name. */
+  name?: string;
+  /** Only the newest version of each name. */
+  latest?: boolean;
+}
+
+/** A new dataset version before the store numbers it and links it to its parent. */
+export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;
+
+export interface Store {
+  createRun(run: Run): Promise<Run>;
+  /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */
+  getRun(id: string): Promise<Run>;
+  /** Newest first; unreadable records are skipped (and logged when loaded). */
+  searchRuns(options: RunListOptions): Promise<Page<Run>>;
+  /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
+  updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
+  deleteRun(id: string): Promise<void>;
+  /** Runs that are not soft-deleted, by status. */
+  countRunsByStatus(): Promise<Record<RunStatus, number>>;
+  /** Dashboard aggregates (see runStatistics.ts) over runs that are not soft-deleted. */
+  runStatistics(): Promise<RunStatistics>;
+
+  createDataset(dataset: Dataset): Promise<Dataset>;
+  /**
+   * Atomically adds the next version of `draft.name`: version = latest + 1, parentId = latest's id,
+   * schemaChanges = diff(latest, draft). If the latest version has the same checksum, nothing is
+   * added and that version is returned with deduplicated = true.
+   */
+  addDatasetVersion(
+    draft: DatasetDraft,
+    diff: (parent: Dataset, child: DatasetDraft) => Dataset['schemaChanges'],
+  ): Promise<{ dataset: Dataset; deduplicated: boolean }>;
+  /** The newest version of a name, or null. */
+  latestDatasetVersion(name: string): Promise<Dataset | null>;
+  getDataset(id: string): Promise<Dataset>;
+  listDatasets(options: DatasetListOptions): Promise<Page<Dataset>>;
+  updateDataset(id: string, change: (current: Dataset) => Dataset): Promise<Dataset>;
+  /** Throws 409 (details: the linked runs) while a run references the dataset. */
+  deleteDataset(id: string): Promise<void>;
+
+  /** Records (or replaces) an artifact's metadata; 404 for an unknown run. */
+  putArtifact(artifact: Artifact): Promise<Artifact>;
+  getArtifact(runId: string, path: string): Promise<Artifact | null>;
+  /** A run's artifacts in the order they were recorded. */
+  listArtifacts(runId: string): Promise<Artifact[]>;
+  /** Returns false when there was none. Deleting a run deletes its artifacts' records too. */
+  deleteArtifact(runId: string, path: string): Promise<boolean>;
+
+  /** Numbers the experiment (the next integer id) and stores it; 409 when the name is taken (also by a deleted one). */
+  createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment>;
+  /** 404 for an unknown id. */
+  getExperiment(id: string): Promise<Experiment>;
+  findExperimentByName(name: string): Promise<Experiment | null>;
+  /** All experiments, by id. */
+  listExperiments(): Promise<Experiment[]>;
+  /** Applies `change` atomically; a rename to a taken name is 409. */
+  updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment>;
+  /**
+   * Sets an experiment's lifecycle stage and moves its runs along in one atomic change: deleting it
+   * soft-deletes its active runs, restoring it brings its deleted runs back. Throws `refuse(current)`
+   * with nothing changed when it is in that stage already; 404 for an unknown id.
+   */
+  setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment>;
+
+  /** Waits for pending writes, then releases the store (and its lock). */
+  close(): Promise<void>;
+}
