@@ -10,40 +10,10 @@ import type { z } from 'zod';
 import { ARTIFACT_CATEGORIES } from '../../../src/shared/contract/constants';
 import { nowIso } from '../../../src/shared/ids';
 import { MAX_JSON_DEPTH, pathPastDepth } from '../../../src/shared/jsonDepth';
-import {
-  MAX_BATCH_METRICS,
-  MAX_BATCH_PARAMS,
-  MAX_BATCH_TAGS,
-  MAX_BATCH_TOTAL,
-  MAX_RESULTS_DEFAULT,
-  MlflowError,
-  TAG_MODEL_HISTORY,
-  TAG_RUN_NAME,
-  TAG_USER,
-  alreadyExists,
-  doesNotExist,
-  experimentMatcher,
-  experimentView,
-  invalidParameter,
-  isoFromMs,
-  mlflowArtifactPath,
-  page,
-  parseOrderBy,
-  parseSearchFilter,
-  runInfo,
-  runFilterExpr,
-  runSortSpecs,
-  decodePageToken,
-  nextPageToken,
-  runView,
-  sortExperimentViews,
-  statusFromMlflow,
-  toMlflowError,
-  withParams,
-  withStatus,
-  withTags,
-  withoutTag,
-} from './mlflow';
+import { withoutTag, withParams, withStatus, withTags } from './changes';
+import { alreadyExists, doesNotExist, invalidParameter, isoFromMs, MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS, MAX_BATCH_TOTAL, MAX_RESULTS_DEFAULT, MlflowError, statusFromMlflow, TAG_MODEL_HISTORY, TAG_RUN_NAME, TAG_USER, toMlflowError } from './protocol';
+import { decodePageToken, experimentMatcher, nextPageToken, page, parseOrderBy, parseSearchFilter, runFilterExpr, runSortSpecs, sortExperimentViews } from './search';
+import { experimentView, mlflowArtifactPath, runInfo, runView } from './views';
 import { newRun } from '../../../src/shared/runs/lifecycle';
 import { CreateRunBody } from '../../../src/shared/contract/schemas';
 import type { Services } from '../../services';

@@ -4,15 +4,7 @@
  * carry the same fields in the query string.
  */
 import { z } from 'zod';
-import {
-  MAX_METRIC_KEY,
-  MAX_PARAM_KEY,
-  MAX_PARAM_VALUE,
-  MAX_RESULTS_LIMIT,
-  MAX_TAG_KEY,
-  MAX_TAG_VALUE,
-  MLFLOW_STATUSES,
-} from './mlflow';
+import { MAX_METRIC_KEY, MAX_PARAM_KEY, MAX_PARAM_VALUE, MAX_RESULTS_LIMIT, MAX_TAG_KEY, MAX_TAG_VALUE, MLFLOW_STATUSES } from './protocol';
 
 const int64 = z.union([z.number().int(), z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number)]);
 const id = z.string().min(1).max(128);

@@ -1,7 +1,8 @@
 /** MLflow's search grammar as ModelLab parses it: identifiers, quoting, comparators, errors; order_by. */
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../../../../src/shared/errors';
-import { MlflowError, parseOrderBy, parseSearchFilter, toMlflowError } from '../../../../../api/routes/mlflow/mlflow';
+import { MlflowError, toMlflowError } from '../../../../../api/routes/mlflow/protocol';
+import { parseOrderBy, parseSearchFilter } from '../../../../../api/routes/mlflow/search';
 
 describe('parseSearchFilter', () => {
   it('reads prefixed identifiers, quoted and backticked keys, and every comparator', () => {
