@@ -183,7 +183,7 @@ export class JsonStore implements Store {
   }
 
   private logPut(kind: 'runs' | 'datasets' | 'artifacts' | 'experiments', slot: Slot<unknown>): void {
-    this.walParts.push(WAL_PUT[kind], slot.json, WAL_END);
+    this.walParts.push(WAL_PUT[kind], Buffer.from(slot.json), WAL_END);
   }
 
   private logDelete(kind: WalKind, id: string): void {
@@ -196,7 +196,7 @@ export class JsonStore implements Store {
       let first = true;
       for (const slot of slots.values()) {
         if (!first) parts.push(COMMA);
-        parts.push(slot.json);
+        parts.push(Buffer.from(slot.json));
         first = false;
       }
     };
@@ -356,7 +356,7 @@ export class JsonStore implements Store {
       this.logPut(kind, stored);
       return stored;
     });
-    return JSON.parse(slot.json.toString()) as T;
+    return JSON.parse(slot.json) as T;
   }
 
   async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
@@ -487,7 +487,7 @@ export class JsonStore implements Store {
       this.logPut('artifacts', stored);
       return stored;
     });
-    return JSON.parse(slot.json.toString()) as Artifact;
+    return JSON.parse(slot.json) as Artifact;
   }
 
   async getArtifact(runId: string, path: string): Promise<Artifact | null> {
@@ -532,7 +532,7 @@ export class JsonStore implements Store {
       this.logPut('experiments', stored);
       return stored;
     });
-    return JSON.parse(slot.json.toString()) as Experiment;
+    return JSON.parse(slot.json) as Experiment;
   }
 
   /** 409 when another experiment (deleted ones too) has this name. */
@@ -566,7 +566,7 @@ export class JsonStore implements Store {
       this.logPut('experiments', stored);
       return stored;
     });
-    return JSON.parse(slot.json.toString()) as Experiment;
+    return JSON.parse(slot.json) as Experiment;
   }
 
   async setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment> {
@@ -586,7 +586,7 @@ export class JsonStore implements Store {
       }
       return stored;
     });
-    return JSON.parse(slot.json.toString()) as Experiment;
+    return JSON.parse(slot.json) as Experiment;
   }
 
   async close(): Promise<void> {

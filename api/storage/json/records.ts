@@ -43,10 +43,13 @@ export class CorruptDatabaseError extends Error {
 
 /**
  * A stored record: either readable or kept verbatim (so nothing is ever lost) but unusable. Each keeps
- * its serialized form, made when it changes, so a flush concatenates bytes instead of re-serializing
- * every record (with 10,000 runs that is most of a flush's time).
+ * its serialized form, made when it changes, so a flush concatenates it instead of re-serializing
+ * every record (with 10,000 runs that is most of a flush's time). The form is a string, turned into
+ * bytes only while a flush writes it: a Buffer per record kept for the record's life pinned an 8 KB
+ * slab of Node's shared buffer pool each (Buffer.from cuts small buffers out of it) — in a soak,
+ * 28 MB of slabs for 3,500 records — and one Buffer of its own per record cost creates/s.
  */
-export type Slot<T> = { ok: true; value: T; json: Buffer } | { ok: false; raw: unknown; json: Buffer };
+export type Slot<T> = { ok: true; value: T; json: string } | { ok: false; raw: unknown; json: string };
 
 /**
  * The stored value is re-read from its own JSON: memory then holds exactly what the disk holds (the
@@ -55,20 +58,9 @@ export type Slot<T> = { ok: true; value: T; json: Buffer } | { ok: false; raw: u
  */
 export const readable = <T>(value: T): Slot<T> => {
   const json = JSON.stringify(value);
-  return { ok: true, value: JSON.parse(json) as T, json: ownBuffer(json) };
+  return { ok: true, value: JSON.parse(json) as T, json };
 };
-export const unreadable = <T>(raw: unknown): Slot<T> => ({ ok: false, raw, json: ownBuffer(JSON.stringify(raw) ?? 'null') });
-
-/**
- * A record's bytes in memory of their own. Buffer.from() cuts small buffers out of a shared 8 KB
- * pool, and one long-lived record pins its whole slab: in a soak, records kept ~8 KB each alive
- * (28 MB for 3,500 slabs) instead of their few hundred bytes.
- */
-export function ownBuffer(text: string): Buffer {
-  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
-  buffer.write(text);
-  return buffer;
-}
+export const unreadable = <T>(raw: unknown): Slot<T> => ({ ok: false, raw, json: JSON.stringify(raw) ?? 'null' });
 
 export interface DbFile {
   schemaVersion: number;
