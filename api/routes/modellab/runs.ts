@@ -19,7 +19,6 @@ import {
   UpdateRunBody,
 } from '../../../src/shared/contract/schemas';
 import type { ListResponse, Run } from '../../../src/shared/contract/types';
-import type { EvalInput } from '../../../src/shared/evalHarness';
 import { notFound } from '../../../src/shared/errors';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
 import { parseFilter, parseSort } from '../../../src/shared/runs/filter';
@@ -100,7 +99,7 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.post(
     '/:id/evaluate',
-    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => runs.evaluate(params.id, body as EvalInput)),
+    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => runs.evaluate(params.id, body)),
   );
 
   router.post(

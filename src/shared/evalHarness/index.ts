@@ -22,31 +22,13 @@ import {
   tieGroupEnds,
 } from './metrics';
 import { normalCdf, normalQuantile } from './normal';
+import type { z } from 'zod';
+import type { EvaluateBody } from '../contract/schemas';
 
-export interface BootstrapConfig {
-  resamples?: number;
-  level?: number;
-  seed?: number;
-  method?: 'percentile' | 'bca';
-}
-
-export interface EvalConfig {
-  taskType: 'classification' | 'regression';
-  classes?: ClassValue[];
-  positiveClass?: ClassValue;
-  predictionType?: 'label' | 'probabilities' | 'score';
-  sliceAttributes?: string[];
-  bootstrap?: BootstrapConfig;
-  maxFailureExamples?: number;
-  minSliceSize?: number;
-}
-
-export interface EvalInput {
-  predictions: unknown[];
-  labels: unknown[];
-  data?: Record<string, unknown>[] | undefined;
-  config: EvalConfig;
-}
+/** The evaluation request, as the API's schema defines it (one definition: src/shared/contract/schemas.ts). */
+export type EvalInput = z.infer<typeof EvaluateBody>;
+export type EvalConfig = EvalInput['config'];
+export type BootstrapConfig = NonNullable<EvalConfig['bootstrap']>;
 
 export interface Interval {
   lower: number | null;
