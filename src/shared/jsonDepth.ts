@@ -12,7 +12,45 @@ export const MAX_JSON_DEPTH = 32;
  * it is an object or array, is level 1), or null when there is none. `{"a": {"b": 1}}` has 2 levels.
  */
 export function pathPastDepth(value: unknown, limit = MAX_JSON_DEPTH): (string | number)[] | null {
-  if (typeof value !== 'object' || value === null) return null;
+  if (typeof value !== 'object' || value === null || !nestsDeeper(value, limit)) return null;
+  return pathToFirstTooDeep(value, limit);
+}
+
+/**
+ * The common case, asked of every request body: is anything nested deeper than `limit`? Two plain
+ * stacks, no objects or key lists per node (this runs on every create and every evaluation).
+ */
+function nestsDeeper(value: object, limit: number): boolean {
+  const nodes: object[] = [value];
+  const levels: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const level = levels.pop()!;
+    if (level > limit) return true;
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child);
+          levels.push(level + 1);
+        }
+      }
+    } else {
+      for (const key in node) {
+        if (!Object.prototype.hasOwnProperty.call(node, key)) continue;
+        const child: unknown = (node as Record<string, unknown>)[key];
+        if (typeof child === 'object' && child !== null) {
+          nodes.push(child);
+          levels.push(level + 1);
+        }
+      }
+    }
+  }
+  return false;
+}
+
+/** The rare case: where the first too-deep container is, for the error message. */
+function pathToFirstTooDeep(value: object, limit: number): (string | number)[] | null {
   // Each entry: a container, its level, and the key under which its parent holds it.
   const stack: { node: object; level: number; parent: number; key: string | number }[] = [{ node: value, level: 1, parent: -1, key: '' }];
   const visited: { parent: number; key: string | number }[] = [];
