@@ -1,0 +1,33 @@
+/** Slices: each value of a categorical attribute, quartile bins of a numeric one. */
+import { isNumber, type Prepared } from './prepare';
+import { percentile } from './resampling';
+
+export function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefined, attributes: string[]): { attribute: string; value: string; members: Float64Array; count: number }[] {
+  if (!data || attributes.length === 0) return [];
+  const out: { attribute: string; value: string; members: Float64Array; count: number }[] = [];
+  for (const attribute of attributes) {
+    const values = data.map((row) => row?.[attribute]);
+    const numeric = values.filter(isNumber);
+    const distinct = new Set(values.map((v) => String(v)));
+    if (numeric.length === values.length && distinct.size > 10) {
+      const sorted = Float64Array.from(numeric).sort();
+      const edges = [sorted[0]!, percentile(sorted, 25)!, percentile(sorted, 50)!, percentile(sorted, 75)!, sorted.at(-1)!];
+      const fmt = (v: number) => Number(v.toPrecision(6)).toString();
+      for (let b = 0; b < 4; b++) {
+        const lo = edges[b]!;
+        const hi = edges[b + 1]!;
+        if (b > 0 && lo === edges[b - 1] && hi === lo) continue;
+        const last = b === 3;
+        const members = Float64Array.from(values as number[], (v) => (v >= lo && (last ? v <= hi : v < hi) ? 1 : 0));
+        const count = members.reduce((s, m) => s + m, 0);
+        if (count > 0) out.push({ attribute, value: `[${fmt(lo)}, ${fmt(hi)}${last ? ']' : ')'}`, members, count });
+      }
+    } else {
+      for (const value of [...distinct].sort()) {
+        const members = Float64Array.from(values, (v) => (String(v) === value ? 1 : 0));
+        out.push({ attribute, value, members, count: members.reduce((s, m) => s + m, 0) });
+      }
+    }
+  }
+  return out;
+}
