@@ -2,168 +2,20 @@
  * Runs: server-side filtering (the filter language), sorting and paging, rendered as a virtualised
  * list so 10,000 runs scroll smoothly; pages of 100 rows load as they come into view.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
-import styled from 'styled-components';
 import { CreateRunForm } from '../components/runs/CreateRunForm';
-import { Button, Card, ErrorState, formatNumber, InlineError, Mono, PageTitle, StatusBadge } from '../components/ui';
+import { runColumns } from '../components/runs/columns';
+import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
+import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
 import { useLiveEvents } from '../hooks/useLiveEvents';
+import { PAGE_SIZE, usePagedRuns } from '../hooks/usePagedRuns';
 import { useApi } from '../hooks/useApi';
 import { client } from '../apiClient';
 import { RUN_STATUSES } from '../shared/contract/constants';
 import { parseFilter } from '../shared/runs/filter';
 import type { Run, RunStatus } from '../shared/contract/types';
-import { previewJson } from '../shared/jsonDepth';
 
-const ROW_HEIGHT = 40;
-const PAGE_SIZE = 100;
-const VIEW_HEIGHT = 560;
-
-const ExperimentPicker = styled.label`
-  display: flex;
-  align-items: center;
-  gap: ${({ theme }) => theme.space(2)};
-  max-width: 100%;
-  select {
-    font: inherit;
-    padding: ${({ theme }) => theme.space(1)} ${({ theme }) => theme.space(2)};
-    border: 1px solid ${({ theme }) => theme.colors.border};
-    border-radius: ${({ theme }) => theme.radius};
-    min-width: 0;
-    max-width: 100%;
-  }
-`;
-
-const Toolbar = styled.div`
-  display: flex;
-  flex-wrap: wrap;
-  gap: ${({ theme }) => theme.space(2)};
-  align-items: center;
-  margin-bottom: ${({ theme }) => theme.space(3)};
-`;
-
-const Chip = styled.button<{ $active: boolean }>`
-  border: 1px solid ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.border)};
-  background: ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.surface)};
-  color: ${({ theme, $active }) => ($active ? theme.colors.primaryText : theme.colors.text)};
-  border-radius: 999px;
-  padding: 4px 12px;
-  font: inherit;
-  font-size: 0.85rem;
-  cursor: pointer;
-`;
-
-const FilterForm = styled.form`
-  display: flex;
-  gap: ${({ theme }) => theme.space(2)};
-  flex: 1 1 320px;
-  min-width: 0;
-  input {
-    flex: 1;
-    min-width: 0;
-    font-family: ${({ theme }) => theme.fonts.mono};
-    padding: ${({ theme }) => theme.space(2)};
-    border: 1px solid ${({ theme }) => theme.colors.border};
-    border-radius: ${({ theme }) => theme.radius};
-  }
-`;
-
-const Pointer = styled.pre`
-  margin: 0 0 ${({ theme }) => theme.space(2)};
-  font-size: 0.8rem;
-  color: ${({ theme }) => theme.colors.danger};
-  overflow-x: auto;
-`;
-
-const Viewport = styled.div`
-  height: ${VIEW_HEIGHT}px;
-  max-height: 70vh;
-  overflow: auto;
-  border: 1px solid ${({ theme }) => theme.colors.border};
-  border-radius: ${({ theme }) => theme.radius};
-  background: ${({ theme }) => theme.colors.surface};
-  position: relative;
-`;
-
-const GridRow = styled.div<{ $columns: string }>`
-  display: grid;
-  grid-template-columns: ${({ $columns }) => $columns};
-  align-items: center;
-  height: ${ROW_HEIGHT}px;
-  border-bottom: 1px solid ${({ theme }) => theme.colors.border};
-  font-size: 0.88rem;
-  > div {
-    padding: 0 ${({ theme }) => theme.space(3)};
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-  }
-`;
-
-const HeaderRow = styled(GridRow)`
-  position: sticky;
-  top: 0;
-  z-index: 1;
-  background: ${({ theme }) => theme.colors.bg};
-  font-weight: 600;
-  color: ${({ theme }) => theme.colors.muted};
-  button {
-    all: unset;
-    cursor: pointer;
-  }
-`;
-
-const BodyRow = styled(GridRow)`
-  position: absolute;
-  left: 0;
-  cursor: pointer;
-  &:hover {
-    background: ${({ theme }) => theme.colors.bg};
-  }
-`;
-
-const Chooser = styled.details`
-  position: relative;
-  summary {
-    cursor: pointer;
-    padding: 4px 8px;
-  }
-  > div {
-    position: absolute;
-    right: 0;
-    z-index: 3;
-    background: ${({ theme }) => theme.colors.surface};
-    border: 1px solid ${({ theme }) => theme.colors.border};
-    border-radius: ${({ theme }) => theme.radius};
-    padding: ${({ theme }) => theme.space(2)};
-    max-height: 320px;
-    overflow: auto;
-    min-width: 220px;
-  }
-  label {
-    display: block;
-    white-space: nowrap;
-  }
-`;
-
-/** A field reference for the filter/sort language, with backticks where a key needs them. */
-const fieldRef = (root: 'params' | 'metrics', key: string) => `${root}.${/^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : `\`${key}\``}`;
-
-interface Column {
-  id: string;
-  label: string;
-  sortField: string;
-  width: string;
-  render: (run: Run) => ReactNode;
-}
-
-const BASE_COLUMNS: Column[] = [
-  { id: 'name', label: 'Name', sortField: 'name', width: 'minmax(180px, 2fr)', render: (r) => r.name },
-  { id: 'status', label: 'Status', sortField: 'status', width: '110px', render: (r) => <StatusBadge status={r.status} /> },
-  { id: 'created', label: 'Created', sortField: 'createdAt', width: '170px', render: (r) => new Date(r.createdAt).toLocaleString() },
-  { id: 'seed', label: 'Seed', sortField: 'seed', width: '110px', render: (r) => <Mono>{r.seed}</Mono> },
-  { id: 'commit', label: 'Commit', sortField: 'gitCommit', width: '100px', render: (r) => <Mono>{r.gitCommit?.slice(0, 8) ?? '—'}</Mono> },
-];
 
 export default function Runs() {
   const navigate = useNavigate();
@@ -176,14 +28,9 @@ export default function Runs() {
   const [draft, setDraft] = useState(filter);
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
   const [creating, setCreating] = useState(false);
-  const [total, setTotal] = useState<number | null>(null);
-  const [pages, setPages] = useState<Map<number, Run[]>>(new Map());
-  const [loadError, setLoadError] = useState<Error | null>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [chosen, setChosen] = useState<{ params: string[]; metrics: string[] } | null>(null);
   const viewport = useRef<HTMLDivElement>(null);
-  const inFlight = useRef(new Set<number>());
-  const generation = useRef(0);
 
   const queryKey = JSON.stringify({ status, filter, sort, experimentId });
 
@@ -194,59 +41,22 @@ export default function Runs() {
     setParams(next);
   };
 
-  const loadPage = useCallback(
-    async (page: number, gen: number) => {
-      if (inFlight.current.has(page)) return;
-      inFlight.current.add(page);
-      try {
-        const result = await client.searchRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
-        if (gen !== generation.current) return;
-        setTotal(result.total);
-        setPages((prev) => new Map(prev).set(page, result.items));
-        setLoadError(null);
-      } catch (error) {
-        if (gen !== generation.current) return;
-        const e = error as Error & { code?: string; details?: { pointer?: string } };
-        if (e.code === 'invalid_filter') setFilterError({ message: e.message, pointer: e.details?.pointer });
-        else setLoadError(e);
-      } finally {
-        inFlight.current.delete(page);
-      }
-    },
-    [status, filter, sort, experimentId],
+  const { total, pages, loadError, first, last, reloadVisible, retry } = usePagedRuns(
+    { status, experimentId, filter, sort },
+    { scrollTop, rowHeight: ROW_HEIGHT, viewHeight: VIEW_HEIGHT },
+    setFilterError,
   );
 
-  // A new query starts from the top with nothing cached.
+  // A new query starts from the top.
   useEffect(() => {
-    generation.current++;
-    inFlight.current.clear();
-    setPages(new Map());
-    setTotal(null);
     setScrollTop(0);
     if (viewport.current) viewport.current.scrollTop = 0;
-    void loadPage(0, generation.current);
-  }, [queryKey, loadPage]);
+  }, [queryKey]);
 
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - 10);
-  const last = Math.min((total ?? 0) - 1, Math.ceil((scrollTop + VIEW_HEIGHT) / ROW_HEIGHT) + 10);
-
-  useEffect(() => {
-    if (total === null) return;
-    for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++) {
-      if (!pages.has(page)) void loadPage(page, generation.current);
-    }
-  }, [first, last, total, pages, loadPage]);
-
-  // Live: reload what is on screen when runs change anywhere.
+  // Live: reload what is on screen when runs or experiments change anywhere.
   useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'experiment.created', 'experiment.updated'], (event) => {
     if (event.type !== 'metrics.logged') experiments.reload(); // names, stages and run counts per experiment
-    generation.current++;
-    inFlight.current.clear();
-    const gen = generation.current;
-    const visible = new Set<number>();
-    for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(Math.max(first, last) / PAGE_SIZE); page++) visible.add(page);
-    setPages(new Map());
-    for (const page of visible) void loadPage(page, gen);
+    reloadVisible();
   }, 1000);
 
   const known = useMemo(() => {
@@ -262,23 +72,7 @@ export default function Runs() {
   }, [pages]);
   const shown = chosen ?? { params: [], metrics: known.metrics.slice(0, 3) };
 
-  const columns: Column[] = [
-    ...BASE_COLUMNS,
-    ...shown.params.map((key) => ({
-      id: `p:${key}`,
-      label: key,
-      sortField: fieldRef('params', key),
-      width: '120px',
-      render: (r: Run) => <Mono>{r.hyperparameters[key] === undefined ? '—' : typeof r.hyperparameters[key] === 'object' ? previewJson(r.hyperparameters[key], 8, 200) : String(r.hyperparameters[key])}</Mono>,
-    })),
-    ...shown.metrics.map((key) => ({
-      id: `m:${key}`,
-      label: key,
-      sortField: fieldRef('metrics', key),
-      width: '120px',
-      render: (r: Run) => <Mono>{formatNumber(r.metrics[key])}</Mono>,
-    })),
-  ];
+  const columns = runColumns(shown);
   const template = columns.map((c) => c.width).join(' ');
   const [sortField, sortDir] = sort.split(/:(?=asc$|desc$)/);
 
@@ -382,7 +176,7 @@ export default function Runs() {
             {filterError.pointer && <Pointer data-testid="filter-pointer">{filterError.pointer}</Pointer>}
           </div>
         )}
-        {loadError && <ErrorState error={loadError} onRetry={() => void loadPage(Math.floor(first / PAGE_SIZE), generation.current)} />}
+        {loadError && <ErrorState error={loadError} onRetry={retry} />}
         {total === 0 && <p>{filter || status || experimentId ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
         {total !== 0 && (
           <Viewport ref={viewport} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="runs-table" role="table" aria-rowcount={total ?? undefined}>

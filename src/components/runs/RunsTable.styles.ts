@@ -1,0 +1,134 @@
+/** The Runs page's styled parts: toolbar, filter form, the virtualised grid, the column chooser. */
+import styled from 'styled-components';
+
+export const ROW_HEIGHT = 40;
+export const VIEW_HEIGHT = 560;
+
+export const ExperimentPicker = styled.label`
+  display: flex;
+  align-items: center;
+  gap: ${({ theme }) => theme.space(2)};
+  max-width: 100%;
+  select {
+    font: inherit;
+    padding: ${({ theme }) => theme.space(1)} ${({ theme }) => theme.space(2)};
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+    min-width: 0;
+    max-width: 100%;
+  }
+`;
+
+export const Toolbar = styled.div`
+  display: flex;
+  flex-wrap: wrap;
+  gap: ${({ theme }) => theme.space(2)};
+  align-items: center;
+  margin-bottom: ${({ theme }) => theme.space(3)};
+`;
+
+export const Chip = styled.button<{ $active: boolean }>`
+  border: 1px solid ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.border)};
+  background: ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.surface)};
+  color: ${({ theme, $active }) => ($active ? theme.colors.primaryText : theme.colors.text)};
+  border-radius: 999px;
+  padding: 4px 12px;
+  font: inherit;
+  font-size: 0.85rem;
+  cursor: pointer;
+`;
+
+export const FilterForm = styled.form`
+  display: flex;
+  gap: ${({ theme }) => theme.space(2)};
+  flex: 1 1 320px;
+  min-width: 0;
+  input {
+    flex: 1;
+    min-width: 0;
+    font-family: ${({ theme }) => theme.fonts.mono};
+    padding: ${({ theme }) => theme.space(2)};
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+  }
+`;
+
+export const Pointer = styled.pre`
+  margin: 0 0 ${({ theme }) => theme.space(2)};
+  font-size: 0.8rem;
+  color: ${({ theme }) => theme.colors.danger};
+  overflow-x: auto;
+`;
+
+export const Viewport = styled.div`
+  height: ${VIEW_HEIGHT}px;
+  max-height: 70vh;
+  overflow: auto;
+  border: 1px solid ${({ theme }) => theme.colors.border};
+  border-radius: ${({ theme }) => theme.radius};
+  background: ${({ theme }) => theme.colors.surface};
+  position: relative;
+`;
+
+export const GridRow = styled.div<{ $columns: string }>`
+  display: grid;
+  grid-template-columns: ${({ $columns }) => $columns};
+  align-items: center;
+  height: ${ROW_HEIGHT}px;
+  border-bottom: 1px solid ${({ theme }) => theme.colors.border};
+  font-size: 0.88rem;
+  > div {
+    padding: 0 ${({ theme }) => theme.space(3)};
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+`;
+
+export const HeaderRow = styled(GridRow)`
+  position: sticky;
+  top: 0;
+  z-index: 1;
+  background: ${({ theme }) => theme.colors.bg};
+  font-weight: 600;
+  color: ${({ theme }) => theme.colors.muted};
+  button {
+    all: unset;
+    cursor: pointer;
+  }
+`;
+
+export const BodyRow = styled(GridRow)`
+  position: absolute;
+  left: 0;
+  cursor: pointer;
+  &:hover {
+    background: ${({ theme }) => theme.colors.bg};
+  }
+`;
+
+export const Chooser = styled.details`
+  position: relative;
+  summary {
+    cursor: pointer;
+    padding: 4px 8px;
+  }
+  > div {
+    position: absolute;
+    right: 0;
+    z-index: 3;
+    background: ${({ theme }) => theme.colors.surface};
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+    padding: ${({ theme }) => theme.space(2)};
+    max-height: 320px;
+    overflow: auto;
+    min-width: 220px;
+  }
+  label {
+    display: block;
+    white-space: nowrap;
+  }
+`;
+
+/** A field reference for the filter/sort language, with backticks where a key needs them. */

@@ -1,0 +1,88 @@
+/**
+ * The Runs table's data: pages of 100 runs of one query (status, experiment, filter, sort), loaded as
+ * they scroll into view and cached; a new query starts over from the top; reloadVisible() refreshes
+ * what is on screen (after a live event). Answers from an older query are dropped.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { client } from '../apiClient';
+import type { Run, RunStatus } from '../shared/contract/types';
+
+export const PAGE_SIZE = 100;
+
+export interface RunsQuery {
+  status: RunStatus | undefined;
+  experimentId: string | undefined;
+  filter: string;
+  sort: string;
+}
+
+/** `first`..`last`: the rows around the viewport (from the scroll position and row height). */
+export function usePagedRuns(
+  { status, experimentId, filter, sort }: RunsQuery,
+  view: { scrollTop: number; rowHeight: number; viewHeight: number },
+  onFilterError: (error: { message: string; pointer?: string | undefined }) => void,
+) {
+  const [total, setTotal] = useState<number | null>(null);
+  const [pages, setPages] = useState<Map<number, Run[]>>(new Map());
+  const [loadError, setLoadError] = useState<Error | null>(null);
+  const inFlight = useRef(new Set<number>());
+  const generation = useRef(0);
+  const reportFilterError = useRef(onFilterError);
+  reportFilterError.current = onFilterError;
+
+  const loadPage = useCallback(
+    async (page: number, gen: number) => {
+      if (inFlight.current.has(page)) return;
+      inFlight.current.add(page);
+      try {
+        const result = await client.searchRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+        if (gen !== generation.current) return;
+        setTotal(result.total);
+        setPages((prev) => new Map(prev).set(page, result.items));
+        setLoadError(null);
+      } catch (error) {
+        if (gen !== generation.current) return;
+        const e = error as Error & { code?: string; details?: { pointer?: string } };
+        if (e.code === 'invalid_filter') reportFilterError.current({ message: e.message, pointer: e.details?.pointer });
+        else setLoadError(e);
+      } finally {
+        inFlight.current.delete(page);
+      }
+    },
+    [status, filter, sort, experimentId],
+  );
+
+  // A new query starts from the top with nothing cached.
+  useEffect(() => {
+    generation.current++;
+    inFlight.current.clear();
+    setPages(new Map());
+    setTotal(null);
+    void loadPage(0, generation.current);
+  }, [loadPage]);
+
+  const first = Math.max(0, Math.floor(view.scrollTop / view.rowHeight) - 10);
+  const last = Math.min((total ?? 0) - 1, Math.ceil((view.scrollTop + view.viewHeight) / view.rowHeight) + 10);
+
+  useEffect(() => {
+    if (total === null) return;
+    for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++) {
+      if (!pages.has(page)) void loadPage(page, generation.current);
+    }
+  }, [first, last, total, pages, loadPage]);
+
+  /** Reloads the pages on screen (the cache of the others is dropped). */
+  const reloadVisible = () => {
+    generation.current++;
+    inFlight.current.clear();
+    const gen = generation.current;
+    const visible = new Set<number>();
+    for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(Math.max(first, last) / PAGE_SIZE); page++) visible.add(page);
+    setPages(new Map());
+    for (const page of visible) void loadPage(page, gen);
+  };
+
+  const retry = () => void loadPage(Math.floor(first / PAGE_SIZE), generation.current);
+
+  return { total, pages, loadError, first, last, reloadVisible, retry };
+}
