@@ -76,7 +76,6 @@ export function statusFromMlflow(status: string): RunStatus {
 /** A hyperparameter as an MLflow param value: strings as they are, anything else as JSON. */
 export const paramValue = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
-export const epochMs = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 export const isoFromMs = (ms: number): string => new Date(ms).toISOString();
 
 /** Where MLflow clients put a run's artifacts: the experiment's location + /<run id>/artifacts. */

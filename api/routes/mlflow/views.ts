@@ -1,8 +1,8 @@
 /** How runs, experiments and artifact paths look through MLflow's REST API (2.0). Pure. */
 
 import type { Experiment, MetricSummary, Run } from '../../../src/shared/contract/types';
-import { TAG_GIT_COMMIT, TAG_NOTE, TAG_RUN_NAME, TAG_USER } from '../../../src/shared/runs/mlflowNames';
-import { artifactUri, epochMs, mlflowStatus, paramValue } from './protocol';
+import { mlflowEndTime, mlflowStartTime, mlflowSystemTags, mlflowUserId } from '../../../src/shared/runs/mlflowNames';
+import { artifactUri, mlflowStatus, paramValue } from './protocol';
 
 export interface MlflowKeyValue {
   key: string;
@@ -36,24 +36,20 @@ export interface MlflowRun {
 }
 
 export function runTags(run: Run): MlflowKeyValue[] {
-  const tags: MlflowKeyValue[] = Object.entries(run.tags).map(([key, value]) => ({ key, value }));
-  tags.push({ key: TAG_RUN_NAME, value: run.name });
-  if (run.gitCommit) tags.push({ key: TAG_GIT_COMMIT, value: run.gitCommit });
-  if (run.notes) tags.push({ key: TAG_NOTE, value: run.notes });
-  return tags;
+  return [...Object.entries(run.tags), ...mlflowSystemTags(run)].map(([key, value]) => ({ key, value }));
 }
 
 export function runInfo(run: Run, experiment: Pick<Experiment, 'artifactLocation'>): MlflowRunInfo {
-  const end = epochMs(run.endedAt);
+  const end = mlflowEndTime(run);
   return {
     run_id: run.id,
     run_uuid: run.id,
     run_name: run.name,
     experiment_id: run.experimentId,
-    user_id: run.tags[TAG_USER] ?? '',
+    user_id: mlflowUserId(run),
     status: mlflowStatus(run.status),
-    start_time: epochMs(run.startedAt ?? run.createdAt)!,
-    ...(end !== null && { end_time: end }),
+    start_time: mlflowStartTime(run),
+    ...(end !== undefined && { end_time: end }),
     artifact_uri: artifactUri(run, experiment),
     lifecycle_stage: run.lifecycleStage,
   };

@@ -15,13 +15,26 @@ export const MLFLOW_STATUS: Record<RunStatus, string> = { pending: 'SCHEDULED', 
 /** Where MLflow clients put a run's artifacts: the experiment's location + /<run id>/artifacts. */
 export const artifactUriOf = (artifactLocation: string, runId: string) => `${artifactLocation.replace(/\/+$/, '')}/${runId}/artifacts`;
 
+/** The tags MLflow shows that come from the run's own fields (its name, commit and note), in that order. */
+export function mlflowSystemTags(run: Run): [string, string][] {
+  const tags: [string, string][] = [[TAG_RUN_NAME, run.name]];
+  if (run.gitCommit) tags.push([TAG_GIT_COMMIT, run.gitCommit]);
+  if (run.notes) tags.push([TAG_NOTE, run.notes]);
+  return tags;
+}
+
 /** A tag as MLflow shows it: the system tags come from the run's own fields. */
 export function mlflowTagValue(run: Run, key: string): string | undefined {
-  if (key === TAG_RUN_NAME) return run.name;
-  if (key === TAG_GIT_COMMIT) return run.gitCommit ?? undefined;
-  if (key === TAG_NOTE) return run.notes || undefined;
+  if (key === TAG_RUN_NAME || key === TAG_GIT_COMMIT || key === TAG_NOTE) return mlflowSystemTags(run).find(([k]) => k === key)?.[1];
   return run.tags[key];
 }
+
+/** MLflow's start_time: when the run started, or was created if it never did (ms). */
+export const mlflowStartTime = (run: Run): number => Date.parse(run.startedAt ?? run.createdAt);
+/** MLflow's end_time (ms), absent while the run has not ended. */
+export const mlflowEndTime = (run: Run): number | undefined => (run.endedAt === null ? undefined : Date.parse(run.endedAt));
+/** MLflow's user_id: the mlflow.user tag, empty when none. */
+export const mlflowUserId = (run: Run): string => run.tags[TAG_USER] ?? '';
 
 /** MLflow's run attributes (`attributes.<name>` in a filter) and what they read. */
 export const MLFLOW_ATTRIBUTES = ['run_id', 'run_name', 'status', 'user_id', 'artifact_uri', 'lifecycle_stage', 'start_time', 'end_time', 'created', 'Created'] as const;
@@ -35,7 +48,7 @@ export function mlflowAttribute(run: Run, key: string, artifactLocation: (experi
     case 'status':
       return MLFLOW_STATUS[run.status];
     case 'user_id':
-      return run.tags[TAG_USER] ?? '';
+      return mlflowUserId(run);
     case 'lifecycle_stage':
       return run.lifecycleStage;
     case 'artifact_uri': {
@@ -43,8 +56,8 @@ export function mlflowAttribute(run: Run, key: string, artifactLocation: (experi
       return location === undefined ? undefined : artifactUriOf(location, run.id);
     }
     case 'end_time':
-      return run.endedAt === null ? undefined : Date.parse(run.endedAt);
+      return mlflowEndTime(run);
     default: // start_time, created, Created
-      return Date.parse(run.startedAt ?? run.createdAt);
+      return mlflowStartTime(run);
   }
 }
