@@ -12,7 +12,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listeningApp, type Answer, type ListeningApp } from '../helpers/listening';
+import { answerOf, listeningApp, type Answer, type ListeningApp } from '../helpers/listening';
 
 const SEED = process.env.FC_SEED ? Number(process.env.FC_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : 25;
@@ -259,17 +259,7 @@ function expectErrorShape(api: 'modellab' | 'mlflow', answer: Answer, what: stri
   }
 }
 
-const send = async (method: string, p: string, text: string, contentType = 'application/json'): Promise<Answer> => {
-  const res = await fetch(t.url + p, { method, body: text, headers: { 'content-type': contentType } });
-  const body = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: parsed, text: body };
-};
+const send = (method: string, p: string, text: string, contentType?: string) => t.send(method, p, text, contentType);
 
 let before: unknown;
 beforeAll(async () => {
@@ -446,9 +436,8 @@ describe('multipart uploads', () => {
           const form = new FormData();
           for (const [k, v] of Object.entries(fields)) form.append(k, v);
           if (file) form.append('file', new Blob(['bytes']), 'f.bin');
-          const res = await fetch(`${t.url}${ML}/artifacts/${ids.runId}`, { method: 'POST', body: form });
-          const text = await res.text();
-          expectErrorShape('modellab', { status: res.status, body: JSON.parse(text), text }, `upload ${JSON.stringify(fields)}`);
+          const answer = await answerOf(await fetch(`${t.url}${ML}/artifacts/${ids.runId}`, { method: 'POST', body: form }));
+          expectErrorShape('modellab', answer, `upload ${JSON.stringify(fields)}`);
         },
       ),
       { numRuns: RUNS * 3 },
@@ -469,9 +458,8 @@ describe('multipart uploads', () => {
           const form = new FormData();
           for (const [k, v] of Object.entries(fields)) form.append(k, v);
           form.append('file', new Blob(['a,b\n1,2\n']), 'd.csv');
-          const res = await fetch(`${t.url}${ML}/datasets`, { method: 'POST', body: form });
-          const text = await res.text();
-          expectErrorShape('modellab', { status: res.status, body: JSON.parse(text), text }, `dataset upload ${JSON.stringify(fields)}`);
+          const answer = await answerOf(await fetch(`${t.url}${ML}/datasets`, { method: 'POST', body: form }));
+          expectErrorShape('modellab', answer, `dataset upload ${JSON.stringify(fields)}`);
         },
       ),
       { numRuns: RUNS * 3 },

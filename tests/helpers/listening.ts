@@ -13,12 +13,15 @@ export interface ListeningApp extends TestApp {
   url: string;
   /** A JSON request; the answer's body parsed when it is JSON. */
   call: <T = any>(method: string, path: string, body?: unknown) => Promise<Answer<T>>;
+  /** A request with a body sent as it is (bad JSON, another content type). */
+  send: <T = any>(method: string, path: string, text: string, contentType?: string) => Promise<Answer<T>>;
   /** A multipart upload of one file with extra fields. */
   upload: <T = any>(path: string, file: { name: string; content: string }, fields?: Record<string, string>) => Promise<Answer<T>>;
   close: () => Promise<void>;
 }
 
-async function answerOf<T>(res: Response): Promise<Answer<T>> {
+/** A fetch response as an Answer: its status, its text, and its body parsed when it is JSON (else null). */
+export async function answerOf<T>(res: Response): Promise<Answer<T>> {
   const text = await res.text();
   let body: unknown;
   try {
@@ -39,6 +42,8 @@ export async function listeningApp(options: Parameters<typeof testApp>[0] = {}):
     url,
     call: async (method, path, body) =>
       answerOf(await fetch(url + path, { method, ...(body !== undefined && { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) })),
+    send: async (method, path, text, contentType = 'application/json') =>
+      answerOf(await fetch(url + path, { method, body: text, headers: { 'content-type': contentType } })),
     upload: async (path, file, fields = {}) => {
       const form = new FormData();
       for (const [k, v] of Object.entries(fields)) form.append(k, v);
