@@ -84,6 +84,12 @@ export function formatJsonPath(path: (string | number)[], max = 6): string {
   return out;
 }
 
+/** `{path, message}` when `value` nests deeper than the limit ("nested more than 32 levels deep (at a.b.…)"), else null. */
+export function nestingProblem(value: unknown, limit = MAX_JSON_DEPTH): { path: (string | number)[]; message: string } | null {
+  const path = pathPastDepth(value, limit);
+  return path ? { path, message: `nested more than ${limit} levels deep (at ${formatJsonPath(path) || '(root)'})` } : null;
+}
+
 /**
  * The first field of a parsed body nested deeper than the limit: `{field, path, message}` or null.
  * A body that is an object is measured field by field (each field may nest `limit` levels);

@@ -11,7 +11,7 @@ import {
   RUN_NAME_MAX,
   RUN_STATUSES,
 } from './constants';
-import { formatJsonPath, MAX_JSON_DEPTH, pathPastDepth } from '../jsonDepth';
+import { nestingProblem } from '../jsonDepth';
 
 const utf8Length = (text: string) => new TextEncoder().encode(text).length;
 
@@ -22,9 +22,9 @@ const finiteNumber = z.number().refine(Number.isFinite, 'must be a finite number
 /** Free-form JSON objects (hyperparameters, config): each value at most 64 KB of JSON text. */
 const paramObject = z.record(z.string().min(1).max(250), z.unknown()).superRefine((obj, ctx) => {
   // Measured before anything recursive (stringifying below, cloning in the store) touches it.
-  const past = pathPastDepth(obj);
-  if (past) {
-    ctx.addIssue({ code: 'custom', path: past.slice(0, 1), message: `nested more than ${MAX_JSON_DEPTH} levels deep (at ${formatJsonPath(past)})` });
+  const deep = nestingProblem(obj);
+  if (deep) {
+    ctx.addIssue({ code: 'custom', path: deep.path.slice(0, 1), message: deep.message });
     return;
   }
   for (const [key, value] of Object.entries(obj)) {
@@ -161,9 +161,9 @@ export const DatasetUploadFields = z.strictObject({
         ctx.addIssue({ code: 'custom', message: 'must be JSON: {"columns": [{"name", "type", "nullable"?}]}' });
         return z.NEVER;
       }
-      const past = pathPastDepth(json);
-      if (past) {
-        ctx.addIssue({ code: 'custom', message: `nested more than ${MAX_JSON_DEPTH} levels deep (at ${formatJsonPath(past) || '(root)'})` });
+      const deep = nestingProblem(json);
+      if (deep) {
+        ctx.addIssue({ code: 'custom', message: deep.message });
         return z.NEVER;
       }
       const parsed = ExpectedSchema.safeParse(json);
