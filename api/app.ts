@@ -13,6 +13,7 @@ import { eventsRouter } from './routes/modellab/events';
 import { experimentsRouter } from './routes/modellab/experiments';
 import { healthRouter } from './routes/modellab/health';
 import { runsRouter } from './routes/modellab/runs';
+import { loggedModelsRouter, modelsRouter } from './routes/modellab/models';
 import { mlflowRouter } from './routes/mlflow';
 import { serveClient } from './spa';
 
@@ -57,10 +58,16 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use('/runs', runsRouter(services, log, config.profileAllowedHosts ?? ['localhost', '127.0.0.1', '::1']));
   api.use('/datasets', datasetsRouter(services, config.maxUploadBytes));
   api.use('/artifacts', artifactsRouter(services, config.maxUploadBytes));
+  api.use('/models', modelsRouter(services));
+  api.use('/logged-models', loggedModelsRouter(services, config.maxUploadBytes));
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);
   // MLflow's REST API, so MLflow clients log to ModelLab (MLFLOW_TRACKING_URI=http://host:port).
   app.use('/api/2.0', mlflowRouter(services, config, log));
+  // MLflow 3's client may probe the server's kind; ModelLab answers as a database-backed server (every endpoint it serves works).
+  app.get('/api/3.0/mlflow/server-info', (_req, res) => {
+    res.json({ store_type: 'SqlStore' });
+  });
 
   if (clientDir) serveClient(app, clientDir);
   app.use((req, _res, next) => next(new AppError(404, 'not_found', `Nothing at ${req.path}`)));

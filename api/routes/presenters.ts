@@ -1,5 +1,23 @@
 /** Stored records → API objects, field by field, so internal fields never leak by accident. */
-import type { Dataset, Run } from '../../src/shared/contract/types';
+import { toMetricValue } from '../../src/shared/contract/registry';
+import type { Dataset, MetricSeriesResponse, MetricSummary, MetricSummaryView, Run } from '../../src/shared/contract/types';
+
+/** A metric summary with NaN and the infinities spelled as strings (JSON has no such numbers). */
+export function presentSummary(s: MetricSummary): MetricSummaryView {
+  return {
+    key: s.key,
+    last: toMetricValue(s.last),
+    lastStep: s.lastStep,
+    lastTimestamp: s.lastTimestamp,
+    min: Number.isFinite(s.min) ? s.min : null,
+    max: Number.isFinite(s.max) ? s.max : null,
+    count: s.count,
+    nonFinite: s.nonFinite,
+  };
+}
+
+export const presentPoints = (points: { step: number; value: number; timestamp: number }[]): MetricSeriesResponse['points'] =>
+  points.map((p) => (Number.isFinite(p.value) ? p : { ...p, value: toMetricValue(p.value) }));
 
 export function presentRun(run: Run): Run {
   return {

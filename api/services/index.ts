@@ -9,6 +9,7 @@ import { ArtifactService } from './artifacts';
 import { compare } from './compare';
 import { DatasetService } from './datasets';
 import { ExperimentService } from './experiments';
+import { ModelService } from './models';
 import { RunService } from './runs';
 
 export interface Services {
@@ -18,6 +19,7 @@ export interface Services {
   experiments: ExperimentService;
   datasets: DatasetService;
   artifacts: ArtifactService;
+  models: ModelService;
   /** Metric series reads (MLflow's views show each run's latest points). */
   series: Pick<MetricSeriesStore, 'summaries' | 'points'>;
   compare(ids: string[]): ReturnType<typeof compare>;
@@ -32,6 +34,7 @@ export async function openServices(store: Store, dataDir: string, options: { git
   const series = new MetricSeriesStore(dataDir);
   const events = new EventBus();
   const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()), dataDir);
+  const compareRuns = (ids: string[]) => compare(runs, series, ids);
   return {
     dataDir,
     events,
@@ -39,11 +42,12 @@ export async function openServices(store: Store, dataDir: string, options: { git
     experiments: new ExperimentService(store, events),
     datasets: new DatasetService(store, datasetFiles, events),
     artifacts: new ArtifactService(artifactFiles, events),
+    models: new ModelService(store, artifactFiles, events, dataDir, compareRuns),
     series,
-    compare: (ids) => compare(runs, series, ids),
+    compare: compareRuns,
     close: () => series.close(),
   };
 }
 
-export type { ArtifactService, DatasetService, ExperimentService, RunService };
+export type { ArtifactService, DatasetService, ExperimentService, ModelService, RunService };
 export type { UploadSink } from '../storage';

@@ -12,6 +12,7 @@ import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src
 import { AppError, badRequest, forbidden } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
 import { nowIso } from '../../src/shared/ids';
+import { toMetricValue } from '../../src/shared/contract/registry';
 import type { LatencyResult } from '../../src/shared/latencyStats';
 import { newRun, updatedRun, type GitInfo } from '../../src/shared/runs/lifecycle';
 import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluations';
@@ -63,16 +64,20 @@ export class RunService {
   }
 
   /**
-   * Deletes the run with its folders (metric series, artifacts), after any evaluation or upload of it
-   * that is being written, so none of them leaves files behind for a run that no longer exists.
+   * Deletes the run with its folders (metric series, artifacts) and its logged models, after any
+   * evaluation or upload of it that is being written, so none of them leaves files behind for a run
+   * that no longer exists. 409 (nothing deleted) while a model version is registered from it.
    */
   async delete(id: string): Promise<void> {
-    await this.artifacts.exclusive(id, async () => {
-      await this.store.deleteRun(id);
+    const { loggedModels } = await this.artifacts.exclusive(id, async () => {
+      const deleted = await this.store.deleteRun(id); // 409 while a version is registered from the run
       await this.series.remove(id); // validates the id as a single path segment
       await rm(path.join(this.dataDir, ARTIFACTS_DIR, id), { recursive: true, force: true });
+      return deleted;
     });
-    this.events.publish('run.deleted', { id });
+    // The run's logged models went with it (their ids are checked m-<hex>, one path segment).
+    for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => rm(path.join(this.dataDir, ARTIFACTS_DIR, modelId), { recursive: true, force: true }));
+    this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
   }
 
   /**
@@ -83,7 +88,7 @@ export class RunService {
   async logMetrics(runId: string, points: MetricInput[], log: Log, announce = true): Promise<{ stored: number; summaries: MetricSummary[] }> {
     await this.store.getRun(runId);
     const result = await this.series.append(runId, points);
-    const latest = Object.fromEntries(result.summaries.map((s) => [s.key, s.last]));
+    const latest = Object.fromEntries(result.summaries.map((s) => [s.key, toMetricValue(s.last)]));
     // The points are durable in the series file, the source of truth, before this resolves.
     // run.metrics is a summary derived from it: applied now (reads see it at once) and written
     // with the next group commit, without making every logging call wait for a db.json flush.

@@ -1,5 +1,5 @@
 /**
- * Per-run artifact files: artifacts/<runId>/<category>/<path>. Uploads land in artifacts/.incoming/
+ * Per-run artifact files: artifacts/<runId>/<category>/<path> (a logged model's files: artifacts/<m-id>/…). Uploads land in artifacts/.incoming/
  * and are renamed into place only when complete. Every path is validated before it is joined
  * (artifactPaths.ts) and its real path checked against the run's folder after resolving, so a
  * symlink cannot lead outside either. Node only.
@@ -20,6 +20,7 @@ import { nowIso } from '../../src/shared/ids';
 import { KeyedLock } from '../../src/shared/keyedLock';
 import type { Store } from './store';
 import type { Artifact } from '../../src/shared/contract/types';
+import { LOGGED_MODEL_ID } from '../../src/shared/contract/registry';
 
 const INCOMING = '.incoming';
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -76,6 +77,12 @@ export class ArtifactFiles {
     return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
   }
 
+  /** 404 unless the folder's owner exists: a run, or a logged model (its files live beside the runs'). */
+  private async owner(id: string): Promise<void> {
+    if (LOGGED_MODEL_ID.test(id)) await this.store.getLoggedModel(id);
+    else await this.store.getRun(id);
+  }
+
   private runDir(runId: string): string {
     if (!RUN_ID.test(runId)) throw badRequest(`runId: invalid run id '${runId}'`);
     return path.join(this.root, runId);
@@ -103,7 +110,7 @@ export class ArtifactFiles {
   }
 
   private async saveHeld(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean }): Promise<Artifact> {
-    await this.store.getRun(runId); // 404 before anything is written
+    await this.owner(runId); // 404 before anything is written
     const category = options.category ? checkCategory(options.category) : defaultCategory(options.path ?? upload.originalFilename);
     const inner = options.path ?? upload.originalFilename.split(/[\\/]/).pop() ?? 'artifact';
     const segments = checkRelativePath(inner);
@@ -155,7 +162,7 @@ export class ArtifactFiles {
     files: { name: string; content: string }[],
     archive: ((name: string) => string[]) | null,
   ): Promise<Artifact[]> {
-    await this.store.getRun(runId);
+    await this.owner(runId);
     const dir = await this.resolve(runId, category, ['placeholder'], true).then(path.dirname);
     for (const f of files) checkRelativePath(f.name);
     if (archive) {
@@ -204,7 +211,7 @@ export class ArtifactFiles {
   }
 
   private async listHeld(runId: string): Promise<Artifact[]> {
-    await this.store.getRun(runId);
+    await this.owner(runId);
     const runDir = this.runDir(runId);
     const known = new Map((await this.store.listArtifacts(runId)).map((a) => [a.path, a]));
     const out: Artifact[] = [];
@@ -244,7 +251,7 @@ export class ArtifactFiles {
   }
 
   private async openHeld(runId: string, fullPath: string): Promise<{ file: string; stats: Stats; artifact: Artifact }> {
-    await this.store.getRun(runId);
+    await this.owner(runId);
     const { category, segments, path: relative } = parseArtifactPath(fullPath);
     const file = await this.resolve(runId, category, segments, false);
     const stats = await stat(file).catch(() => null);

@@ -4,7 +4,7 @@
  * series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
-export type { DatasetDraft, DatasetListOptions, Page, PageOptions, RunListOptions, Store } from './store';
+export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from './store';
 export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
 export { CorruptDatabaseError } from './json/records';
 export { DataDirLockedError } from './json/dataDirLock';

@@ -2,13 +2,15 @@
  * Metric time series: one append-only JSON Lines file per run (runs/<id>/metrics.jsonl), never in
  * db.json. Appends are durable before they are acknowledged (write + fdatasync), applied in arrival
  * order, and group-committed per file. A torn last line (a crash mid-write; never acknowledged) is
- * ignored when reading and cut off before the next append. Node only.
+ * ignored when reading and cut off before the next append. NaN and the infinities (MLflow's client
+ * logs them) are written as the strings "NaN", "Infinity", "-Infinity", which JSON can hold. Node only.
  */
 import { mkdir, open, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { RUNS_DIR } from '../../src/shared/contract/constants';
 import { badRequest } from '../../src/shared/errors';
 import type { MetricSummary } from '../../src/shared/contract/types';
+import { toMetricValue } from '../../src/shared/contract/registry';
 
 export type { MetricSummary };
 
@@ -69,8 +71,8 @@ class RunSeries {
       start = nl + 1;
       if (!line) continue;
       try {
-        const p = JSON.parse(line) as { k: string; v: number; s: number; t: number };
-        this.add(p.k, p.v, p.s, p.t);
+        const p = JSON.parse(line) as { k: string; v: number | string; s: number; t: number };
+        this.add(p.k, typeof p.v === 'string' ? Number(p.v) : p.v, p.s, p.t);
       } catch {
         /* a damaged line in the middle: skip it rather than lose the rest */
       }
@@ -80,7 +82,7 @@ class RunSeries {
   add(key: string, value: number, step: number, timestamp: number): void {
     let series = this.keys.get(key);
     if (!series) {
-      series = { steps: [], values: [], timestamps: [], summary: { key, last: value, lastStep: step, lastTimestamp: timestamp, min: value, max: value, count: 0 } };
+      series = { steps: [], values: [], timestamps: [], summary: { key, last: value, lastStep: step, lastTimestamp: timestamp, min: Infinity, max: -Infinity, count: 0, nonFinite: 0 } };
       this.keys.set(key, series);
     }
     series.steps.push(step);
@@ -88,8 +90,11 @@ class RunSeries {
     series.timestamps.push(timestamp);
     const s = series.summary;
     s.count++;
-    if (value < s.min) s.min = value;
-    if (value > s.max) s.max = value;
+    if (!Number.isFinite(value)) s.nonFinite++;
+    else {
+      if (value < s.min) s.min = value;
+      if (value > s.max) s.max = value;
+    }
     // The latest value is the one at the largest step; a later point at the same step replaces it.
     if (step >= s.lastStep) {
       s.lastStep = step;
@@ -240,7 +245,8 @@ export class MetricSeriesStore {
         const step = p.step ?? known;
         nextStep.set(p.key, Math.max(known, step + 1));
         const timestamp = p.timestamp ?? now;
-        lines += `{"k":${JSON.stringify(p.key)},"v":${p.value},"s":${step},"t":${timestamp}}\n`;
+        const value = Number.isFinite(p.value) ? String(p.value) : `"${toMetricValue(p.value)}"`;
+        lines += `{"k":${JSON.stringify(p.key)},"v":${value},"s":${step},"t":${timestamp}}\n`;
         p.step = step;
         p.timestamp = timestamp;
         touched.add(p.key);

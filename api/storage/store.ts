@@ -5,6 +5,8 @@
  */
 import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
+import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
+import type { VersionDraft } from '../../src/shared/models/registry';
 
 export interface Page<T> {
   items: T[];
@@ -35,6 +37,15 @@ export interface DatasetListOptions extends PageOptions {
   latest?: boolean;
 }
 
+export interface LoggedModelListOptions extends PageOptions {
+  experimentIds?: string[];
+  /** Models a run produced or lists among its outputs. */
+  runIds?: string[];
+  name?: string;
+  /** Any further condition on the record (the registry's filter language, compiled by the caller). */
+  where?: (model: LoggedModel) => boolean;
+}
+
 /** A new dataset version before the store numbers it and links it to its parent. */
 export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;
 
@@ -46,7 +57,11 @@ export interface Store {
   searchRuns(options: RunListOptions): Promise<Page<Run>>;
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
-  deleteRun(id: string): Promise<void>;
+  /**
+   * Deletes the run with its artifact records and the logged models it produced (returned, so their
+   * files can go too). 409 naming the versions when one of them, or the run itself, is registered.
+   */
+  deleteRun(id: string): Promise<{ loggedModels: string[] }>;
   /** Runs that are not soft-deleted, by status. */
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
   /** Dashboard aggregates (see runStatistics.ts) over runs that are not soft-deleted. */
@@ -70,7 +85,7 @@ export interface Store {
   /** Throws 409 (details: the linked runs) while a run references the dataset. */
   deleteDataset(id: string): Promise<void>;
 
-  /** Records (or replaces) an artifact's metadata; 404 for an unknown run. */
+  /** Records (or replaces) an artifact's metadata; 404 for an unknown run (or logged model: its id in `runId`). */
   putArtifact(artifact: Artifact): Promise<Artifact>;
   getArtifact(runId: string, path: string): Promise<Artifact | null>;
   /** A run's artifacts in the order they were recorded. */
@@ -93,6 +108,42 @@ export interface Store {
    * with nothing changed when it is in that stage already; 404 for an unknown id.
    */
   setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment>;
+
+  // ---- model registry (the rules: src/shared/models/registry.ts)
+
+  /** 422 for an unknown experiment or source run; 409 for a taken id. */
+  createLoggedModel(model: LoggedModel): Promise<LoggedModel>;
+  getLoggedModel(id: string): Promise<LoggedModel>;
+  /** Newest first. */
+  searchLoggedModels(options: LoggedModelListOptions): Promise<Page<LoggedModel>>;
+  updateLoggedModel(id: string, change: (current: LoggedModel) => LoggedModel): Promise<LoggedModel>;
+  /** With its artifact records; 409 naming the versions registered from it. */
+  deleteLoggedModel(id: string): Promise<void>;
+
+  /** 409 when the name is taken. */
+  createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel>;
+  getRegisteredModel(name: string): Promise<RegisteredModel>;
+  /** All registered models by name, each with its versions (oldest first). */
+  listRegisteredModels(): Promise<{ model: RegisteredModel; versions: ModelVersion[] }[]>;
+  /** description and tags; the name, aliases and numbering have their own operations. */
+  updateRegisteredModel(name: string, change: (current: RegisteredModel) => RegisteredModel): Promise<RegisteredModel>;
+  /** 409 when the new name is taken; the versions follow. */
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel>;
+  /** With its versions and aliases. */
+  deleteRegisteredModel(name: string): Promise<void>;
+  /** Numbers the version atomically (never the same number twice); 404 for an unknown model. */
+  createModelVersion(name: string, draft: VersionDraft): Promise<ModelVersion>;
+  getModelVersion(name: string, version: number): Promise<ModelVersion>;
+  /** A model's versions, oldest first (404 for an unknown model); every model's without a name. */
+  listModelVersions(name?: string): Promise<ModelVersion[]>;
+  updateModelVersion(name: string, version: number, change: (current: ModelVersion) => ModelVersion): Promise<ModelVersion>;
+  transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion>;
+  /** Removes the version and the aliases that named it (returned). */
+  deleteModelVersion(name: string, version: number): Promise<{ removedAliases: string[] }>;
+  /** Points (or moves) an alias atomically; 404 for an unknown version. */
+  setRegisteredModelAlias(name: string, alias: string, version: number): Promise<RegisteredModel>;
+  /** 404 for an unknown alias. */
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<RegisteredModel>;
 
   /** Waits for pending writes, then releases the store (and its lock). */
   close(): Promise<void>;

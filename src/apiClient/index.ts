@@ -16,7 +16,7 @@ import type {
   ListResponse,
   ListRunsParams,
   MetricSeriesResponse,
-  MetricSummary,
+  MetricSummaryView,
   ProfileInput,
   Run,
   Stats,
@@ -68,7 +68,7 @@ export const client = {
   createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),
   updateRun: (id: string, input: UpdateRunInput) => request<Run>('PUT', `/runs/${encodeURIComponent(id)}`, input),
   deleteRun: (id: string) => request<void>('DELETE', `/runs/${encodeURIComponent(id)}`),
-  metricSummaries: (id: string) => request<{ items: MetricSummary[]; total: number }>('GET', `/runs/${encodeURIComponent(id)}/metrics`),
+  metricSummaries: (id: string) => request<{ items: MetricSummaryView[]; total: number }>('GET', `/runs/${encodeURIComponent(id)}/metrics`),
   metricSeries: (id: string, key: string, maxPoints = 500) =>
     request<MetricSeriesResponse>('GET', `/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}${query({ maxPoints })}`),
   logMetrics: (id: string, metrics: { key: string; value: number; step?: number }[]) =>

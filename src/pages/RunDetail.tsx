@@ -12,7 +12,7 @@ import { useApi } from '../hooks/useApi';
 import { useLiveEvents } from '../hooks/useLiveEvents';
 import { client } from '../apiClient';
 import { RUN_TRANSITIONS } from '../shared/runs/lifecycle';
-import type { MetricSummary, Run, RunStatus } from '../shared/contract/types';
+import type { MetricSummaryView, Run, RunStatus } from '../shared/contract/types';
 
 
 const Tabs = styled.div`
@@ -81,7 +81,7 @@ function duration(run: Run): string {
 }
 
 function MetricCharts({ runId }: { runId: string }) {
-  const [series, setSeries] = useState<{ summary: MetricSummary; points: SeriesPoint[] }[] | null>(null);
+  const [series, setSeries] = useState<{ summary: MetricSummaryView; points: SeriesPoint[] }[] | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -89,7 +89,9 @@ function MetricCharts({ runId }: { runId: string }) {
     let current = true;
     (async () => {
       const { items } = await client.metricSummaries(runId);
-      const loaded = await Promise.all(items.map(async (summary) => ({ summary, points: (await client.metricSeries(runId, summary.key, 500)).points })));
+      // Charts draw the finite points; NaN and infinities are counted in the caption instead.
+      const finite = (points: { step: number; value: unknown }[]) => points.filter((p): p is SeriesPoint => typeof p.value === 'number');
+      const loaded = await Promise.all(items.map(async (summary) => ({ summary, points: finite((await client.metricSeries(runId, summary.key, 500)).points) })));
       if (current) {
         setSeries(loaded);
         setError(null);
@@ -115,6 +117,12 @@ function MetricCharts({ runId }: { runId: string }) {
           <figcaption>
             <strong>{summary.key}</strong> — last {formatNumber(summary.last)} (step {summary.lastStep}), min {formatNumber(summary.min)}, max {formatNumber(summary.max)},{' '}
             <span data-testid={`metric-count-${summary.key}`}>{summary.count}</span> points
+            {summary.nonFinite > 0 && (
+              <span data-testid={`metric-nonfinite-${summary.key}`}>
+                {' '}
+                ({summary.nonFinite} NaN or infinite, not drawn)
+              </span>
+            )}
           </figcaption>
           <MetricChart points={points} />
         </figure>

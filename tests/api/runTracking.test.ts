@@ -120,8 +120,8 @@ describe('POST /api/modellab/runs/:id/metrics', () => {
     ]);
     const res = await request(t.app).get(`/api/modellab/runs/${run.id}/metrics`);
     expect(res.body.items).toEqual([
-      { key: 'loss', last: 0.4, lastStep: 9, lastTimestamp: expect.any(Number), min: 0.2, max: 0.9, count: 3 },
-      { key: 'lr', last: 0.1, lastStep: 0, lastTimestamp: expect.any(Number), min: 0.1, max: 0.1, count: 1 },
+      { key: 'loss', last: 0.4, lastStep: 9, lastTimestamp: expect.any(Number), min: 0.2, max: 0.9, count: 3, nonFinite: 0 },
+      { key: 'lr', last: 0.1, lastStep: 0, lastTimestamp: expect.any(Number), min: 0.1, max: 0.1, count: 1, nonFinite: 0 },
     ]);
   });
 

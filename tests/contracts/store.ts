@@ -7,6 +7,37 @@ import { AppError } from '../../src/shared/errors';
 import { updatedRun } from '../../src/shared/runs/lifecycle';
 import type { Store } from '../../api/storage';
 import { makeDataset, makeRun } from '../helpers/fixtures';
+import type { LoggedModel } from '../../src/shared/contract/registry';
+import type { VersionDraft } from '../../src/shared/models/registry';
+
+const loggedModel = (overrides: Partial<LoggedModel> = {}): LoggedModel => ({
+  id: `m-${Math.random().toString(16).slice(2).padEnd(16, '0').slice(0, 16)}${'0'.repeat(16)}`,
+  name: 'model',
+  experimentId: '0',
+  sourceRunId: null,
+  status: 'pending',
+  statusMessage: null,
+  modelType: null,
+  params: {},
+  tags: {},
+  metrics: {},
+  outputRuns: [],
+  artifactLocation: 'mlflow-artifacts:/0/models/x/artifacts',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...overrides,
+});
+const draft = (overrides: Partial<VersionDraft> = {}): VersionDraft => ({
+  source: 's3://bucket/model',
+  runId: null,
+  modelId: null,
+  status: 'ready',
+  statusMessage: null,
+  description: '',
+  tags: {},
+  userId: null,
+  ...overrides,
+});
 
 export interface StoreHarness {
   store: Store;
@@ -245,6 +276,105 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await h.store.createRun(makeRun({ datasetId: d.id }));
         await expectAppError(h.store.deleteDataset(d.id), 409, 'conflict');
         expect((await h.store.getDataset(d.id)).id).toBe(d.id);
+      });
+    });
+    describe('model registry', () => {
+      it('numbers versions 1, 2, 3 …; 20 concurrent registrations get 20 distinct consecutive numbers', async () => {
+        await h.store.createRegisteredModel({ name: 'churn', description: '', tags: {} });
+        const versions = await Promise.all(Array.from({ length: 20 }, () => h.store.createModelVersion('churn', draft())));
+        expect(versions.map((v) => v.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect((await h.store.getRegisteredModel('churn')).lastVersion).toBe(20);
+      });
+
+      it('never reuses a deleted version number', async () => {
+        await h.store.createRegisteredModel({ name: 'm', description: '', tags: {} });
+        await h.store.createModelVersion('m', draft());
+        await h.store.createModelVersion('m', draft());
+        await h.store.deleteModelVersion('m', 2);
+        expect((await h.store.createModelVersion('m', draft())).version).toBe(3);
+        expect((await h.store.listModelVersions('m')).map((v) => v.version)).toEqual([1, 3]);
+      });
+
+      it('refuses a taken name on create and rename; a rename takes the versions along', async () => {
+        await h.store.createRegisteredModel({ name: 'a', description: '', tags: {} });
+        await h.store.createRegisteredModel({ name: 'b', description: '', tags: {} });
+        await h.store.createModelVersion('a', draft());
+        await expectAppError(h.store.createRegisteredModel({ name: 'a', description: '', tags: {} }), 409, 'conflict');
+        await expectAppError(h.store.renameRegisteredModel('a', 'b'), 409, 'conflict');
+        await h.store.renameRegisteredModel('a', 'c');
+        await expectAppError(h.store.getRegisteredModel('a'), 404, 'not_found');
+        expect((await h.store.getModelVersion('c', 1)).name).toBe('c');
+        expect((await h.store.listRegisteredModels()).map((e) => e.model.name)).toEqual(['b', 'c']);
+      });
+
+      it('moves an alias atomically: 20 concurrent moves leave it on one existing version; unknown versions are 404', async () => {
+        await h.store.createRegisteredModel({ name: 'm', description: '', tags: {} });
+        for (let i = 0; i < 5; i++) await h.store.createModelVersion('m', draft());
+        const moves = await Promise.all(Array.from({ length: 20 }, (_, i) => h.store.setRegisteredModelAlias('m', 'champion', (i % 5) + 1)));
+        expect(moves.at(-1)!.aliases).toEqual({ champion: 5 }); // applied in arrival order: the last one wins
+        expect((await h.store.getRegisteredModel('m')).aliases).toEqual({ champion: 5 });
+        await expectAppError(h.store.setRegisteredModelAlias('m', 'champion', 9), 404, 'not_found');
+        await expectAppError(h.store.deleteRegisteredModelAlias('m', 'nope'), 404, 'not_found');
+      });
+
+      it('deleting a version removes the aliases that named it, and only those', async () => {
+        await h.store.createRegisteredModel({ name: 'm', description: '', tags: {} });
+        await h.store.createModelVersion('m', draft());
+        await h.store.createModelVersion('m', draft());
+        await h.store.setRegisteredModelAlias('m', 'champion', 1);
+        await h.store.setRegisteredModelAlias('m', 'old', 1);
+        await h.store.setRegisteredModelAlias('m', 'challenger', 2);
+        expect((await h.store.deleteModelVersion('m', 1)).removedAliases.sort()).toEqual(['champion', 'old']);
+        expect((await h.store.getRegisteredModel('m')).aliases).toEqual({ challenger: 2 });
+      });
+
+      it('moves a version to a stage, archiving the others in it when asked', async () => {
+        await h.store.createRegisteredModel({ name: 'm', description: '', tags: {} });
+        for (let i = 0; i < 3; i++) await h.store.createModelVersion('m', draft());
+        await h.store.transitionModelVersionStage('m', 1, 'Production', false);
+        await h.store.transitionModelVersionStage('m', 2, 'Production', false);
+        expect((await h.store.listModelVersions('m')).map((v) => v.stage)).toEqual(['Production', 'Production', 'None']);
+        await h.store.transitionModelVersionStage('m', 3, 'Production', true);
+        expect((await h.store.listModelVersions('m')).map((v) => v.stage)).toEqual(['Archived', 'Archived', 'Production']);
+        // The stage only moves through a transition.
+        await h.store.updateModelVersion('m', 3, (v) => ({ ...v, description: 'best', stage: 'None' }));
+        expect(await h.store.getModelVersion('m', 3)).toMatchObject({ description: 'best', stage: 'Production' });
+      });
+
+      it('refuses a version of an unknown run or logged model (422) and of an unknown model (404)', async () => {
+        await h.store.createRegisteredModel({ name: 'm', description: '', tags: {} });
+        await expectAppError(h.store.createModelVersion('m', draft({ runId: 'f'.repeat(32) })), 422, 'unprocessable_entity');
+        await expectAppError(h.store.createModelVersion('m', draft({ modelId: `m-${'f'.repeat(32)}` })), 422, 'unprocessable_entity');
+        await expectAppError(h.store.createModelVersion('nope', draft()), 404, 'not_found');
+        expect((await h.store.getRegisteredModel('m')).lastVersion).toBe(0);
+      });
+
+      it('stores logged models, finds them by run, name and experiment, and keeps their artifact records', async () => {
+        const run = await h.store.createRun(makeRun());
+        const a = await h.store.createLoggedModel(loggedModel({ sourceRunId: run.id, name: 'model' }));
+        await h.store.createLoggedModel(loggedModel({ name: 'other' }));
+        expect((await h.store.searchLoggedModels({ runIds: [run.id], limit: 10, offset: 0 })).items.map((m) => m.id)).toEqual([a.id]);
+        expect((await h.store.searchLoggedModels({ name: 'other', limit: 10, offset: 0 })).total).toBe(1);
+        expect((await h.store.searchLoggedModels({ experimentIds: ['0'], limit: 1, offset: 0 })).total).toBe(2);
+        await h.store.putArtifact({ runId: a.id, path: 'other/MLmodel', category: 'other', size: 3, sha256: 'a'.repeat(64), contentType: 'text/plain', createdAt: a.createdAt });
+        expect((await h.store.listArtifacts(a.id)).map((x) => x.path)).toEqual(['other/MLmodel']);
+        await expectAppError(h.store.createLoggedModel(loggedModel({ sourceRunId: 'f'.repeat(32) })), 422, 'unprocessable_entity');
+        await expectAppError(h.store.putArtifact({ runId: `m-${'e'.repeat(32)}`, path: 'other/x', category: 'other', size: 1, sha256: 'a'.repeat(64), contentType: 'text/plain', createdAt: a.createdAt }), 404, 'not_found');
+      });
+
+      it('refuses (409, naming the versions) to delete a run or logged model that is registered; otherwise the run takes its logged models along', async () => {
+        const run = await h.store.createRun(makeRun());
+        const model = await h.store.createLoggedModel(loggedModel({ sourceRunId: run.id }));
+        await h.store.createRegisteredModel({ name: 'm', description: '', tags: {} });
+        await h.store.createModelVersion('m', draft({ modelId: model.id, runId: run.id }));
+        const refused = await h.store.deleteRun(run.id).catch((e: AppError) => e);
+        expect(refused).toBeInstanceOf(AppError);
+        expect((refused as AppError).status).toBe(409);
+        expect((refused as AppError).details).toEqual({ versions: [{ name: 'm', version: 1 }] });
+        await expectAppError(h.store.deleteLoggedModel(model.id), 409, 'conflict');
+        await h.store.deleteModelVersion('m', 1);
+        expect(await h.store.deleteRun(run.id)).toEqual({ loggedModels: [model.id] });
+        await expectAppError(h.store.getLoggedModel(model.id), 404, 'not_found');
       });
     });
   });

@@ -23,6 +23,8 @@ import { limitJsonDepth, requireTokenForWrites, toAppError } from '../../http';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../../http/upload';
 import * as S from './schemas';
+import { registryEndpoints } from './models';
+import { LOGGED_MODEL_ID, toMetricValue } from '../../../src/shared/contract/registry';
 
 export interface MlflowConfig {
   apiToken: string | null;
@@ -53,11 +55,14 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
 }
 
 const VIEW_TO_LIFECYCLE: Record<'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL', LifecycleStage | 'all'> = { ACTIVE_ONLY: 'active', DELETED_ONLY: 'deleted', ALL: 'all' };
-const READ_ONLY_POSTS = new Set(['/mlflow/experiments/search', '/mlflow/runs/search', '/mlflow/experiments/list']);
+const READ_ONLY_POSTS = new Set(['/mlflow/experiments/search', '/mlflow/runs/search', '/mlflow/experiments/list', '/mlflow/logged-models/search', '/mlflow/registered-models/get-latest-versions']);
 const MODELLAB_CATEGORIES = new Set<string>(ARTIFACT_CATEGORIES.filter((c) => c !== 'other'));
 
+/** Declares a JSON endpoint: input from the query (GET) or the body (plus path parameters), answer as protobuf JSON. */
+export type Endpoint = <T extends z.ZodType>(methods: ('get' | 'post' | 'patch' | 'delete')[], path: string, schema: T, fn: (input: z.output<T>) => Promise<unknown>) => void;
+
 export function mlflowRouter(services: Services, config: MlflowConfig, log: (message: string, error: unknown) => void): Router {
-  const { runs, experiments, series, artifacts } = services;
+  const { runs, experiments, series, artifacts, models } = services;
   const router = Router();
   const tokenCheck = requireTokenForWrites(config.apiToken);
   // Searches are reads even when POSTed.
@@ -65,9 +70,11 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   router.use('/mlflow', express.json({ limit: config.jsonLimitBytes, type: () => true }), limitJsonDepth);
 
   /** A JSON endpoint: input from the query (GET) or the body, answer as MLflow's protobuf JSON. */
-  const endpoint = <T extends z.ZodType>(methods: ('get' | 'post' | 'patch' | 'delete')[], path: string, schema: T, fn: (input: z.output<T>) => Promise<unknown>) => {
+  const endpoint: Endpoint = (methods, path, schema, fn) => {
     const handler: RequestHandler = async (req, res) => {
-      const input = parse(schema, req.method === 'GET' ? req.query : req.body);
+      // Path parameters (logged-models/:model_id) join the fields; a DELETE may carry them in either place.
+      const fields = req.method === 'GET' ? req.query : req.method === 'DELETE' ? { ...req.query, ...(req.body as object) } : req.body;
+      const input = parse(schema, { ...(fields as object), ...req.params });
       res.json(protoJson(await fn(input)));
     };
     for (const method of methods) router[method](`/mlflow/${path}`, handler);
@@ -105,17 +112,42 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       ),
       `Run with id=${id} not found`,
     );
-  const fullView = async (run: Run, experiment?: Experiment) => runView(run, experiment ?? (await experimentOr404(run.experimentId)), await series.summaries(run.id));
+  /** Each run's model outputs (MLflow 3's run.outputs), for a page of runs at once. */
+  const modelOutputs = async (runIds: string[]) => {
+    const byRun = new Map<string, { model_id: string; step: number }[]>();
+    const found = await models.searchLogged({ runIds, limit: Number.MAX_SAFE_INTEGER, offset: 0 });
+    for (const m of found.items.reverse()) {
+      for (const o of m.outputRuns) {
+        if (!byRun.has(o.runId)) byRun.set(o.runId, []);
+        byRun.get(o.runId)!.push({ model_id: m.id, step: o.step });
+      }
+    }
+    return byRun;
+  };
+  const fullView = async (run: Run, experiment?: Experiment, outputs?: Map<string, { model_id: string; step: number }[]>) =>
+    runView(run, experiment ?? (await experimentOr404(run.experimentId)), await series.summaries(run.id), (outputs ?? (await modelOutputs([run.id]))).get(run.id) ?? []);
 
-  /** Appends metric points; `announce` false when the request's one event is published by another change. */
-  const logPoints = async (runId: string, metrics: { key: string; value: number; timestamp: number; step?: number | undefined }[], announce = true) => {
+  /**
+   * Appends metric points; `announce` false when the request's one event is published by another
+   * change. Points logged with a model_id (MLflow 3) also become that logged model's latest values;
+   * an unknown model is refused before anything is written.
+   */
+  const logPoints = async (runId: string, metrics: { key: string; value: number; timestamp: number; step?: number | undefined; model_id?: string | undefined }[], announce = true) => {
     if (metrics.length === 0) return;
+    const modelIds = [...new Set(metrics.map((m) => m.model_id).filter((id): id is string => !!id))];
+    for (const id of modelIds) await orDoesNotExist(models.getLogged(id), `Logged model with ID '${id}' not found.`);
     await runs.logMetrics(
       runId,
       metrics.map((m) => ({ key: m.key, value: m.value, timestamp: m.timestamp, step: m.step ?? 0 })),
       log,
       announce,
     );
+    for (const id of modelIds) {
+      await models.recordMetrics(
+        id,
+        metrics.filter((m) => m.model_id === id).map((m) => ({ key: m.key, value: m.value, step: m.step ?? 0 })),
+      );
+    }
   };
 
   // ---------------------------------------------------------------- experiments
@@ -225,7 +257,8 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     const limit = q.max_results ?? MAX_RESULTS_DEFAULT;
     const found = await runs.search({ limit, offset, experimentIds: q.experiment_ids ?? [], lifecycle: VIEW_TO_LIFECYCLE[q.run_view_type], sort, ...(filter && { filter }) });
     const experimentById = new Map((await experiments.list()).map((e) => [e.id, e]));
-    const views = await Promise.all(found.items.map((run) => fullView(run, experimentById.get(run.experimentId))));
+    const outputs = await modelOutputs(found.items.map((r) => r.id));
+    const views = await Promise.all(found.items.map((run) => fullView(run, experimentById.get(run.experimentId), outputs)));
     const next = nextPageToken(offset, limit, found.total);
     return { runs: views, ...(next && { next_page_token: next }) };
   });
@@ -335,7 +368,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     const runId = S.runIdOf(q);
     await runOr404(runId);
     const points = (await series.points(runId, q.metric_key, Number.POSITIVE_INFINITY)) ?? [];
-    const metrics = points.map((p) => ({ key: q.metric_key, value: p.value, timestamp: p.timestamp, step: p.step }));
+    const metrics = points.map((p) => ({ key: q.metric_key, value: toMetricValue(p.value), timestamp: p.timestamp, step: p.step }));
     if (q.max_results === undefined && q.page_token === undefined) return { metrics };
     const result = page(metrics, q.max_results ?? MAX_RESULTS_DEFAULT, q.page_token);
     return { metrics: result.items, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
@@ -344,27 +377,38 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   // ---------------------------------------------------------------- proxied artifacts
 
   /** `<experiment>/<run>/artifacts[/<path>]` → the run and the ModelLab artifact path (null at the root). */
-  const locate = async (raw: string, forWrite: boolean): Promise<{ run: Run; mlflowPath: string; modellabPath: string | null }> => {
-    const match = /^([^/]+)\/([^/]+)\/artifacts(?:\/(.*))?$/.exec(raw);
-    if (!match) throw invalidParameter(`Invalid artifact path '${raw}': expected <experiment_id>/<run_id>/artifacts/<path>`);
-    const [, experimentId, runId, rest] = match;
-    const run = forWrite ? await activeRun(runId!) : await runOr404(runId!);
-    if (run.experimentId !== experimentId) throw doesNotExist(`Run with id=${runId} is not in experiment ${experimentId}`);
+  /**
+   * `<experiment>/<run>/artifacts[/<path>]` → the run's folder, or `<experiment>/models/<m-id>/artifacts[/<path>]`
+   * → a logged model's (MLflow 3 uploads a model's files there); with the ModelLab artifact path (null at the root).
+   */
+  const locate = async (raw: string, forWrite: boolean): Promise<{ owner: string; mlflowPath: string; modellabPath: string | null }> => {
+    const model = /^([^/]+)\/models\/([^/]+)\/artifacts(?:\/(.*))?$/.exec(raw);
+    const match = model ?? /^([^/]+)\/([^/]+)\/artifacts(?:\/(.*))?$/.exec(raw);
+    if (!match) throw invalidParameter(`Invalid artifact path '${raw}': expected <experiment_id>/<run_id>/artifacts/<path> or <experiment_id>/models/<model_id>/artifacts/<path>`);
+    const [, experimentId, ownerId, rest] = match;
+    if (model) {
+      if (!LOGGED_MODEL_ID.test(ownerId!)) throw doesNotExist(`Logged model with ID '${ownerId}' not found.`);
+      const logged = await orDoesNotExist(models.getLogged(ownerId!), `Logged model with ID '${ownerId}' not found.`);
+      if (logged.experimentId !== experimentId) throw doesNotExist(`Logged model with ID '${ownerId}' is not in experiment ${experimentId}`);
+    } else {
+      const run = forWrite ? await activeRun(ownerId!) : await runOr404(ownerId!);
+      if (run.experimentId !== experimentId) throw doesNotExist(`Run with id=${ownerId} is not in experiment ${experimentId}`);
+    }
     const mlflowPath = rest ? decodeArtifactPath(rest.replace(/\/+$/, '')) : '';
-    if (!mlflowPath) return { run, mlflowPath, modellabPath: null };
+    if (!mlflowPath) return { owner: ownerId!, mlflowPath, modellabPath: null };
     const first = mlflowPath.split('/')[0]!;
-    return { run, mlflowPath, modellabPath: MODELLAB_CATEGORIES.has(first) ? mlflowPath : `other/${mlflowPath}` };
+    return { owner: ownerId!, mlflowPath, modellabPath: MODELLAB_CATEGORIES.has(first) ? mlflowPath : `other/${mlflowPath}` };
   };
   const artifactRest = (req: Request) => /^\/mlflow-artifacts\/artifacts\/(.*)$/.exec(req.path)?.[1] ?? '';
 
   router.put('/mlflow-artifacts/artifacts/*rest', async (req, res) => {
-    const { run, modellabPath } = await locate(artifactRest(req), true);
+    const { owner, modellabPath } = await locate(artifactRest(req), true);
     if (!modellabPath) throw invalidParameter('An artifact upload needs a file path after artifacts/');
     const [category, ...inner] = modellabPath.split('/');
     const incoming = await artifacts.incoming();
     try {
       const upload = await receiveRawBody(req, incoming.dir, inner.at(-1)!, config.maxUploadBytes);
-      await artifacts.save(run.id, upload, { category, path: inner.join('/'), overwrite: true });
+      await artifacts.save(owner, upload, { category, path: inner.join('/'), overwrite: true });
     } finally {
       await incoming.cleanup();
     }
@@ -372,25 +416,25 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   });
 
   router.get('/mlflow-artifacts/artifacts/*rest', async (req, res) => {
-    const { run, modellabPath } = await locate(artifactRest(req), false);
+    const { owner, modellabPath } = await locate(artifactRest(req), false);
     if (!modellabPath) throw invalidParameter('Give the path of a file after artifacts/ (list a folder with GET /api/2.0/mlflow-artifacts/artifacts?path=…)');
-    await sendArtifact(req, res, await artifacts.open(run.id, modellabPath));
+    await sendArtifact(req, res, await artifacts.open(owner, modellabPath));
   });
 
   router.delete('/mlflow-artifacts/artifacts/*rest', async (req, res) => {
-    const { run, modellabPath } = await locate(artifactRest(req), true);
+    const { owner, modellabPath } = await locate(artifactRest(req), true);
     if (!modellabPath) throw invalidParameter('Give the path of a file after artifacts/');
-    await artifacts.remove(run.id, modellabPath);
+    await artifacts.remove(owner, modellabPath);
     res.json({});
   });
 
   // List: the folder's direct entries by base name, as MLflow's server answers.
   router.get('/mlflow-artifacts/artifacts', async (req, res) => {
     const path = typeof req.query.path === 'string' ? req.query.path.replace(/^\/+|\/+$/g, '') : '';
-    const { run, mlflowPath } = await locate(path, false);
+    const { owner, mlflowPath } = await locate(path, false);
     const prefix = mlflowPath ? `${mlflowPath}/` : '';
     const entries = new Map<string, { path: string; is_dir: boolean; file_size?: number }>();
-    for (const a of await artifacts.list(run.id)) {
+    for (const a of await artifacts.list(owner)) {
       const p = mlflowArtifactPath(a.path);
       if (!p.startsWith(prefix)) continue;
       const [name, ...deeper] = p.slice(prefix.length).split('/');
@@ -399,6 +443,8 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     }
     res.json(protoJson({ files: [...entries.values()].sort((a, b) => a.path.localeCompare(b.path)) }));
   });
+
+  registryEndpoints(endpoint, services, { orDoesNotExist, runOr404, activeRun });
 
   router.use(['/mlflow', '/mlflow-artifacts'], (req, _res, next) => next(new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No MLflow endpoint ${req.method} ${req.originalUrl}`)));
 

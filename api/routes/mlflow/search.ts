@@ -179,7 +179,7 @@ export function parseSearchFilter(input: string | undefined, defaultType: Entity
 /** MLflow's LIKE, with the run filter's one implementation (% any run, _ one character). */
 const like = (pattern: string, value: string, insensitive: boolean): boolean => likeToRegExp(pattern, insensitive).test(value);
 
-function compareString(actual: string | undefined, c: Clause, where: string): boolean {
+export function compareString(actual: string | undefined, c: Clause, where: string): boolean {
   if (actual === undefined) return false;
   switch (c.comparator) {
     case '=':
@@ -199,7 +199,7 @@ function compareString(actual: string | undefined, c: Clause, where: string): bo
   }
 }
 
-function compareNumber(actual: number | undefined | null, c: Clause, where: string): boolean {
+export function compareNumber(actual: number | undefined | null, c: Clause, where: string): boolean {
   if (c.comparator === 'IN' || c.comparator === 'NOT IN' || c.comparator === 'LIKE' || c.comparator === 'ILIKE') {
     throw invalidParameter(`Invalid comparator '${c.comparator}' for ${where} '${c.key}': use =, !=, >, >=, <, <=`);
   }

@@ -1,6 +1,8 @@
 /** How runs, experiments and artifact paths look through MLflow's REST API (2.0). Pure. */
 
-import type { Experiment, MetricSummary, Run } from '../../../src/shared/contract/types';
+import type { Experiment, MetricSummary, MetricValue, Run } from '../../../src/shared/contract/types';
+import { toMetricValue, type LoggedModel, type LoggedModelStatus, type ModelVersion, type ModelVersionStatus, type RegisteredModel } from '../../../src/shared/contract/registry';
+import { aliasesOf } from '../../../src/shared/models/registry';
 import { mlflowEndTime, mlflowStartTime, mlflowSystemTags, mlflowUserId } from '../../../src/shared/runs/mlflowNames';
 import { artifactUri, mlflowStatus, paramValue } from './protocol';
 
@@ -11,7 +13,8 @@ export interface MlflowKeyValue {
 
 export interface MlflowMetric {
   key: string;
-  value: number;
+  /** NaN and the infinities as MLflow's JSON spells them: "NaN", "Infinity", "-Infinity". */
+  value: MetricValue;
   timestamp: number;
   step: number;
 }
@@ -33,6 +36,7 @@ export interface MlflowRun {
   info: MlflowRunInfo;
   data: { metrics: MlflowMetric[]; params: MlflowKeyValue[]; tags: MlflowKeyValue[] };
   inputs: { dataset_inputs: { tags: MlflowKeyValue[]; dataset: Record<string, string> }[] };
+  outputs?: { model_outputs: { model_id: string; step: number }[] };
 }
 
 export function runTags(run: Run): MlflowKeyValue[] {
@@ -60,8 +64,8 @@ export function runInfo(run: Run, experiment: Pick<Experiment, 'artifactLocation
  * (`summaries`); a value only in run.metrics (set through ModelLab's API without a series point)
  * is shown at step 0 and the run's last update.
  */
-export function runView(run: Run, experiment: Pick<Experiment, 'artifactLocation'>, summaries: MetricSummary[]): MlflowRun {
-  const metrics: MlflowMetric[] = summaries.map((s) => ({ key: s.key, value: s.last, timestamp: s.lastTimestamp, step: s.lastStep }));
+export function runView(run: Run, experiment: Pick<Experiment, 'artifactLocation'>, summaries: MetricSummary[], modelOutputs: { model_id: string; step: number }[] = []): MlflowRun {
+  const metrics: MlflowMetric[] = summaries.map((s) => ({ key: s.key, value: toMetricValue(s.last), timestamp: s.lastTimestamp, step: s.lastStep }));
   const seen = new Set(summaries.map((s) => s.key));
   for (const [key, value] of Object.entries(run.metrics)) {
     if (!seen.has(key)) metrics.push({ key, value, timestamp: Date.parse(run.updatedAt), step: 0 });
@@ -86,6 +90,8 @@ export function runView(run: Run, experiment: Pick<Experiment, 'artifactLocation
         },
       })),
     },
+    // Only when the run has model outputs (MLflow 3); MLflow 2's clients never see the field.
+    ...(modelOutputs.length > 0 && { outputs: { model_outputs: modelOutputs } }),
   };
 }
 
@@ -103,3 +109,72 @@ export function experimentView(e: Experiment) {
 
 /** ModelLab artifact path (`<category>/<path>`) ↔ the path MLflow clients see: `other/` is the root. */
 export const mlflowArtifactPath = (modellabPath: string): string => (modellabPath.startsWith('other/') ? modellabPath.slice('other/'.length) : modellabPath);
+
+// ---------------------------------------------------------------- model registry (MLflow 3)
+
+const LOGGED_STATUS: Record<LoggedModelStatus, string> = { pending: 'LOGGED_MODEL_PENDING', ready: 'LOGGED_MODEL_READY', failed: 'LOGGED_MODEL_UPLOAD_FAILED' };
+const VERSION_STATUS: Record<ModelVersionStatus, string> = { pending: 'PENDING_REGISTRATION', ready: 'READY', failed: 'FAILED_REGISTRATION' };
+const keyValues = (record: Record<string, string>) => Object.entries(record).map(([key, value]) => ({ key, value }));
+
+/** LoggedModelStatus by name (as MLflow's client sends enums) or number → ModelLab's status. */
+export function loggedStatusFromMlflow(status: string | number): LoggedModelStatus | null {
+  const byNumber: Record<number, LoggedModelStatus> = { 1: 'pending', 2: 'ready', 3: 'failed' };
+  if (typeof status === 'number') return byNumber[status] ?? null;
+  return (Object.entries(LOGGED_STATUS).find(([, name]) => name === status)?.[0] as LoggedModelStatus | undefined) ?? null;
+}
+
+export function loggedModelView(m: LoggedModel) {
+  const updated = Date.parse(m.updatedAt);
+  return {
+    info: {
+      model_id: m.id,
+      experiment_id: m.experimentId,
+      name: m.name,
+      creation_timestamp_ms: Date.parse(m.createdAt),
+      last_updated_timestamp_ms: updated,
+      artifact_uri: m.artifactLocation,
+      status: LOGGED_STATUS[m.status],
+      ...(m.statusMessage && { status_message: m.statusMessage }),
+      ...(m.modelType && { model_type: m.modelType }),
+      ...(m.sourceRunId && { source_run_id: m.sourceRunId }),
+      tags: keyValues(m.tags),
+    },
+    data: {
+      params: keyValues(m.params),
+      metrics: Object.entries(m.metrics).map(([key, value]) => ({ key, value, timestamp: updated, step: 0, model_id: m.id })),
+    },
+  };
+}
+
+export function modelVersionView(v: ModelVersion, aliases: string[]) {
+  return {
+    name: v.name,
+    version: String(v.version),
+    creation_timestamp: Date.parse(v.createdAt),
+    last_updated_timestamp: Date.parse(v.updatedAt),
+    ...(v.userId && { user_id: v.userId }),
+    current_stage: v.stage,
+    ...(v.description && { description: v.description }),
+    source: v.source,
+    ...(v.runId && { run_id: v.runId }),
+    status: VERSION_STATUS[v.status],
+    ...(v.statusMessage && { status_message: v.statusMessage }),
+    tags: keyValues(v.tags),
+    aliases,
+    ...(v.modelId && { model_id: v.modelId }),
+  };
+}
+
+export function registeredModelView(m: RegisteredModel, latest: ModelVersion[]) {
+  return {
+    name: m.name,
+    creation_timestamp: Date.parse(m.createdAt),
+    last_updated_timestamp: Date.parse(m.updatedAt),
+    ...(m.description && { description: m.description }),
+    latest_versions: latest.map((v) => modelVersionView(v, aliasesOf(m, v.version))),
+    tags: keyValues(m.tags),
+    aliases: Object.entries(m.aliases)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([alias, version]) => ({ alias, version: String(version) })),
+  };
+}

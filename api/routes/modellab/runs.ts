@@ -3,7 +3,7 @@ import { Router } from 'express';
 import type { Services } from '../../services';
 import { renderReport, type ReportInput } from '../../services/report';
 import { handle } from '../../http';
-import { presentRun } from '../presenters';
+import { presentPoints, presentRun, presentSummary } from '../presenters';
 import { contentDisposition } from './datasets';
 import {
   CreateRunBody,
@@ -74,14 +74,14 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
     handle({ params: IdParams, body: LogMetricsBody }, async ({ params, body }, _req, res) => {
       const { stored, summaries } = await runs.logMetrics(params.id, body.metrics, log);
       res.status(201);
-      return { stored, metrics: summaries };
+      return { stored, metrics: summaries.map(presentSummary) };
     }),
   );
 
   router.get(
     '/:id/metrics',
     handle({ params: IdParams }, async ({ params }) => {
-      const items = await runs.metricSummaries(params.id);
+      const items = (await runs.metricSummaries(params.id)).map(presentSummary);
       return { items, total: items.length };
     }),
   );
@@ -91,7 +91,7 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
     handle({ params: MetricKeyParams, query: SeriesQuery }, async ({ params, query }) => {
       const points = await runs.metricPoints(params.id, params.key, query.maxPoints);
       if (!points) throw notFound('metric', params.key);
-      return { key: params.key, points };
+      return { key: params.key, points: presentPoints(points) };
     }),
   );
 

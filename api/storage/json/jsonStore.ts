@@ -18,8 +18,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
-import { artifactKey, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isRun, normalizeRun, parseDb, readable, type Slot, toSlots, unreadable } from './records';
-import type { DatasetDraft, DatasetListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
+import { artifactKey, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, normalizeRun, parseDb, readable, type Slot, toSlots, unreadable } from './records';
+import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
+import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
+import * as registry from '../../../src/shared/models/registry';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/shared/errors';
 import { compileFilter, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
@@ -33,10 +35,12 @@ const WAL_PUT = {
   datasets: Buffer.from('{"op":"put","kind":"dataset","record":'),
   artifacts: Buffer.from('{"op":"put","kind":"artifact","record":'),
   experiments: Buffer.from('{"op":"put","kind":"experiment","record":'),
+  loggedModels: Buffer.from('{"op":"put","kind":"loggedModel","record":'),
+  registry: Buffer.from('{"op":"put","kind":"registeredModel","record":'),
 };
 const WAL_END = Buffer.from('}\n');
 
-type WalKind = 'run' | 'dataset' | 'artifact' | 'experiment';
+type WalKind = 'run' | 'dataset' | 'artifact' | 'experiment' | 'loggedModel' | 'registeredModel';
 type WalEntry = { op: 'put'; kind: WalKind; record: unknown } | { op: 'del'; kind: WalKind; id: string };
 
 interface Waiter {
@@ -63,6 +67,9 @@ export class JsonStore implements Store {
   /** Keyed by "<runId>/<category>/<path>". */
   private artifacts = new Map<string, Slot<Artifact>>();
   private experiments = new Map<string, Slot<Experiment>>();
+  private loggedModels = new Map<string, Slot<LoggedModel>>();
+  /** Keyed by registered model name: the model with its versions, one record. */
+  private registry = new Map<string, Slot<registry.RegistryEntry>>();
   private pending: Waiter[] = [];
   /** Log entries of the mutations applied since the last flush started. */
   private walParts: Buffer[] = [];
@@ -117,6 +124,8 @@ export class JsonStore implements Store {
       this.datasets = new Map();
       this.artifacts = new Map();
       this.experiments = new Map();
+      this.loggedModels = new Map();
+      this.registry = new Map();
       await this.writeSnapshot();
     } else {
       const db = parseDb(this.file, text);
@@ -124,6 +133,15 @@ export class JsonStore implements Store {
       this.runs = toSlots(db.runs, isRun, 'run', this.log, normalizeRun);
       this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
       this.experiments = toSlots(db.experiments ?? [], isExperiment, 'experiment', this.log);
+      this.loggedModels = toSlots(db.loggedModels ?? [], isLoggedModel, 'logged model', this.log);
+      this.registry = new Map();
+      (db.registeredModels ?? []).forEach((raw, index) => {
+        if (isRegistryEntry(raw)) this.registry.set(raw.model.name, readable(raw));
+        else {
+          this.log(`modellab: registered model entry ${index} is unreadable; it is kept as is and left out of lists`);
+          this.registry.set(`#unreadable-${index}`, unreadable(raw));
+        }
+      });
       this.artifacts = new Map();
       for (const raw of db.artifacts ?? []) {
         if (isArtifact(raw)) this.artifacts.set(artifactKey(raw.runId, raw.path), readable(raw));
@@ -152,12 +170,20 @@ export class JsonStore implements Store {
         else if (isArtifact(entry.record)) this.artifacts.set(artifactKey(entry.record.runId, entry.record.path), readable(entry.record));
         return;
       }
-      const slots = (entry.kind === 'run' ? this.runs : entry.kind === 'experiment' ? this.experiments : this.datasets) as Map<string, Slot<Run | Dataset | Experiment>>;
+      if (entry.kind === 'registeredModel') {
+        if (entry.op === 'del') this.registry.delete(entry.id);
+        else if (isRegistryEntry(entry.record)) this.registry.set(entry.record.model.name, readable(entry.record));
+        else throw new CorruptDatabaseError(this.wal.file, `line ${index + 1} holds an unreadable registered model`);
+        return;
+      }
+      const slots = (
+        entry.kind === 'run' ? this.runs : entry.kind === 'experiment' ? this.experiments : entry.kind === 'loggedModel' ? this.loggedModels : this.datasets
+      ) as Map<string, Slot<Run | Dataset | Experiment | LoggedModel>>;
       if (entry.op === 'del') {
         slots.delete(entry.id);
         return;
       }
-      const check = entry.kind === 'run' ? isRun : entry.kind === 'experiment' ? isExperiment : isDataset;
+      const check = entry.kind === 'run' ? isRun : entry.kind === 'experiment' ? isExperiment : entry.kind === 'loggedModel' ? isLoggedModel : isDataset;
       const record = entry.record as { id?: unknown };
       const value = entry.kind === 'run' ? normalizeRun(record) : record;
       if (check(value)) slots.set(record.id as string, readable(value));
@@ -182,7 +208,7 @@ export class JsonStore implements Store {
     await this.wal.truncate(0);
   }
 
-  private logPut(kind: 'runs' | 'datasets' | 'artifacts' | 'experiments', slot: Slot<unknown>): void {
+  private logPut(kind: keyof typeof WAL_PUT, slot: Slot<unknown>): void {
     this.walParts.push(WAL_PUT[kind], Buffer.from(slot.json), WAL_END);
   }
 
@@ -207,6 +233,10 @@ export class JsonStore implements Store {
     add(this.artifacts);
     parts.push(Buffer.from('],"experiments":['));
     add(this.experiments);
+    parts.push(Buffer.from('],"loggedModels":['));
+    add(this.loggedModels);
+    parts.push(Buffer.from('],"registeredModels":['));
+    add(this.registry);
     parts.push(Buffer.from(']}'));
     return parts;
   }
@@ -363,17 +393,38 @@ export class JsonStore implements Store {
     return this.replace('runs', id, change);
   }
 
-  async deleteRun(id: string): Promise<void> {
-    await this.mutate(() => {
-      if (!this.runs.delete(id)) throw notFound('run', id);
+  async deleteRun(id: string): Promise<{ loggedModels: string[] }> {
+    return this.mutate(() => {
+      if (!this.runs.has(id)) throw notFound('run', id);
+      const produced = new Set<string>();
+      for (const slot of this.loggedModels.values()) if (slot.ok && slot.value.sourceRunId === id) produced.add(slot.value.id);
+      registry.refuseRegistered(`Run '${id}'`, this.versionsWhere((v) => v.runId === id || (v.modelId !== null && produced.has(v.modelId))));
+      this.runs.delete(id);
       this.logDelete('run', id);
-      for (const [key, slot] of this.artifacts) {
-        if (slot.ok && slot.value.runId === id) {
-          this.artifacts.delete(key);
-          this.logDelete('artifact', key);
-        }
+      this.dropArtifactRecords(id);
+      for (const modelId of produced) {
+        this.loggedModels.delete(modelId);
+        this.logDelete('loggedModel', modelId);
+        this.dropArtifactRecords(modelId);
       }
+      return { loggedModels: [...produced] };
     });
+  }
+
+  /** Deletes the artifact records of a run or logged model (inside a mutation). */
+  private dropArtifactRecords(ownerId: string): void {
+    for (const [key, slot] of this.artifacts) {
+      if (slot.ok && slot.value.runId === ownerId) {
+        this.artifacts.delete(key);
+        this.logDelete('artifact', key);
+      }
+    }
+  }
+
+  private versionsWhere(test: (v: ModelVersion) => boolean): ModelVersion[] {
+    const out: ModelVersion[] = [];
+    for (const slot of this.registry.values()) if (slot.ok) for (const v of slot.value.versions) if (test(v)) out.push(v);
+    return out;
   }
 
   async runStatistics(): Promise<RunStatistics> {
@@ -481,7 +532,8 @@ export class JsonStore implements Store {
 
   async putArtifact(artifact: Artifact): Promise<Artifact> {
     const slot = await this.mutate(() => {
-      this.readSlot(this.runs, 'run', artifact.runId);
+      if (LOGGED_MODEL_ID.test(artifact.runId)) this.readSlot(this.loggedModels, 'logged model', artifact.runId);
+      else this.readSlot(this.runs, 'run', artifact.runId);
       const stored = readable(artifact);
       this.artifacts.set(artifactKey(artifact.runId, artifact.path), stored);
       this.logPut('artifacts', stored);
@@ -587,6 +639,188 @@ export class JsonStore implements Store {
       return stored;
     });
     return JSON.parse(slot.json) as Experiment;
+  }
+
+  // ---- logged models
+
+  async createLoggedModel(model: LoggedModel): Promise<LoggedModel> {
+    const slot = await this.mutate(() => {
+      if (this.loggedModels.has(model.id)) throw conflict(`logged model '${model.id}' already exists`);
+      const experiment = this.experiments.get(model.experimentId);
+      if (!experiment?.ok) throw unprocessable(`experimentId '${model.experimentId}' does not name an existing experiment`, { field: 'experimentId' });
+      if (model.sourceRunId !== null && !this.runs.get(model.sourceRunId)?.ok) throw unprocessable(`run '${model.sourceRunId}' does not exist`, { field: 'sourceRunId' });
+      const stored = readable(model);
+      this.loggedModels.set(model.id, stored);
+      this.logPut('loggedModels', stored);
+      return stored;
+    });
+    return JSON.parse(slot.json) as LoggedModel;
+  }
+
+  async getLoggedModel(id: string): Promise<LoggedModel> {
+    return structuredClone(this.readSlot(this.loggedModels, 'logged model', id));
+  }
+
+  async searchLoggedModels(options: LoggedModelListOptions): Promise<Page<LoggedModel>> {
+    const experiments = options.experimentIds && options.experimentIds.length > 0 ? new Set(options.experimentIds) : null;
+    const runs = options.runIds ? new Set(options.runIds) : null;
+    return this.page(
+      this.loggedModels,
+      options,
+      (m) =>
+        (experiments === null || experiments.has(m.experimentId)) &&
+        (runs === null || (m.sourceRunId !== null && runs.has(m.sourceRunId)) || m.outputRuns.some((o) => runs.has(o.runId))) &&
+        (options.name === undefined || m.name === options.name) &&
+        (options.where === undefined || options.where(m)),
+    );
+  }
+
+  async updateLoggedModel(id: string, change: (current: LoggedModel) => LoggedModel): Promise<LoggedModel> {
+    const slot = await this.mutate(() => {
+      const current = this.readSlot(this.loggedModels, 'logged model', id);
+      const stored = readable<LoggedModel>({ ...change(structuredClone(current)), id, experimentId: current.experimentId, createdAt: current.createdAt });
+      this.loggedModels.set(id, stored);
+      this.logPut('loggedModels', stored);
+      return stored;
+    });
+    return JSON.parse(slot.json) as LoggedModel;
+  }
+
+  async deleteLoggedModel(id: string): Promise<void> {
+    await this.mutate(() => {
+      this.readSlot(this.loggedModels, 'logged model', id);
+      registry.refuseRegistered(`Logged model '${id}'`, this.versionsWhere((v) => v.modelId === id));
+      this.loggedModels.delete(id);
+      this.logDelete('loggedModel', id);
+      this.dropArtifactRecords(id);
+    });
+  }
+
+  // ---- registered models and versions
+
+  private entry(name: string): registry.RegistryEntry {
+    const slot = this.registry.get(name);
+    if (!slot?.ok) throw registry.unknownRegistered(name);
+    return slot.value;
+  }
+
+  /** Replaces an entry (under a new key when renamed) inside a mutation. */
+  private putEntry(entry: registry.RegistryEntry, previousName = entry.model.name): registry.RegistryEntry {
+    if (previousName !== entry.model.name) {
+      this.registry.delete(previousName);
+      this.logDelete('registeredModel', previousName);
+    }
+    const slot = readable(entry);
+    this.registry.set(entry.model.name, slot);
+    this.logPut('registry', slot);
+    return slot.value;
+  }
+
+  /** Applies a registry rule to one entry atomically; returns what the rule returns, copied. */
+  private async changeEntry<T>(name: string, rule: (entry: registry.RegistryEntry, at: string) => { entry: registry.RegistryEntry; result: T }): Promise<T> {
+    const result = await this.mutate(() => {
+      const out = rule(structuredClone(this.entry(name)), nowIso());
+      this.putEntry(out.entry, name);
+      return out.result;
+    });
+    return structuredClone(result);
+  }
+
+  async createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel> {
+    const entry = await this.mutate(() => {
+      if (this.registry.has(input.name)) throw conflict(`Registered model '${input.name}' already exists.`, { name: input.name });
+      const at = nowIso();
+      return this.putEntry({ model: { name: input.name, description: input.description, tags: input.tags, aliases: {}, lastVersion: 0, createdAt: at, updatedAt: at }, versions: [] });
+    });
+    return structuredClone(entry.model);
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return structuredClone(this.entry(name).model);
+  }
+
+  async listRegisteredModels(): Promise<{ model: RegisteredModel; versions: ModelVersion[] }[]> {
+    const out: registry.RegistryEntry[] = [];
+    for (const slot of this.registry.values()) if (slot.ok) out.push(slot.value);
+    return structuredClone(out.sort((a, b) => (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0)));
+  }
+
+  async updateRegisteredModel(name: string, change: (current: RegisteredModel) => RegisteredModel): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const next = change(entry.model);
+      const model: RegisteredModel = { ...entry.model, description: next.description, tags: next.tags, updatedAt: at };
+      return { entry: { model, versions: entry.versions }, result: model };
+    });
+  }
+
+  async renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      if (newName !== name && this.registry.has(newName)) throw conflict(`Registered model '${newName}' already exists.`, { name: newName });
+      const renamed = registry.renameEntry(entry, newName, at);
+      return { entry: renamed, result: renamed.model };
+    });
+  }
+
+  async deleteRegisteredModel(name: string): Promise<void> {
+    await this.mutate(() => {
+      this.entry(name);
+      this.registry.delete(name);
+      this.logDelete('registeredModel', name);
+    });
+  }
+
+  async createModelVersion(name: string, draft: registry.VersionDraft): Promise<ModelVersion> {
+    return this.changeEntry(name, (entry, at) => {
+      if (draft.runId !== null && !this.runs.get(draft.runId)?.ok) throw registry.sourceMissing(`run '${draft.runId}' does not exist`);
+      if (draft.modelId !== null && !this.loggedModels.get(draft.modelId)?.ok) throw registry.sourceMissing(`logged model '${draft.modelId}' does not exist`);
+      const out = registry.addVersion(entry, draft, at);
+      return { entry: out.entry, result: out.version };
+    });
+  }
+
+  async getModelVersion(name: string, version: number): Promise<ModelVersion> {
+    return structuredClone(registry.findVersion(this.entry(name), version));
+  }
+
+  async listModelVersions(name?: string): Promise<ModelVersion[]> {
+    if (name !== undefined) return structuredClone(this.entry(name).versions);
+    return structuredClone(this.versionsWhere(() => true));
+  }
+
+  async updateModelVersion(name: string, version: number, change: (current: ModelVersion) => ModelVersion): Promise<ModelVersion> {
+    return this.changeEntry(name, (entry, at) => {
+      // The stage moves through transitionModelVersionStage only (it may archive other versions).
+      const out = registry.changeVersion(entry, version, (current) => ({ ...change(current), stage: current.stage }), at);
+      return { entry: out.entry, result: out.version };
+    });
+  }
+
+  async transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
+    return this.changeEntry(name, (entry, at) => {
+      const out = registry.transitionStage(entry, version, stage, archiveExisting, at);
+      return { entry: out.entry, result: out.version };
+    });
+  }
+
+  async deleteModelVersion(name: string, version: number): Promise<{ removedAliases: string[] }> {
+    return this.changeEntry(name, (entry, at) => {
+      const out = registry.removeVersion(entry, version, at);
+      return { entry: out.entry, result: { removedAliases: out.removedAliases } };
+    });
+  }
+
+  async setRegisteredModelAlias(name: string, alias: string, version: number): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const next = registry.setAlias(entry, alias, version, at);
+      return { entry: next, result: next.model };
+    });
+  }
+
+  async deleteRegisteredModelAlias(name: string, alias: string): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const next = registry.deleteAlias(entry, alias, at);
+      return { entry: next, result: next.model };
+    });
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,8 @@
  */
 import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION } from '../../../src/shared/contract/constants';
 import type { Artifact, Dataset, Experiment, Run, RunStatus } from '../../../src/shared/contract/types';
+import type { LoggedModel } from '../../../src/shared/contract/registry';
+import type { RegistryEntry } from '../../../src/shared/models/registry';
 
 /** Fills what runs stored before experiments existed lack (schemaVersion < 3). */
 export function normalizeRun(raw: unknown): unknown {
@@ -56,7 +58,7 @@ export type Slot<T> = { ok: true; value: T; json: string } | { ok: false; raw: u
  * same after a restart), shares nothing with the caller's object, and gets plain, fast object shapes
  * (objects built key by key from request bodies were markedly slower to search).
  */
-export const readable = <T>(value: T): Slot<T> => {
+export const readable = <T>(value: T): Extract<Slot<T>, { ok: true }> => {
   const json = JSON.stringify(value);
   return { ok: true, value: JSON.parse(json) as T, json };
 };
@@ -68,6 +70,9 @@ export interface DbFile {
   runs: unknown[];
   artifacts?: unknown[];
   experiments?: unknown[];
+  loggedModels?: unknown[];
+  /** One entry per registered model: the model and its versions. */
+  registeredModels?: unknown[];
 }
 
 /** Migrations from version n to n + 1, applied in order on load. */
@@ -76,6 +81,8 @@ export const MIGRATIONS: Record<number, (db: DbFile) => DbFile> = {
   1: (db) => ({ ...db, schemaVersion: 2 }),
   // 2 → 3: experiments (the Default one is added on open); runs get experimentId "0" (normalizeRun).
   2: (db) => ({ ...db, experiments: db.experiments ?? [], schemaVersion: 3 }),
+  // 3 → 4: the model registry (logged models, registered models with their versions).
+  3: (db) => ({ ...db, loggedModels: db.loggedModels ?? [], registeredModels: db.registeredModels ?? [], schemaVersion: 4 }),
 };
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -97,6 +104,23 @@ export function isRun(value: unknown): value is Run {
 
 export function isArtifact(value: unknown): value is Artifact & { id: string } {
   return isObject(value) && typeof value.runId === 'string' && typeof value.path === 'string' && typeof value.sha256 === 'string';
+}
+
+export function isLoggedModel(value: unknown): value is LoggedModel {
+  return isObject(value) && typeof value.id === 'string' && typeof value.name === 'string' && typeof value.experimentId === 'string' && isObject(value.tags) && isObject(value.params) && isObject(value.metrics) && Array.isArray(value.outputRuns);
+}
+
+export function isRegistryEntry(value: unknown): value is RegistryEntry {
+  return (
+    isObject(value) &&
+    isObject(value.model) &&
+    typeof value.model.name === 'string' &&
+    typeof value.model.lastVersion === 'number' &&
+    isObject(value.model.aliases) &&
+    isObject(value.model.tags) &&
+    Array.isArray(value.versions) &&
+    value.versions.every((v) => isObject(v) && typeof v.version === 'number' && typeof v.source === 'string')
+  );
 }
 
 export const artifactKey = (runId: string, path: string) => `${runId}/${path}`;

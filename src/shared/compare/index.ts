@@ -7,6 +7,7 @@
 import { Evaluator, inputFromPerExample, type PerExample } from '../evalHarness';
 import { bootstrapDifferences, holmAdjust, mcnemarExactP, type MetricSource } from './statistics';
 import type { CompareDifference, CompareResponse, MetricWithCi, Run } from '../contract/types';
+import { finiteMetric, metricNumber } from '../contract/registry';
 
 export const ALPHA = 0.05;
 const RESAMPLES = 1000;
@@ -75,12 +76,12 @@ export function compareRuns(runs: Run[], evaluations: RunEvaluation[]): CompareR
     ...loggedKeys.map((name) => ({
       name,
       source: 'logged' as const,
-      values: Object.fromEntries(runs.map((r) => [r.id, { value: r.metrics[name] ?? null, ci: null }])),
+      values: Object.fromEntries(runs.map((r) => [r.id, { value: finiteMetric(r.metrics[name]), ci: null }])),
       differences: runs.slice(1).map(
         (r): MetricDifference => ({
           runId: r.id,
           baselineRunId: baseline.id,
-          diff: (r.metrics[name] ?? NaN) - (baseline.metrics[name] ?? NaN),
+          diff: metricNumber(r.metrics[name]) - metricNumber(baseline.metrics[name]),
           ci: null,
           pValue: null,
           adjustedPValue: null,

@@ -14,8 +14,9 @@ export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'repo
  * db.json layout version; bump it and add a migration in api/storage/json/ when the layout changes.
  * 2: db.wal holds the changes since the snapshot (a version-1 server would ignore it, so it must refuse).
  * 3: experiments (runs belong to one; "0" is Default), runs' lifecycleStage and inputs.
+ * 4: the model registry: logged models, registered models with their versions and aliases.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 /** The experiment every run belongs to unless it says otherwise (MLflow's Default experiment). */
 export const DEFAULT_EXPERIMENT_ID = '0';
 

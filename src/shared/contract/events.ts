@@ -1,6 +1,6 @@
 /**
  * The live stream's events (GET /api/modellab/events). Every mutation of either API publishes
- * exactly one of the first eleven; profile.progress reports a server-side profile while it runs.
+ * exactly one of them; profile.progress (last) reports a server-side profile while it runs.
  */
 export const EVENT_TYPES = [
   'run.created',
@@ -14,6 +14,15 @@ export const EVENT_TYPES = [
   'dataset.deleted',
   'artifact.created',
   'artifact.deleted',
+  'logged_model.created',
+  'logged_model.updated',
+  'logged_model.deleted',
+  'registered_model.created',
+  'registered_model.updated',
+  'registered_model.deleted',
+  'model_version.created',
+  'model_version.updated',
+  'model_version.deleted',
   'profile.progress',
 ] as const;
 

@@ -3,6 +3,9 @@ import type { z } from 'zod';
 import type { RUN_STATUSES } from './constants';
 import type { LatencyResult } from '../latencyStats';
 import type { CreateRunBody, ListRunsQuery, ProfileBody, UpdateRunBody } from './schemas';
+import type { MetricValue } from './registry';
+
+export type { MetricValue };
 
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -74,7 +77,8 @@ export interface Run {
   gitDirty: boolean | null;
   tags: Record<string, string>;
   notes: string;
-  metrics: Record<string, number>;
+  /** Latest value of each metric; NaN and the infinities (logged through MLflow) as "NaN", "Infinity", "-Infinity". */
+  metrics: Record<string, MetricValue>;
   latency: LatencySummary | null;
   inputs: RunDatasetInput[];
   createdAt: string;
@@ -152,14 +156,25 @@ export interface MetricSummary {
   lastStep: number;
   /** When the latest value was logged (ms since the epoch). */
   lastTimestamp: number;
+  /** Over the finite values (Infinity and -Infinity when there are none). */
   min: number;
   max: number;
   count: number;
+  /** How many of the points are NaN or infinite. */
+  nonFinite: number;
+}
+
+/** A metric summary as the API sends it: non-finite values spelled as strings, min/max null without finite points. */
+export interface MetricSummaryView extends Omit<MetricSummary, 'last' | 'min' | 'max'> {
+  last: MetricValue;
+  min: number | null;
+  max: number | null;
 }
 
 export interface MetricSeriesResponse {
   key: string;
-  points: { step: number; value: number; timestamp: number }[];
+  /** Non-finite values as "NaN", "Infinity", "-Infinity" (charts leave them out). */
+  points: { step: number; value: MetricValue; timestamp: number }[];
 }
 
 export type ExpectedSchemaInput = z.input<typeof import('./schemas').ExpectedSchema>;

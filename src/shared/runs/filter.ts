@@ -192,11 +192,18 @@ function tokenize(source: string): Token[] {
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'is', 'null', 'like', 'ilike', 'true', 'false']);
 
+/** The fields of a record kind other than runs: its scalar fields and its keyed maps (`tags.<key>`). */
+export interface RecordFields {
+  scalars: readonly string[];
+  maps: readonly string[];
+}
+
 class Parser {
   private i = 0;
   constructor(
     private readonly tokens: Token[],
     private readonly source: string,
+    private readonly record: RecordFields | null = null,
   ) {}
 
   private peek(): Token {
@@ -272,6 +279,7 @@ class Parser {
       path.push(seg.kind === 'number' ? seg.text : seg.text);
     }
     const text = this.source.slice(first.pos, this.peek().pos).trim();
+    if (this.record) return this.recordField(first, root, path, text, this.record);
     const mlflow = first.kind === 'ident' ? MLFLOW_PREFIXES[root] : undefined;
     if (mlflow) {
       if (path.length === 0) this.fail(`Expected ${root}.<key>`, this.peek());
@@ -297,6 +305,18 @@ class Parser {
         first.pos,
         this.source,
       );
+    }
+    return { text, root, path };
+  }
+
+  private recordField(first: Token, root: string, path: string[], text: string, fields: RecordFields): FieldRef {
+    const map = root === 'tag' ? 'tags' : root;
+    if (fields.maps.includes(map)) {
+      if (path.length === 0) this.fail(`Expected ${root}.<key>`, this.peek());
+      return { text, root: map, path: [path.join('.')] };
+    }
+    if (!fields.scalars.includes(root) || path.length > 0) {
+      throw new FilterSyntaxError(`Unknown field '${text}'; use one of ${[...fields.scalars, ...fields.maps.map((m) => `${m}.<key>`)].join(', ')}`, first.pos, this.source);
     }
     return { text, root, path };
   }
@@ -351,6 +371,25 @@ class Parser {
 /** Parses a filter; throws FilterSyntaxError (400 invalid_filter, with the position) when malformed. */
 export function parseFilter(source: string): FilterExpr {
   return new Parser(tokenize(source), source).parse();
+}
+
+/** Parses a filter over another kind of record (registered models, versions, logged models): same grammar, that kind's fields. */
+export function parseRecordFilter(source: string, fields: RecordFields): FilterExpr {
+  return new Parser(tokenize(source), source, fields).parse();
+}
+
+/** Compiles a filter over records whose fields are plain properties and keyed maps (see parseRecordFilter). */
+export function compileRecordFilter<T extends object>(expr: FilterExpr): (record: T) => boolean {
+  const access = (field: FieldRef) => {
+    const key = field.path[0];
+    if (key === undefined) return (record: T) => (record as Record<string, unknown>)[field.root] ?? undefined;
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') return () => undefined;
+    return (record: T) => {
+      const map = (record as Record<string, unknown>)[field.root];
+      return map !== null && typeof map === 'object' && Object.hasOwn(map, key) ? (map as Record<string, unknown>)[key] : undefined;
+    };
+  };
+  return compileWith(expr, access, () => false);
 }
 
 // ---------------------------------------------------------------- evaluation
@@ -456,29 +495,33 @@ const isMissing = (value: unknown) => value === undefined || value === null;
  * values per run (dataset inputs) holds when it holds for any of them.
  */
 export function compileFilter(expr: FilterExpr, context: FilterContext = NO_CONTEXT): (run: Run) => boolean {
+  return compileWith(expr, (field) => fieldAccessor(field, context), isMany);
+}
+
+function compileWith<R>(expr: FilterExpr, access: (field: FieldRef) => (record: R) => unknown, many: (field: FieldRef) => boolean): (record: R) => boolean {
   /** `test` applied to the field's value, or to any of its values. */
-  const onField = (field: FieldRef, test: (value: unknown) => boolean): ((run: Run) => boolean) => {
-    const get = fieldAccessor(field, context);
-    if (isMany(field)) return (run) => (get(run) as unknown[]).some(test);
+  const onField = (field: FieldRef, test: (value: unknown) => boolean): ((run: R) => boolean) => {
+    const get = access(field);
+    if (many(field)) return (run) => (get(run) as unknown[]).some(test);
     return (run) => test(get(run));
   };
   switch (expr.type) {
     case 'or': {
-      const items = expr.items.map((item) => compileFilter(item, context));
+      const items = expr.items.map((item) => compileWith(item, access, many));
       return (run) => {
         for (let i = 0; i < items.length; i++) if (items[i]!(run)) return true;
         return false;
       };
     }
     case 'and': {
-      const items = expr.items.map((item) => compileFilter(item, context));
+      const items = expr.items.map((item) => compileWith(item, access, many));
       return (run) => {
         for (let i = 0; i < items.length; i++) if (!items[i]!(run)) return false;
         return true;
       };
     }
     case 'not': {
-      const inner = compileFilter(expr.expr, context);
+      const inner = compileWith(expr.expr, access, many);
       return (run) => !inner(run);
     }
     case 'isNull':

@@ -1,6 +1,7 @@
 /** Dashboard aggregates over runs. Pure (a database store would compute the same with SQL). */
 import { RUN_STATUSES } from '../contract/constants';
 import type { Run, RunStatistics, RunStatus } from '../contract/types';
+import { finiteMetric } from '../contract/registry';
 
 /** Metric names where smaller is better. */
 const LOWER_IS_BETTER = /(loss|error|err$|mae|mse|rmse|mape|latency|perplexity|wer|cer)/i;
@@ -22,7 +23,9 @@ export function runStatistics(runs: Iterable<Run>, days = 30, now = new Date(), 
     byStatus[run.status]++;
     const day = run.createdAt.slice(0, 10);
     if (perDay.has(day)) perDay.set(day, perDay.get(day)! + 1);
-    for (const [key, value] of Object.entries(run.metrics)) {
+    for (const [key, stored] of Object.entries(run.metrics)) {
+      const value = finiteMetric(stored);
+      if (value === null) continue; // NaN or infinite: never the best
       metricRuns.set(key, (metricRuns.get(key) ?? 0) + 1);
       const current = best.get(key);
       const better = metricDirection(key) === 'max' ? value > (current?.value ?? -Infinity) : value < (current?.value ?? Infinity);

@@ -44,6 +44,8 @@ describe('JsonStore on disk', () => {
       runs: [],
       artifacts: [],
       experiments: [{ id: '0', name: 'Default', artifactLocation: 'mlflow-artifacts:/0', lifecycleStage: 'active', tags: {}, createdAt: expect.any(String), updatedAt: expect.any(String) }],
+      loggedModels: [],
+      registeredModels: [],
     });
   });
 
@@ -64,6 +66,25 @@ describe('JsonStore on disk', () => {
     // Without closing the store: what is on disk now is what a crash would leave.
     const crash = await openCrashCopy();
     expect((await crash.store.searchRuns({ limit: 10, offset: 0 })).items.map((r) => [r.name, r.tags])).toEqual([['durable', { a: '1' }]]);
+    await crash.cleanup();
+    await store.close();
+  });
+
+  it('has the registry on disk as acknowledged: versions, aliases, a rename and a deleted version survive a crash', async () => {
+    const store = await open();
+    const draft = { source: 's3://b/m', runId: null, modelId: null, status: 'ready' as const, statusMessage: null, description: '', tags: {}, userId: null };
+    await store.createRegisteredModel({ name: 'churn', description: 'd', tags: { team: 'risk' } });
+    await Promise.all([store.createModelVersion('churn', draft), store.createModelVersion('churn', draft), store.createModelVersion('churn', draft)]);
+    await store.setRegisteredModelAlias('churn', 'champion', 2);
+    await store.renameRegisteredModel('churn', 'churn-v2');
+    await store.deleteModelVersion('churn-v2', 3);
+    const crash = await openCrashCopy();
+    const [entry] = await crash.store.listRegisteredModels();
+    expect(entry!.model).toMatchObject({ name: 'churn-v2', lastVersion: 3, aliases: { champion: 2 }, tags: { team: 'risk' } });
+    expect(entry!.versions.map((v) => [v.name, v.version])).toEqual([
+      ['churn-v2', 1],
+      ['churn-v2', 2],
+    ]);
     await crash.cleanup();
     await store.close();
   });
