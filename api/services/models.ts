@@ -109,17 +109,17 @@ export class ModelService {
     return this.changeLogged(id, (m) => ({ ...m, status, statusMessage: message }), ['status']);
   }
 
-  /** Records the latest values of metrics logged with the model's id (MLflow's model_id on a metric). */
+  /**
+   * Records the latest values of metrics logged with the model's id (MLflow's model_id on a metric).
+   * No event of its own: the points were logged to a run, whose metrics.logged (or run.updated) is
+   * the request's one event.
+   */
   recordMetrics(id: string, points: { key: string; value: number; step: number }[]): Promise<LoggedModel> {
-    return this.changeLogged(
-      id,
-      (m) => {
-        const metrics = { ...m.metrics };
-        for (const p of points) metrics[p.key] = toMetricValue(p.value);
-        return { ...m, metrics };
-      },
-      ['metrics'],
-    );
+    return this.store.updateLoggedModel(id, (m) => {
+      const metrics = { ...m.metrics };
+      for (const p of points) metrics[p.key] = toMetricValue(p.value);
+      return { ...m, metrics, updatedAt: nowIso() };
+    });
   }
 
   /** A run lists models among its outputs (MLflow's runs/outputs): one change per model, one event for the request. */

@@ -60,7 +60,7 @@ const deepValue = fc.integer({ min: 33, max: 3000 }).chain((levels) =>
 
 interface JsonEndpoint {
   api: 'modellab' | 'mlflow';
-  method: 'POST' | 'PUT';
+  method: 'POST' | 'PUT' | 'PATCH';
   path: (ids: Ids) => string;
   /** A valid body; each case breaks it. */
   base: (ids: Ids) => Record<string, unknown>;
@@ -73,6 +73,8 @@ interface Ids {
   runId: string;
   experimentId: string;
   datasetId: string;
+  /** A logged model of the run, registered as version 1 of "seeded-model". */
+  modelId: string;
 }
 
 const ML = '/api/modellab';
@@ -180,6 +182,62 @@ const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
     strict: false,
   },
   'runs/log-model': { api: 'mlflow', method: 'POST', path: () => `${MF}/runs/log-model`, base: (i) => ({ run_id: i.runId, model_json: '{"artifact_path":"m"}' }), fields: { run_id: 'string', model_json: 'string' }, required: ['run_id', 'model_json'], strict: false },
+
+  // The model registry, both doors.
+  'POST /models': { api: 'modellab', method: 'POST', path: () => `${ML}/models`, base: () => ({ name: 'new-model', description: 'd', tags: { a: 'b' } }), fields: { name: 'string', description: 'string', tags: 'object' }, required: ['name'], strict: true },
+  'PATCH /models/:name': { api: 'modellab', method: 'PATCH', path: () => `${ML}/models/seeded-model`, base: () => ({ description: 'd2' }), fields: { name: 'string', description: 'string', tags: 'object' }, required: [], strict: true },
+  'POST /models/:name/versions': {
+    api: 'modellab',
+    method: 'POST',
+    path: () => `${ML}/models/seeded-model/versions`,
+    base: (i) => ({ modelId: i.modelId, description: 'd', tags: { a: 'b' } }),
+    fields: { modelId: 'string', runId: 'string', path: 'string', description: 'string', tags: 'object' },
+    required: [],
+    strict: true,
+  },
+  'PATCH /models/:name/versions/:version': {
+    api: 'modellab',
+    method: 'PATCH',
+    path: () => `${ML}/models/seeded-model/versions/1`,
+    base: () => ({ stage: 'Staging', archiveExisting: true }),
+    fields: { stage: 'string', archiveExisting: 'boolean', description: 'string', tags: 'object' },
+    required: [],
+    strict: true,
+  },
+  'PUT /models/:name/aliases/:alias': { api: 'modellab', method: 'PUT', path: () => `${ML}/models/seeded-model/aliases/challenger`, base: () => ({ version: 1 }), fields: { version: 'number' }, required: ['version'], strict: true },
+  'POST /logged-models': { api: 'modellab', method: 'POST', path: () => `${ML}/logged-models`, base: (i) => ({ name: 'm2', runId: i.runId, params: { a: 'b' } }), fields: { name: 'string', runId: 'string', modelType: 'nullableString', params: 'object', tags: 'object' }, required: ['name', 'runId'], strict: true },
+  'PATCH /logged-models/:id': { api: 'modellab', method: 'PATCH', path: (i) => `${ML}/logged-models/${i.modelId}`, base: () => ({ status: 'failed' }), fields: { status: 'string', tags: 'object' }, required: [], strict: true },
+  'logged-models': {
+    api: 'mlflow',
+    method: 'POST',
+    path: () => `${MF}/logged-models`,
+    base: (i) => ({ experiment_id: '0', name: 'm2', source_run_id: i.runId, params: [{ key: 'a', value: 'b' }] }),
+    fields: { experiment_id: 'string', name: 'string', model_type: 'string', source_run_id: 'string', params: 'array', tags: 'array' },
+    required: ['experiment_id'],
+    strict: false,
+  },
+  'logged-models/:id (finalize)': { api: 'mlflow', method: 'PATCH', path: (i) => `${MF}/logged-models/${i.modelId}`, base: () => ({ status: 'LOGGED_MODEL_UPLOAD_FAILED' }), fields: { status: 'string' }, required: ['status'], strict: false },
+  'runs/outputs': { api: 'mlflow', method: 'POST', path: () => `${MF}/runs/outputs`, base: (i) => ({ run_id: i.runId, models: [{ model_id: i.modelId, step: 3 }] }), fields: { run_id: 'string', models: 'array' }, required: ['run_id'], strict: false },
+  'registered-models/create': { api: 'mlflow', method: 'POST', path: () => `${MF}/registered-models/create`, base: () => ({ name: 'mx2', description: 'd' }), fields: { name: 'string', description: 'string', tags: 'array' }, required: ['name'], strict: false },
+  'model-versions/create': {
+    api: 'mlflow',
+    method: 'POST',
+    path: () => `${MF}/model-versions/create`,
+    base: (i) => ({ name: 'seeded-model', source: `models:/${i.modelId}`, model_id: i.modelId }),
+    fields: { name: 'string', source: 'string', run_id: 'string', model_id: 'string', description: 'string', tags: 'array' },
+    required: ['name', 'source'],
+    strict: false,
+  },
+  'registered-models/alias': { api: 'mlflow', method: 'POST', path: () => `${MF}/registered-models/alias`, base: () => ({ name: 'seeded-model', alias: 'a1', version: '1' }), fields: { name: 'string', alias: 'string', version: 'int64' }, required: ['name', 'alias', 'version'], strict: false },
+  'model-versions/transition-stage': {
+    api: 'mlflow',
+    method: 'POST',
+    path: () => `${MF}/model-versions/transition-stage`,
+    base: () => ({ name: 'seeded-model', version: '1', stage: 'Staging', archive_existing_versions: true }),
+    fields: { name: 'string', version: 'int64', stage: 'string', archive_existing_versions: 'boolean' },
+    required: ['name', 'version', 'stage'],
+    strict: false,
+  },
 };
 
 // ---------------------------------------------------------------- building a bad request
@@ -244,6 +302,9 @@ async function snapshot(): Promise<unknown> {
     datasets: await get(`${ML}/datasets?limit=1000`),
     artifacts: await get(`${ML}/artifacts/${ids.runId}`),
     metrics: await get(`${ML}/runs/${ids.runId}/metrics`),
+    models: await get(`${ML}/models?limit=1000`),
+    versions: await get(`${ML}/models/seeded-model/versions?limit=1000`),
+    loggedModels: await get(`${ML}/logged-models?limit=1000`),
   };
 }
 
@@ -270,7 +331,11 @@ beforeAll(async () => {
   await t.upload(`${ML}/artifacts/${runId}`, { name: 'w.bin', content: 'weights' }, { category: 'checkpoints' });
   const experimentId = (await t.call('POST', `${ML}/experiments`, { name: 'seeded-exp' })).body.id;
   const datasetId = (await t.upload(`${ML}/datasets`, { name: 'd.csv', content: 'x,y\n1,2\n' }, { name: 'seeded-ds' })).body.id;
-  ids = { runId, experimentId, datasetId };
+  const modelId = (await t.call('POST', `${ML}/logged-models`, { name: 'model', runId })).body.id;
+  await t.call('POST', `${ML}/models`, { name: 'seeded-model' });
+  await t.call('POST', `${ML}/models/seeded-model/versions`, { modelId });
+  await t.call('PUT', `${ML}/models/seeded-model/aliases/champion`, { version: 1 });
+  ids = { runId, experimentId, datasetId, modelId };
   before = await snapshot();
 });
 afterAll(async () => {
@@ -355,6 +420,26 @@ describe('ids in paths', () => {
     { method: 'GET', path: (id) => `${MF}/metrics/get-history?run_id=${id}&metric_key=loss`, api: 'mlflow' },
     { method: 'PUT', path: (id) => `/api/2.0/mlflow-artifacts/artifacts/0/${id}/artifacts/x.bin`, api: 'mlflow', body: 'bytes' },
     { method: 'GET', path: (id) => `/api/2.0/mlflow-artifacts/artifacts?path=0/${id}/artifacts`, api: 'mlflow' },
+    { method: 'GET', path: (id) => `${ML}/models/${id}`, api: 'modellab' },
+    { method: 'DELETE', path: (id) => `${ML}/models/${id}`, api: 'modellab' },
+    { method: 'POST', path: (id) => `${ML}/models/${id}/versions`, api: 'modellab', body: { runId: 'f'.repeat(32) } },
+    // The id in the first segment after /models: a client resolves '..' (also %2e%2e) in a URL before
+    // sending it, so `models/seeded-model/aliases/..` would reach DELETE /models/seeded-model itself.
+    { method: 'GET', path: (id) => `${ML}/models/${id}/versions/1`, api: 'modellab' },
+    { method: 'DELETE', path: (id) => `${ML}/models/${id}/versions/1`, api: 'modellab' },
+    { method: 'PUT', path: (id) => `${ML}/models/${id}/aliases/champion`, api: 'modellab', body: { version: 1 } },
+    { method: 'DELETE', path: (id) => `${ML}/models/${id}/aliases/champion`, api: 'modellab' },
+    { method: 'GET', path: (id) => `${ML}/models/seeded-model/versions/${encodeURIComponent(id)}`, api: 'modellab' },
+    { method: 'PUT', path: (id) => `${ML}/models/seeded-model/aliases/${encodeURIComponent(id)}`, api: 'modellab', body: { version: 7 } },
+    { method: 'GET', path: (id) => `${ML}/logged-models/${id}`, api: 'modellab' },
+    { method: 'DELETE', path: (id) => `${ML}/logged-models/${id}`, api: 'modellab' },
+    { method: 'GET', path: (id) => `${ML}/logged-models/${id}/files`, api: 'modellab' },
+    { method: 'GET', path: (id) => `${MF}/logged-models/${id}`, api: 'mlflow' },
+    { method: 'DELETE', path: (id) => `${MF}/logged-models/${id}`, api: 'mlflow' },
+    { method: 'GET', path: (id) => `${MF}/registered-models/get?name=${id}`, api: 'mlflow' },
+    { method: 'GET', path: (id) => `${MF}/model-versions/get?name=seeded-model&version=${id}`, api: 'mlflow' },
+    { method: 'GET', path: (id) => `${MF}/registered-models/alias?name=seeded-model&alias=${id}`, api: 'mlflow' },
+    { method: 'PUT', path: (id) => `/api/2.0/mlflow-artifacts/artifacts/0/models/${id}/artifacts/x.bin`, api: 'mlflow', body: 'bytes' },
   ];
   it('unknown, malformed and hostile ids answer 4xx on every route', async () => {
     await fc.assert(
@@ -405,6 +490,14 @@ describe('query strings', () => {
     badLimit.map((v) => ({ path: `${MF}/runs/search?experiment_ids=0&max_results=${encodeURIComponent(v)}`, api: 'mlflow' as const })),
     badFilter.map((v) => ({ path: `${MF}/experiments/search?filter=${encodeURIComponent(v)}`, api: 'mlflow' as const })),
     urlText.map((v) => ({ path: `${MF}/runs/search?experiment_ids=0&page_token=${encodeURIComponent(`!${v}`)}`, api: 'mlflow' as const })),
+    badFilter.map((v) => ({ path: `${ML}/models?filter=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    badLimit.map((v) => ({ path: `${ML}/models?limit=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    badFilter.map((v) => ({ path: `${ML}/models/seeded-model/versions?filter=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    badFilter.map((v) => ({ path: `${ML}/logged-models?filter=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    notAnInt.map((v) => ({ path: `${ML}/models/seeded-model/diff?a=1&b=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    badFilter.map((v) => ({ path: `${MF}/registered-models/search?filter=${encodeURIComponent(v)}`, api: 'mlflow' as const })),
+    badFilter.map((v) => ({ path: `${MF}/model-versions/search?filter=${encodeURIComponent(v)}`, api: 'mlflow' as const })),
+    badLimit.map((v) => ({ path: `${MF}/registered-models/search?max_results=${encodeURIComponent(v)}`, api: 'mlflow' as const })),
   );
   it('wrong types, out-of-range numbers, bad filters and sorts answer 4xx', async () => {
     await fc.assert(

@@ -86,6 +86,49 @@ describe('crash safety', () => {
   });
 });
 
+describe('the model registry under SIGKILL', () => {
+  it('keeps every acknowledged version (each number given once) and the last acknowledged alias move', async () => {
+    const server = await start();
+    const json = { 'content-type': 'application/json' };
+    const call = (method: string, url: string, body?: unknown) => fetch(`${server.url}/api/modellab${url}`, { method, headers: json, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const run = (await (await call('POST', '/runs', { name: 'source' })).json()) as { id: string };
+    expect((await call('POST', '/models', { name: 'churn' })).status).toBe(201);
+    const acknowledged: number[] = [];
+    let lastAlias: number | null = null;
+    let stop = false;
+    const writer = async () => {
+      while (!stop) {
+        try {
+          const res = await call('POST', '/models/churn/versions', { runId: run.id, path: 'model' });
+          if (res.status !== 201) continue;
+          const { version } = (await res.json()) as { version: number };
+          acknowledged.push(version);
+          if ((await call('PUT', '/models/churn/aliases/champion', { version })).status === 200) lastAlias = version;
+        } catch {
+          return; // the server is gone
+        }
+      }
+    };
+    const writers = Array.from({ length: 8 }, () => writer());
+    while (acknowledged.length < 150) await new Promise((r) => setTimeout(r, 10));
+    await stopServer(server, 'SIGKILL');
+    servers.splice(servers.indexOf(server), 1);
+    stop = true;
+    await Promise.all(writers);
+
+    expect(new Set(acknowledged).size).toBe(acknowledged.length); // never the same number twice
+    const restarted = await start();
+    const versions = (await (await fetch(`${restarted.url}/api/modellab/models/churn/versions?limit=1000`)).json()) as { items: { version: number }[] };
+    const stored = new Set(versions.items.map((v) => v.version));
+    expect(acknowledged.filter((v) => !stored.has(v))).toEqual([]);
+    const model = (await (await fetch(`${restarted.url}/api/modellab/models/churn`)).json()) as { aliases: Record<string, number>; lastVersion: number };
+    // The alias is on an acknowledged move at least as late as the last one acknowledged to a writer.
+    expect(stored.has(model.aliases.champion!)).toBe(true);
+    expect(lastAlias).not.toBeNull();
+    expect(model.lastVersion).toBeGreaterThanOrEqual(Math.max(...acknowledged));
+  });
+});
+
 describe('metric appends under SIGKILL', () => {
   it('keep every acknowledged point; a torn last line is ignored on read and cut before the next append', async () => {
     const server = await start();

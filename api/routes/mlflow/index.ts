@@ -74,7 +74,8 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     const handler: RequestHandler = async (req, res) => {
       // Path parameters (logged-models/:model_id) join the fields; a DELETE may carry them in either place.
       const fields = req.method === 'GET' ? req.query : req.method === 'DELETE' ? { ...req.query, ...(req.body as object) } : req.body;
-      const input = parse(schema, { ...(fields as object), ...req.params });
+      const plain = typeof fields === 'object' && fields !== null && !Array.isArray(fields);
+      const input = parse(schema, plain && Object.keys(req.params).length > 0 ? { ...fields, ...req.params } : fields);
       res.json(protoJson(await fn(input)));
     };
     for (const method of methods) router[method](`/mlflow/${path}`, handler);

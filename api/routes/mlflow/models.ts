@@ -183,21 +183,19 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
   // ---------------------------------------------------------------- logged models
 
   endpoint(['post'], 'logged-models', S.CreateLoggedModel, async (body) => {
+    await orDoesNotExist(services.experiments.get(body.experiment_id), `No Experiment with id=${body.experiment_id} exists`);
     if (body.source_run_id) {
       const run = await runOr404(body.source_run_id);
       if (run.experimentId !== body.experiment_id) throw invalidParameter(`Run ${run.id} is not in experiment ${body.experiment_id}`);
     }
-    const model = await orDoesNotExist(
-      models.createLogged({
-        name: body.name?.trim() || `model-${Math.random().toString(16).slice(2, 10)}`,
-        experimentId: body.experiment_id,
-        sourceRunId: body.source_run_id ?? null,
-        modelType: body.model_type ?? null,
-        params: toRecord(body.params),
-        tags: toRecord(body.tags),
-      }),
-      `No Experiment with id=${body.experiment_id} exists`,
-    );
+    const model = await models.createLogged({
+      name: body.name?.trim() || `model-${Math.random().toString(16).slice(2, 10)}`,
+      experimentId: body.experiment_id,
+      sourceRunId: body.source_run_id ?? null,
+      modelType: body.model_type ?? null,
+      params: toRecord(body.params),
+      tags: toRecord(body.tags),
+    });
     return { model: loggedModelView(model) };
   });
 
