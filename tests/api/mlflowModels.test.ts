@@ -372,7 +372,7 @@ describe('NaN and infinities', () => {
       expect([res.status, res.body.error_code], String(value)).toEqual([400, 'INVALID_PARAMETER_VALUE']);
     }
     // And they survive a restart of the series (read back from metrics.jsonl).
-    await t.services.series.close();
+    await t.services.close(); // drops the in-memory series; the next read loads metrics.jsonl
     expect(ok(await get('metrics/get-history', { run_id: runId, metric_key: 'loss' })).body.metrics.map((m: { value: unknown }) => m.value)).toEqual([0.5, 'NaN', 'Infinity']);
   });
 });
