@@ -25,7 +25,10 @@ import type {
   UpdateRunInput,
 } from '../shared/contract/types';
 
+import type { CreateModelVersionInput, LoggedModel, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
+
 const TOKEN_KEY = 'modellab.apiToken';
+const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
 
 function authHeader(): Record<string, string> {
   const token = typeof localStorage === 'undefined' ? null : localStorage.getItem(TOKEN_KEY);
@@ -106,6 +109,22 @@ export const client = {
   /** The run's stored latency profile, or null when it has none. */
   latencyProfile: async (runId: string): Promise<StoredLatency | null> =>
     (await request<{ profile: StoredLatency | null }>('GET', `/runs/${encodeURIComponent(runId)}/latency`)).profile,
+
+  // ---- model registry
+  listModels: (params: { filter?: string; limit?: number; offset?: number } = {}) => request<ListResponse<RegisteredModelView>>('GET', `/models${query(params)}`),
+  getModel: (name: string) => request<RegisteredModelView>('GET', modelPath(name)),
+  createModel: (name: string, description = '') => request<RegisteredModelView>('POST', '/models', { name, description }),
+  listModelVersions: (name: string, params: { filter?: string; limit?: number } = {}) =>
+    request<ListResponse<ModelVersionView>>('GET', `${modelPath(name)}/versions${query({ limit: 1000, ...params })}`),
+  registerVersion: (name: string, input: CreateModelVersionInput) => request<ModelVersionView>('POST', `${modelPath(name)}/versions`, input),
+  updateVersion: (name: string, version: number, input: UpdateModelVersionInput) => request<ModelVersionView>('PATCH', `${modelPath(name)}/versions/${version}`, input),
+  setAlias: (name: string, alias: string, version: number) => request<RegisteredModelView>('PUT', `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`, { version }),
+  deleteAlias: (name: string, alias: string) => request<void>('DELETE', `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`),
+  diffVersions: (name: string, a: number, b: number) => request<ModelVersionDiff>('GET', `${modelPath(name)}/diff${query({ a, b })}`),
+  loggedModels: (params: { runId?: string; experimentId?: string; limit?: number } = {}) => request<ListResponse<LoggedModel>>('GET', `/logged-models${query({ limit: 1000, ...params })}`),
+  loggedModelFiles: (id: string) => request<{ items: Artifact[] }>('GET', `/logged-models/${encodeURIComponent(id)}/files`),
+  loggedModelFileUrl: (id: string, path: string) => `${API_BASE}/logged-models/${encodeURIComponent(id)}/files/${path.split('/').map(encodeURIComponent).join('/')}`,
+
   /** The first `maxBytes` of an artifact as text (a Range request: a large file is not downloaded whole). */
   artifactText: async (runId: string, path: string, maxBytes = 100 * 1024) => {
     const response = await fetch(client.artifactUrl(runId, path), { headers: { Range: `bytes=0-${maxBytes - 1}` } });

@@ -14,6 +14,8 @@ const DatasetDetail = lazy(() => import('../pages/DatasetDetail'));
 const Runs = lazy(() => import('../pages/Runs'));
 const RunDetail = lazy(() => import('../pages/RunDetail'));
 const Compare = lazy(() => import('../pages/Compare'));
+const Models = lazy(() => import('../pages/Models'));
+const ModelDetail = lazy(() => import('../pages/ModelDetail'));
 
 const router = createBrowserRouter(
   [
@@ -26,6 +28,8 @@ const router = createBrowserRouter(
         { path: 'runs', element: <Runs /> },
         { path: 'runs/:id', element: <RunDetail /> },
         { path: 'compare', element: <Compare /> },
+        { path: 'models', element: <Models /> },
+        { path: 'models/:name', element: <ModelDetail /> },
         { path: '*', element: <NotFound /> },
       ],
     },

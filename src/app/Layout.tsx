@@ -82,6 +82,7 @@ export function Layout() {
           <NavItem to="/datasets">Datasets</NavItem>
           <NavItem to="/runs">Runs</NavItem>
           <NavItem to="/compare">Compare</NavItem>
+          <NavItem to="/models">Models</NavItem>
         </Nav>
       </Header>
       <Main>

@@ -5,6 +5,7 @@ import styled from 'styled-components';
 import { ArtifactsPanel } from '../components/artifacts/ArtifactsPanel';
 import { EvaluationPanel } from '../components/evaluation/EvaluationPanel';
 import { LatencyPanel } from '../components/latency/LatencyPanel';
+import { RunModelsPanel } from '../components/models/RunModelsPanel';
 import { MetricChart, type SeriesPoint } from '../components/charts/MetricChart';
 import { ValueTree } from '../components/ValueTree';
 import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../components/ui';
@@ -208,7 +209,7 @@ function NotesEditor({ run, onSaved }: { run: Run; onSaved: (run: Run) => void }
   );
 }
 
-const TABS = ['Overview', 'Evaluation', 'Artifacts', 'Latency'] as const;
+const TABS = ['Overview', 'Evaluation', 'Artifacts', 'Models', 'Latency'] as const;
 
 export default function RunDetail() {
   const { id = '' } = useParams();
@@ -288,6 +289,7 @@ export default function RunDetail() {
         ))}
       </Tabs>
       {tab === 'Artifacts' && <ArtifactsPanel runId={run.id} />}
+      {tab === 'Models' && <RunModelsPanel runId={run.id} />}
       {tab === 'Evaluation' && <EvaluationPanel runId={run.id} />}
       {tab === 'Latency' && <LatencyPanel runId={run.id} />}
       {tab === 'Overview' && (
