@@ -13,6 +13,7 @@ import {
   toMetricValue,
   type LoggedModel,
   type LoggedModelStatus,
+  type LoggedModelView,
   type ModelStage,
   type ModelVersion,
   type ModelVersionDiff,
@@ -91,6 +92,17 @@ export class ModelService {
 
   getLogged(id: string): Promise<LoggedModel> {
     return this.store.getLoggedModel(id);
+  }
+
+  /** Logged models with their source run's name, status, dataset version and whether it was evaluated. */
+  async withSourceRuns(models: LoggedModel[]): Promise<LoggedModelView[]> {
+    const runs = new Map<string, LoggedModelView['sourceRun']>();
+    for (const id of new Set(models.map((m) => m.sourceRunId).filter((r): r is string => r !== null))) {
+      const run = await this.store.getRun(id).catch(() => null);
+      const evaluated = run ? (await this.store.getArtifact(id, 'evaluations/metrics.json')) !== null : false;
+      runs.set(id, run && { id: run.id, name: run.name, status: run.status, datasetId: run.datasetId, evaluated });
+    }
+    return models.map((m) => ({ ...m, sourceRun: m.sourceRunId ? (runs.get(m.sourceRunId) ?? null) : null }));
   }
 
   searchLogged(options: LoggedModelListOptions & { filter?: string | undefined }): Promise<Page<LoggedModel>> {

@@ -25,7 +25,7 @@ import type {
   UpdateRunInput,
 } from '../shared/contract/types';
 
-import type { CreateModelVersionInput, LoggedModel, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
+import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
 const TOKEN_KEY = 'modellab.apiToken';
 const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
@@ -121,7 +121,7 @@ export const client = {
   setAlias: (name: string, alias: string, version: number) => request<RegisteredModelView>('PUT', `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`, { version }),
   deleteAlias: (name: string, alias: string) => request<void>('DELETE', `${modelPath(name)}/aliases/${encodeURIComponent(alias)}`),
   diffVersions: (name: string, a: number, b: number) => request<ModelVersionDiff>('GET', `${modelPath(name)}/diff${query({ a, b })}`),
-  loggedModels: (params: { runId?: string; experimentId?: string; limit?: number } = {}) => request<ListResponse<LoggedModel>>('GET', `/logged-models${query({ limit: 1000, ...params })}`),
+  loggedModels: (params: { runId?: string; experimentId?: string; limit?: number } = {}) => request<ListResponse<LoggedModelView>>('GET', `/logged-models${query({ limit: 1000, ...params })}`),
   loggedModelFiles: (id: string) => request<{ items: Artifact[] }>('GET', `/logged-models/${encodeURIComponent(id)}/files`),
   loggedModelFileUrl: (id: string, path: string) => `${API_BASE}/logged-models/${encodeURIComponent(id)}/files/${path.split('/').map(encodeURIComponent).join('/')}`,
 

@@ -160,6 +160,15 @@ describe('/api/modellab/models', () => {
     expect((await app().get(`${ML}/logged-models`).query({ runId })).body.total).toBe(1);
   });
 
+  it('presents a logged model with its source run: name, status, dataset version, whether it was evaluated', async () => {
+    const dataset = (await app().post(`${ML}/datasets`).attach('file', Buffer.from('x,y\n1,2\n'), 'train.csv')).body as { id: string };
+    const run = (await app().post(`${ML}/runs`).send({ name: 'trained', datasetId: dataset.id })).body as { id: string };
+    const model = (await app().post(`${ML}/logged-models`).send({ name: 'model', runId: run.id })).body as { id: string };
+    expect((await app().get(`${ML}/logged-models/${model.id}`)).body.sourceRun).toEqual({ id: run.id, name: 'trained', status: 'pending', datasetId: dataset.id, evaluated: false });
+    await app().post(`${ML}/runs/${run.id}/evaluate`).send({ predictions: ['a', 'b'], labels: ['a', 'b'], config: { taskType: 'classification', classes: ['a', 'b'], bootstrap: { resamples: 5 } } });
+    expect((await app().get(`${ML}/logged-models`).query({ runId: run.id })).body.items[0].sourceRun).toMatchObject({ datasetId: dataset.id, evaluated: true });
+  });
+
   it('refuses to delete a registered logged model (409) and deletes it with its files otherwise', async () => {
     const { modelId } = await runWithModel();
     await app().post(`${ML}/models`).send({ name: 'm' });

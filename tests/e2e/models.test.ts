@@ -11,7 +11,7 @@ const session = e2eSession();
 const call = async (method: string, path: string, body?: unknown) => {
   const res = await fetch(`${session.server.url}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
   expect(res.status, `${method} ${path}`).toBeLessThan(300);
-  return res.status === 204 ? {} : (res.json() as Promise<Record<string, any>>);
+  return (res.status === 204 ? {} : await res.json()) as Record<string, any>;
 };
 
 /** A run that logged a model the way mlflow.sklearn.log_model does, evaluated on the same examples as its siblings. */

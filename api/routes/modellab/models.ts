@@ -167,7 +167,7 @@ export function loggedModelsRouter({ models, artifacts }: Services, maxUploadByt
         ...(query.experimentId && { experimentIds: [query.experimentId] }),
         ...(query.runId && { runIds: [query.runId] }),
       });
-      return { ...found, limit: query.limit, offset: query.offset };
+      return { items: await models.withSourceRuns(found.items), total: found.total, limit: query.limit, offset: query.offset };
     }),
   );
 
@@ -183,7 +183,7 @@ export function loggedModelsRouter({ models, artifacts }: Services, maxUploadByt
 
   router.get(
     '/:id',
-    handle({ params: LoggedModelParams }, ({ params }) => models.getLogged(params.id)),
+    handle({ params: LoggedModelParams }, async ({ params }) => (await models.withSourceRuns([await models.getLogged(params.id)]))[0]),
   );
 
   router.patch(

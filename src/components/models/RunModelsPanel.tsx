@@ -10,7 +10,7 @@ import { useApi } from '../../hooks/useApi';
 import { useLiveEvents } from '../../hooks/useLiveEvents';
 import { client } from '../../apiClient';
 import { AppError } from '../../shared/errors';
-import type { LoggedModel } from '../../shared/contract/registry';
+import type { LoggedModel, LoggedModelView } from '../../shared/contract/registry';
 
 const RegisterRow = styled.form`
   display: flex;
@@ -103,6 +103,24 @@ function ModelFiles({ id }: { id: string }) {
   );
 }
 
+/** What the model was trained on and whether its run was evaluated. */
+function SourceFacts({ model }: { model: LoggedModelView }) {
+  const source = model.sourceRun;
+  if (!source) return null;
+  return (
+    <>
+      {source.datasetId && (
+        <>
+          {' '}
+          · dataset <Link to={`/datasets/${source.datasetId}`}>{source.datasetId.slice(0, 8)}</Link>
+        </>
+      )}
+      {' · '}
+      {source.evaluated ? 'evaluated (see the Evaluation tab)' : 'not evaluated yet'}
+    </>
+  );
+}
+
 export function RunModelsPanel({ runId }: { runId: string }) {
   const data = useApi(async () => {
     const [logged, registry] = await Promise.all([client.loggedModels({ runId }), client.listModels({ limit: 1000 })]);
@@ -133,6 +151,7 @@ export function RunModelsPanel({ runId }: { runId: string }) {
             <p>
               Status <strong>{m.status}</strong>
               {m.modelType && <> · type {m.modelType}</>} · logged {formatDate(m.createdAt)}
+              <SourceFacts model={m} />
               {Object.keys(m.metrics).length > 0 && (
                 <>
                   {' '}

@@ -46,6 +46,11 @@ export interface LoggedModel {
   updatedAt: string;
 }
 
+/** A logged model as ModelLab's API presents it: with the run that produced it (its dataset version and status). */
+export interface LoggedModelView extends LoggedModel {
+  sourceRun: { id: string; name: string; status: string; datasetId: string | null; evaluated: boolean } | null;
+}
+
 export interface ModelVersion {
   name: string;
   version: number;
