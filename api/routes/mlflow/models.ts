@@ -82,40 +82,26 @@ function loggedModelMatcher(clauses: Clause[]): (m: LoggedModel) => boolean {
     });
 }
 
-function sortLoggedModels(items: LoggedModel[], orderBy: { field_name: string; ascending?: boolean | undefined }[]): LoggedModel[] {
-  const terms = [...orderBy, { field_name: 'creation_timestamp', ascending: false }, { field_name: 'model_id', ascending: true }];
-  const value = (m: LoggedModel, field: string): string | number | undefined => {
-    if (field.startsWith('metrics.')) {
-      const v = m.metrics[field.slice('metrics.'.length)];
-      return v === undefined ? undefined : Number(v);
-    }
-    if (field.startsWith('params.')) return m.params[field.slice('params.'.length)];
-    switch (field) {
-      case 'name':
-        return m.name;
-      case 'model_id':
-        return m.id;
-      case 'creation_timestamp':
-      case 'creation_time':
-        return Date.parse(m.createdAt);
-      case 'last_updated_timestamp':
-        return Date.parse(m.updatedAt);
-      default:
-        throw invalidParameter(`Invalid order_by field '${field}' for logged models`);
-    }
-  };
-  return [...items].sort((a, b) => {
-    for (const t of terms) {
-      const x = value(a, t.field_name);
-      const y = value(b, t.field_name);
-      if (x === y) continue;
-      if (x === undefined) return 1; // missing last
-      if (y === undefined) return -1;
-      const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x) < String(y) ? -1 : 1;
-      return t.ascending === false ? -order : order;
-    }
-    return 0;
-  });
+/** A logged model's value for an order_by field name (`metrics.<key>` and `params.<key>` too). */
+function loggedModelField(m: LoggedModel, field: string): string | number | undefined {
+  if (field.startsWith('metrics.')) {
+    const v = m.metrics[field.slice('metrics.'.length)];
+    return v === undefined ? undefined : Number(v);
+  }
+  if (field.startsWith('params.')) return m.params[field.slice('params.'.length)];
+  switch (field) {
+    case 'name':
+      return m.name;
+    case 'model_id':
+      return m.id;
+    case 'creation_timestamp':
+    case 'creation_time':
+      return Date.parse(m.createdAt);
+    case 'last_updated_timestamp':
+      return Date.parse(m.updatedAt);
+    default:
+      throw invalidParameter(`Invalid order_by field '${field}' for logged models`);
+  }
 }
 
 function registeredModelMatcher(clauses: Clause[]): (m: RegisteredModel) => boolean {
@@ -149,9 +135,20 @@ function modelVersionMatcher(clauses: Clause[]): (v: ModelVersion) => boolean {
     });
 }
 
-function sortBy<T>(items: T[], terms: OrderTerm[], value: (item: T, key: string) => string | number | undefined, defaults: OrderTerm[]): T[] {
+/**
+ * Sorted by `terms`, then `defaults` (missing values last in either direction), and the page the
+ * token names: what each registry search answers.
+ */
+function orderAndPage<T>(
+  items: T[],
+  terms: OrderTerm[],
+  value: (item: T, key: string) => string | number | undefined,
+  defaults: OrderTerm[],
+  maxResults: number,
+  token: string | undefined,
+): { items: T[]; nextPageToken?: string } {
   const all = [...terms, ...defaults];
-  return [...items].sort((a, b) => {
+  const sorted = [...items].sort((a, b) => {
     for (const t of all) {
       const x = value(a, t.key);
       const y = value(b, t.key);
@@ -163,6 +160,7 @@ function sortBy<T>(items: T[], terms: OrderTerm[], value: (item: T, key: string)
     }
     return 0;
   });
+  return page(sorted, maxResults, token);
 }
 
 export function registryEndpoints(endpoint: Endpoint, services: Services, { orDoesNotExist, runOr404, activeRun }: Helpers): void {
@@ -217,9 +215,19 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
   endpoint(['post'], 'logged-models/search', S.SearchLoggedModels, async (body) => {
     const matches = loggedModelMatcher(parseSearchFilter(body.filter));
     const all = await models.searchLogged({ experimentIds: body.experiment_ids ?? [], limit: Number.MAX_SAFE_INTEGER, offset: 0 });
-    const sorted = sortLoggedModels(all.items.filter(matches), body.order_by ?? []);
-    const result = page(sorted.map(loggedModelView), body.max_results ?? MAX_RESULTS_DEFAULT, body.page_token);
-    return { models: result.items, ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
+    const terms = (body.order_by ?? []).map((o): OrderTerm => ({ type: 'attribute', key: o.field_name, ascending: o.ascending !== false }));
+    const result = orderAndPage(
+      all.items.filter(matches),
+      terms,
+      loggedModelField,
+      [
+        { type: 'attribute', key: 'creation_timestamp', ascending: false },
+        { type: 'attribute', key: 'model_id', ascending: true },
+      ],
+      body.max_results ?? MAX_RESULTS_DEFAULT,
+      body.page_token,
+    );
+    return { models: result.items.map(loggedModelView), ...(result.nextPageToken && { next_page_token: result.nextPageToken }) };
   });
 
   endpoint(['post'], 'logged-models/:model_id/params', S.LogLoggedModelParams, async (body) => {
@@ -303,13 +311,14 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
   endpoint(['get'], 'registered-models/search', S.SearchRegistry, async (q) => {
     const matches = registeredModelMatcher(parseSearchFilter(q.filter));
     const all = (await models.searchRegistered({ limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items.filter(matches);
-    const sorted = sortBy(
+    const result = orderAndPage(
       all,
       parseOrderBy(q.order_by),
       (m, key) => (key === 'name' ? m.name : key === 'last_updated_timestamp' || key === 'timestamp' ? Date.parse(m.updatedAt) : key === 'creation_timestamp' ? Date.parse(m.createdAt) : undefined),
       [{ type: 'attribute', key: 'name', ascending: true }],
+      q.max_results ?? REGISTRY_MAX_RESULTS_DEFAULT,
+      q.page_token,
     );
-    const result = page(sorted, q.max_results ?? REGISTRY_MAX_RESULTS_DEFAULT, q.page_token);
     return {
       registered_models: result.items.map((m) => registeredModelView(m, m.latestVersions)),
       ...(result.nextPageToken && { next_page_token: result.nextPageToken }),
@@ -391,7 +400,7 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
   endpoint(['get'], 'model-versions/search', S.SearchRegistry, async (q) => {
     const matches = modelVersionMatcher(parseSearchFilter(q.filter));
     const all = (await models.searchVersions({ limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items.filter(matches);
-    const sorted = sortBy(
+    const result = orderAndPage(
       all,
       parseOrderBy(q.order_by),
       (v, key) => (key === 'name' ? v.name : key === 'version_number' ? v.version : key === 'creation_timestamp' ? Date.parse(v.createdAt) : key === 'last_updated_timestamp' ? Date.parse(v.updatedAt) : undefined),
@@ -399,8 +408,9 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
         { type: 'attribute', key: 'name', ascending: true },
         { type: 'attribute', key: 'version_number', ascending: false },
       ],
+      q.max_results ?? VERSIONS_MAX_RESULTS_DEFAULT,
+      q.page_token,
     );
-    const result = page(sorted, q.max_results ?? VERSIONS_MAX_RESULTS_DEFAULT, q.page_token);
     const registered = new Map<string, RegisteredModel>();
     for (const v of result.items) if (!registered.has(v.name)) registered.set(v.name, await models.getRegistered(v.name));
     return {
