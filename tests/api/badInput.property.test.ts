@@ -429,8 +429,9 @@ describe('ids in paths', () => {
     { method: 'DELETE', path: (id) => `${ML}/models/${id}/versions/1`, api: 'modellab' },
     { method: 'PUT', path: (id) => `${ML}/models/${id}/aliases/champion`, api: 'modellab', body: { version: 1 } },
     { method: 'DELETE', path: (id) => `${ML}/models/${id}/aliases/champion`, api: 'modellab' },
-    { method: 'GET', path: (id) => `${ML}/models/seeded-model/versions/${encodeURIComponent(id)}`, api: 'modellab' },
-    { method: 'PUT', path: (id) => `${ML}/models/seeded-model/aliases/${encodeURIComponent(id)}`, api: 'modellab', body: { version: 7 } },
+    // Prefixed, so that no id is a dot segment the client would resolve away.
+    { method: 'GET', path: (id) => `${ML}/models/seeded-model/versions/v${encodeURIComponent(id)}`, api: 'modellab' },
+    { method: 'PUT', path: (id) => `${ML}/models/seeded-model/aliases/a${encodeURIComponent(id)}`, api: 'modellab', body: { version: 7 } },
     { method: 'GET', path: (id) => `${ML}/logged-models/${id}`, api: 'modellab' },
     { method: 'DELETE', path: (id) => `${ML}/logged-models/${id}`, api: 'modellab' },
     { method: 'GET', path: (id) => `${ML}/logged-models/${id}/files`, api: 'modellab' },

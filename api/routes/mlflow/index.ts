@@ -447,7 +447,8 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
 
   registryEndpoints(endpoint, services, { orDoesNotExist, runOr404, activeRun });
 
-  router.use(['/mlflow', '/mlflow-artifacts'], (req, _res, next) => next(new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No MLflow endpoint ${req.method} ${req.originalUrl}`)));
+  // Anything else under /api/2.0 (also a path a client resolved to /api/2.0/ itself) answers in MLflow's shape.
+  router.use((req, _res, next) => next(new MlflowError(404, 'ENDPOINT_NOT_FOUND', `No MLflow endpoint ${req.method} ${req.originalUrl}`)));
 
   // ---------------------------------------------------------------- errors, in MLflow's shape
 
