@@ -11,7 +11,8 @@ import { failures } from './failures';
 import { confusionMatrix, perClassMetrics } from './metrics';
 import { prepare, type Prepared } from './prepare';
 import { bcaInterval, DEFAULT_SEED, drawWeights, interval, jackknifeAcceleration, MULTINOMIAL_UP_TO, rng } from './resampling';
-import { slicesOf } from './slices';
+import { sliceIndexOf, slicesOf } from './slices';
+import { BinaryPass, hasBinaryPass } from './binaryPass';
 import { type BootstrapConfig, type EvalInput, EvalInputError, type EvalResult, type Interval, type MetricWithCi, type SliceResult } from './types';
 import { computeMetrics, weightedMetrics } from './weighted';
 export { DEFAULT_SEED, FULL_JACKKNIFE_UP_TO, MULTINOMIAL_UP_TO, percentile, resampleWeights, rng } from './resampling';
@@ -81,15 +82,22 @@ export function evaluate(input: EvalInput): EvalResult {
   const random = rng(bootstrap.seed);
   const weights = new Float64Array(n);
   const masked = new Float64Array(n);
+  // Binary tasks with scores: one pass per resample for the whole set and every slice.
+  const single = hasBinaryPass(p) ? new BinaryPass(p, sliceIndexOf(slices, n)) : null;
   for (let r = 0; r < R; r++) {
     drawWeights(weights, random);
-    const m = weightedMetrics(p, weights, errorOrder);
+    if (single) single.run(weights);
+    const m = single ? single.overall() : weightedMetrics(p, weights, errorOrder);
     for (const key of keys) draws.get(key)![r] = m[key] ?? NaN;
     slices.forEach((slice, s) => {
-      for (let i = 0; i < n; i++) masked[i] = weights[i]! * slice.members[i]!;
-      let any = false;
-      for (let i = 0; i < n && !any; i++) any = masked[i]! > 0;
-      const sm = any ? weightedMetrics(p, masked, errorOrder) : null;
+      let sm: Record<string, number | null> | null;
+      if (single) sm = single.slice(s);
+      else {
+        for (let i = 0; i < n; i++) masked[i] = weights[i]! * slice.members[i]!;
+        let any = false;
+        for (let i = 0; i < n && !any; i++) any = masked[i]! > 0;
+        sm = any ? weightedMetrics(p, masked, errorOrder) : null;
+      }
       for (const key of headline) {
         const d = sliceDraws[s]!.get(key)!;
         const v = sm?.[key] ?? NaN;

@@ -7,23 +7,76 @@ import { weightedMetrics } from './weighted';
 export const DEFAULT_SEED = 20_240_601;
 
 /** xoshiro128** — small, fast, good enough for resampling, and the same in every JS engine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0 || 1;
-  let b = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0 || 2;
-  let c = Math.imul(seed ^ 0x7f4a7c15, 0xc2b2ae35) >>> 0 || 3;
-  let d = (a ^ b ^ c ^ 0x5bd1e995) >>> 0 || 4;
-  const next = () => {
-    const result = Math.imul(((Math.imul(b, 5) << 7) | (Math.imul(b, 5) >>> 25)) >>> 0, 9) >>> 0;
-    const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = ((d << 11) | (d >>> 21)) >>> 0;
-    return result / 4294967296;
-  };
-  for (let i = 0; i < 16; i++) next(); // mix the seed in
+class Xoshiro128 {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+
+  constructor(seed: number) {
+    this.a = seed >>> 0 || 1;
+    this.b = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0 || 2;
+    this.c = Math.imul(seed ^ 0x7f4a7c15, 0xc2b2ae35) >>> 0 || 3;
+    this.d = (this.a ^ this.b ^ this.c ^ 0x5bd1e995) >>> 0 || 4;
+    for (let i = 0; i < 16; i++) this.nextU32(); // mix the seed in
+  }
+
+  nextU32(): number {
+    const result = Math.imul(((Math.imul(this.b, 5) << 7) | (Math.imul(this.b, 5) >>> 25)) >>> 0, 9) >>> 0;
+    const t = this.b << 9;
+    this.c ^= this.a;
+    this.d ^= this.b;
+    this.b ^= this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = ((this.d << 11) | (this.d >>> 21)) >>> 0;
+    return result;
+  }
+
+  /**
+   * Poisson(1) weights for every position, the same draws as `u = nextU32() / 2³²` compared with
+   * POISSON_CDF, with the state in locals and integer thresholds (u ≥ C exactly when the integer
+   * ≥ ⌈C · 2³²⌉): the generator was a quarter of an evaluation's time as a closure call per example.
+   */
+  fillPoisson(weights: Float64Array): void {
+    let a = this.a;
+    let b = this.b;
+    let c = this.c;
+    let d = this.d;
+    const thresholds = POISSON_THRESHOLDS;
+    const byTopBits = POISSON_BY_TOP_BITS;
+    for (let i = 0; i < weights.length; i++) {
+      const result = Math.imul(((Math.imul(b, 5) << 7) | (Math.imul(b, 5) >>> 25)) >>> 0, 9) >>> 0;
+      const t = b << 9;
+      c ^= a;
+      d ^= b;
+      b ^= c;
+      a ^= d;
+      c ^= t;
+      d = ((d << 11) | (d >>> 21)) >>> 0;
+      // The top 16 bits settle the weight except near a threshold (a table lookup instead of
+      // unpredictable branches); there, the thresholds decide as before.
+      let w = byTopBits[result >>> 16]!;
+      if (w === 255) {
+        w = 0;
+        while (w < 12 && result >= thresholds[w]!) w++;
+      }
+      weights[i] = w;
+    }
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+  }
+}
+
+/** A uniform [0, 1) generator; `generator` gives the fast bulk draws. */
+export type Random = (() => number) & { generator?: Xoshiro128 };
+
+export function rng(seed: number): Random {
+  const generator = new Xoshiro128(seed);
+  const next: Random = () => generator.nextU32() / 4294967296;
+  next.generator = generator;
   return next;
 }
 
@@ -48,6 +101,21 @@ const POISSON_CDF = (() => {
   }
   return Float64Array.from(cdf);
 })();
+const POISSON_THRESHOLDS = Float64Array.from(POISSON_CDF, (c) => Math.ceil(c * 4294967296));
+/** The weight of every 32-bit draw with these top 16 bits, or 255 when a threshold falls inside the range. */
+const POISSON_BY_TOP_BITS = (() => {
+  const weightOf = (x: number) => {
+    let w = 0;
+    while (w < 12 && x >= POISSON_THRESHOLDS[w]!) w++;
+    return w;
+  };
+  const table = new Uint8Array(65536);
+  for (let top = 0; top < 65536; top++) {
+    const low = weightOf(top * 65536);
+    table[top] = low === weightOf(top * 65536 + 65535) ? low : 255;
+  }
+  return table;
+})();
 
 /** Up to this many examples, resamples are exact multinomial draws; above, Poisson(1) weights. */
 export const MULTINOMIAL_UP_TO = 20_000;
@@ -62,6 +130,11 @@ export function drawWeights(weights: Float64Array, random: () => number): void {
   }
   // Poisson bootstrap (Hanley & MacGibbon 2006; used at scale by Chamandy et al.): each example's count is
   // Poisson(1), independent, written in order — the multinomial counts' large-n limit, without random access.
+  const generator = (random as Random).generator;
+  if (generator) {
+    generator.fillPoisson(weights);
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const u = random();
     let w = 0;

@@ -1,6 +1,7 @@
 /** Slices: each value of a categorical attribute, quartile bins of a numeric one. */
 import { isNumber, type Prepared } from './prepare';
 import { percentile } from './resampling';
+import type { SliceIndex } from './binaryPass';
 
 export function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefined, attributes: string[]): { attribute: string; value: string; members: Float64Array; count: number }[] {
   if (!data || attributes.length === 0) return [];
@@ -30,4 +31,18 @@ export function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefine
     }
   }
   return out;
+}
+
+/** Each example's slice number per attribute (-1: in none of that attribute's slices), for the single-pass bootstrap. */
+export function sliceIndexOf(slices: { attribute: string; members: Float64Array }[], n: number): SliceIndex {
+  const byName = new Map<string, Int32Array>();
+  slices.forEach((slice, s) => {
+    let index = byName.get(slice.attribute);
+    if (!index) {
+      index = new Int32Array(n).fill(-1);
+      byName.set(slice.attribute, index);
+    }
+    for (let i = 0; i < n; i++) if (slice.members[i]! > 0) index[i] = s;
+  });
+  return { count: slices.length, byAttribute: [...byName.values()] };
 }

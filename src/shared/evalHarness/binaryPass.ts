@@ -1,0 +1,195 @@
+/**
+ * One bootstrap resample of a binary task with scores, in a single pass over the examples (stored in
+ * score order): the confusion counts, log loss and Brier sums, and the ROC/PR accumulation over tied
+ * score groups — for the whole set and for every slice at once. A slice costs a few additions per
+ * example it holds, not a pass of its own: before, each slice re-read all n examples per resample
+ * (4 slices of 50,000 cost more than the whole evaluation). Hand-written for speed (measured: the
+ * bench's 200,000 × 1,000 evaluation); tests check it against weightedMetrics resample by resample.
+ */
+import { confusionMetrics } from './metrics';
+import type { Prepared } from './prepare';
+
+/** Slice membership in the prepared (score) order: per attribute, each position's slice number, or -1. */
+export interface SliceIndex {
+  count: number;
+  byAttribute: Int32Array[];
+}
+
+/** Running sums of one group of examples (the whole set, or a slice). */
+class Sums {
+  cm = new Float64Array(4);
+  total = 0;
+  pos = 0;
+  neg = 0;
+  tp = 0;
+  fp = 0;
+  auc = 0;
+  /** Σ dtp · precision over the groups with positives (average precision × positives). */
+  apSum = 0;
+  /** Within the current tie group. */
+  dtp = 0;
+  dfp = 0;
+
+  reset(): void {
+    this.cm.fill(0);
+    this.total = this.pos = this.neg = this.tp = this.fp = this.auc = this.apSum = this.dtp = this.dfp = 0;
+  }
+
+  /** Closes the current tie group (the trapezoid between (fp, tp) and (fp + dfp, tp + dtp)). */
+  closeGroup(): void {
+    const dtp = this.dtp;
+    const dfp = this.dfp;
+    this.auc += dfp * (this.tp + dtp / 2);
+    this.tp += dtp;
+    this.fp += dfp;
+    if (dtp > 0) this.apSum += dtp * (this.tp / (this.tp + this.fp));
+    this.dtp = this.dfp = 0;
+  }
+}
+
+export class BinaryPass {
+  private readonly all = new Sums();
+  /** Per slice, in flat arrays: confusion cells s·4 + c; positives and negatives seen by the last group end (sDtp, sDfp); running sums. */
+  private readonly sCm: Float64Array;
+  private readonly sDtp: Float64Array;
+  private readonly sDfp: Float64Array;
+  private readonly sTp: Float64Array;
+  private readonly sFp: Float64Array;
+  private readonly sAuc: Float64Array;
+  private readonly sAp: Float64Array;
+  /** Slices touched in the current tie group (closed at its end). */
+  private readonly touched: Int32Array;
+  private readonly isTouched: Uint8Array;
+  private lossSum = 0;
+  private brierSum = 0;
+
+  constructor(
+    private readonly p: Prepared,
+    private readonly sliceIndex: SliceIndex,
+  ) {
+    const count = sliceIndex.count;
+    this.sCm = new Float64Array(count * 4);
+    this.sDtp = new Float64Array(count);
+    this.sDfp = new Float64Array(count);
+    this.sTp = new Float64Array(count);
+    this.sFp = new Float64Array(count);
+    this.sAuc = new Float64Array(count);
+    this.sAp = new Float64Array(count);
+    this.touched = new Int32Array(count);
+    this.isTouched = new Uint8Array(count);
+  }
+
+  /**
+   * Accumulates one resample's weights (in the prepared order). Per example only the confusion cell
+   * is added to (for the whole set and each of its slices); a tie group's positives and negatives
+   * are the growth of the positive and negative rows since the group before. Weights are counts, so
+   * every sum is an exact integer and the order of additions changes nothing.
+   */
+  run(weights: Float64Array): void {
+    const p = this.p;
+    const cell = p.cell!;
+    const loss = p.lossTerm;
+    const brierTerm = p.brierTerm;
+    const ends = p.groupEnds!;
+    const all = this.all;
+    const cm = all.cm;
+    const byAttribute = this.sliceIndex.byAttribute;
+    const attributes = byAttribute.length;
+    const count = this.sliceIndex.count;
+    const { sCm, sDtp, sDfp, sTp, sFp, sAuc, sAp, touched, isTouched } = this;
+    // Rows of the confusion matrix (cell = label · 2 + prediction): the positive class's and the other's.
+    const pos0 = p.positive! * 2;
+    const neg0 = (1 - p.positive!) * 2;
+    // Few slices: close every one at each group end; many: only those the group touched.
+    const closeAll = count <= 32;
+    all.reset();
+    for (const a of [sCm, sDtp, sDfp, sTp, sFp, sAuc, sAp]) a.fill(0);
+    let touchedCount = 0;
+    let lossSum = 0;
+    let brierSum = 0;
+    let start = 0;
+    let seenPos = 0;
+    let seenNeg = 0;
+    for (let g = 0; g < ends.length; g++) {
+      const end = ends[g]!;
+      for (let i = start; i < end; i++) {
+        const w = weights[i]!;
+        const c = cell[i]!;
+        cm[c]! += w;
+        if (loss) lossSum += w * loss[i]!;
+        if (brierTerm) brierSum += w * brierTerm[i]!;
+        for (let a = 0; a < attributes; a++) {
+          const s = byAttribute[a]![i]!;
+          if (s < 0) continue;
+          sCm[s * 4 + c]! += w;
+          if (!closeAll && isTouched[s] === 0) {
+            isTouched[s] = 1;
+            touched[touchedCount++] = s;
+          }
+        }
+      }
+      start = end;
+      const posNow = cm[pos0]! + cm[pos0 + 1]!;
+      const negNow = cm[neg0]! + cm[neg0 + 1]!;
+      if (posNow === seenPos && negNow === seenNeg) continue;
+      all.dtp = posNow - seenPos;
+      all.dfp = negNow - seenNeg;
+      seenPos = posNow;
+      seenNeg = negNow;
+      all.closeGroup();
+      const closing = closeAll ? count : touchedCount;
+      for (let t = 0; t < closing; t++) {
+        const s = closeAll ? t : touched[t]!;
+        isTouched[s] = 0;
+        const base = s * 4;
+        const sPos = sCm[base + pos0]! + sCm[base + pos0 + 1]!;
+        const sNeg = sCm[base + neg0]! + sCm[base + neg0 + 1]!;
+        // sDtp/sDfp hold the slice's positives and negatives seen up to the previous group.
+        const sdtp = sPos - sDtp[s]!;
+        const sdfp = sNeg - sDfp[s]!;
+        if (sdtp === 0 && sdfp === 0) continue;
+        sDtp[s] = sPos;
+        sDfp[s] = sNeg;
+        sAuc[s]! += sdfp * (sTp[s]! + sdtp / 2);
+        sTp[s]! += sdtp;
+        sFp[s]! += sdfp;
+        if (sdtp > 0) sAp[s]! += sdtp * (sTp[s]! / (sTp[s]! + sFp[s]!));
+      }
+      touchedCount = 0;
+    }
+    this.lossSum = lossSum;
+    this.brierSum = brierSum;
+  }
+
+  /** The resample's metrics over every example: the keys and values weightedMetrics gives. */
+  overall(): Record<string, number | null> {
+    const a = this.all;
+    const out = this.metricsOf(a.cm, a.tp, a.fp, a.auc, a.apSum);
+    const total = a.tp + a.fp;
+    const ordered: Record<string, number | null> = {};
+    // weightedMetrics' key order: confusion metrics, log_loss, roc_auc, average_precision, brier.
+    for (const [key, value] of Object.entries(out)) if (key !== 'roc_auc' && key !== 'average_precision') ordered[key] = value;
+    if (this.p.lossTerm) ordered.log_loss = this.lossSum / total;
+    ordered.roc_auc = out.roc_auc!;
+    ordered.average_precision = out.average_precision!;
+    ordered.brier = this.brierSum / total;
+    return ordered;
+  }
+
+  /** The resample's headline metrics of a slice (null when the resample holds none of its examples). */
+  slice(s: number): Record<string, number | null> | null {
+    const tp = this.sTp[s]!;
+    const fp = this.sFp[s]!;
+    return tp + fp === 0 ? null : this.metricsOf(this.sCm.subarray(s * 4, s * 4 + 4), tp, fp, this.sAuc[s]!, this.sAp[s]!);
+  }
+
+  private metricsOf(cm: Float64Array, tp: number, fp: number, auc: number, apSum: number): Record<string, number | null> {
+    const out: Record<string, number | null> = confusionMetrics(cm, 2, this.p.positive);
+    out.roc_auc = tp > 0 && fp > 0 ? auc / (tp * fp) : null;
+    out.average_precision = tp > 0 ? apSum / tp : null;
+    return out;
+  }
+}
+
+/** Whether a prepared input takes the single-pass path: a binary task with one score per example. */
+export const hasBinaryPass = (p: Prepared): boolean => p.task === 'classification' && p.k === 2 && p.groupEnds !== null && p.sortedPositive !== null && p.cell !== null;
