@@ -22,6 +22,7 @@ import { artifactKey, CorruptDatabaseError, defaultExperiment, isArtifact, isDat
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
+import { RunTable } from './runTable';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/shared/errors';
 import { compileFilter, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
@@ -62,7 +63,7 @@ export interface FlushStats {
 }
 
 export class JsonStore implements Store {
-  private runs = new Map<string, Slot<Run>>();
+  private runs = new RunTable();
   private datasets = new Map<string, Slot<Dataset>>();
   /** Keyed by "<runId>/<category>/<path>". */
   private artifacts = new Map<string, Slot<Artifact>>();
@@ -120,7 +121,7 @@ export class JsonStore implements Store {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     if (text === null) {
-      this.runs = new Map();
+      this.runs = new RunTable();
       this.datasets = new Map();
       this.artifacts = new Map();
       this.experiments = new Map();
@@ -130,7 +131,7 @@ export class JsonStore implements Store {
     } else {
       const db = parseDb(this.file, text);
       this.migrated = db.fromVersion !== SCHEMA_VERSION;
-      this.runs = toSlots(db.runs, isRun, 'run', this.log, normalizeRun);
+      this.runs = RunTable.from(toSlots(db.runs, isRun, 'run', this.log, normalizeRun));
       this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
       this.experiments = toSlots(db.experiments ?? [], isExperiment, 'experiment', this.log);
       this.loggedModels = toSlots(db.loggedModels ?? [], isLoggedModel, 'logged model', this.log);
@@ -178,7 +179,7 @@ export class JsonStore implements Store {
       }
       const slots = (
         entry.kind === 'run' ? this.runs : entry.kind === 'experiment' ? this.experiments : entry.kind === 'loggedModel' ? this.loggedModels : this.datasets
-      ) as Map<string, Slot<Run | Dataset | Experiment | LoggedModel>>;
+      ) as unknown as Pick<Map<string, Slot<Run | Dataset | Experiment | LoggedModel>>, 'set' | 'delete'>;
       if (entry.op === 'del') {
         slots.delete(entry.id);
         return;
@@ -218,7 +219,7 @@ export class JsonStore implements Store {
 
   private serialize(): Buffer[] {
     const parts: Buffer[] = [Buffer.from(`{"schemaVersion":${SCHEMA_VERSION},"datasets":[`)];
-    const add = <T>(slots: Map<string, Slot<T>>) => {
+    const add = <T>(slots: { values(): Iterable<Slot<T>> }) => {
       let first = true;
       for (const slot of slots.values()) {
         if (!first) parts.push(COMMA);
@@ -307,19 +308,23 @@ export class JsonStore implements Store {
     return { ...this.stats, recentFlushMs: [...this.stats.recentFlushMs] };
   }
 
-  private readSlot<T>(slots: Map<string, Slot<T>>, entity: string, id: string): T {
+  private readSlot<T>(slots: Pick<Map<string, Slot<T>>, 'get'>, entity: string, id: string): T {
     const slot = slots.get(id);
     if (!slot) throw notFound(entity, id);
     if (!slot.ok) throw corruptRecord(entity, id);
     return slot.value;
   }
 
-  private page<T>(slots: Map<string, Slot<T>>, options: PageOptions, keep: (value: T) => boolean = () => true): Page<T> {
-    const matching: T[] = [];
-    for (const slot of slots.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
+  /**
+   * A page of the readable records `keep` accepts, newest first. Returned records are parsed from
+   * their stored JSON: a copy, like structuredClone, at two thirds of its cost (measured on pages of 50 runs).
+   */
+  private page<T>(slots: { values(): Iterable<Slot<T>> }, options: PageOptions, keep: (value: T) => boolean = () => true): Page<T> {
+    const matching: Slot<T>[] = [];
+    for (const slot of slots.values()) if (slot.ok && keep(slot.value)) matching.push(slot);
     matching.reverse(); // insertion order is creation order: newest first
     return {
-      items: matching.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
+      items: matching.slice(options.offset, options.offset + options.limit).map((slot) => JSON.parse(slot.json) as T),
       total: matching.length,
     };
   }
@@ -365,20 +370,29 @@ export class JsonStore implements Store {
       (experiments === null || experiments.has(run.experimentId)) &&
       (options.status === undefined || run.status === options.status) &&
       (filter === null || filter(run));
+    if (!options.sort && filter === null) {
+      // A plain page: the compact entries, newest first; only the returned records are copied.
+      const page = this.runs.newestFirst(
+        (e) => (lifecycle === 'all' || e.lifecycleStage === lifecycle) && (experiments === null || experiments.has(e.experimentId!)) && (options.status === undefined || e.status === options.status),
+        options.offset,
+        options.limit,
+      );
+      return { items: page.items.map((v) => JSON.parse(this.runs.get(v.id)!.json) as Run), total: page.total };
+    }
     if (!options.sort) return this.page(this.runs, options, keep);
     const matching: Run[] = [];
     for (const slot of this.runs.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
     matching.reverse(); // ties keep newest first
     const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context);
     return {
-      items: sorted.slice(options.offset, options.offset + options.limit).map((v) => structuredClone(v)),
+      items: sorted.slice(options.offset, options.offset + options.limit).map((v) => JSON.parse(this.runs.get(v.id)!.json) as Run),
       total: matching.length,
     };
   }
 
   /** Replaces a record with `change(copy of it)` (keeping its id), logged and durable. */
   private async replace<T extends { id: string }>(kind: 'runs' | 'datasets', id: string, change: (current: T) => T): Promise<T> {
-    const slots = this[kind] as unknown as Map<string, Slot<T>>;
+    const slots = this[kind] as unknown as Pick<Map<string, Slot<T>>, 'get' | 'set'>;
     const slot = await this.mutate(() => {
       const next = change(structuredClone(this.readSlot(slots, kind === 'runs' ? 'run' : 'dataset', id)));
       const stored = readable({ ...next, id });
@@ -428,7 +442,7 @@ export class JsonStore implements Store {
   }
 
   async runStatistics(): Promise<RunStatistics> {
-    const runs = (function* (slots: Map<string, Slot<Run>>) {
+    const runs = (function* (slots: RunTable) {
       for (const slot of slots.values()) if (slot.ok && slot.value.lifecycleStage === 'active') yield slot.value;
     })(this.runs);
     return runStatistics(runs);
