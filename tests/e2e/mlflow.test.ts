@@ -39,8 +39,13 @@ describe('MLflow clients and the UI', () => {
     await page.getByRole('heading', { name: 'cnn-from-mlflow' }).waitFor();
     await page.getByRole('link', { name: 'mnist' }).waitFor();
     await mlflow('runs/log-metric', { run_id, key: 'loss', value: 0.3, timestamp: Date.now(), step: 1 });
+    // A diverged step, as MLflow's client sends it: kept, counted under the chart, not drawn.
+    await mlflow('runs/log-metric', { run_id, key: 'loss', value: 'NaN', timestamp: Date.now(), step: 2 });
     await mlflow('runs/update', { run_id, status: 'FINISHED', end_time: Date.now() });
     await page.getByText('completed', { exact: true }).first().waitFor({ timeout: 10_000 });
+    await expect.poll(() => page.getByTestId('metric-nonfinite-loss').textContent(), { timeout: 10_000 }).toContain('1 NaN or infinite, not drawn');
+    expect(await page.getByTestId('metric-chart-loss').textContent()).toContain('last NaN');
+    expect(await page.getByTestId('metric-count-loss').textContent()).toBe('3');
     await screenshot(page, 'run-from-mlflow');
     expect(problems).toEqual([]);
     await page.setViewportSize({ width: 375, height: 800 });
