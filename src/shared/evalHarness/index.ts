@@ -49,118 +49,199 @@ export class Evaluator {
   }
 }
 
-export function evaluate(input: EvalInput): EvalResult {
-  const { config } = input;
-  const bootstrap = {
-    resamples: config.bootstrap?.resamples ?? 1000,
-    level: config.bootstrap?.level ?? 0.95,
-    seed: config.bootstrap?.seed ?? DEFAULT_SEED,
-    method: config.bootstrap?.method ?? 'percentile',
-  } as Required<BootstrapConfig>;
-  const weightsScheme = input.labels.length <= MULTINOMIAL_UP_TO ? 'multinomial' : 'poisson';
-  if (bootstrap.method !== 'percentile' && bootstrap.method !== 'bca') throw new EvalInputError("bootstrap.method must be 'percentile' or 'bca'", null, 'config.bootstrap.method');
-  if (!(bootstrap.resamples >= 0 && bootstrap.resamples <= 100_000 && Number.isInteger(bootstrap.resamples))) throw new EvalInputError('bootstrap.resamples must be an integer in [0, 100000]', null, 'config.bootstrap.resamples');
-  if (!(bootstrap.level > 0 && bootstrap.level < 1)) throw new EvalInputError('bootstrap.level must be between 0 and 1', null, 'config.bootstrap.level');
-  const p = prepare(input);
-  const n = p.n;
-  const errorOrder =
-    p.task === 'regression' ? Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(p.yReg[a]! - p.yhatReg[a]!) - Math.abs(p.yReg[b]! - p.yhatReg[b]!)) : undefined;
+/** Resample draws of one block: per metric key (in the Evaluation's key order), then per slice and headline key its value and its difference from overall. */
+export interface BlockDraws {
+  block: number;
+  resamples: number;
+  /** keys.length × resamples, key-major. */
+  overall: Float64Array;
+  /** slices × headline × 2 (value, diff) × resamples. */
+  slices: Float64Array;
+}
 
-  const overall = computeMetrics(p);
-  const keys = Object.keys(overall);
-  const headline = HEADLINE[p.task].filter((key) => key in overall);
-  const slices = slicesOf(p, input.data, config.sliceAttributes ?? []);
-  const sliceMembers = slices.map((slice) => ({ attribute: slice.attribute, value: slice.value, members: Array.from(slice.members.keys()).filter((i) => slice.members[i]! > 0) }));
-  if (p.perm) for (const slice of slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
-  const minSlice = config.minSliceSize ?? 10;
-  const sliceValues = slices.map((s) => weightedMetrics(p, s.members, errorOrder));
+/** Above the multinomial limit, the resamples are drawn in two blocks from two streams, so two threads can share the work. */
+export const blocksFor = (n: number): number => (n > MULTINOMIAL_UP_TO ? 2 : 1);
 
-  // Bootstrap: the same resamples serve the overall metrics, every slice and every slice − overall difference.
-  const R = bootstrap.resamples;
-  const draws = new Map(keys.map((key) => [key, new Float64Array(R)]));
-  const sliceDraws = slices.map(() => new Map(headline.map((key) => [key, { value: new Float64Array(R), diff: new Float64Array(R) }])));
-  const random = rng(bootstrap.seed);
-  const weights = new Float64Array(n);
-  const masked = new Float64Array(n);
-  // Binary tasks with scores: one pass per resample for the whole set and every slice.
-  const single = hasBinaryPass(p) ? new BinaryPass(p, sliceIndexOf(slices, n)) : null;
-  for (let r = 0; r < R; r++) {
-    drawWeights(weights, random);
-    if (single) single.run(weights);
-    const m = single ? single.overall() : weightedMetrics(p, weights, errorOrder);
-    for (const key of keys) draws.get(key)![r] = m[key] ?? NaN;
-    slices.forEach((slice, s) => {
-      let sm: Record<string, number | null> | null;
-      if (single) sm = single.slice(s);
-      else {
-        for (let i = 0; i < n; i++) masked[i] = weights[i]! * slice.members[i]!;
-        let any = false;
-        for (let i = 0; i < n && !any; i++) any = masked[i]! > 0;
-        sm = any ? weightedMetrics(p, masked, errorOrder) : null;
-      }
-      for (const key of headline) {
-        const d = sliceDraws[s]!.get(key)!;
-        const v = sm?.[key] ?? NaN;
-        d.value[r] = v;
-        d.diff[r] = v - (m[key] ?? NaN);
-      }
-    });
+/** The first block continues the seed's stream; the second starts one of its own. */
+const blockSeed = (seed: number, block: number) => (block === 0 ? seed : (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) + block) >>> 0);
+
+/**
+ * One evaluation in phases: the constructor prepares the input; runBlock(b) draws block b's
+ * resamples (any thread: blocks are independent and deterministic); finish(blocks) turns the draws
+ * into intervals and the documents. evaluate() runs them in one thread; the server runs the two
+ * blocks of a large input on two worker threads. The result depends on the seed only.
+ */
+export class Evaluation {
+  readonly n: number;
+  readonly blocks: number;
+  private readonly bootstrap: Required<BootstrapConfig>;
+  private readonly weightsScheme: 'multinomial' | 'poisson';
+  private readonly p: Prepared;
+  private readonly errorOrder: Int32Array | undefined;
+  private readonly overall: Record<string, number | null>;
+  private readonly keys: string[];
+  private readonly headline: string[];
+  private readonly slices: ReturnType<typeof slicesOf>;
+  private readonly sliceMembers: { attribute: string; value: string; members: number[] }[];
+
+  constructor(private readonly input: EvalInput) {
+    const { config } = input;
+    this.bootstrap = {
+      resamples: config.bootstrap?.resamples ?? 1000,
+      level: config.bootstrap?.level ?? 0.95,
+      seed: config.bootstrap?.seed ?? DEFAULT_SEED,
+      method: config.bootstrap?.method ?? 'percentile',
+    } as Required<BootstrapConfig>;
+    const bootstrap = this.bootstrap;
+    this.weightsScheme = input.labels.length <= MULTINOMIAL_UP_TO ? 'multinomial' : 'poisson';
+    if (bootstrap.method !== 'percentile' && bootstrap.method !== 'bca') throw new EvalInputError("bootstrap.method must be 'percentile' or 'bca'", null, 'config.bootstrap.method');
+    if (!(bootstrap.resamples >= 0 && bootstrap.resamples <= 100_000 && Number.isInteger(bootstrap.resamples))) throw new EvalInputError('bootstrap.resamples must be an integer in [0, 100000]', null, 'config.bootstrap.resamples');
+    if (!(bootstrap.level > 0 && bootstrap.level < 1)) throw new EvalInputError('bootstrap.level must be between 0 and 1', null, 'config.bootstrap.level');
+    const p = prepare(input);
+    this.p = p;
+    this.n = p.n;
+    this.blocks = blocksFor(p.n);
+    const n = p.n;
+    this.errorOrder =
+      p.task === 'regression' ? Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(p.yReg[a]! - p.yhatReg[a]!) - Math.abs(p.yReg[b]! - p.yhatReg[b]!)) : undefined;
+    this.overall = computeMetrics(p);
+    this.keys = Object.keys(this.overall);
+    this.headline = HEADLINE[p.task].filter((key) => key in this.overall);
+    this.slices = slicesOf(p, input.data, config.sliceAttributes ?? []);
+    this.sliceMembers = this.slices.map((slice) => ({ attribute: slice.attribute, value: slice.value, members: Array.from(slice.members.keys()).filter((i) => slice.members[i]! > 0) }));
+    if (p.perm) for (const slice of this.slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
   }
 
-  const withCi = (value: number | null, samples: Float64Array | undefined): MetricWithCi => ({
-    value,
-    ci: value === null || !samples || R === 0 ? { lower: null, upper: null, level: bootstrap.level } : interval(samples, R, bootstrap.level),
-  });
-  const acceleration = bootstrap.method === 'bca' && R > 0 ? jackknifeAcceleration(p, keys, errorOrder) : null;
-  const metrics = Object.fromEntries(
-    keys.map((key) => {
-      const value = overall[key] ?? null;
-      if (!acceleration || value === null) return [key, withCi(value, draws.get(key))];
-      return [key, { value, ci: bcaInterval(draws.get(key)!, value, acceleration.get(key) ?? NaN, bootstrap.level) }];
-    }),
-  );
+  /** Resamples [from, to) of block b. */
+  private range(block: number): [number, number] {
+    const R = this.bootstrap.resamples;
+    const half = Math.ceil(R / this.blocks);
+    return [Math.min(R, block * half), Math.min(R, (block + 1) * half)];
+  }
 
-  const sliceResults: SliceResult[] = slices.map((slice, s) => {
-    const values = sliceValues[s]!;
-    const sliceMetrics: Record<string, MetricWithCi> = {};
-    const delta: Record<string, { diff: number | null; ci: Interval }> = {};
-    let worse = false;
-    for (const key of headline) {
-      const d = sliceDraws[s]!.get(key)!;
-      sliceMetrics[key] = withCi(values[key] ?? null, d.value);
-      const diff = values[key] === null || overall[key] === null ? null : values[key]! - overall[key]!;
-      const ci = diff === null || R === 0 ? { lower: null, upper: null, level: bootstrap.level } : interval(d.diff, R, bootstrap.level);
-      delta[key] = { diff, ci };
-      if (key === headline[0] && ci.lower !== null && ci.upper !== null) {
-        worse = LOWER_IS_BETTER.has(key) ? ci.lower > 0 : ci.upper < 0;
-      }
+  /** Draws block b's resamples: the same resamples serve the overall metrics, every slice and every slice − overall difference. */
+  runBlock(block: number): BlockDraws {
+    const { p, keys, headline, slices, errorOrder } = this;
+    const n = p.n;
+    const [from, to] = this.range(block);
+    const count = to - from;
+    const overallDraws = new Float64Array(keys.length * count);
+    const sliceDraws = new Float64Array(slices.length * headline.length * 2 * count);
+    const random = rng(blockSeed(this.bootstrap.seed, block));
+    const weights = new Float64Array(n);
+    const masked = new Float64Array(n);
+    // Binary tasks with scores: one pass per resample for the whole set and every slice.
+    const single = count > 0 && hasBinaryPass(p) ? new BinaryPass(p, sliceIndexOf(slices, n)) : null;
+    for (let r = 0; r < count; r++) {
+      drawWeights(weights, random);
+      if (single) single.run(weights);
+      const m = single ? single.overall() : weightedMetrics(p, weights, errorOrder);
+      keys.forEach((key, k) => (overallDraws[k * count + r] = m[key] ?? NaN));
+      slices.forEach((slice, s) => {
+        let sm: Record<string, number | null> | null;
+        if (single) sm = single.slice(s);
+        else {
+          for (let i = 0; i < n; i++) masked[i] = weights[i]! * slice.members[i]!;
+          let any = false;
+          for (let i = 0; i < n && !any; i++) any = masked[i]! > 0;
+          sm = any ? weightedMetrics(p, masked, errorOrder) : null;
+        }
+        headline.forEach((key, h) => {
+          const at = ((s * headline.length + h) * 2) * count + r;
+          const v = sm?.[key] ?? NaN;
+          sliceDraws[at] = v;
+          sliceDraws[at + count] = v - (m[key] ?? NaN);
+        });
+      });
     }
-    return { attribute: slice.attribute, value: slice.value, count: slice.count, metrics: sliceMetrics, deltaFromOverall: delta, significantlyWorse: worse, small: slice.count < minSlice };
-  });
+    return { block, resamples: count, overall: overallDraws, slices: sliceDraws };
+  }
 
-  return {
-    taskType: p.task,
-    n,
-    metrics,
-    perClass: p.task === 'classification' ? perClassMetrics(confusionMatrix(p.y, p.yhat, p.k), p.classes) : null,
-    confusionMatrix:
-      p.task === 'classification'
-        ? { labels: p.classes, matrix: Array.from({ length: p.k }, (_, t) => Array.from(confusionMatrix(p.y, p.yhat, p.k).subarray(t * p.k, (t + 1) * p.k))) }
-        : null,
-    bootstrap: { ...bootstrap, weights: weightsScheme },
-    slices: sliceResults,
-    failureExamples: failures(p, input.data, config.maxFailureExamples ?? 100),
-    perExample:
-      p.task === 'classification'
-        ? {
-            classes: p.classes,
-            positiveClass: p.positive === null ? null : p.classes[p.positive]!,
-            labels: Array.from(p.y),
-            predictions: Array.from(p.yhat),
-            scores: p.score ? Array.from(p.score) : null,
-            probabilities: !p.score && p.proba ? Array.from(p.proba) : null,
-            slices: sliceMembers,
-          }
-        : { classes: null, positiveClass: null, labels: Array.from(p.yReg), predictions: Array.from(p.yhatReg), scores: null, probabilities: null, slices: sliceMembers },
-  };
+  /** The result from every block's draws (in any order). */
+  finish(blockDraws: BlockDraws[]): EvalResult {
+    const { p, keys, headline, slices, overall, errorOrder, bootstrap, input } = this;
+    const { config } = input;
+    const n = p.n;
+    const R = bootstrap.resamples;
+    const ordered = [...blockDraws].sort((a, b) => a.block - b.block);
+    if (ordered.length !== this.blocks || ordered.some((b, i) => b.block !== i || b.resamples !== this.range(i)[1] - this.range(i)[0])) {
+      throw new Error(`evaluation: expected the draws of blocks 0..${this.blocks - 1}`);
+    }
+    /** The draws of one series (at `offset` within each block's `stride`-long series) over all blocks. */
+    const gather = (part: 'overall' | 'slices', index: number): Float64Array => {
+      const out = new Float64Array(R);
+      let at = 0;
+      for (const b of ordered) {
+        out.set(b[part].subarray(index * b.resamples, (index + 1) * b.resamples), at);
+        at += b.resamples;
+      }
+      return out;
+    };
+    const draws = new Map(keys.map((key, k) => [key, gather('overall', k)]));
+    const minSlice = config.minSliceSize ?? 10;
+    const sliceValues = slices.map((s) => weightedMetrics(p, s.members, errorOrder));
+
+    const withCi = (value: number | null, samples: Float64Array | undefined): MetricWithCi => ({
+      value,
+      ci: value === null || !samples || R === 0 ? { lower: null, upper: null, level: bootstrap.level } : interval(samples, R, bootstrap.level),
+    });
+    const acceleration = bootstrap.method === 'bca' && R > 0 ? jackknifeAcceleration(p, keys, errorOrder) : null;
+    const metrics = Object.fromEntries(
+      keys.map((key) => {
+        const value = overall[key] ?? null;
+        if (!acceleration || value === null) return [key, withCi(value, draws.get(key))];
+        return [key, { value, ci: bcaInterval(draws.get(key)!, value, acceleration.get(key) ?? NaN, bootstrap.level) }];
+      }),
+    );
+
+    const sliceResults: SliceResult[] = slices.map((slice, s) => {
+      const values = sliceValues[s]!;
+      const sliceMetrics: Record<string, MetricWithCi> = {};
+      const delta: Record<string, { diff: number | null; ci: Interval }> = {};
+      let worse = false;
+      headline.forEach((key, h) => {
+        const series = (s * headline.length + h) * 2;
+        sliceMetrics[key] = withCi(values[key] ?? null, gather('slices', series));
+        const diff = values[key] === null || overall[key] === null ? null : values[key]! - overall[key]!;
+        const ci = diff === null || R === 0 ? { lower: null, upper: null, level: bootstrap.level } : interval(gather('slices', series + 1), R, bootstrap.level);
+        delta[key] = { diff, ci };
+        if (key === headline[0] && ci.lower !== null && ci.upper !== null) {
+          worse = LOWER_IS_BETTER.has(key) ? ci.lower > 0 : ci.upper < 0;
+        }
+      });
+      return { attribute: slice.attribute, value: slice.value, count: slice.count, metrics: sliceMetrics, deltaFromOverall: delta, significantlyWorse: worse, small: slice.count < minSlice };
+    });
+
+    return {
+      taskType: p.task,
+      n,
+      metrics,
+      perClass: p.task === 'classification' ? perClassMetrics(confusionMatrix(p.y, p.yhat, p.k), p.classes) : null,
+      confusionMatrix:
+        p.task === 'classification'
+          ? { labels: p.classes, matrix: Array.from({ length: p.k }, (_, t) => Array.from(confusionMatrix(p.y, p.yhat, p.k).subarray(t * p.k, (t + 1) * p.k))) }
+          : null,
+      bootstrap: { ...bootstrap, weights: this.weightsScheme },
+      slices: sliceResults,
+      failureExamples: failures(p, input.data, config.maxFailureExamples ?? 100),
+      perExample:
+        p.task === 'classification'
+          ? {
+              classes: p.classes,
+              positiveClass: p.positive === null ? null : p.classes[p.positive]!,
+              labels: Array.from(p.y),
+              predictions: Array.from(p.yhat),
+              scores: p.score ? Array.from(p.score) : null,
+              probabilities: !p.score && p.proba ? Array.from(p.proba) : null,
+              slices: this.sliceMembers,
+            }
+          : { classes: null, positiveClass: null, labels: Array.from(p.yReg), predictions: Array.from(p.yhatReg), scores: null, probabilities: null, slices: this.sliceMembers },
+    };
+  }
+}
+
+/** The whole evaluation in this thread. */
+export function evaluate(input: EvalInput): EvalResult {
+  const evaluation = new Evaluation(input);
+  return evaluation.finish(Array.from({ length: evaluation.blocks }, (_, b) => evaluation.runBlock(b)));
 }

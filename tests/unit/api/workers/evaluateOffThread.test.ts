@@ -1,0 +1,36 @@
+/**
+ * A large evaluation on two worker threads (block 1 drawn by one, block 0 and the finish by the
+ * other) answers exactly what evaluate() answers in one thread; errors come back as they would inline.
+ */
+import { describe, expect, it } from 'vitest';
+import { evaluateOffThread, OFF_THREAD_WORK } from '../../../../api/workers/evaluateOffThread';
+import { blocksFor, evaluate, EvalInputError, type EvalInput } from '../../../../src/shared/evalHarness';
+
+function input(n: number, resamples: number): EvalInput {
+  let s = 9;
+  const random = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+  const labels = Array.from({ length: n }, () => (random() < 0.3 ? 'pos' : 'neg'));
+  const predictions = labels.map((l) => Math.round(Math.min(1, (l === 'pos' ? 0.3 : 0) + random() * 0.7) * 1000) / 1000);
+  const data = labels.map(() => ({ region: ['north', 'south', 'east', 'west'][Math.floor(random() * 4)] }));
+  return { labels, predictions, data, config: { taskType: 'classification', classes: ['neg', 'pos'], positiveClass: 'pos', sliceAttributes: ['region'], bootstrap: { resamples, seed: 4 } } } as EvalInput;
+}
+
+describe('evaluateOffThread', () => {
+  it('gives, on two threads, exactly the result of evaluate() in one', async () => {
+    const big = input(25_000, 100);
+    expect(big.labels.length * 100).toBeGreaterThan(OFF_THREAD_WORK);
+    expect(blocksFor(big.labels.length)).toBe(2);
+    const threaded = await evaluateOffThread(big);
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(evaluate(big)));
+    expect(threaded.slices).toHaveLength(4);
+    expect(threaded.metrics.accuracy!.ci.lower).toBeLessThan(threaded.metrics.accuracy!.value!);
+  }, 60_000);
+
+  it('rejects with the input error the worker found', async () => {
+    const bad = input(25_000, 100);
+    (bad.labels as string[])[123] = 'maybe';
+    const error = await evaluateOffThread(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EvalInputError);
+    expect((error as EvalInputError).index).toBe(123);
+  }, 60_000);
+});
