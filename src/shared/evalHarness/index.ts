@@ -83,6 +83,7 @@ export class Evaluation {
   private readonly headline: string[];
   private readonly slices: ReturnType<typeof slicesOf>;
   private readonly sliceMembers: { attribute: string; value: string; members: number[] }[];
+  private binaryPass: BinaryPass | null = null;
 
   constructor(private readonly input: EvalInput) {
     const { config } = input;
@@ -130,13 +131,16 @@ export class Evaluation {
     const random = rng(blockSeed(this.bootstrap.seed, block));
     const weights = new Float64Array(n);
     const masked = new Float64Array(n);
-    // Binary tasks with scores: one pass per resample for the whole set and every slice.
-    const single = count > 0 && hasBinaryPass(p) ? new BinaryPass(p, sliceIndexOf(slices, n)) : null;
+    // Binary tasks with scores: one pass per resample for the whole set and every slice; Poisson
+    // weights (0–12) as bytes, so a resample's pass reads 2 bytes per example.
+    const single = count > 0 && hasBinaryPass(p) ? (this.binaryPass ??= new BinaryPass(p, sliceIndexOf(slices, n))) : null;
+    const byteWeights = single && this.weightsScheme === 'poisson' ? new Uint8Array(n) : null;
     for (let r = 0; r < count; r++) {
-      drawWeights(weights, random);
-      if (single) single.run(weights);
+      if (byteWeights) drawWeights(byteWeights, random);
+      else drawWeights(weights, random);
+      if (single) single.run(byteWeights ?? weights);
       const m = single ? single.overall() : weightedMetrics(p, weights, errorOrder);
-      keys.forEach((key, k) => (overallDraws[k * count + r] = m[key] ?? NaN));
+      for (let k = 0; k < keys.length; k++) overallDraws[k * count + r] = m[keys[k]!] ?? NaN;
       slices.forEach((slice, s) => {
         let sm: Record<string, number | null> | null;
         if (single) sm = single.slice(s);

@@ -38,35 +38,39 @@ class Xoshiro128 {
    * POISSON_CDF, with the state in locals and integer thresholds (u ≥ C exactly when the integer
    * ≥ ⌈C · 2³²⌉): the generator was a quarter of an evaluation's time as a closure call per example.
    */
-  fillPoisson(weights: Float64Array): void {
-    let a = this.a;
-    let b = this.b;
-    let c = this.c;
-    let d = this.d;
-    const thresholds = POISSON_THRESHOLDS;
+  fillPoisson(weights: Float64Array | Uint8Array): void {
+    // All in int32 (| 0 instead of >>> 0: the same bits, but values above 2³¹ stop being doubles);
+    // a draw is compared in the signed domain, where x ^ 2³¹ orders as the unsigned x does.
+    let a = this.a | 0;
+    let b = this.b | 0;
+    let c = this.c | 0;
+    let d = this.d | 0;
+    const thresholds = POISSON_THRESHOLDS_SIGNED;
     const byTopBits = POISSON_BY_TOP_BITS;
     for (let i = 0; i < weights.length; i++) {
-      const result = Math.imul(((Math.imul(b, 5) << 7) | (Math.imul(b, 5) >>> 25)) >>> 0, 9) >>> 0;
+      const b5 = Math.imul(b, 5);
+      const result = Math.imul((b5 << 7) | (b5 >>> 25), 9);
       const t = b << 9;
       c ^= a;
       d ^= b;
       b ^= c;
       a ^= d;
       c ^= t;
-      d = ((d << 11) | (d >>> 21)) >>> 0;
+      d = (d << 11) | (d >>> 21);
       // The top 16 bits settle the weight except near a threshold (a table lookup instead of
       // unpredictable branches); there, the thresholds decide as before.
       let w = byTopBits[result >>> 16]!;
       if (w === 255) {
+        const key = result ^ -2147483648;
         w = 0;
-        while (w < 12 && result >= thresholds[w]!) w++;
+        while (w < 12 && key >= thresholds[w]!) w++;
       }
       weights[i] = w;
     }
-    this.a = a;
-    this.b = b;
-    this.c = c;
-    this.d = d;
+    this.a = a >>> 0;
+    this.b = b >>> 0;
+    this.c = c >>> 0;
+    this.d = d >>> 0;
   }
 }
 
@@ -102,6 +106,8 @@ const POISSON_CDF = (() => {
   return Float64Array.from(cdf);
 })();
 const POISSON_THRESHOLDS = Float64Array.from(POISSON_CDF, (c) => Math.ceil(c * 4294967296));
+/** The same thresholds in the signed domain (x − 2³¹), for draws kept as int32. */
+const POISSON_THRESHOLDS_SIGNED = Float64Array.from(POISSON_THRESHOLDS, (t) => t - 2147483648);
 /** The weight of every 32-bit draw with these top 16 bits, or 255 when a threshold falls inside the range. */
 const POISSON_BY_TOP_BITS = (() => {
   const weightOf = (x: number) => {
@@ -120,8 +126,8 @@ const POISSON_BY_TOP_BITS = (() => {
 /** Up to this many examples, resamples are exact multinomial draws; above, Poisson(1) weights. */
 export const MULTINOMIAL_UP_TO = 20_000;
 
-/** Fills `weights` with one bootstrap resample's counts, in resample order. */
-export function drawWeights(weights: Float64Array, random: () => number): void {
+/** Fills `weights` with one bootstrap resample's counts, in resample order (bytes: Poisson weights only, which never exceed 12). */
+export function drawWeights(weights: Float64Array | Uint8Array, random: () => number): void {
   const n = weights.length;
   if (n <= MULTINOMIAL_UP_TO) {
     weights.fill(0);
