@@ -17,7 +17,8 @@ export interface SliceIndex {
 
 /** Running sums of one group of examples (the whole set, or a slice). */
 class Sums {
-  cm = new Float64Array(4);
+  /** Integer counts (weights are counts): integer adds chain faster than float ones in the per-example loop. */
+  cm = new Int32Array(4);
   total = 0;
   pos = 0;
   neg = 0;
@@ -50,7 +51,7 @@ class Sums {
 export class BinaryPass {
   private readonly all = new Sums();
   /** Per slice, in flat arrays: confusion cells s·4 + c; positives and negatives seen by the last group end (sDtp, sDfp); running sums. */
-  private readonly sCm: Float64Array;
+  private readonly sCm: Int32Array;
   private readonly sDtp: Float64Array;
   private readonly sDfp: Float64Array;
   private readonly sTp: Float64Array;
@@ -89,7 +90,7 @@ export class BinaryPass {
       start = ends[g]!;
     }
     const count = sliceIndex.count;
-    this.sCm = new Float64Array(count * 4);
+    this.sCm = new Int32Array(count * 4);
     this.sDtp = new Float64Array(count);
     this.sDfp = new Float64Array(count);
     this.sTp = new Float64Array(count);
@@ -123,7 +124,8 @@ export class BinaryPass {
     // Few slices: close every one at each group end; many: only those the group touched.
     const closeAll = count <= 32;
     all.reset();
-    for (const a of [sCm, sDtp, sDfp, sTp, sFp, sAuc, sAp]) a.fill(0);
+    sCm.fill(0);
+    for (const a of [sDtp, sDfp, sTp, sFp, sAuc, sAp]) a.fill(0);
     let touchedCount = 0;
     let lossSum = 0;
     let brierSum = 0;
@@ -134,6 +136,16 @@ export class BinaryPass {
       const end = ends[g]!;
       if (attributes === 0) {
         for (let i = start; i < end; i++) cm[cell[i]!]! += weights[i]!;
+      } else if (attributes === 1 && closeAll) {
+        // The common case, one slice attribute and few values: nothing but the two cells per example.
+        const sliceOf = byAttribute[0]!;
+        for (let i = start; i < end; i++) {
+          const w = weights[i]!;
+          const c = cell[i]!;
+          cm[c]! += w;
+          const s = sliceOf[i]!;
+          if (s >= 0) sCm[s * 4 + c]! += w;
+        }
       } else {
         for (let i = start; i < end; i++) {
           const w = weights[i]!;
@@ -209,8 +221,8 @@ export class BinaryPass {
     return tp + fp === 0 ? null : this.metricsOf(this.sCm.subarray(s * 4, s * 4 + 4), tp, fp, this.sAuc[s]!, this.sAp[s]!);
   }
 
-  private metricsOf(cm: Float64Array, tp: number, fp: number, auc: number, apSum: number): Record<string, number | null> {
-    const out: Record<string, number | null> = confusionMetrics(cm, 2, this.p.positive);
+  private metricsOf(cm: Int32Array, tp: number, fp: number, auc: number, apSum: number): Record<string, number | null> {
+    const out: Record<string, number | null> = confusionMetrics(Float64Array.from(cm), 2, this.p.positive);
     out.roc_auc = tp > 0 && fp > 0 ? auc / (tp * fp) : null;
     out.average_precision = tp > 0 ? apSum / tp : null;
     return out;

@@ -9,7 +9,8 @@ export function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefine
   for (const attribute of attributes) {
     const values = data.map((row) => row?.[attribute]);
     const numeric = values.filter(isNumber);
-    const distinct = new Set(values.map((v) => String(v)));
+    const distinct = new Set<string>();
+    for (const v of values) distinct.add(String(v));
     if (numeric.length === values.length && distinct.size > 10) {
       const sorted = Float64Array.from(numeric).sort();
       const edges = [sorted[0]!, percentile(sorted, 25)!, percentile(sorted, 50)!, percentile(sorted, 75)!, sorted.at(-1)!];
@@ -24,10 +25,18 @@ export function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefine
         if (count > 0) out.push({ attribute, value: `[${fmt(lo)}, ${fmt(hi)}${last ? ']' : ')'}`, members, count });
       }
     } else {
-      for (const value of [...distinct].sort()) {
-        const members = Float64Array.from(values, (v) => (String(v) === value ? 1 : 0));
-        out.push({ attribute, value, members, count: members.reduce((s, m) => s + m, 0) });
+      // One pass: each example's value text, then one membership array per value.
+      const texts = values.map((v) => String(v));
+      const order = [...distinct].sort();
+      const slot = new Map(order.map((value, s) => [value, s]));
+      const members = order.map(() => new Float64Array(values.length));
+      const counts = new Array<number>(order.length).fill(0);
+      for (let i = 0; i < texts.length; i++) {
+        const s = slot.get(texts[i]!)!;
+        members[s]![i] = 1;
+        counts[s]!++;
       }
+      order.forEach((value, s) => out.push({ attribute, value, members: members[s]!, count: counts[s]! }));
     }
   }
   return out;
