@@ -22,10 +22,10 @@ import { artifactKey, CorruptDatabaseError, defaultExperiment, isArtifact, isDat
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
-import { RunTable } from './runTable';
+import { RunTable, type RunEntry } from './runTable';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/shared/errors';
-import { compileFilter, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
+import { compileFilterFast, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import { nowIso } from '../../../src/shared/ids';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
@@ -362,32 +362,21 @@ export class JsonStore implements Store {
         return slot?.ok ? slot.value.artifactLocation : undefined;
       },
     };
-    const filter = options.filter ? compileFilter(options.filter, context) : null;
+    const filter = options.filter ? compileFilterFast(options.filter, context) : null;
     const lifecycle = options.lifecycle ?? 'active';
     const experiments = options.experimentIds ? new Set(options.experimentIds) : null;
-    const keep = (run: Run) =>
-      (lifecycle === 'all' || run.lifecycleStage === lifecycle) &&
-      (experiments === null || experiments.has(run.experimentId)) &&
-      (options.status === undefined || run.status === options.status) &&
-      (filter === null || filter(run));
-    if (!options.sort && filter === null) {
-      // A plain page: the compact entries, newest first; only the returned records are copied.
-      const page = this.runs.newestFirst(
-        (e) => (lifecycle === 'all' || e.lifecycleStage === lifecycle) && (experiments === null || experiments.has(e.experimentId!)) && (options.status === undefined || e.status === options.status),
-        options.offset,
-        options.limit,
-      );
-      return { items: page.items.map((v) => JSON.parse(this.runs.get(v.id)!.json) as Run), total: page.total };
+    // Lifecycle, experiment and status are read from the compact entries; the filter from the records.
+    const keepEntry = (e: RunEntry) =>
+      (lifecycle === 'all' || e.lifecycleStage === lifecycle) && (experiments === null || experiments.has(e.experimentId!)) && (options.status === undefined || e.status === options.status);
+    const copy = (run: Run) => JSON.parse(this.runs.get(run.id)!.json) as Run;
+    if (!options.sort) {
+      // Newest first; only the returned records are copied.
+      const page = this.runs.newestFirst(filter === null ? keepEntry : (e) => keepEntry(e) && filter((e.slot as { value: Run }).value), options.offset, options.limit);
+      return { items: page.items.map(copy), total: page.total };
     }
-    if (!options.sort) return this.page(this.runs, options, keep);
-    const matching: Run[] = [];
-    for (const slot of this.runs.values()) if (slot.ok && keep(slot.value)) matching.push(slot.value);
-    matching.reverse(); // ties keep newest first
+    const matching = this.runs.matching(keepEntry, filter); // newest first: ties keep that order
     const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context);
-    return {
-      items: sorted.slice(options.offset, options.offset + options.limit).map((v) => JSON.parse(this.runs.get(v.id)!.json) as Run),
-      total: matching.length,
-    };
+    return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total: matching.length };
   }
 
   /** Replaces a record with `change(copy of it)` (keeping its id), logged and durable. */

@@ -91,6 +91,18 @@ export class RunTable {
     return pairs[Symbol.iterator]();
   }
 
+  /** The readable runs whose entry `keep` accepts and whose record `test` accepts (when given), newest first (not copied). */
+  matching(keep: (entry: RunEntry) => boolean, test: ((run: Run) => boolean) | null): Run[] {
+    const out: Run[] = [];
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const entry = this.order[i]!;
+      if (!entry.live || !entry.ok || !keep(entry)) continue;
+      const run = (entry.slot as { value: Run }).value;
+      if (test === null || test(run)) out.push(run);
+    }
+    return out;
+  }
+
   /**
    * The readable runs for which `keep(entry)` holds, newest first: the total, and the records at
    * [offset, offset + limit) (not copied).

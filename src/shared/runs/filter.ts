@@ -499,12 +499,6 @@ export function compileFilter(expr: FilterExpr, context: FilterContext = NO_CONT
 }
 
 function compileWith<R>(expr: FilterExpr, access: (field: FieldRef) => (record: R) => unknown, many: (field: FieldRef) => boolean): (record: R) => boolean {
-  /** `test` applied to the field's value, or to any of its values. */
-  const onField = (field: FieldRef, test: (value: unknown) => boolean): ((run: R) => boolean) => {
-    const get = access(field);
-    if (many(field)) return (run) => (get(run) as unknown[]).some(test);
-    return (run) => test(get(run));
-  };
   switch (expr.type) {
     case 'or': {
       const items = expr.items.map((item) => compileWith(item, access, many));
@@ -524,25 +518,40 @@ function compileWith<R>(expr: FilterExpr, access: (field: FieldRef) => (record: 
       const inner = compileWith(expr.expr, access, many);
       return (run) => !inner(run);
     }
+    default: {
+      // A condition on a field: its test applied to the field's value, or to any of its values.
+      const test = leafTest(expr);
+      const get = access(expr.field);
+      if (many(expr.field)) return (run) => (get(run) as unknown[]).some(test);
+      return (run) => test(get(run));
+    }
+  }
+}
+
+type Leaf = Exclude<FilterExpr, { type: 'or' | 'and' | 'not' }>;
+
+/** The test a condition applies to one value of its field (missing values match only IS NULL). */
+function leafTest(expr: Leaf): (value: unknown) => boolean {
+  switch (expr.type) {
     case 'isNull':
-      return onField(expr.field, expr.negate ? (value) => !isMissing(value) : isMissing);
+      return expr.negate ? (value) => !isMissing(value) : isMissing;
     case 'compare': {
       const { op, value: literal } = expr;
       const test: (c: number) => boolean =
         op === '=' ? (c) => c === 0 : op === '!=' ? (c) => c !== 0 : op === '<' ? (c) => c < 0 : op === '<=' ? (c) => c <= 0 : op === '>' ? (c) => c > 0 : (c) => c >= 0;
       if (typeof literal === 'number') {
         // Fast path: numeric fields compared with a number (metrics, seed, most params).
-        return onField(expr.field, (value) => {
+        return (value) => {
           if (isMissing(value)) return false;
           const n = typeof value === 'number' ? value : asNumber(value);
           return n === null || Number.isNaN(n) ? op === '!=' : test(n - literal);
-        });
+        };
       }
-      return onField(expr.field, (value) => {
+      return (value) => {
         if (isMissing(value)) return false;
         const c = compareTo(value, literal);
         return c === null ? op === '!=' : test(c);
-      });
+      };
     }
     case 'in': {
       const { values, negate } = expr;
@@ -550,7 +559,7 @@ function compileWith<R>(expr: FilterExpr, access: (field: FieldRef) => (record: 
       const strings = new Set(values.filter((v): v is string => typeof v === 'string'));
       const numbers = new Set(values.filter((v): v is number => typeof v === 'number'));
       const others = values.filter((v) => typeof v === 'boolean');
-      return onField(expr.field, (value) => {
+      return (value) => {
         if (isMissing(value)) return false;
         let found = false;
         if (typeof value === 'string') {
@@ -562,18 +571,91 @@ function compileWith<R>(expr: FilterExpr, access: (field: FieldRef) => (record: 
           found = values.some((literal) => compareTo(value, literal) === 0);
         }
         return negate ? !found : found;
-      });
+      };
     }
     case 'like': {
       const re = likeToRegExp(expr.pattern, expr.caseInsensitive);
       const negate = expr.negate;
-      return onField(expr.field, (value) => {
+      return (value) => {
         if (isMissing(value)) return false;
         const found = re.test(asText(value));
         return negate ? !found : found;
-      });
+      };
     }
   }
+}
+
+// ---------------------------------------------------------------- generated code (the server's fast path)
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * JavaScript source reading a plain or nested run field into `v` with the semantics of
+ * fieldAccessor, or null for fields it leaves to fieldAccessor (MLflow attributes, tags, inputs).
+ */
+function fieldSource(field: FieldRef): string | null {
+  const nested = NESTED_FIELDS[field.root];
+  if (!nested) {
+    if (!(SCALAR_FIELDS as readonly string[]).includes(field.root)) return null;
+    return `v = run[${JSON.stringify(field.root)}] ?? undefined;`;
+  }
+  const path = field.path;
+  if (path.some((key) => UNSAFE_KEYS.has(key))) return 'v = undefined;';
+  let source = `v = run[${JSON.stringify(nested)}];`;
+  if (path.length === 1) return `${source} v = v === undefined ? undefined : own(v[${JSON.stringify(path[0])}]);`;
+  for (const key of path) source += ` v = v === null || typeof v !== 'object' ? undefined : own(v[${JSON.stringify(key)}]);`;
+  return source;
+}
+
+const ownValue = (value: unknown) => (typeof value === 'function' ? undefined : value);
+
+/** Whether generated code can run here (a browser page's Content-Security-Policy may forbid it). */
+const canGenerate = (() => {
+  try {
+    return new Function('return true')() === true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * compileFilter's predicate as generated code: one function per condition, reading its field with
+ * constant property names, called from one function with the filter's AND/OR/NOT structure. Same
+ * results as compileFilter (the tests compare them on generated filters and runs); the conditions'
+ * tests are compileFilter's own. Why: in compileFilter every condition goes through the same few
+ * closures, whose property reads and calls see every field of every filter and turn megamorphic —
+ * 500 ns per run for a three-condition filter over 10,000 runs (profiled); here each site sees one.
+ */
+export function compileFilterFast(expr: FilterExpr, context: FilterContext = NO_CONTEXT): (run: Run) => boolean {
+  if (!canGenerate) return compileFilter(expr, context);
+  const tests: ((value: unknown) => boolean)[] = [];
+  const getters: ((run: Run) => unknown)[] = [];
+  const functions: string[] = [];
+  const emit = (e: FilterExpr): string => {
+    if (e.type === 'and' || e.type === 'or') return `(${e.items.map(emit).join(e.type === 'and' ? ' && ' : ' || ')})`;
+    if (e.type === 'not') return `!${emit(e.expr)}`;
+    const i = functions.length;
+    tests.push(leafTest(e));
+    const read = fieldSource(e.field);
+    if (read === null || isMany(e.field)) {
+      getters.push(fieldAccessor(e.field, context));
+      const test = isMany(e.field) ? `g${i}(run).some(t${i})` : `t${i}(g${i}(run))`;
+      functions.push(`const g${i} = getters[${getters.length - 1}]; const t${i} = tests[${i}]; function c${i}(run) { return ${test}; }`);
+    } else {
+      functions.push(`const t${i} = tests[${i}]; function c${i}(run) { let v; ${read} return t${i}(v); }`);
+    }
+    return `c${i}(run)`;
+  };
+  const root = emit(expr);
+  const source = `${functions.join('\n')}\nreturn function filter(run) { return ${root}; };`;
+  return new Function('tests', 'getters', 'own', source)(tests, getters, ownValue) as (run: Run) => boolean;
+}
+
+/** fieldAccessor as generated code for plain and nested fields (sort keys read them once per run). */
+export function fieldAccessorFast(field: FieldRef, context: FilterContext = NO_CONTEXT): (run: Run) => unknown {
+  const read = canGenerate ? fieldSource(field) : null;
+  if (read === null) return fieldAccessor(field, context);
+  return new Function('own', `return function get(run) { let v; ${read} return v; };`)(ownValue) as (run: Run) => unknown;
 }
 
 // ---------------------------------------------------------------- sorting
@@ -628,7 +710,7 @@ export function sortRuns(runs: Run[], sort: SortSpec | SortSpec[], count = runs.
   const n = runs.length;
   // Per key — kind: 0 number, 1 text, 2 missing; the order numbers < text < missing in both directions.
   const keys = specs.map((spec) => {
-    const get = fieldAccessor(spec.field, context);
+    const get = fieldAccessorFast(spec.field, context);
     const kind = new Uint8Array(n);
     const num = new Float64Array(n);
     const text: string[] = new Array<string>(n);
