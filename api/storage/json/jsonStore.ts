@@ -25,7 +25,7 @@ import * as registry from '../../../src/shared/models/registry';
 import { RunTable, type RunEntry } from './runTable';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/shared/errors';
-import { compileFilterFast, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
+import { compileColumnFilter, compileFilterFast, fieldAccessorFast, type FieldRef, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import { nowIso } from '../../../src/shared/ids';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
@@ -369,12 +369,26 @@ export class JsonStore implements Store {
     const keepEntry = (e: RunEntry) =>
       (lifecycle === 'all' || e.lifecycleStage === lifecycle) && (experiments === null || experiments.has(e.experimentId!)) && (options.status === undefined || e.status === options.status);
     const copy = (run: Run) => JSON.parse(this.runs.get(run.id)!.json) as Run;
+    // The filter over the runs' field columns when it can (MLflow attributes depend on the experiment: not kept).
+    const columnOf = (field: FieldRef) => (field.root === 'attributes' ? null : this.runs.column(`${field.root}\u0000${field.path.join('\u0000')}`, fieldAccessorFast(field, context)));
+    const byColumn = options.filter ? compileColumnFilter(options.filter, columnOf) : null;
     if (!options.sort) {
       // Newest first; only the returned records are copied.
-      const page = this.runs.newestFirst(filter === null ? keepEntry : (e) => keepEntry(e) && filter((e.slot as { value: Run }).value), options.offset, options.limit);
+      const keep = filter === null ? keepEntry : byColumn ? (e: RunEntry) => keepEntry(e) && byColumn(e.index) : (e: RunEntry) => keepEntry(e) && filter((e.slot as { value: Run }).value);
+      const page = this.runs.newestFirst(keep, options.offset, options.limit);
       return { items: page.items.map(copy), total: page.total };
     }
-    const matching = this.runs.matching(keepEntry, filter); // newest first: ties keep that order
+    // Newest first: ties keep that order. Sort keys come from the columns too.
+    if (filter === null || byColumn) {
+      const { runs: matching, positions } = this.runs.matchingAt(keepEntry, byColumn);
+      const valuesOf = (field: FieldRef) => {
+        const column = columnOf(field);
+        return column ? (position: number) => column[positions[position]!] : null;
+      };
+      const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context, valuesOf);
+      return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total: matching.length };
+    }
+    const matching = this.runs.matching(keepEntry, filter);
     const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context);
     return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total: matching.length };
   }

@@ -651,6 +651,38 @@ export function compileFilterFast(expr: FilterExpr, context: FilterContext = NO_
   return new Function('tests', 'getters', 'own', source)(tests, getters, ownValue) as (run: Run) => boolean;
 }
 
+/**
+ * A filter over columns — each field's values for every run, by position — as generated code:
+ * `(index) => boolean`. `columnOf` answers a field's column, or null for a field it does not keep
+ * (then this answers null and the caller filters the records). Same tests as compileFilter.
+ */
+export function compileColumnFilter(expr: FilterExpr, columnOf: (field: FieldRef) => unknown[] | null): ((index: number) => boolean) | null {
+  if (!canGenerate) return null;
+  const tests: ((value: unknown) => boolean)[] = [];
+  const columns: unknown[][] = [];
+  const functions: string[] = [];
+  let complete = true;
+  const emit = (e: FilterExpr): string => {
+    if (e.type === 'and' || e.type === 'or') return `(${e.items.map(emit).join(e.type === 'and' ? ' && ' : ' || ')})`;
+    if (e.type === 'not') return `!${emit(e.expr)}`;
+    const column = columnOf(e.field);
+    if (!column) {
+      complete = false;
+      return 'false';
+    }
+    const i = functions.length;
+    tests.push(leafTest(e));
+    columns.push(column);
+    const read = isMany(e.field) ? `col${i}[index].some(t${i})` : `t${i}(col${i}[index])`;
+    functions.push(`const col${i} = columns[${i}]; const t${i} = tests[${i}]; function c${i}(index) { return ${read}; }`);
+    return `c${i}(index)`;
+  };
+  const root = emit(expr);
+  if (!complete) return null;
+  const source = `${functions.join('\n')}\nreturn function filter(index) { return ${root}; };`;
+  return new Function('tests', 'columns', source)(tests, columns) as (index: number) => boolean;
+}
+
 /** fieldAccessor as generated code for plain and nested fields (sort keys read them once per run). */
 export function fieldAccessorFast(field: FieldRef, context: FilterContext = NO_CONTEXT): (run: Run) => unknown {
   const read = canGenerate ? fieldSource(field) : null;
@@ -705,17 +737,26 @@ export function runComparator(sort: SortSpec): (a: Run, b: Run) => number {
  * live in typed arrays (no object per run), and for a first page out of thousands only the best
  * `count` are kept in a sorted buffer instead of sorting everything.
  */
-export function sortRuns(runs: Run[], sort: SortSpec | SortSpec[], count = runs.length, context: FilterContext = NO_CONTEXT): Run[] {
+export function sortRuns(
+  runs: Run[],
+  sort: SortSpec | SortSpec[],
+  count = runs.length,
+  context: FilterContext = NO_CONTEXT,
+  /** Where a store keeps field values apart from the records: a field's reader by position in `runs` (null: read the record). */
+  valuesOf?: (field: FieldRef) => ((position: number) => unknown) | null,
+): Run[] {
   const specs = Array.isArray(sort) ? sort : [sort];
   const n = runs.length;
   // Per key — kind: 0 number, 1 text, 2 missing; the order numbers < text < missing in both directions.
   const keys = specs.map((spec) => {
-    const get = fieldAccessorFast(spec.field, context);
+    const byPosition = valuesOf?.(spec.field) ?? null;
+    const read = fieldAccessorFast(spec.field, context);
+    const get = byPosition ? (_run: Run, position: number) => byPosition(position) : (run: Run) => read(run);
     const kind = new Uint8Array(n);
     const num = new Float64Array(n);
     const text: string[] = new Array<string>(n);
     for (let i = 0; i < n; i++) {
-      const value = get(runs[i]!);
+      const value = get(runs[i]!, i);
       if (isMissing(value)) kind[i] = 2;
       else {
         const asNum = spec.field.sortAsText ? null : typeof value === 'number' ? (Number.isFinite(value) ? value : null) : asNumber(value);

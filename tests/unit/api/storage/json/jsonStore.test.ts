@@ -10,6 +10,7 @@ import { CorruptDatabaseError, JsonStore } from '../../../../../api/storage';
 import { makeRun } from '../../../../helpers/fixtures';
 import { tempDir } from '../../../../helpers/tmp';
 import { describeStoreContract } from '../../../../contracts/store';
+import { compileFilter, parseFilter, parseSort, sortRuns } from '../../../../../src/shared/runs/filter';
 
 describeStoreContract('JsonStore', async () => {
   const tmp = await tempDir();
@@ -274,5 +275,52 @@ describe('records in memory', () => {
     const slot = readable({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
     expect(typeof slot.json).toBe('string'); // Buffer.from(json) kept for the record's life held an 8 KB pool slab alive
     expect(JSON.parse(slot.json)).toEqual({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
+  });
+});
+
+describe('JsonStore searches through its field columns', () => {
+  it('answers what a filter over the records answers, after updates, deletes and the compaction of its run order', async () => {
+    const dir = await tempDir();
+    const store = await JsonStore.open(dir.dir, { log: () => {} });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 1500; i += 250) {
+        const batch = await Promise.all(
+          Array.from({ length: 250 }, (_, j) =>
+            store.createRun(makeRun({ name: `r${i + j}`, status: (i + j) % 5 ? 'completed' : 'failed', hyperparameters: { optimizer: { name: ['sgd', 'adam', 'adamw'][(i + j) % 3] } }, metrics: { m: ((i + j) % 10) / 10, k: (i + j) % 7 } })),
+          ),
+        );
+        ids.push(...batch.map((r) => r.id));
+      }
+      const filter = parseFilter("status = 'completed' AND params.optimizer.name IN ('adam', 'adamw') AND metrics.m > 0.25");
+      const sort = parseSort('metrics.k:desc');
+      /** The same search by brute force over every record, with the closure compiler. */
+      const reference = async () => {
+        const all = (await store.searchRuns({ limit: 100_000, offset: 0 })).items; // newest first
+        const matching = all.filter(compileFilter(filter));
+        return { total: matching.length, ids: sortRuns(matching, sort).slice(0, 30).map((r) => r.id) };
+      };
+      const search = async () => {
+        const page = await store.searchRuns({ limit: 30, offset: 0, filter, sort });
+        return { total: page.total, ids: page.items.map((r) => r.id) };
+      };
+      expect(await search()).toEqual(await reference());
+      // Changes reach the columns: new values, a status change, new runs.
+      for (const id of ids.slice(0, 200)) await store.updateRun(id, (r) => ({ ...r, metrics: { ...r.metrics, m: 0.9, k: 100 } }));
+      await store.updateRun(ids[1]!, (r) => ({ ...r, status: 'failed' }));
+      await store.createRun(makeRun({ name: 'late', status: 'completed', hyperparameters: { optimizer: { name: 'adam' } }, metrics: { m: 1, k: 1000 } }));
+      const after = await search();
+      expect(after).toEqual(await reference());
+      expect(after.ids[0]).toBe((await store.searchRuns({ limit: 1, offset: 0 })).items[0]!.id); // 'late' leads with k = 1000
+      // 1,100 deletes: the order is compacted and the columns rebuilt.
+      for (const id of ids.slice(100, 1200)) await store.deleteRun(id);
+      expect(await search()).toEqual(await reference());
+      expect((await store.searchRuns({ limit: 5, offset: 0, filter })).items.map((r) => r.id)).toEqual(
+        (await store.searchRuns({ limit: 100_000, offset: 0 })).items.filter(compileFilter(filter)).slice(0, 5).map((r) => r.id),
+      );
+    } finally {
+      await store.close();
+      await dir.cleanup();
+    }
   });
 });
