@@ -8,7 +8,6 @@ import { constants } from 'node:os';
 import { DataDirLockedError } from './storage';
 import { openServices } from './services';
 import { csvWorkers } from './workers/parallelCsv';
-import { warmEvalWorkers } from './workers/evaluateOffThread';
 import { CorruptDatabaseError, JsonStore } from './storage';
 import { UI_BASE } from '../src/shared/contract/constants';
 import { createApp } from './app';
@@ -40,7 +39,6 @@ async function main(): Promise<void> {
 
   const services = await openServices(store, config.dataDir, { gitDir: config.gitDir });
   void csvWorkers.warm(2); // large CSV uploads are profiled by two worker threads; start them now, not mid-upload
-  warmEvalWorkers(2); // and large evaluations by two more (each draws half of the resamples)
   const app = createApp({ services, config, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));

@@ -11,6 +11,7 @@ import { DatasetService } from './datasets';
 import { ExperimentService } from './experiments';
 import { ModelService } from './models';
 import { RunService } from './runs';
+import { closeEvalWorkers } from '../workers/evaluateOffThread';
 
 export interface Services {
   dataDir: string;
@@ -45,7 +46,10 @@ export async function openServices(store: Store, dataDir: string, options: { git
     models: new ModelService(store, artifactFiles, events, dataDir, compareRuns),
     series,
     compare: compareRuns,
-    close: () => series.close(),
+    close: async () => {
+      await series.close();
+      await closeEvalWorkers(); // the warm evaluation threads kept after a large evaluation
+    },
   };
 }
 

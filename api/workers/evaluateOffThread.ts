@@ -5,9 +5,9 @@
  * block 1 and hands its draws over, the other draws block 0 and finishes — both cores at work. The
  * result is the same as evaluate()'s in one thread. Node only.
  *
- * Threads come warm from a small pool (warmEvalWorkers at server start): a new one spent about half
- * a second loading and compiling the code before its first resample (measured: 2.7–3.1 s off-thread
- * against 4.9 s inline for the bench's 200,000 × 1,000). A used thread is ended and replaced.
+ * After a large evaluation, two warm threads are kept ready for the next one (a new thread spends
+ * about half a second loading and compiling the code before its first resample) and ended after
+ * five idle minutes: kept from server start, they cost every server ~90 MB of RSS (measured).
  */
 import { Worker } from 'node:worker_threads';
 import { blocksFor, evaluate, EvalInputError, type BlockDraws, type EvalInput, type EvalResult } from '../../src/shared/evalHarness';
@@ -25,10 +25,15 @@ const spawn = () => new Worker(new URL('./evalWorkerBootstrap.mjs', import.meta.
 /** Started threads waiting for a job (they warm up first; a job sent meanwhile waits behind that). */
 const idle: Worker[] = [];
 let poolSize = 0;
+const IDLE_MS = 5 * 60_000;
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
 
-/** Keeps `count` warm evaluation threads ready (and replaces each one a job uses). */
+/** Keeps `count` warm evaluation threads ready (and replaces each one a job uses) until five idle minutes pass. */
 export function warmEvalWorkers(count: number): void {
   poolSize = count;
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => void closeEvalWorkers(), IDLE_MS);
+  idleTimer.unref();
   while (idle.length < poolSize) {
     const worker = spawn();
     worker.unref(); // an idle pool never keeps the process alive
@@ -44,6 +49,8 @@ export function warmEvalWorkers(count: number): void {
 /** Ends the idle threads (tests, shutdown). */
 export async function closeEvalWorkers(): Promise<void> {
   poolSize = 0;
+  if (idleTimer) clearTimeout(idleTimer);
+  idleTimer = null;
   await Promise.all(idle.splice(0).map((w) => w.terminate()));
 }
 
@@ -64,7 +71,7 @@ export function evaluateOffThread(input: EvalInput): Promise<EvalResult> {
       if (settled) return;
       settled = true;
       for (const w of workers) void w.terminate();
-      if (poolSize > 0) warmEvalWorkers(poolSize);
+      warmEvalWorkers(2); // the next large evaluation is likely near: have two threads ready
       outcome();
     };
     const start = (job: EvalJob, onReply: (reply: Reply) => void) => {

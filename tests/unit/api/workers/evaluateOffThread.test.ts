@@ -2,8 +2,10 @@
  * A large evaluation on two worker threads (block 1 drawn by one, block 0 and the finish by the
  * other) answers exactly what evaluate() answers in one thread; errors come back as they would inline.
  */
-import { describe, expect, it } from 'vitest';
-import { evaluateOffThread, OFF_THREAD_WORK } from '../../../../api/workers/evaluateOffThread';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeEvalWorkers, evaluateOffThread, OFF_THREAD_WORK } from '../../../../api/workers/evaluateOffThread';
+
+afterAll(() => closeEvalWorkers());
 import { blocksFor, evaluate, EvalInputError, type EvalInput } from '../../../../src/shared/evalHarness';
 
 function input(n: number, resamples: number): EvalInput {
@@ -24,6 +26,13 @@ describe('evaluateOffThread', () => {
     expect(JSON.stringify(threaded)).toBe(JSON.stringify(evaluate(big)));
     expect(threaded.slices).toHaveLength(4);
     expect(threaded.metrics.accuracy!.ci.lower).toBeLessThan(threaded.metrics.accuracy!.value!);
+  }, 60_000);
+
+  it('keeps two warm threads after a large evaluation, and their answers are the same', async () => {
+    const big = input(22_000, 100);
+    const first = await evaluateOffThread(big);
+    const second = await evaluateOffThread(big); // on the threads kept warm
+    expect(JSON.stringify(second)).toBe(JSON.stringify(first));
   }, 60_000);
 
   it('rejects with the input error the worker found', async () => {
