@@ -22,7 +22,7 @@ import { artifactKey, CorruptDatabaseError, defaultExperiment, isArtifact, isDat
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
-import { RunTable, type RunEntry } from './runTable';
+import { RunTable, type RunWhere } from './runTable';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
 import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/shared/errors';
 import { compileColumnFilter, compileFilterFast, fieldAccessorFast, type FieldRef, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
@@ -362,35 +362,35 @@ export class JsonStore implements Store {
         return slot?.ok ? slot.value.artifactLocation : undefined;
       },
     };
-    const filter = options.filter ? compileFilterFast(options.filter, context) : null;
-    const lifecycle = options.lifecycle ?? 'active';
-    const experiments = options.experimentIds ? new Set(options.experimentIds) : null;
-    // Lifecycle, experiment and status are read from the compact entries; the filter from the records.
-    const keepEntry = (e: RunEntry) =>
-      (lifecycle === 'all' || e.lifecycleStage === lifecycle) && (experiments === null || experiments.has(e.experimentId!)) && (options.status === undefined || e.status === options.status);
-    const copy = (run: Run) => JSON.parse(this.runs.get(run.id)!.json) as Run;
-    // The filter over the runs' field columns when it can (MLflow attributes depend on the experiment: not kept).
-    const columnOf = (field: FieldRef) => (field.root === 'attributes' ? null : this.runs.column(`${field.root}\u0000${field.path.join('\u0000')}`, fieldAccessorFast(field, context)));
+    // Lifecycle, experiment and status are tested by position in the table; the filter and the sort
+    // keys read the field columns (MLflow's artifact_uri depends on the experiment: not kept).
+    const where: RunWhere = { lifecycle: options.lifecycle ?? 'active', experimentIds: options.experimentIds ? new Set(options.experimentIds) : null, status: options.status };
+    const columnOf = (field: FieldRef) =>
+      field.root === 'attributes' && field.path[0] === 'artifact_uri' ? null : this.runs.column(`${field.root}\u0000${field.path.join('\u0000')}`, fieldAccessorFast(field, context));
     const byColumn = options.filter ? compileColumnFilter(options.filter, columnOf) : null;
+    const filter = options.filter && !byColumn ? compileFilterFast(options.filter, context) : null;
+    const test = byColumn ?? (filter === null ? null : (position: number) => filter(this.runs.runAt(position)));
+    const copy = (position: number) => JSON.parse(this.runs.get(this.runs.runAt(position).id)!.json) as Run;
     if (!options.sort) {
       // Newest first; only the returned records are copied.
-      const keep = filter === null ? keepEntry : byColumn ? (e: RunEntry) => keepEntry(e) && byColumn(e.index) : (e: RunEntry) => keepEntry(e) && filter((e.slot as { value: Run }).value);
-      const page = this.runs.newestFirst(keep, options.offset, options.limit);
-      return { items: page.items.map(copy), total: page.total };
+      const page = this.runs.select(where, test, options);
+      return { items: page.positions.map(copy), total: page.total };
     }
-    // Newest first: ties keep that order. Sort keys come from the columns too.
-    if (filter === null || byColumn) {
-      const { runs: matching, positions } = this.runs.matchingAt(keepEntry, byColumn);
+    // Newest first (ties keep that order); sort keys from the columns.
+    const { positions, total } = this.runs.select(where, test);
+    const columns = (Array.isArray(options.sort) ? options.sort : [options.sort]).map((spec) => columnOf(spec.field));
+    if (columns.every((c) => c !== null)) {
+      // Sort the positions themselves: the records are read only for the page returned.
       const valuesOf = (field: FieldRef) => {
-        const column = columnOf(field);
-        return column ? (position: number) => column[positions[position]!] : null;
+        const column = columnOf(field)!;
+        return (at: number) => column[positions[at]!];
       };
-      const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context, valuesOf);
-      return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total: matching.length };
+      const sorted = sortRuns(positions, options.sort, options.offset + options.limit, context, valuesOf);
+      return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total };
     }
-    const matching = this.runs.matching(keepEntry, filter);
+    const matching = positions.map((p) => this.runs.runAt(p));
     const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context);
-    return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total: matching.length };
+    return { items: sorted.slice(options.offset, options.offset + options.limit).map((run) => JSON.parse(this.runs.get(run.id)!.json) as Run), total };
   }
 
   /** Replaces a record with `change(copy of it)` (keeping its id), logged and durable. */

@@ -7,6 +7,7 @@
  * server time with 10,000 runs (measured with the inspector's profiler). The entries all have one
  * shape, and a page walks them newest first, cloning only the records it returns.
  */
+import { RUN_STATUSES } from '../../../src/shared/contract/constants';
 import type { LifecycleStage, Run, RunStatus } from '../../../src/shared/contract/types';
 import type { Slot } from './records';
 
@@ -31,6 +32,18 @@ function describe(entry: RunEntry, slot: Slot<Run>): void {
   entry.experimentId = slot.ok ? slot.value.experimentId : null;
 }
 
+/** What a list asks of a run's own fields. */
+export interface RunWhere {
+  lifecycle: LifecycleStage | 'all';
+  experimentIds: Set<string> | null;
+  status: RunStatus | undefined;
+}
+
+const LIVE = 1;
+const OK = 2;
+const ACTIVE = 4;
+const DELETED = 8;
+
 /** At most this many field columns are kept (the least recently used goes first). */
 const MAX_COLUMNS = 32;
 
@@ -46,6 +59,53 @@ export class RunTable {
   /** Creation order (a re-set id keeps its place, as a Map's key does); deleted entries are skipped and compacted away. */
   private order: RunEntry[] = [];
   private deleted = 0;
+  /** By position, what RunWhere tests: flags (live, readable, lifecycle), status code, experiment — read in a tight loop instead of the scattered entries. */
+  private flags = new Uint8Array(1024);
+  private statusCodes = new Uint8Array(1024);
+  private experiments: (string | null)[] = [];
+
+  private note(entry: RunEntry): void {
+    const i = entry.index;
+    if (i >= this.flags.length) {
+      const size = Math.max(i + 1, this.flags.length * 2);
+      const flags = new Uint8Array(size);
+      flags.set(this.flags);
+      this.flags = flags;
+      const codes = new Uint8Array(size);
+      codes.set(this.statusCodes);
+      this.statusCodes = codes;
+    }
+    this.flags[i] = (entry.live ? LIVE : 0) | (entry.ok ? OK : 0) | (entry.lifecycleStage === 'active' ? ACTIVE : entry.lifecycleStage === 'deleted' ? DELETED : 0);
+    this.statusCodes[i] = entry.status === null ? 0 : RUN_STATUSES.indexOf(entry.status) + 1;
+    this.experiments[i] = entry.experimentId;
+  }
+
+  /**
+   * Positions of the readable runs that `where` and `test` accept, newest first, with their number;
+   * with `page`, only the positions in [offset, offset + limit) of that order are returned.
+   */
+  select(where: RunWhere, test: ((position: number) => boolean) | null, page?: { offset: number; limit: number }): { positions: number[]; total: number } {
+    const { flags, statusCodes, experiments } = this;
+    const need = LIVE | OK | (where.lifecycle === 'active' ? ACTIVE : where.lifecycle === 'deleted' ? DELETED : 0);
+    const status = where.status === undefined ? 0 : RUN_STATUSES.indexOf(where.status) + 1;
+    const ids = where.experimentIds;
+    const positions: number[] = [];
+    let total = 0;
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      if ((flags[i]! & need) !== need) continue;
+      if (status !== 0 && statusCodes[i] !== status) continue;
+      if (ids !== null && !ids.has(experiments[i]!)) continue;
+      if (test !== null && !test(i)) continue;
+      if (!page || (total >= page.offset && positions.length < page.limit)) positions.push(i);
+      total++;
+    }
+    return { positions, total };
+  }
+
+  /** The readable run at a position (from select). */
+  runAt(position: number): Run {
+    return (this.order[position]!.slot as { value: Run }).value;
+  }
 
   static from(slots: Map<string, Slot<Run>>): RunTable {
     const table = new RunTable();
@@ -69,6 +129,7 @@ export class RunTable {
     const existing = this.byId.get(id);
     if (existing) {
       describe(existing, slot);
+      this.note(existing);
       for (const column of this.columns.values()) column.values[existing.index] = slot.ok ? column.get(slot.value) : undefined;
       return this;
     }
@@ -76,6 +137,7 @@ export class RunTable {
     describe(entry, slot);
     this.byId.set(id, entry);
     this.order.push(entry);
+    this.note(entry);
     for (const column of this.columns.values()) column.values.push(slot.ok ? column.get(slot.value) : undefined);
     return this;
   }
@@ -85,9 +147,14 @@ export class RunTable {
     if (!entry) return false;
     this.byId.delete(id);
     entry.live = false;
+    this.note(entry);
     if (++this.deleted > 1024 && this.deleted * 2 > this.order.length) {
       this.order = this.order.filter((e) => e.live);
-      this.order.forEach((e, i) => (e.index = i));
+      this.order.forEach((e, i) => {
+        e.index = i;
+        this.note(e);
+      });
+      this.experiments.length = this.order.length;
       this.columns.clear(); // rebuilt on next use, in the new positions
       this.deleted = 0;
     }
@@ -120,46 +187,5 @@ export class RunTable {
     this.columns.set(key, column);
     if (this.columns.size > MAX_COLUMNS) this.columns.delete(this.columns.keys().next().value!);
     return values;
-  }
-
-  /** The readable runs whose entry `keep` accepts and whose position `test` accepts, newest first (not copied). */
-  matchingAt(keep: (entry: RunEntry) => boolean, test: ((index: number) => boolean) | null): { runs: Run[]; positions: number[] } {
-    const runs: Run[] = [];
-    const positions: number[] = [];
-    for (let i = this.order.length - 1; i >= 0; i--) {
-      const entry = this.order[i]!;
-      if (!entry.live || !entry.ok || !keep(entry) || (test !== null && !test(i))) continue;
-      runs.push((entry.slot as { value: Run }).value);
-      positions.push(i);
-    }
-    return { runs, positions };
-  }
-
-  /** The readable runs whose entry `keep` accepts and whose record `test` accepts (when given), newest first (not copied). */
-  matching(keep: (entry: RunEntry) => boolean, test: ((run: Run) => boolean) | null): Run[] {
-    const out: Run[] = [];
-    for (let i = this.order.length - 1; i >= 0; i--) {
-      const entry = this.order[i]!;
-      if (!entry.live || !entry.ok || !keep(entry)) continue;
-      const run = (entry.slot as { value: Run }).value;
-      if (test === null || test(run)) out.push(run);
-    }
-    return out;
-  }
-
-  /**
-   * The readable runs for which `keep(entry)` holds, newest first: the total, and the records at
-   * [offset, offset + limit) (not copied).
-   */
-  newestFirst(keep: (entry: RunEntry) => boolean, offset: number, limit: number): { items: Run[]; total: number } {
-    const items: Run[] = [];
-    let total = 0;
-    for (let i = this.order.length - 1; i >= 0; i--) {
-      const entry = this.order[i]!;
-      if (!entry.live || !entry.ok || !keep(entry)) continue;
-      if (total >= offset && items.length < limit) items.push((entry.slot as { value: Run }).value);
-      total++;
-    }
-    return { items, total };
   }
 }

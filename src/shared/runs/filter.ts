@@ -737,21 +737,24 @@ export function runComparator(sort: SortSpec): (a: Run, b: Run) => number {
  * live in typed arrays (no object per run), and for a first page out of thousands only the best
  * `count` are kept in a sorted buffer instead of sorting everything.
  */
-export function sortRuns(
-  runs: Run[],
+export function sortRuns<T = Run>(
+  runs: T[],
   sort: SortSpec | SortSpec[],
   count = runs.length,
   context: FilterContext = NO_CONTEXT,
-  /** Where a store keeps field values apart from the records: a field's reader by position in `runs` (null: read the record). */
+  /**
+   * Where a store keeps field values apart from the records: a field's reader by position in `runs`
+   * (null: read the record). With readers for every key, `runs` may be anything (e.g. positions).
+   */
   valuesOf?: (field: FieldRef) => ((position: number) => unknown) | null,
-): Run[] {
+): T[] {
   const specs = Array.isArray(sort) ? sort : [sort];
   const n = runs.length;
   // Per key — kind: 0 number, 1 text, 2 missing; the order numbers < text < missing in both directions.
   const keys = specs.map((spec) => {
     const byPosition = valuesOf?.(spec.field) ?? null;
     const read = fieldAccessorFast(spec.field, context);
-    const get = byPosition ? (_run: Run, position: number) => byPosition(position) : (run: Run) => read(run);
+    const get = byPosition ? (_item: T, position: number) => byPosition(position) : (item: T) => read(item as unknown as Run);
     const kind = new Uint8Array(n);
     const num = new Float64Array(n);
     const text: string[] = new Array<string>(n);
