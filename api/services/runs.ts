@@ -34,6 +34,11 @@ export class RunService {
     return this.store.searchRuns(options);
   }
 
+  /** A page of runs as the API's JSON text, when the store can give it without re-serialising (null: use search). */
+  searchJson(options: RunListOptions): Promise<{ items: string[]; total: number }> | null {
+    return this.store.searchRunsJson ? this.store.searchRunsJson(options) : null;
+  }
+
   get(id: string): Promise<Run> {
     return this.store.getRun(id);
   }

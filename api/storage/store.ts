@@ -55,6 +55,11 @@ export interface Store {
   getRun(id: string): Promise<Run>;
   /** Newest first; unreadable records are skipped (and logged when loaded). */
   searchRuns(options: RunListOptions): Promise<Page<Run>>;
+  /**
+   * Optional: searchRuns' page as JSON text, each run with exactly the fields of RUN_FIELDS in that
+   * order (the API's presentation), so a page can be answered without parsing and re-serialising.
+   */
+  searchRunsJson?(options: RunListOptions): Promise<{ items: string[]; total: number }>;
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   /**

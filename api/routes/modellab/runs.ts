@@ -28,15 +28,24 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.get(
     '/',
-    handle({ query: ListRunsQuery }, async ({ query }): Promise<ListResponse<Run>> => {
-      const page = await runs.search({
+    handle({ query: ListRunsQuery }, async ({ query }, _req, res): Promise<ListResponse<Run> | undefined> => {
+      const options = {
         limit: query.limit,
         offset: query.offset,
         ...(query.status && { status: query.status }),
         ...(query.experimentId && { experimentIds: [query.experimentId] }),
         ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
         ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
-      });
+      };
+      // The store's JSON of each run, joined as it is: the same bytes res.json would send, without
+      // parsing 50 runs and serialising them again.
+      const json = runs.searchJson(options);
+      if (json) {
+        const page = await json;
+        res.type('application/json').send(`{"items":[${page.items.join(',')}],"total":${page.total},"limit":${query.limit},"offset":${query.offset}}`);
+        return undefined;
+      }
+      const page = await runs.search(options);
       return { items: page.items.map(presentRun), total: page.total, limit: query.limit, offset: query.offset };
     }),
   );

@@ -356,6 +356,17 @@ export class JsonStore implements Store {
 
   /** The one place runs are searched: filter, sort and page, evaluated here in memory. */
   async searchRuns(options: RunListOptions): Promise<Page<Run>> {
+    const { positions, total } = this.searchPositions(options);
+    return { items: positions.map((p) => JSON.parse(this.runs.get(this.runs.runAt(p).id)!.json) as Run), total };
+  }
+
+  async searchRunsJson(options: RunListOptions): Promise<{ items: string[]; total: number }> {
+    const { positions, total } = this.searchPositions(options);
+    return { items: positions.map((p) => this.runs.presentedJsonAt(p)), total };
+  }
+
+  /** The positions (in the run table) of the page's runs, in order, and the number of matches. */
+  private searchPositions(options: RunListOptions): { positions: number[]; total: number } {
     const context: FilterContext = {
       artifactLocation: (id) => {
         const slot = this.experiments.get(id);
@@ -370,11 +381,9 @@ export class JsonStore implements Store {
     const byColumn = options.filter ? compileColumnFilter(options.filter, columnOf) : null;
     const filter = options.filter && !byColumn ? compileFilterFast(options.filter, context) : null;
     const test = byColumn ?? (filter === null ? null : (position: number) => filter(this.runs.runAt(position)));
-    const copy = (position: number) => JSON.parse(this.runs.get(this.runs.runAt(position).id)!.json) as Run;
     if (!options.sort) {
       // Newest first; only the returned records are copied.
-      const page = this.runs.select(where, test, options);
-      return { items: page.positions.map(copy), total: page.total };
+      return this.runs.select(where, test, options);
     }
     // Newest first (ties keep that order); sort keys from the columns.
     const { positions, total } = this.runs.select(where, test);
@@ -386,11 +395,11 @@ export class JsonStore implements Store {
         return (at: number) => column[positions[at]!];
       };
       const sorted = sortRuns(positions, options.sort, options.offset + options.limit, context, valuesOf);
-      return { items: sorted.slice(options.offset, options.offset + options.limit).map(copy), total };
+      return { positions: sorted.slice(options.offset, options.offset + options.limit), total };
     }
-    const matching = positions.map((p) => this.runs.runAt(p));
-    const sorted = sortRuns(matching, options.sort, options.offset + options.limit, context);
-    return { items: sorted.slice(options.offset, options.offset + options.limit).map((run) => JSON.parse(this.runs.get(run.id)!.json) as Run), total };
+    const order = new Map(positions.map((p) => [this.runs.runAt(p), p]));
+    const sorted = sortRuns([...order.keys()], options.sort, options.offset + options.limit, context);
+    return { positions: sorted.slice(options.offset, options.offset + options.limit).map((run) => order.get(run)!), total };
   }
 
   /** Replaces a record with `change(copy of it)` (keeping its id), logged and durable. */

@@ -7,7 +7,7 @@
  * server time with 10,000 runs (measured with the inspector's profiler). The entries all have one
  * shape, and a page walks them newest first, cloning only the records it returns.
  */
-import { RUN_STATUSES } from '../../../src/shared/contract/constants';
+import { RUN_FIELDS, RUN_STATUSES } from '../../../src/shared/contract/constants';
 import type { LifecycleStage, Run, RunStatus } from '../../../src/shared/contract/types';
 import type { Slot } from './records';
 
@@ -22,6 +22,13 @@ export interface RunEntry {
   lifecycleStage: LifecycleStage | null;
   status: RunStatus | null;
   experimentId: string | null;
+  /** The stored JSON has exactly the API's fields in the API's order (RUN_FIELDS): it can be sent as it is. */
+  presentable: boolean;
+}
+
+function presentable(value: Run): boolean {
+  const keys = Object.keys(value);
+  return keys.length === RUN_FIELDS.length && keys.every((key, i) => key === RUN_FIELDS[i]);
 }
 
 function describe(entry: RunEntry, slot: Slot<Run>): void {
@@ -30,6 +37,7 @@ function describe(entry: RunEntry, slot: Slot<Run>): void {
   entry.lifecycleStage = slot.ok ? slot.value.lifecycleStage : null;
   entry.status = slot.ok ? slot.value.status : null;
   entry.experimentId = slot.ok ? slot.value.experimentId : null;
+  entry.presentable = slot.ok && presentable(slot.value);
 }
 
 /** What a list asks of a run's own fields. */
@@ -107,6 +115,14 @@ export class RunTable {
     return (this.order[position]!.slot as { value: Run }).value;
   }
 
+  /** The run at a position as the API presents it: its stored JSON when that has the API's fields in order. */
+  presentedJsonAt(position: number): string {
+    const entry = this.order[position]!;
+    if (entry.presentable) return entry.slot.json;
+    const run = (entry.slot as { value: Run }).value as unknown as Record<string, unknown>;
+    return JSON.stringify(Object.fromEntries(RUN_FIELDS.map((key) => [key, run[key]])));
+  }
+
   static from(slots: Map<string, Slot<Run>>): RunTable {
     const table = new RunTable();
     for (const [id, slot] of slots) table.set(id, slot);
@@ -133,7 +149,7 @@ export class RunTable {
       for (const column of this.columns.values()) column.values[existing.index] = slot.ok ? column.get(slot.value) : undefined;
       return this;
     }
-    const entry = { id, index: this.order.length, slot, live: true, ok: false, lifecycleStage: null, status: null, experimentId: null } as RunEntry;
+    const entry = { id, index: this.order.length, slot, live: true, ok: false, lifecycleStage: null, status: null, experimentId: null, presentable: false } as RunEntry;
     describe(entry, slot);
     this.byId.set(id, entry);
     this.order.push(entry);

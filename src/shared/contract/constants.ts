@@ -31,3 +31,29 @@ export const HYPERPARAM_VALUE_MAX_BYTES = 64 * 1024;
 
 export const API_BASE = '/api/modellab';
 export const UI_BASE = '/modellab';
+
+/** A run's fields in the order the API presents them (presentRun; the JSON store's pages are written in it). */
+export const RUN_FIELDS = [
+  'id',
+  'experimentId',
+  'lifecycleStage',
+  'name',
+  'description',
+  'status',
+  'datasetId',
+  'hyperparameters',
+  'config',
+  'seed',
+  'gitCommit',
+  'gitBranch',
+  'gitDirty',
+  'tags',
+  'notes',
+  'metrics',
+  'latency',
+  'inputs',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'updatedAt',
+] as const;
