@@ -92,6 +92,33 @@ export async function sendArtifact(req: Request, res: Response, { file, stats, a
   });
 }
 
+/**
+ * A multipart upload (`file`, and `category`/`path` fields) stored as an artifact of a run or a
+ * logged model: 201 with its record. The upload's temp folder is removed whatever happens.
+ * `category` forces the category (a logged model's files all go under other/, as MLflow lays them out).
+ */
+export async function receiveArtifact(
+  artifacts: Services['artifacts'],
+  ownerId: string,
+  req: Request,
+  res: Response,
+  maxUploadBytes: number,
+  options: { overwrite: boolean; category?: string },
+): Promise<Artifact> {
+  const incoming = await artifacts.incoming();
+  try {
+    const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
+    const fields = parseInput('body', UploadFields, upload.fields);
+    if (options.category && fields.category !== undefined) throw badRequest(`category: not accepted here (files go under ${options.category}/)`);
+    if (!upload.file) throw badRequest("file: required (multipart field 'file')");
+    const artifact = await artifacts.save(ownerId, upload.file, { category: options.category ?? fields.category, path: fields.path, overwrite: options.overwrite });
+    res.status(201);
+    return artifact;
+  } finally {
+    await incoming.cleanup();
+  }
+}
+
 export function artifactsRouter({ artifacts }: Services, maxUploadBytes: number): Router {
   const router = Router();
 
@@ -102,19 +129,7 @@ export function artifactsRouter({ artifacts }: Services, maxUploadBytes: number)
 
   router.post(
     '/:runId',
-    handle({ params: RunParams, query: UploadQuery }, async ({ params, query }, req, res) => {
-      const incoming = await artifacts.incoming();
-      try {
-        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
-        const fields = parseInput('body', UploadFields, upload.fields);
-        if (!upload.file) throw badRequest("file: required (multipart field 'file')");
-        const artifact = await artifacts.save(params.runId, upload.file, { category: fields.category, path: fields.path, overwrite: query.overwrite });
-        res.status(201);
-        return artifact;
-      } finally {
-        await incoming.cleanup();
-      }
-    }),
+    handle({ params: RunParams, query: UploadQuery }, async ({ params, query }, req, res) => receiveArtifact(artifacts, params.runId, req, res, maxUploadBytes, { overwrite: query.overwrite })),
   );
 
   const download = handle({ params: RunParams.passthrough() }, async ({ params }, req, res) => {

@@ -6,9 +6,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Services } from '../../services';
-import { handle, parseInput } from '../../http';
-import { receiveUpload } from '../../http/upload';
-import { badRequest } from '../../../src/shared/errors';
+import { handle } from '../../http';
 import {
   AliasParams,
   CreateLoggedModelBody,
@@ -28,9 +26,8 @@ import {
   type RegisteredModelView,
 } from '../../../src/shared/contract/registry';
 import type { ListResponse } from '../../../src/shared/contract/types';
-import { decodeArtifactPath, sendArtifact } from './artifacts';
+import { decodeArtifactPath, receiveArtifact, sendArtifact } from './artifacts';
 
-const UploadFields = z.strictObject({ path: z.string().max(1024).optional() });
 const UploadQuery = z.object({ overwrite: z.enum(['true', 'false']).optional().transform((v) => v === 'true') });
 
 export function modelsRouter({ models }: Services): Router {
@@ -216,18 +213,8 @@ export function loggedModelsRouter({ models, artifacts }: Services, maxUploadByt
     '/:id/files',
     handle({ params: LoggedModelParams, query: UploadQuery }, async ({ params, query }, req, res) => {
       await models.getLogged(params.id);
-      const incoming = await artifacts.incoming();
-      try {
-        const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
-        const fields = parseInput('body', UploadFields, upload.fields);
-        if (!upload.file) throw badRequest("file: required (multipart field 'file')");
-        // A model's files keep MLflow's layout: everything under other/ (MLmodel, model.pkl, …).
-        const artifact = await artifacts.save(params.id, upload.file, { category: 'other', path: fields.path, overwrite: query.overwrite });
-        res.status(201);
-        return artifact;
-      } finally {
-        await incoming.cleanup();
-      }
+      // A model's files keep MLflow's layout: everything under other/ (MLmodel, model.pkl, …).
+      return receiveArtifact(artifacts, params.id, req, res, maxUploadBytes, { overwrite: query.overwrite, category: 'other' });
     }),
   );
 
