@@ -1,0 +1,64 @@
+/**
+ * npm run bench:runs-page — the Runs page in Chromium (Debian's, headless) with 10,000 runs: from
+ * navigation to the first rows drawn (issue 16's target ≤ 0.5 s), median and worst of 7 cold page
+ * loads after one warm-up; next to the reference of the same page with 10 runs, on the same server.
+ * The server serves the built client (`npm run build` first).
+ */
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+import { startServer, stopServer } from '../helpers/server';
+import { tempDir } from '../helpers/tmp';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
+const LOADS = 7;
+
+const tmp = await tempDir('modellab-bench-page-');
+const server = await startServer({ dataDir: tmp.dir, apiOnly: false });
+const port = Number(new URL(server.url).port);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const post = (body: string) =>
+  new Promise<void>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/api/modellab/runs', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve());
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+const body = (i: number) =>
+  JSON.stringify({ name: `sweep-${i}`, status: i % 5 ? 'completed' : 'failed', hyperparameters: { lr: (i % 10) / 100, optimizer: ['sgd', 'adam'][i % 2] }, metrics: { loss: (i % 97) / 97, acc: (i % 89) / 89 } });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+/** Navigation start to the first run row in the DOM, over `LOADS` fresh pages. */
+async function pageLoads(): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i <= LOADS; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const started = performance.now();
+    await page.goto(`${server.url}/modellab/runs`);
+    await page.getByTestId('run-row').first().waitFor({ timeout: 30_000 });
+    if (i > 0) times.push(performance.now() - started); // the first load warms the server and the browser
+    await context.close();
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const report = (label: string, times: number[]) =>
+  console.log(`${label}: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(3)} s, worst ${(times.at(-1)! / 1000).toFixed(3)} s over ${times.length} loads`);
+
+console.log(`bench:runs-page — Chromium, node ${process.version}`);
+let next = 0;
+const create = (upTo: number) => Promise.all(Array.from({ length: 32 }, async () => { while (next < upTo) await post(body(next++)); }));
+await create(10);
+report('Runs page with 10 runs (reference)', await pageLoads());
+await create(RUNS);
+report(`Runs page with ${RUNS.toLocaleString('en-US')} runs, to the first rows (target ≤ 0.5 s)`, await pageLoads());
+await browser.close();
+agent.destroy();
+await stopServer(server);
+await tmp.cleanup();
