@@ -357,7 +357,7 @@ export class JsonStore implements Store {
   /** The one place runs are searched: filter, sort and page, evaluated here in memory. */
   async searchRuns(options: RunListOptions): Promise<Page<Run>> {
     const { positions, total } = this.searchPositions(options);
-    return { items: positions.map((p) => JSON.parse(this.runs.get(this.runs.runAt(p).id)!.json) as Run), total };
+    return { items: positions.map((p) => JSON.parse(this.runs.jsonAt(p)) as Run), total };
   }
 
   async searchRunsJson(options: RunListOptions): Promise<{ items: string[]; total: number }> {
@@ -376,8 +376,9 @@ export class JsonStore implements Store {
     // Lifecycle, experiment and status are tested by position in the table; the filter and the sort
     // keys read the field columns (MLflow's artifact_uri depends on the experiment: not kept).
     const where: RunWhere = { lifecycle: options.lifecycle ?? 'active', experimentIds: options.experimentIds ? new Set(options.experimentIds) : null, status: options.status };
+    // A column's reader is generated only when the column is first built, not on every search.
     const columnOf = (field: FieldRef) =>
-      field.root === 'attributes' && field.path[0] === 'artifact_uri' ? null : this.runs.column(`${field.root}\u0000${field.path.join('\u0000')}`, fieldAccessorFast(field, context));
+      field.root === 'attributes' && field.path[0] === 'artifact_uri' ? null : this.runs.column(`${field.root}\u0000${field.path.join('\u0000')}`, () => fieldAccessorFast(field, context));
     const byColumn = options.filter ? compileColumnFilter(options.filter, columnOf) : null;
     const filter = options.filter && !byColumn ? compileFilterFast(options.filter, context) : null;
     const test = byColumn ?? (filter === null ? null : (position: number) => filter(this.runs.runAt(position)));
@@ -387,11 +388,12 @@ export class JsonStore implements Store {
     }
     // Newest first (ties keep that order); sort keys from the columns.
     const { positions, total } = this.runs.select(where, test);
-    const columns = (Array.isArray(options.sort) ? options.sort : [options.sort]).map((spec) => columnOf(spec.field));
-    if (columns.every((c) => c !== null)) {
+    const specs = Array.isArray(options.sort) ? options.sort : [options.sort];
+    const columns = new Map(specs.map((spec) => [spec.field, columnOf(spec.field)]));
+    if ([...columns.values()].every((c) => c !== null)) {
       // Sort the positions themselves: the records are read only for the page returned.
       const valuesOf = (field: FieldRef) => {
-        const column = columnOf(field)!;
+        const column = columns.get(field)!;
         return (at: number) => column[positions[at]!];
       };
       const sorted = sortRuns(positions, options.sort, options.offset + options.limit, context, valuesOf);

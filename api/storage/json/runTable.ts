@@ -115,6 +115,11 @@ export class RunTable {
     return (this.order[position]!.slot as { value: Run }).value;
   }
 
+  /** The stored JSON of the run at a position (a copy is JSON.parse of it). */
+  jsonAt(position: number): string {
+    return this.order[position]!.slot.json;
+  }
+
   /** The run at a position as the API presents it: its stored JSON when that has the API's fields in order. */
   presentedJsonAt(position: number): string {
     const entry = this.order[position]!;
@@ -190,14 +195,18 @@ export class RunTable {
     return pairs[Symbol.iterator]();
   }
 
-  /** The values of a field for every run by position (built on first use, then kept current). */
-  column(key: string, get: (run: Run) => unknown): unknown[] {
+  /**
+   * The values of a field for every run by position (built on first use, then kept current).
+   * `reader` makes the field's reader, called only when the column is built.
+   */
+  column(key: string, reader: () => (run: Run) => unknown): unknown[] {
     let column = this.columns.get(key);
     if (column) {
       this.columns.delete(key); // most recently used last
       this.columns.set(key, column);
       return column.values;
     }
+    const get = reader();
     const values = this.order.map((e) => (e.live && e.slot.ok ? get(e.slot.value) : undefined));
     column = { get, values };
     this.columns.set(key, column);

@@ -129,26 +129,26 @@ export class Evaluation {
     const overallDraws = new Float64Array(keys.length * count);
     const sliceDraws = new Float64Array(slices.length * headline.length * 2 * count);
     const random = rng(blockSeed(this.bootstrap.seed, block));
-    const weights = new Float64Array(n);
-    const masked = new Float64Array(n);
     // Binary tasks with scores: one pass per resample for the whole set and every slice; Poisson
     // weights (0–12) as bytes, so a resample's pass reads 2 bytes per example.
     const single = count > 0 && hasBinaryPass(p) ? (this.binaryPass ??= new BinaryPass(p, sliceIndexOf(slices, n))) : null;
-    const byteWeights = single && this.weightsScheme === 'poisson' ? new Uint8Array(n) : null;
+    const weights = single && this.weightsScheme === 'poisson' ? new Uint8Array(n) : new Float64Array(n);
+    // The general path's per-slice copy of the weights (the single pass needs none).
+    const masked = single ? null : new Float64Array(n);
     for (let r = 0; r < count; r++) {
-      if (byteWeights) drawWeights(byteWeights, random);
-      else drawWeights(weights, random);
-      if (single) single.run(byteWeights ?? weights);
-      const m = single ? single.overall() : weightedMetrics(p, weights, errorOrder);
+      drawWeights(weights, random);
+      if (single) single.run(weights);
+      const m = single ? single.overall() : weightedMetrics(p, weights as Float64Array, errorOrder);
       for (let k = 0; k < keys.length; k++) overallDraws[k * count + r] = m[keys[k]!] ?? NaN;
       slices.forEach((slice, s) => {
         let sm: Record<string, number | null> | null;
         if (single) sm = single.slice(s);
         else {
-          for (let i = 0; i < n; i++) masked[i] = weights[i]! * slice.members[i]!;
+          const mask = masked!;
+          for (let i = 0; i < n; i++) mask[i] = weights[i]! * slice.members[i]!;
           let any = false;
-          for (let i = 0; i < n && !any; i++) any = masked[i]! > 0;
-          sm = any ? weightedMetrics(p, masked, errorOrder) : null;
+          for (let i = 0; i < n && !any; i++) any = mask[i]! > 0;
+          sm = any ? weightedMetrics(p, mask, errorOrder) : null;
         }
         headline.forEach((key, h) => {
           const at = ((s * headline.length + h) * 2) * count + r;
