@@ -174,7 +174,7 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
 
   const registeredView = async (name: string) => {
     const model = await registeredOr404(name);
-    return registeredModelView(model, latestVersions((await models.searchVersions({ name, limit: Number.MAX_SAFE_INTEGER, offset: 0 })).items));
+    return registeredModelView(model, (await models.view(model)).latestVersions);
   };
   const versionView = async (v: ModelVersion) => modelVersionView(v, aliasesOf(await models.getRegistered(v.name), v.version));
 
