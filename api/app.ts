@@ -5,7 +5,7 @@ import { API_BASE } from '../src/shared/contract/constants';
 import { AppError } from '../src/shared/errors';
 import type { Services } from './services';
 import type { AppConfig } from './config';
-import { errorHandler, limitJsonDepth, requireJsonOrMultipart, requireTokenForWrites } from './http';
+import { errorHandler, jsonBody, limitJsonDepth, requireJsonOrMultipart, requireTokenForWrites } from './http';
 import { artifactsRouter } from './routes/modellab/artifacts';
 import { compareRouter } from './routes/modellab/compare';
 import { datasetsRouter } from './routes/modellab/datasets';
@@ -48,8 +48,8 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use(requireTokenForWrites(config.apiToken));
   api.use(requireJsonOrMultipart);
   // Evaluation and latency-sample bodies carry one value per example: their own, larger limit, on those routes only.
-  api.post(['/runs/:id/evaluate', '/runs/:id/latency'], express.json({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
-  api.use(express.json({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
+  api.post(['/runs/:id/evaluate', '/runs/:id/latency'], jsonBody({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
+  api.use(jsonBody({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(limitJsonDepth);
   api.use(healthRouter(services, config.version));
   api.use(eventsRouter(services));

@@ -3,7 +3,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { AppError, badRequest, unauthorized, unsupportedMediaType } from '../../src/shared/errors';
-import { tooDeepField } from '../../src/shared/jsonDepth';
+import express from 'express';
+import { MAX_JSON_DEPTH, rawJsonDepth, tooDeepField } from '../../src/shared/jsonDepth';
 import type { ApiErrorBody } from '../../src/shared/contract/types';
 
 type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
@@ -60,11 +61,26 @@ export const requireJsonOrMultipart: RequestHandler = (req, _res, next) => {
   next(unsupportedMediaType(`Content-Type '${req.headers['content-type'] ?? '(none)'}' is not supported; send application/json`));
 };
 
+const RAW_DEPTH = Symbol('rawJsonDepth');
+
+/** express.json() that also notes the raw text's nesting depth, which lets limitJsonDepth skip walking a shallow body. */
+export function jsonBody(options: { limit: number; type: string[] | (() => boolean) }): RequestHandler {
+  return express.json({
+    ...options,
+    verify: (req, _res, buf, encoding) => {
+      // Only UTF-8 text is scanned byte by byte (in UTF-16 a byte that looks like a quote may not be one).
+      if (/^utf-?8$/i.test(encoding)) (req as { [RAW_DEPTH]?: number })[RAW_DEPTH] = rawJsonDepth(buf);
+    },
+  });
+}
+
 /**
  * Right after the JSON parser (which does not recurse): a body nested deeper than the limit is
  * refused before validation, storage or presenting (all recursive) see it. 400 naming the field.
  */
 export const limitJsonDepth: RequestHandler = (req, _res, next) => {
+  const raw = (req as { [RAW_DEPTH]?: number })[RAW_DEPTH];
+  if (raw !== undefined && raw <= MAX_JSON_DEPTH) return next(); // the text itself is shallow enough
   const problem = tooDeepField(req.body);
   next(problem ? badRequest(problem.message, { field: problem.field, path: problem.path }) : undefined);
 };

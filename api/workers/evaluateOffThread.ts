@@ -9,14 +9,15 @@
  * about half a second loading and compiling the code before its first resample) and ended after
  * five idle minutes: kept from server start, they cost every server ~90 MB of RSS (measured).
  */
-import { Worker } from 'node:worker_threads';
-import { blocksFor, evaluate, EvalInputError, type BlockDraws, type EvalInput, type EvalResult } from '../../src/shared/evalHarness';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { blocksFor, evaluate, EvalInputError, type EvalInput, type EvalResult } from '../../src/shared/evalHarness';
 import type { EvalJob } from './evalWorker';
+import { fillFailureRows, packInput } from './evalTransfer';
 
 /** examples × resamples above which a worker thread is used. */
 export const OFF_THREAD_WORK = 2_000_000;
 
-type Reply = { ok: true; result?: EvalResult; draws?: BlockDraws; warmed?: true } | { ok: false; inputError?: { message: string; index: number | null; field: string }; message?: string };
+type Reply = { ok: true; result?: EvalResult; warmed?: true } | { ok: false; inputError?: { message: string; index: number | null; field: string }; message?: string };
 
 const failure = (reply: Extract<Reply, { ok: false }>) => (reply.inputError ? new EvalInputError(reply.inputError.message, reply.inputError.index, reply.inputError.field) : new Error(reply.message));
 
@@ -27,6 +28,8 @@ const idle: Worker[] = [];
 let poolSize = 0;
 const IDLE_MS = 5 * 60_000;
 let idleTimer: ReturnType<typeof setTimeout> | null = null;
+let warmTimer: ReturnType<typeof setTimeout> | null = null;
+const WARM_DELAY_MS = 1000;
 
 /** Keeps `count` warm evaluation threads ready (and replaces each one a job uses) until five idle minutes pass. */
 export function warmEvalWorkers(count: number): void {
@@ -49,6 +52,8 @@ export function warmEvalWorkers(count: number): void {
 /** Ends the idle threads (tests, shutdown). */
 export async function closeEvalWorkers(): Promise<void> {
   poolSize = 0;
+  if (warmTimer) clearTimeout(warmTimer);
+  warmTimer = null;
   if (idleTimer) clearTimeout(idleTimer);
   idleTimer = null;
   await Promise.all(idle.splice(0).map((w) => w.terminate()));
@@ -71,10 +76,17 @@ export function evaluateOffThread(input: EvalInput): Promise<EvalResult> {
       if (settled) return;
       settled = true;
       for (const w of workers) void w.terminate();
-      warmEvalWorkers(2); // the next large evaluation is likely near: have two threads ready
       outcome();
+      // The next large evaluation is likely near: have two threads ready — started a moment later,
+      // so that their warm-up does not take the cores from writing this evaluation's documents.
+      if (warmTimer) clearTimeout(warmTimer);
+      warmTimer = setTimeout(() => {
+        warmTimer = null;
+        warmEvalWorkers(2);
+      }, WARM_DELAY_MS);
+      warmTimer.unref();
     };
-    const start = (job: EvalJob, onReply: (reply: Reply) => void) => {
+    const start = (job: EvalJob, transfer: (MessagePort | ArrayBuffer)[], onReply: (reply: Reply) => void) => {
       const worker = takeWorker();
       workers.push(worker);
       worker.on('message', (reply: Reply) => {
@@ -82,18 +94,16 @@ export function evaluateOffThread(input: EvalInput): Promise<EvalResult> {
         else if (!reply.warmed) onReply(reply);
       });
       worker.once('error', (error) => end(() => reject(error)));
-      worker.postMessage(job);
-      return worker;
+      worker.postMessage(job, transfer);
     };
-    const lead = start(blocks === 1 ? { mode: 'whole', input } : { mode: 'lead', input }, (reply) => {
+    // The lead thread prepares the input and hands each helper its block's plan over a channel of their own.
+    const channels = Array.from({ length: blocks - 1 }, () => new MessageChannel());
+    const helpers = channels.map((c) => c.port1);
+    const { packed, transfer } = packInput(input);
+    start(blocks === 1 ? { mode: 'whole', input: packed } : { mode: 'lead', input: packed, helpers }, [...helpers, ...transfer], (reply) => {
       const result = reply.ok ? reply.result : undefined;
-      if (result) end(() => resolve(result));
+      if (result) end(() => resolve(fillFailureRows(result, input)));
     });
-    for (let block = 1; block < blocks; block++) {
-      start({ mode: 'block', input, block }, (reply) => {
-        const draws = reply.ok ? reply.draws : undefined;
-        if (draws) lead.postMessage(draws, [draws.overall.buffer as ArrayBuffer, draws.slices.buffer as ArrayBuffer]);
-      });
-    }
+    for (const channel of channels) start({ mode: 'helper', lead: channel.port2 }, [channel.port2], () => {});
   });
 }

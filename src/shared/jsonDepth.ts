@@ -8,6 +8,30 @@
 export const MAX_JSON_DEPTH = 32;
 
 /**
+ * The deepest nesting of containers in raw JSON text (bytes), without parsing it: brackets inside
+ * strings do not count. A parsed value nests no deeper than its text, so a body whose text stays
+ * within the limit needs no walk of the parsed value (that walk was ~90 ms of an evaluation of
+ * 200,000 examples with data rows; this scan of its 7 MB is a few). For text that is not JSON the
+ * figure means nothing, but such a body never parses.
+ */
+export function rawJsonDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (inString) {
+      if (b === 0x5c) i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x5b || b === 0x7b) {
+      if (++depth > deepest) deepest = depth;
+    } else if (b === 0x5d || b === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+/**
  * The path to the first container nested deeper than `limit` inside `value` (the value itself, when
  * it is an object or array, is level 1), or null when there is none. `{"a": {"b": 1}}` has 2 levels.
  */

@@ -35,7 +35,10 @@ function normaliser() {
       .replace(/\b[0-9a-f]{32}\b/g, (m) => token('id', m))
       .replace(/\d{4}-\d{2}-\d{2}T\d{2}[:-]\d{2}[:-]\d{2}[.-]\d{3}Z/g, '<time>');
   const MS_FIELDS = new Set(['start_time', 'end_time', 'creation_time', 'last_update_time', 'timestamp', 'lastTimestamp']);
+  // Calendar days (the dashboard's last 30 days) relative to today, so the recording holds on any day.
+  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
   const value = (v: unknown, key = ''): unknown => {
+    if (typeof v === 'string' && key === 'date' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return `<today${Math.round((Date.parse(v) - today) / 86_400_000)}>`;
     if (typeof v === 'string') return text(v);
     if (typeof v === 'number') {
       if (MS_FIELDS.has(key) && v > 1e12) return '<ms>';

@@ -4,13 +4,17 @@
  *     acknowledged creates/s, and a check that none was lost (issue 16's target ≥ 3,000/s);
  *  2. a filtered, sorted page of 50 out of them: latency percentiles over 400 requests, 4 clients
  *     (issue 16's targets: p97.5 ≤ 5 ms with 1 client, ≤ 20 ms with 4; the plain page ≤ 1.5 ms);
- *  3. metric logging in batches of 1,000 points from 8 clients: points/s (issue 16's target ≥ 500,000/s).
+ *  3. metric logging in batches of 1,000 points from 8 clients: points/s (issue 16's target ≥ 500,000/s);
+ *  4. 90,000 more runs (100,000 in all; BENCH_LARGE_RUNS, 0 to skip): the filtered, sorted page with
+ *     1 client (target p97.5 ≤ 25 ms) and the server's RSS with them loaded (target ≤ 400 MB).
  */
 import http from 'node:http';
 import { ROOT, startServer, stopServer } from '../helpers/server';
+import { memoryOf } from './memory';
 import { tempDir } from '../helpers/tmp';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
+const LARGE_RUNS = Number(process.env.BENCH_LARGE_RUNS ?? 100_000);
 // node:http with keep-alive, as autocannon does: fetch's own CPU cost on this 2-core machine was
 // large enough to be what the first version of this benchmark measured.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
@@ -55,35 +59,41 @@ console.log(`bench:runs — ${RUNS.toLocaleString('en-US')} runs, node ${process
 
 // 1. creates
 const ids: string[] = [];
-let next = 0;
-let failures = 0;
-const [, createMs] = await timed(() =>
-  Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < RUNS) {
-        const i = next++;
-        const res = await call('POST', `${api}/runs`, runBody(i));
-        if (res.status === 201) ids.push((JSON.parse(res.text) as { id: string }).id);
-        else failures++;
-      }
-    }),
-  ),
-);
-const listed = JSON.parse((await call('GET', `${api}/runs?limit=1`)).text) as { total: number };
+/** Creates runs [from, to) from CLIENTS concurrent clients: acknowledged ids, failures and milliseconds. */
+async function create(from: number, to: number): Promise<{ failures: number; ms: number }> {
+  let next = from;
+  let failures = 0;
+  const [, ms] = await timed(() =>
+    Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        while (next < to) {
+          const i = next++;
+          const res = await call('POST', `${api}/runs`, runBody(i));
+          if (res.status === 201) ids.push((JSON.parse(res.text) as { id: string }).id);
+          else failures++;
+        }
+      }),
+    ),
+  );
+  return { failures, ms };
+}
+const stored = async () => (JSON.parse((await call('GET', `${api}/runs?limit=1`)).text) as { total: number }).total;
+const created = await create(0, RUNS);
+const listed = await stored();
 console.log(
-  `creates: ${RUNS} with ${CLIENTS} clients in ${(createMs / 1000).toFixed(2)} s = ${((RUNS / createMs) * 1000).toFixed(0)} acknowledged creates/s ` +
-    `(target ≥ 3000); ${failures} failed; ${listed.total} stored (${listed.total === ids.length ? 'none lost' : 'LOST SOME'})`,
+  `creates: ${RUNS} with ${CLIENTS} clients in ${(created.ms / 1000).toFixed(2)} s = ${((RUNS / created.ms) * 1000).toFixed(0)} acknowledged creates/s ` +
+    `(target ≥ 3000); ${created.failures} failed; ${listed} stored (${listed === ids.length ? 'none lost' : 'LOST SOME'})`,
 );
 
 // 2. search
-async function latencies(query: string, n = 400, clients = 4) {
+async function latencies(query: string, n = 400, clients = 4, path = `${api}/runs`) {
   const times: number[] = [];
   let left = n;
   let total = 0;
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (left-- > 0) {
-        const [body, ms] = await timed(async () => JSON.parse((await call('GET', `${api}/runs?${query}`)).text) as { total: number; items: unknown[] });
+        const [body, ms] = await timed(async () => JSON.parse((await call('GET', `${path}?${query}`)).text) as { total: number; items: unknown[] });
         times.push(ms);
         total = body.total;
       }
@@ -94,6 +104,8 @@ async function latencies(query: string, n = 400, clients = 4) {
 }
 const filter = encodeURIComponent("status = 'completed' AND params.optimizer.name IN ('adam', 'adamw') AND metrics.metric_3 > 0.25");
 await latencies(`limit=50&filter=${filter}&sort=metrics.metric_0:desc`, 50); // warm-up
+const health = await latencies('limit=50', 400, 1, '/api/modellab/health');
+console.log(`health check (reference), 1 client: p50 ${health.p50.toFixed(2)} ms, p97.5 ${health.p975.toFixed(2)} ms, max ${health.max.toFixed(1)} ms`);
 for (const clients of [1, 4]) {
   const plain = await latencies('limit=50', 400, clients);
   const search = await latencies(`limit=50&filter=${filter}&sort=metrics.metric_0:desc`, 400, clients);
@@ -129,6 +141,22 @@ console.log(
   `metric logging: ${points.toLocaleString('en-US')} points in batches of ${POINTS_PER_BATCH} from 8 clients in ${(logMs / 1000).toFixed(2)} s = ` +
     `${((points / logMs) * 1000).toFixed(0)} points/s (target ≥ 500000); ${pointFailures} failed requests`,
 );
+
+// 4. 100,000 runs
+if (LARGE_RUNS > RUNS) {
+  const more = await create(RUNS, LARGE_RUNS);
+  const total = await stored();
+  console.log(`creates: ${LARGE_RUNS - RUNS} more in ${(more.ms / 1000).toFixed(2)} s = ${(((LARGE_RUNS - RUNS) / more.ms) * 1000).toFixed(0)}/s; ${more.failures} failed; ${total} stored`);
+  await latencies(`limit=50&filter=${filter}&sort=metrics.metric_0:desc`, 20, 1); // warm-up
+  const search = await latencies(`limit=50&filter=${filter}&sort=metrics.metric_0:desc`, 200, 1);
+  console.log(
+    `page of 50, filter+sort over ${total} runs (${search.total} matches), 1 client: p50 ${search.p50.toFixed(1)} ms, p97.5 ${search.p975.toFixed(1)} ms (target ≤ 25), max ${search.max.toFixed(1)} ms`,
+  );
+  const plain = await latencies('limit=50', 200, 1);
+  console.log(`page of 50, no filter, over ${total} runs, 1 client: p50 ${plain.p50.toFixed(1)} ms, p97.5 ${plain.p975.toFixed(1)} ms, max ${plain.max.toFixed(1)} ms`);
+  const memory = memoryOf(server.child.pid!);
+  console.log(`server RSS with ${total} runs loaded: ${memory.rss.toFixed(0)} MB (target ≤ 400), peak ${memory.peak.toFixed(0)} MB`);
+}
 
 agent.destroy();
 await stopServer(server);

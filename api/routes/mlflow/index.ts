@@ -5,7 +5,7 @@
  *   /api/2.0/mlflow-artifacts/…  the proxied artifact store (PUT, GET, list), over ModelLab's artifact folders
  * Bodies and errors are MLflow's: snake_case fields, times in ms, `{error_code, message}`.
  */
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { ARTIFACT_CATEGORIES } from '../../../src/shared/contract/constants';
 import { nowIso } from '../../../src/shared/ids';
@@ -19,7 +19,7 @@ import { CreateRunBody } from '../../../src/shared/contract/schemas';
 import type { Services } from '../../services';
 import type { Experiment, LifecycleStage, Run, RunDatasetInput } from '../../../src/shared/contract/types';
 import { AppError } from '../../../src/shared/errors';
-import { limitJsonDepth, requireTokenForWrites, toAppError } from '../../http';
+import { jsonBody, limitJsonDepth, requireTokenForWrites, toAppError } from '../../http';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../../http/upload';
 import * as S from './schemas';
@@ -67,7 +67,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   const tokenCheck = requireTokenForWrites(config.apiToken);
   // Searches are reads even when POSTed.
   router.use((req, res, next) => (req.method === 'POST' && READ_ONLY_POSTS.has(req.path) ? next() : tokenCheck(req, res, next)));
-  router.use('/mlflow', express.json({ limit: config.jsonLimitBytes, type: () => true }), limitJsonDepth);
+  router.use('/mlflow', jsonBody({ limit: config.jsonLimitBytes, type: () => true }), limitJsonDepth);
 
   /** A JSON endpoint: input from the query (GET) or the body, answer as MLflow's protobuf JSON. */
   const endpoint: Endpoint = (methods, path, schema, fn) => {

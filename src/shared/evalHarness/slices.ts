@@ -3,11 +3,14 @@ import { isNumber, type Prepared } from './prepare';
 import { percentile } from './resampling';
 import type { SliceIndex } from './binaryPass';
 
-export function slicesOf(p: Prepared, data: Record<string, unknown>[] | undefined, attributes: string[]): { attribute: string; value: string; members: Float64Array; count: number }[] {
-  if (!data || attributes.length === 0) return [];
+/** An attribute's value for every example: read from the data rows, or given as columns (see Evaluation). */
+export type AttributeValues = (attribute: string) => unknown[];
+
+export function slicesOf(p: Prepared, valuesOf: AttributeValues | null, attributes: string[]): { attribute: string; value: string; members: Float64Array; count: number }[] {
+  if (!valuesOf || attributes.length === 0) return [];
   const out: { attribute: string; value: string; members: Float64Array; count: number }[] = [];
   for (const attribute of attributes) {
-    const values = data.map((row) => row?.[attribute]);
+    const values = valuesOf(attribute);
     const numeric = values.filter(isNumber);
     const distinct = new Set<string>();
     for (const v of values) distinct.add(String(v));

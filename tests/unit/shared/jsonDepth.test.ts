@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capDepth, formatJsonPath, MAX_JSON_DEPTH, pathPastDepth, previewJson, tooDeepField } from '../../../src/shared/jsonDepth';
+import { capDepth, formatJsonPath, MAX_JSON_DEPTH, pathPastDepth, previewJson, rawJsonDepth, tooDeepField } from '../../../src/shared/jsonDepth';
 
 /** {a: {a: … 1}} with `levels` objects. */
 const nested = (levels: number, key = 'a'): unknown => {
@@ -7,6 +7,29 @@ const nested = (levels: number, key = 'a'): unknown => {
   for (let i = 0; i < levels; i++) value = { [key]: value };
   return value;
 };
+
+/** The depth pathPastDepth measures, found by trying limits. */
+const parsedDepth = (value: unknown) => {
+  let limit = 0;
+  while (pathPastDepth(value, limit) !== null) limit++;
+  return limit;
+};
+
+describe('rawJsonDepth', () => {
+  it('is the parsed value\'s nesting, with brackets, quotes and backslashes inside strings not counted', () => {
+    const texts = [
+      '1',
+      '"[[["',
+      '{}',
+      '{"a": {"b": [1, 2, {"c": null}]}}',
+      '["\\"", "[", "\\\\", [["]]]]"]]]',
+      '{"k\\"[{": "v\\\\[", "x": [[[]]]}',
+      JSON.stringify(nested(40)),
+      JSON.stringify({ s: 'é ✓ 😀 [{', t: [{ u: ['\\', '"'] }] }),
+    ];
+    for (const text of texts) expect(rawJsonDepth(new TextEncoder().encode(text)), text).toBe(parsedDepth(JSON.parse(text)));
+  });
+});
 
 describe('pathPastDepth', () => {
   it('counts the value itself as level 1 and scalars as no level', () => {

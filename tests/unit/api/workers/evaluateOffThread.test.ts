@@ -28,6 +28,21 @@ describe('evaluateOffThread', () => {
     expect(threaded.metrics.accuracy!.ci.lower).toBeLessThan(threaded.metrics.accuracy!.value!);
   }, 60_000);
 
+  it('gives the same result when data rows carry more than the slice attributes, and some lack one', async () => {
+    const big = input(24_000, 60);
+    big.data = big.data!.map((row, i) => ({
+      ...(i % 97 === 0 ? {} : row),
+      age: i % 5 === 0 ? null : (i * 37) % 90,
+      mixed: i % 2 ? 'a' : 7,
+      note: { text: `row ${i}`, tags: [i % 3] },
+    }));
+    big.config.sliceAttributes = ['region', 'age', 'mixed', 'absent'];
+    const threaded = await evaluateOffThread(big);
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(evaluate(big)));
+    // The failure examples carry their whole row (the worker saw only the slice attributes).
+    expect(threaded.failureExamples.examples[0]!.data).toEqual(big.data![threaded.failureExamples.examples[0]!.index as number]);
+  }, 60_000);
+
   it('keeps two warm threads after a large evaluation, and their answers are the same', async () => {
     const big = input(22_000, 100);
     const first = await evaluateOffThread(big);

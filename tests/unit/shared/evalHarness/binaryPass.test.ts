@@ -10,24 +10,41 @@ import { drawWeights, rng } from '../../../../src/shared/evalHarness/resampling'
 import { sliceIndexOf, slicesOf } from '../../../../src/shared/evalHarness/slices';
 import { weightedMetrics } from '../../../../src/shared/evalHarness/weighted';
 
-function input(n: number, seed: number) {
+const columnsOf = (rows: Record<string, unknown>[]) => (attribute: string) => rows.map((row) => row[attribute]);
+
+/** Scores rounded to `round` steps (many ties, so tie groups are exercised), or left continuous (0: nearly every group one example). */
+function input(n: number, seed: number, attributes = ['region', 'age'], round = 100) {
   let s = seed;
   const random = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const labels = Array.from({ length: n }, () => (random() < 0.35 ? 'pos' : 'neg'));
-  // Scores rounded to 2 decimals: many ties, so tie groups are exercised.
-  const predictions = labels.map((l) => Math.round(Math.min(1, Math.max(0, (l === 'pos' ? 0.25 : 0) + random() * 0.75)) * 100) / 100);
+  const predictions = labels.map((l) => {
+    const score = Math.min(1, Math.max(0, (l === 'pos' ? 0.25 : 0) + random() * 0.75));
+    return round ? Math.round(score * round) / round : score;
+  });
   const data = labels.map(() => ({ region: ['north', 'south', 'east'][Math.floor(random() * 3)], age: Math.floor(random() * 80) }));
-  return { labels, predictions, data, config: { taskType: 'classification' as const, classes: ['neg', 'pos'], positiveClass: 'pos', sliceAttributes: ['region', 'age'] } };
+  return { labels, predictions, data, config: { taskType: 'classification' as const, classes: ['neg', 'pos'], positiveClass: 'pos', sliceAttributes: attributes } };
 }
 
 describe('BinaryPass', () => {
-  for (const n of [500, 30_000]) {
-    it(`matches weightedMetrics for the whole set and every slice, resample by resample (n = ${n}, ${n > 20_000 ? 'Poisson' : 'multinomial'} weights)`, () => {
-      const raw = input(n, n);
+  // Two attributes take the general loop; one attribute (or none) the slotted one, whose groups of
+  // one example (continuous scores) have a path of their own.
+  const cases = [
+    { n: 500, attributes: ['region', 'age'], round: 100, slices: 7 },
+    { n: 30_000, attributes: ['region', 'age'], round: 100, slices: 7 },
+    { n: 500, attributes: ['region'], round: 100, slices: 3 },
+    { n: 30_000, attributes: ['region'], round: 1000, slices: 3 },
+    { n: 30_000, attributes: ['age'], round: 0, slices: 4 },
+    { n: 2_000, attributes: ['region'], round: 0, slices: 3 },
+    { n: 30_000, attributes: [], round: 0, slices: 0 },
+    { n: 800, attributes: [], round: 10, slices: 0 },
+  ];
+  for (const { n, attributes, round, slices: sliceCount } of cases) {
+    it(`matches weightedMetrics for the whole set and every slice, resample by resample (n = ${n}, ${n > 20_000 ? 'Poisson' : 'multinomial'} weights, slices by ${attributes.join(' and ') || 'nothing'}, ${round ? `scores in ${round} steps` : 'continuous scores'})`, () => {
+      const raw = input(n, n + round, attributes, round);
       const p = prepare(raw);
       expect(hasBinaryPass(p)).toBe(true);
-      const slices = slicesOf(p, raw.data, raw.config.sliceAttributes);
-      expect(slices.length).toBe(7); // 3 regions + 4 age quartiles
+      const slices = slicesOf(p, columnsOf(raw.data), raw.config.sliceAttributes);
+      expect(slices.length).toBe(sliceCount);
       if (p.perm) for (const slice of slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
       const pass = new BinaryPass(p, sliceIndexOf(slices, p.n));
       const random = rng(11);
@@ -53,7 +70,7 @@ describe('BinaryPass', () => {
   it('answers null for a slice the resample holds none of', () => {
     const raw = input(200, 3);
     const p = prepare(raw);
-    const slices = slicesOf(p, raw.data, ['region']);
+    const slices = slicesOf(p, columnsOf(raw.data), ['region']);
     if (p.perm) for (const slice of slices) slice.members = Float64Array.from(p.perm, (i) => slice.members[i]!);
     const pass = new BinaryPass(p, sliceIndexOf(slices, p.n));
     const weights = Float64Array.from(slices[0]!.members); // only the first slice's examples
