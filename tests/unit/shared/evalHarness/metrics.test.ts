@@ -136,3 +136,25 @@ describe(`evalMetrics against scikit-learn ${fixture.sklearn}`, () => {
     }
   });
 });
+
+describe('orderByScoreDesc', () => {
+  const byComparator = (score: Float64Array) => Int32Array.from({ length: score.length }, (_, i) => i).sort((a, b) => score[b]! - score[a]! || a - b);
+  it('orders as sorting indices by descending score, ties by index, 0 and -0 as one score', () => {
+    let s = 5;
+    const random = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+    const cases = [
+      new Float64Array(0),
+      Float64Array.of(0.5),
+      Float64Array.of(0, -0, 0, -0, 1, -1),
+      Float64Array.from({ length: 5000 }, () => Math.round(random() * 20) / 20),
+      Float64Array.from({ length: 5000 }, () => random()),
+      Float64Array.from({ length: 300 }, (_, i) => (i % 7 === 0 ? 1e300 : -i)),
+    ];
+    for (const score of cases) expect(Array.from(orderByScoreDesc(score))).toEqual(Array.from(byComparator(score)));
+  });
+
+  it('keeps the comparator\'s order when a score is NaN', () => {
+    const score = Float64Array.of(0.3, NaN, 0.9, 0.3);
+    expect(Array.from(orderByScoreDesc(score))).toEqual(Array.from(byComparator(score)));
+  });
+});
