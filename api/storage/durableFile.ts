@@ -25,7 +25,7 @@ export async function fsyncDir(dir: string): Promise<void> {
  * Replaces `target` with `data` so that after a crash at any instant the file holds either the old
  * or the new content in full, and once this resolves the new content survives power loss.
  */
-export async function writeFileDurable(target: string, data: string | Uint8Array | Uint8Array[]): Promise<void> {
+export async function writeFileDurable(target: string, data: FileData): Promise<void> {
   await replaceFilesDurable([{ target, data }]);
 }
 
@@ -35,7 +35,10 @@ export async function writeFileDurable(target: string, data: string | Uint8Array
  * nothing in between, then one sync of the folder. A reader never sees a missing or partial file;
  * a failure before the renames leaves every target as it was.
  */
-export async function replaceFilesDurable(files: { target: string; data: string | Uint8Array | Uint8Array[] }[]): Promise<void> {
+/** A file's new content: whole, in parts, or in chunks made as they are written (bounded memory for a large file). */
+export type FileData = string | Uint8Array | Uint8Array[] | { chunks: Iterable<Uint8Array> };
+
+export async function replaceFilesDurable(files: { target: string; data: FileData }[]): Promise<void> {
   const temps: string[] = [];
   try {
     for (const { target, data } of files) {
@@ -45,7 +48,13 @@ export async function replaceFilesDurable(files: { target: string; data: string 
       try {
         // An array of parts goes out with writev: no copy of the whole file into one buffer.
         if (Array.isArray(data)) await writeAll(handle, data);
-        else await handle.writeFile(data);
+        else if (typeof data === 'object' && 'chunks' in data) {
+          let position = 0;
+          for (const chunk of data.chunks) {
+            await writeAll(handle, [chunk], position);
+            position += chunk.length;
+          }
+        } else await handle.writeFile(data);
         await handle.sync();
       } finally {
         await handle.close();

@@ -9,7 +9,7 @@
  */
 import { RUN_FIELDS, RUN_STATUSES } from '../../../src/shared/contract/constants';
 import type { LifecycleStage, Run, RunStatus } from '../../../src/shared/contract/types';
-import type { Slot } from './records';
+import { jsonOf, type Slot } from './records';
 
 export interface RunEntry {
   id: string;
@@ -117,13 +117,13 @@ export class RunTable {
 
   /** The stored JSON of the run at a position (a copy is JSON.parse of it). */
   jsonAt(position: number): string {
-    return this.order[position]!.slot.json;
+    return jsonOf(this.order[position]!.slot);
   }
 
   /** The run at a position as the API presents it: its stored JSON when that has the API's fields in order. */
   presentedJsonAt(position: number): string {
     const entry = this.order[position]!;
-    if (entry.presentable) return entry.slot.json;
+    if (entry.presentable) return jsonOf(entry.slot);
     const run = (entry.slot as { value: Run }).value as unknown as Record<string, unknown>;
     return JSON.stringify(Object.fromEntries(RUN_FIELDS.map((key) => [key, run[key]])));
   }

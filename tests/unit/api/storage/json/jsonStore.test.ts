@@ -8,6 +8,7 @@ import { DataDirLockedError } from '../../../../../api/storage/json/dataDirLock'
 import { AppError } from '../../../../../src/shared/errors';
 import { CorruptDatabaseError, JsonStore } from '../../../../../api/storage';
 import { makeRun } from '../../../../helpers/fixtures';
+import type { Run } from '../../../../../src/shared/contract/types';
 import { tempDir } from '../../../../helpers/tmp';
 import { describeStoreContract } from '../../../../contracts/store';
 import { compileFilter, parseFilter, parseSort, sortRuns } from '../../../../../src/shared/runs/filter';
@@ -274,7 +275,33 @@ describe('records in memory', () => {
     const { readable } = await import('../../../../../api/storage/json/records');
     const slot = readable({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
     expect(typeof slot.json).toBe('string'); // Buffer.from(json) kept for the record's life held an 8 KB pool slab alive
-    expect(JSON.parse(slot.json)).toEqual({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
+    expect(JSON.parse(slot.json!)).toEqual({ runId: 'r', path: 'evaluations/metrics.json', note: 'é' });
+  });
+
+  it('hold only the value once it is in the log, and give the same records back after a snapshot written in chunks', async () => {
+    const dir = await tempDir();
+    const store = await JsonStore.open(dir.dir, { log: () => {} });
+    const runs: Run[] = [];
+    try {
+      // ~2.5 MB of runs: the snapshot is written in chunks of about 1 MB.
+      for (let i = 0; i < 1200; i++) runs.push(await store.createRun(makeRun({ name: `r${i}`, notes: 'x'.repeat(2000), hyperparameters: { i, s: `é${i}` } })));
+      const slot = (store as unknown as { runs: { get: (id: string) => { json?: string; value: Run } } }).runs.get(runs[7]!.id);
+      expect(slot.json).toBeUndefined();
+      expect(slot.value).toEqual(runs[7]);
+    } finally {
+      await store.close(); // a clean stop writes the snapshot
+    }
+    expect((await stat(path.join(dir.dir, DB_FILE))).size).toBeGreaterThan(2_400_000);
+    expect((await stat(path.join(dir.dir, WAL_FILE))).size).toBe(0);
+    const reopened = await JsonStore.open(dir.dir, { log: () => {} });
+    try {
+      const page = await reopened.searchRuns({ limit: 2000, offset: 0 });
+      expect(page.total).toBe(1200);
+      expect([...page.items].reverse()).toEqual(runs);
+    } finally {
+      await reopened.close();
+      await dir.cleanup();
+    }
   });
 });
 
