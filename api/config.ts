@@ -21,6 +21,8 @@ export interface AppConfig {
   profileAllowedHosts: string[];
   /** The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR; default: the working directory). */
   gitDir: string;
+  /** V8's old-generation growth after each full collection, in percent (0: V8's own policy). See server.ts. */
+  heapGrowthPercent: number;
   version: string;
 }
 
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxUploadBytes: positiveInt(env, 'MODELLAB_MAX_UPLOAD_MB', 500, 1024 * 1024) * 1024 * 1024,
     maxEvalBytes: positiveInt(env, 'MODELLAB_MAX_EVAL_MB', 256, 4096) * 1024 * 1024,
     gitDir: path.resolve(env.MODELLAB_GIT_DIR || process.cwd()),
+    heapGrowthPercent: positiveInt(env, 'MODELLAB_HEAP_GROWTH_PERCENT', 25, 400),
     profileAllowedHosts: (env.MODELLAB_PROFILE_ALLOWED_HOSTS || 'localhost,127.0.0.1,::1')
       .split(',')
       .map((h) => h.trim().toLowerCase().replace(/^\[|\]$/g, ''))

@@ -142,4 +142,11 @@ describe('loadConfig', () => {
   it('rejects a port that is not a number', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });
+
+  it('keeps V8\'s heap growth at 25 % unless told otherwise (0: V8\'s own policy)', () => {
+    expect(loadConfig({}).heapGrowthPercent).toBe(25);
+    expect(loadConfig({ MODELLAB_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent).toBe(0);
+    expect(() => loadConfig({ MODELLAB_HEAP_GROWTH_PERCENT: '-5' })).toThrow(/MODELLAB_HEAP_GROWTH_PERCENT/);
+    expect(() => loadConfig({ MODELLAB_HEAP_GROWTH_PERCENT: 'lots' })).toThrow(/MODELLAB_HEAP_GROWTH_PERCENT/);
+  });
 });

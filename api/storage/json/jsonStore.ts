@@ -218,7 +218,8 @@ export class JsonStore implements Store {
 
   private logPut(kind: keyof typeof WAL_PUT, slot: Slot<unknown>): void {
     this.walParts.push(WAL_PUT[kind], Buffer.from(jsonOf(slot)), WAL_END);
-    if (slot.ok) slot.json = undefined; // from here on the value alone (see Slot)
+    // From here on the value alone (see Slot), except for the newest runs (see RunTable.isRecent).
+    if (slot.ok && !(kind === 'runs' && this.runs.isRecent((slot.value as Run).id))) slot.json = undefined;
   }
 
   private logDelete(kind: WalKind, id: string): void {

@@ -52,6 +52,9 @@ const OK = 2;
 const ACTIVE = 4;
 const DELETED = 8;
 
+/** The newest runs whose JSON is kept with them. */
+const RECENT_JSON = 1000;
+
 /** At most this many field columns are kept (the least recently used goes first). */
 const MAX_COLUMNS = 32;
 
@@ -117,13 +120,31 @@ export class RunTable {
 
   /** The stored JSON of the run at a position (a copy is JSON.parse of it). */
   jsonAt(position: number): string {
-    return jsonOf(this.order[position]!.slot);
+    return this.jsonOfEntry(this.order[position]!);
+  }
+
+  /**
+   * Whether a run is among the RECENT_JSON newest, whose JSON is kept: the plain list, the most
+   * asked-for page, presents them without serializing each again (see Slot for why the others do not
+   * keep it).
+   */
+  isRecent(id: string): boolean {
+    const entry = this.byId.get(id);
+    return entry !== undefined && entry.index >= this.order.length - RECENT_JSON;
+  }
+
+  private jsonOfEntry(entry: RunEntry): string {
+    const slot = entry.slot;
+    if (slot.json !== undefined) return slot.json;
+    const json = jsonOf(slot);
+    if (slot.ok && entry.index >= this.order.length - RECENT_JSON) slot.json = json;
+    return json;
   }
 
   /** The run at a position as the API presents it: its stored JSON when that has the API's fields in order. */
   presentedJsonAt(position: number): string {
     const entry = this.order[position]!;
-    if (entry.presentable) return jsonOf(entry.slot);
+    if (entry.presentable) return this.jsonOfEntry(entry);
     const run = (entry.slot as { value: Run }).value as unknown as Record<string, unknown>;
     return JSON.stringify(Object.fromEntries(RUN_FIELDS.map((key) => [key, run[key]])));
   }
@@ -158,6 +179,8 @@ export class RunTable {
     describe(entry, slot);
     this.byId.set(id, entry);
     this.order.push(entry);
+    const leaving = this.order[this.order.length - 1 - RECENT_JSON];
+    if (leaving?.slot.ok) leaving.slot.json = undefined; // no longer among the newest
     this.note(entry);
     for (const column of this.columns.values()) column.values.push(slot.ok ? column.get(slot.value) : undefined);
     return this;

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { analyzeDatasetFile } from '../../../../api/storage/datasetFiles';
-import { csvWorkers, ParallelCsvReader } from '../../../../api/workers/parallelCsv';
+import { csvWorkers, ParallelCsvReader, WorkerPool } from '../../../../api/workers/parallelCsv';
 import type { ExpectedColumn } from '../../../../src/shared/schemaDetector';
 import { tempDir } from '../../../helpers/tmp';
 
@@ -58,6 +58,20 @@ describe('ParallelCsvReader', () => {
     const sequential = await analyzeDatasetFile(file, { format: 'csv' });
     expect(stable(parallel!.columns)).toEqual(stable(sequential.columns));
     expect(parallel!.rowCount).toBe(20_000);
+  });
+
+  it('keeps the threads of an upload for the next one, and ends them after the idle time', async () => {
+    const pool = new WorkerPool(300);
+    await pool.warm(2);
+    expect(pool.size).toBe(2);
+    const worker = pool.acquire();
+    expect(pool.size).toBe(1);
+    pool.release(worker); // the countdown starts again
+    expect(pool.size).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(pool.size).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pool.size).toBe(0);
   });
 
   it('puts ragged-row line numbers and schema violations at their place in the whole file', async () => {

@@ -285,9 +285,13 @@ describe('records in memory', () => {
     try {
       // ~2.5 MB of runs: the snapshot is written in chunks of about 1 MB.
       for (let i = 0; i < 1200; i++) runs.push(await store.createRun(makeRun({ name: `r${i}`, notes: 'x'.repeat(2000), hyperparameters: { i, s: `é${i}` } })));
-      const slot = (store as unknown as { runs: { get: (id: string) => { json?: string; value: Run } } }).runs.get(runs[7]!.id);
-      expect(slot.json).toBeUndefined();
-      expect(slot.value).toEqual(runs[7]);
+      const slotOf = (id: string) => (store as unknown as { runs: { get: (id: string) => { json?: string; value: Run } } }).runs.get(id);
+      expect(slotOf(runs[7]!.id).json).toBeUndefined();
+      expect(slotOf(runs[7]!.id).value).toEqual(runs[7]);
+      // The 1,000 newest keep theirs, for the plain list.
+      expect(slotOf(runs[1199]!.id).json).toBe(JSON.stringify(runs[1199]));
+      expect(slotOf(runs[199]!.id).json).toBeUndefined();
+      expect(slotOf(runs[200]!.id).json).toBe(JSON.stringify(runs[200]));
     } finally {
       await store.close(); // a clean stop writes the snapshot
     }
