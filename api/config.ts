@@ -21,7 +21,7 @@ export interface AppConfig {
   profileAllowedHosts: string[];
   /** The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR; default: the working directory). */
   gitDir: string;
-  /** V8's old-generation growth after each full collection, in percent (0: V8's own policy). See server.ts. */
+  /** V8's old-generation growth after each full collection, in percent, once the heap is large (0: V8's own policy). See server.ts. */
   heapGrowthPercent: number;
   version: string;
 }
