@@ -9,21 +9,18 @@ import { runColumns } from '../components/runs/columns';
 import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
 import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
 import { useLiveEvents } from '../hooks/useLiveEvents';
-import { PAGE_SIZE, usePagedRuns } from '../hooks/usePagedRuns';
+import { PAGE_SIZE, runsQueryOf, usePagedRuns } from '../hooks/usePagedRuns';
 import { useApi } from '../hooks/useApi';
 import { client } from '../apiClient';
 import { RUN_STATUSES } from '../shared/contract/constants';
 import { parseFilter } from '../shared/runs/filter';
-import type { Run, RunStatus } from '../shared/contract/types';
+import type { Run } from '../shared/contract/types';
 
 
 export default function Runs() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
-  const status = (RUN_STATUSES as readonly string[]).includes(params.get('status') ?? '') ? (params.get('status') as RunStatus) : undefined;
-  const filter = params.get('filter') ?? '';
-  const sort = params.get('sort') ?? 'createdAt:desc';
-  const experimentId = /^\d+$/.test(params.get('experiment') ?? '') ? params.get('experiment')! : undefined;
+  const { status, filter, sort, experimentId } = runsQueryOf(params);
   const experiments = useApi(() => client.listExperiments(), []);
   const [draft, setDraft] = useState(filter);
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
@@ -47,8 +44,12 @@ export default function Runs() {
     setFilterError,
   );
 
-  // A new query starts from the top.
+  // A new query starts from the top (not on mounting, where it is there already: setting scrollTop
+  // forces a layout of the whole page before its first paint).
+  const shownQuery = useRef(queryKey);
   useEffect(() => {
+    if (shownQuery.current === queryKey) return;
+    shownQuery.current = queryKey;
     setScrollTop(0);
     if (viewport.current) viewport.current.scrollTop = 0;
   }, [queryKey]);

@@ -34,13 +34,13 @@ const browser = await chromium.launch({
 });
 
 /** Navigation start to the first run row in the DOM, over `LOADS` fresh pages. */
-async function pageLoads(): Promise<number[]> {
+async function pageLoads(url = `${server.url}/modellab/runs`): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i <= LOADS; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const started = performance.now();
-    await page.goto(`${server.url}/modellab/runs`);
+    await page.goto(url);
     await page.getByTestId('run-row').first().waitFor({ timeout: 30_000 });
     if (i > 0) times.push(performance.now() - started); // the first load warms the server and the browser
     await context.close();
@@ -52,6 +52,11 @@ const report = (label: string, times: number[]) =>
   console.log(`${label}: median ${(times[Math.floor(times.length / 2)]! / 1000).toFixed(3)} s, worst ${(times.at(-1)! / 1000).toFixed(3)} s over ${times.length} loads`);
 
 console.log(`bench:runs-page — Chromium, node ${process.version}`);
+// The floor: what a fresh browser context and a navigation cost here, to a page of one row and no script.
+const floor = http.createServer((_req, res) => res.setHeader('content-type', 'text/html').end('<!doctype html><title>floor</title><div data-testid="run-row">row</div>'));
+await new Promise<void>((resolve) => floor.listen(0, '127.0.0.1', resolve));
+report('A static page with one row, no script (floor)', await pageLoads(`http://127.0.0.1:${(floor.address() as { port: number }).port}/`));
+floor.close();
 let next = 0;
 const create = (upTo: number) => Promise.all(Array.from({ length: 32 }, async () => { while (next < upTo) await post(body(next++)); }));
 await create(10);

@@ -71,6 +71,36 @@ describe('Runs', () => {
     await page.close();
   });
 
+  it('opens a filtered, sorted link with one request for its first page, made while the page\'s code is still loading', async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    const firstPages: string[] = [];
+    let codeReleased = false;
+    let askedBeforeCode = false;
+    page.on('request', (r) => {
+      if (!/\/api\/modellab\/runs\?.*offset=0/.test(r.url())) return;
+      firstPages.push(r.url());
+      if (!codeReleased) askedBeforeCode = true;
+    });
+    // Hold the Runs page's code back: the route's loader must not wait for it.
+    await page.route(/\/assets\/Runs-[^/]*\.js$/, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      codeReleased = true;
+      await route.continue();
+    });
+    await page.goto(`${session.server.url}/modellab/runs?filter=${encodeURIComponent('metrics.acc >= 0.2')}&sort=metrics.acc%3Aasc`);
+    await expect.poll(() => page.getByTestId('run-row').first().textContent()).toContain('sweep-20');
+    expect(await page.getByTestId('runs-total').textContent()).toBe('10 run(s)');
+    expect(askedBeforeCode).toBe(true);
+    expect(firstPages).toHaveLength(1); // the route's prefetch, taken by the page (not asked for twice)
+    expect(firstPages[0]).toContain('filter=metrics.acc');
+    // Changing the query still loads it.
+    await page.getByRole('button', { name: 'failed' }).click();
+    await expect.poll(() => page.getByTestId('runs-total').textContent()).toBe('3 run(s)');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('renders only the rows in view for thousands of runs, and stays within 375 px', async () => {
     const json = { 'content-type': 'application/json' };
     await Promise.all(

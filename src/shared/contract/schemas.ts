@@ -206,7 +206,51 @@ export const UpdateDatasetBody = z
 
 export const MAX_METRIC_POINTS_PER_REQUEST = 10_000;
 
-export const LogMetricsBody = z.strictObject({
+/**
+ * A schema with a hand-written check for the common, valid case: a value the check accepts is used
+ * as it is; anything else goes through the schema, which gives the error (handle() does this). zod's
+ * parse builds a copy of every element: for a batch of 1,000 metric points that was about a third of
+ * the request's server time (measured). The check must accept nothing the schema refuses, and what
+ * it accepts must be what the schema would output (tests compare them on generated bodies).
+ */
+export const FAST_CHECK = Symbol('fastCheck');
+export type FastChecked = { [FAST_CHECK]?: (value: unknown) => boolean };
+
+function withFastCheck<S extends z.ZodType>(schema: S, accepts: (value: unknown) => boolean): S {
+  (schema as S & FastChecked)[FAST_CHECK] = accepts;
+  return schema;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isIntIn = (v: unknown, max: number) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+
+/** LogMetricsBody's valid bodies, checked without copying (see withFastCheck). */
+function acceptsMetricBatch(body: unknown): boolean {
+  if (!isPlainObject(body)) return false;
+  let keys = 0;
+  for (const k in body) if (Object.prototype.hasOwnProperty.call(body, k) && (keys++, k !== 'metrics')) return false;
+  const metrics = body.metrics;
+  if (keys !== 1 || !Array.isArray(metrics) || metrics.length < 1 || metrics.length > MAX_METRIC_POINTS_PER_REQUEST) return false;
+  for (let i = 0; i < metrics.length; i++) {
+    const p: unknown = metrics[i];
+    if (!isPlainObject(p) || Object.getPrototypeOf(p) !== Object.prototype) return false;
+    let count = 0;
+    for (const k in p) {
+      if (!Object.prototype.hasOwnProperty.call(p, k)) continue;
+      count++;
+      if (k !== 'key' && k !== 'value' && k !== 'step' && k !== 'timestamp') return false;
+    }
+    const { key, value, step, timestamp } = p;
+    if (typeof key !== 'string' || key.length < 1 || key.length > 250) return false;
+    if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+    if (step !== undefined && !isIntIn(step, Number.MAX_SAFE_INTEGER)) return false;
+    if (timestamp !== undefined && !isIntIn(timestamp, 8.64e15)) return false;
+    if (count !== 2 + (step !== undefined ? 1 : 0) + (timestamp !== undefined ? 1 : 0)) return false;
+  }
+  return true;
+}
+
+const LogMetricsSchema = z.strictObject({
   metrics: z
     .array(
       z.strictObject({
@@ -219,6 +263,7 @@ export const LogMetricsBody = z.strictObject({
     .min(1)
     .max(MAX_METRIC_POINTS_PER_REQUEST),
 });
+export const LogMetricsBody = withFastCheck(LogMetricsSchema, acceptsMetricBatch);
 
 export const MetricKeyParams = z.object({ id: z.string().min(1).max(128), key: z.string().min(1).max(250) });
 
