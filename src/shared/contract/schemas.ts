@@ -28,10 +28,15 @@ const paramObject = z.record(z.string().min(1).max(250), z.unknown()).superRefin
     return;
   }
   for (const [key, value] of Object.entries(obj)) {
+    // Numbers, booleans, null and short strings are well within the limit without measuring (a
+    // string's JSON is at most 6 bytes per UTF-16 unit, for \uXXXX escapes): encoding every value
+    // of every create was a tenth of its validation (measured).
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null) continue;
+    if (typeof value === 'string' && value.length * 6 + 2 <= HYPERPARAM_VALUE_MAX_BYTES) continue;
     const text = JSON.stringify(value);
     if (text === undefined) {
       ctx.addIssue({ code: 'custom', path: [key], message: 'must be a JSON value' });
-    } else if (utf8Length(text) > HYPERPARAM_VALUE_MAX_BYTES) {
+    } else if (text.length * 3 > HYPERPARAM_VALUE_MAX_BYTES && utf8Length(text) > HYPERPARAM_VALUE_MAX_BYTES) {
       ctx.addIssue({ code: 'custom', path: [key], message: `must be at most ${HYPERPARAM_VALUE_MAX_BYTES} bytes of JSON` });
     }
   }
