@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileFilter, compileFilterFast, fieldAccessor, fieldAccessorFast, parseFilter, type FilterExpr } from '../../../../src/shared/runs/filter';
+import { compileColumnFilter, compileFilter, compileFilterFast, fieldAccessor, fieldAccessorFast, parseFilter, type FieldRef, type FilterExpr } from '../../../../src/shared/runs/filter';
 import { makeRun } from '../../../helpers/fixtures';
 import type { Run } from '../../../../src/shared/contract/types';
 
@@ -31,7 +31,8 @@ const FIELDS = [
   'dataset.name',
 ];
 
-const literal = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom('adam', 'sgd', '0.1', 'completed', 'risk', '', 'NaN'), fc.boolean(), fc.constant(null));
+// Texts that read as numbers ('1', '0.1') meet numbers equal to them (1, 0.1) among the values.
+const literal = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom('adam', 'sgd', '0.1', '1', 'completed', 'risk', '', 'NaN'), fc.boolean(), fc.constant(null));
 const leaf: fc.Arbitrary<FilterExpr> = fc.constantFrom(...FIELDS).chain((text) => {
   const field = (parseFilter(`${text} IS NULL`) as Extract<FilterExpr, { type: 'isNull' }>).field;
   return fc.oneof(
@@ -48,7 +49,7 @@ const expr: fc.Arbitrary<FilterExpr> = fc.letrec((tie) => ({
   not: tie('node').map((e): FilterExpr => ({ type: 'not', expr: e as FilterExpr })),
 })).node as fc.Arbitrary<FilterExpr>;
 
-const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom('adam', 'sgd', '0.1', 'risk', 'NaN', 'Infinity'), fc.boolean(), fc.constant(null));
+const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ min: -2, max: 2, noNaN: true }), fc.constantFrom('adam', 'sgd', '0.1', '1', 'risk', 'NaN', 'Infinity', 0.1), fc.boolean(), fc.constant(null));
 const run: fc.Arbitrary<Run> = fc
   .record({
     status: fc.constantFrom('pending', 'running', 'completed', 'failed' as const),
@@ -82,6 +83,33 @@ describe('compileFilterFast', () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('answers what compileFilter answers when it reads field columns (the JSON store\'s search)', () => {
+    let compiled = 0;
+    fc.assert(
+      fc.property(expr, fc.array(run, { minLength: 1, maxLength: 8 }), (e, runs) => {
+        const slow = compileFilter(e);
+        const columnOf = (field: FieldRef) => runs.map(fieldAccessorFast(field));
+        const fast = compileColumnFilter(e, columnOf);
+        if (!fast) return; // a field without a column: the caller falls back
+        compiled++;
+        runs.forEach((r, i) => expect(fast(i)).toBe(slow(r)));
+      }),
+      { numRuns: 600 },
+    );
+    expect(compiled).toBeGreaterThan(300);
+  });
+
+  it('keeps the leaf tests\' coercions where the columns take a shortcut (text equal to a number, NaN, missing)', () => {
+    const values = [1, 0.1, '1', '0.1', 'adam', 'NaN', 'Infinity', null, undefined, true, -0];
+    const runs = values.map((lr, i) => makeRun({ name: `r${i}`, hyperparameters: lr === undefined ? {} : { lr } }));
+    const filters = ["params.lr = '1'", "params.lr = '0.1'", 'params.lr = 1', 'params.lr != 1', 'params.lr > 0', "params.lr IN ('1', 'adam')", "params.lr NOT IN ('1', 'adam')", "params.lr IN ('0.1', 2)", 'params.lr <= 0'];
+    for (const text of filters) {
+      const e = parseFilter(text);
+      const fast = compileColumnFilter(e, (field) => runs.map(fieldAccessorFast(field)))!;
+      expect(runs.filter((_, i) => fast(i)).map((r) => r.name), text).toEqual(runs.filter(compileFilter(e)).map((r) => r.name));
+    }
   });
 
   it('reads every field as fieldAccessor reads it', () => {
