@@ -5,8 +5,8 @@
  */
 import type { ArtifactFiles } from '../storage';
 import { unprocessable } from '../../src/shared/errors';
-import { EvalInputError, type EvalInput, type EvalResult } from '../../src/shared/evalHarness';
-import { evaluateOffThread } from '../workers/evaluateOffThread';
+import { EvalInputError, type EvalInput } from '../../src/shared/evalHarness';
+import { evaluateOffThread, type EvaluationOutcome } from '../workers/evaluateOffThread';
 import { nowIso } from '../../src/shared/ids';
 import type { Store } from '../storage';
 
@@ -23,7 +23,12 @@ export interface EvaluationDocuments {
   failureExamples: Record<string, unknown>;
 }
 
-export function documentsOf(runId: string, result: EvalResult, createdAt = nowIso()): EvaluationDocuments & { predictions: Record<string, unknown> } {
+export function documentsOf(runId: string, result: EvaluationOutcome, createdAt = nowIso()): EvaluationDocuments & { predictionsText: string } {
+  // What a paired comparison of two runs needs later: per-example labels and predictions. From a
+  // worker thread they come as JSON text already (see packResult), spliced in after the run's fields.
+  const head = JSON.stringify({ runId, taskType: result.taskType });
+  const predictionsText =
+    result.perExample !== null ? JSON.stringify({ runId, taskType: result.taskType, ...result.perExample }) : result.perExampleJson === '{}' ? head : `${head.slice(0, -1)},${result.perExampleJson.slice(1)}`;
   return {
     metrics: {
       runId,
@@ -37,14 +42,13 @@ export function documentsOf(runId: string, result: EvalResult, createdAt = nowIs
     },
     slices: { runId, slices: result.slices },
     failureExamples: { runId, total: result.failureExamples.total, examples: result.failureExamples.examples },
-    // What a paired comparison of two runs needs later: per-example labels and predictions.
-    predictions: { runId, taskType: result.taskType, ...result.perExample },
+    predictionsText,
   };
 }
 
 export async function evaluateRun(store: Store, artifacts: ArtifactFiles, runId: string, input: EvalInput): Promise<EvaluationDocuments> {
   await store.getRun(runId); // 404 before any work
-  let result: EvalResult;
+  let result: EvaluationOutcome;
   try {
     result = await evaluateOffThread(input);
   } catch (error) {
@@ -66,7 +70,7 @@ export async function evaluateRun(store: Store, artifacts: ArtifactFiles, runId:
         { name: EVALUATION_FILES.metrics, content: JSON.stringify(docs.metrics, null, 1) },
         { name: EVALUATION_FILES.slices, content: JSON.stringify(docs.slices, null, 1) },
         { name: EVALUATION_FILES.failures, content: JSON.stringify(docs.failureExamples, null, 1) },
-        { name: EVALUATION_FILES.predictions, content: JSON.stringify(docs.predictions) },
+        { name: EVALUATION_FILES.predictions, content: docs.predictionsText },
       ],
       (name) => ['history', stamp!, name],
     );

@@ -11,7 +11,7 @@
  * Node only.
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
-import { type PackedInput, unpackInput } from './evalTransfer';
+import { type PackedInput, packResult, unpackInput } from './evalTransfer';
 import { drawBlock, evaluate, Evaluation, EvalInputError, type BlockDraws, type EvalInput, type ResamplingPlan } from '../../src/shared/evalHarness';
 
 export type EvalJob = { mode: 'warm' } | { mode: 'whole'; input: PackedInput } | { mode: 'lead'; input: PackedInput; helpers: MessagePort[] } | { mode: 'helper'; lead: MessagePort };
@@ -42,7 +42,7 @@ function lead(input: EvalInput, columns: Record<string, unknown[]> | undefined, 
     draws.push(d);
     if (draws.length < evaluation.blocks) return;
     for (const helper of helpers) helper.close();
-    port.postMessage({ ok: true, result: evaluation.finish(draws) });
+    port.postMessage({ ok: true, result: packResult(evaluation.finish(draws)) });
   };
   helpers.forEach((helper, i) => {
     helper.on('message', (d: BlockDraws) => {
@@ -64,7 +64,7 @@ port.on('message', (job: EvalJob) => {
       port.postMessage({ ok: true, warmed: true });
     } else if (job.mode === 'whole') {
       const { input, columns } = unpackInput(job.input);
-      port.postMessage({ ok: true, result: evaluate(input, columns) });
+      port.postMessage({ ok: true, result: packResult(evaluate(input, columns)) });
     } else if (job.mode === 'lead') {
       const { input, columns } = unpackInput(job.input);
       lead(input, columns, job.helpers);

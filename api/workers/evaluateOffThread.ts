@@ -12,12 +12,12 @@
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { blocksFor, evaluate, EvalInputError, type EvalInput, type EvalResult } from '../../src/shared/evalHarness';
 import type { EvalJob } from './evalWorker';
-import { fillFailureRows, packInput } from './evalTransfer';
+import { fillFailureRows, packInput, type ResultFromWorker } from './evalTransfer';
 
 /** examples × resamples above which a worker thread is used. */
 export const OFF_THREAD_WORK = 2_000_000;
 
-type Reply = { ok: true; result?: EvalResult; warmed?: true } | { ok: false; inputError?: { message: string; index: number | null; field: string }; message?: string };
+type Reply = { ok: true; result?: ResultFromWorker; warmed?: true } | { ok: false; inputError?: { message: string; index: number | null; field: string }; message?: string };
 
 const failure = (reply: Extract<Reply, { ok: false }>) => (reply.inputError ? new EvalInputError(reply.inputError.message, reply.inputError.index, reply.inputError.field) : new Error(reply.message));
 
@@ -65,7 +65,10 @@ function takeWorker(): Worker {
   return worker;
 }
 
-export function evaluateOffThread(input: EvalInput): Promise<EvalResult> {
+/** An evaluation's result, with its per-example values as JSON text when a worker thread computed it (see packResult). */
+export type EvaluationOutcome = EvalResult | ResultFromWorker;
+
+export function evaluateOffThread(input: EvalInput): Promise<EvaluationOutcome> {
   const work = input.labels.length * (input.config.bootstrap?.resamples ?? 1000);
   if (work <= OFF_THREAD_WORK) return Promise.resolve().then(() => evaluate(input));
   const blocks = Array.isArray(input.labels) ? blocksFor(input.labels.length) : 1;

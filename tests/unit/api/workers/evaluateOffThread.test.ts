@@ -3,10 +3,19 @@
  * other) answers exactly what evaluate() answers in one thread; errors come back as they would inline.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeEvalWorkers, evaluateOffThread, OFF_THREAD_WORK } from '../../../../api/workers/evaluateOffThread';
+import { closeEvalWorkers, evaluateOffThread, type EvaluationOutcome, OFF_THREAD_WORK } from '../../../../api/workers/evaluateOffThread';
+
+import { documentsOf } from '../../../../api/services/evaluations';
 
 afterAll(() => closeEvalWorkers());
-import { blocksFor, evaluate, EvalInputError, type EvalInput } from '../../../../src/shared/evalHarness';
+
+/** A worker's result with its per-example values parsed back (they come as JSON text), as evaluate() gives it. */
+const asResult = (outcome: EvaluationOutcome): EvalResult => {
+  if (outcome.perExample !== null) return outcome;
+  const { perExampleJson, ...rest } = outcome;
+  return { ...rest, perExample: JSON.parse(perExampleJson) as EvalResult['perExample'] };
+};
+import { blocksFor, evaluate, EvalInputError, type EvalInput, type EvalResult } from '../../../../src/shared/evalHarness';
 
 function input(n: number, resamples: number): EvalInput {
   let s = 9;
@@ -22,9 +31,13 @@ describe('evaluateOffThread', () => {
     const big = input(25_000, 100);
     expect(big.labels.length * 100).toBeGreaterThan(OFF_THREAD_WORK);
     expect(blocksFor(big.labels.length)).toBe(2);
-    const threaded = await evaluateOffThread(big);
-    expect(JSON.stringify(threaded)).toBe(JSON.stringify(evaluate(big)));
+    const outcome = await evaluateOffThread(big);
+    const threaded = asResult(outcome);
+    const inline = evaluate(big);
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(inline));
     expect(threaded.slices).toHaveLength(4);
+    // predictions.json: the worker's text spliced after the run's fields is the document made inline.
+    expect(documentsOf('r1', outcome, 't').predictionsText).toBe(documentsOf('r1', inline, 't').predictionsText);
     expect(threaded.metrics.accuracy!.ci.lower).toBeLessThan(threaded.metrics.accuracy!.value!);
   }, 60_000);
 
@@ -37,7 +50,7 @@ describe('evaluateOffThread', () => {
       note: { text: `row ${i}`, tags: [i % 3] },
     }));
     big.config.sliceAttributes = ['region', 'age', 'mixed', 'absent'];
-    const threaded = await evaluateOffThread(big);
+    const threaded = asResult(await evaluateOffThread(big));
     expect(JSON.stringify(threaded)).toBe(JSON.stringify(evaluate(big)));
     // The failure examples carry their whole row (the worker saw only the slice attributes).
     expect(threaded.failureExamples.examples[0]!.data).toEqual(big.data![threaded.failureExamples.examples[0]!.index as number]);

@@ -13,6 +13,7 @@ import {
   regressionMetrics,
 } from '../../../../src/shared/evalHarness/metrics';
 import { evaluate } from '../../../../src/shared/evalHarness';
+import { topByKey } from '../../../../src/shared/evalHarness/failures';
 
 interface ClassificationCase {
   name: string;
@@ -156,5 +157,18 @@ describe('orderByScoreDesc', () => {
   it('keeps the comparator\'s order when a score is NaN', () => {
     const score = Float64Array.of(0.3, NaN, 0.9, 0.3);
     expect(Array.from(orderByScoreDesc(score))).toEqual(Array.from(byComparator(score)));
+  });
+});
+
+describe('topByKey (failure examples)', () => {
+  it('keeps the first k of a full sort by key descending, index ascending', () => {
+    let s = 11;
+    const random = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+    for (const [n, k, steps] of [[0, 5, 10], [7, 100, 3], [1000, 100, 5], [1000, 1000, 1000], [5000, 1, 0], [5000, 37, 2]] as const) {
+      const keys = Float64Array.from({ length: n }, () => (steps ? Math.floor(random() * steps) / steps : random()));
+      const candidates = Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 !== 1);
+      const sorted = [...candidates].sort((a, b) => keys[b]! - keys[a]! || a - b).slice(0, k);
+      expect(topByKey(candidates, k, (i) => keys[i]!)).toEqual(sorted);
+    }
   });
 });
