@@ -227,14 +227,15 @@ export class JsonStore implements Store {
   }
 
   /**
-   * db.json in chunks of about 1 MB, each serialized as it is written: with 100,000 runs the whole
-   * file as Buffers at once was ~130 MB more memory during every compaction. The records are the
+   * db.json in chunks of about 256 KB, each serialized as it is written: with 100,000 runs the whole
+   * file as Buffers at once was ~130 MB more memory during every compaction, and a chunk's
+   * serializing (~1 ms) is all a request arriving meanwhile waits for. The records are the
    * ones stored when this is called (the slot lists are taken now; a change replaces a slot, never
    * alters one), so the file is one consistent state even while changes go on meanwhile (those are
    * in the log that follows it).
    */
   private *snapshotChunks(): Generator<Uint8Array> {
-    const CHUNK = 1 << 20;
+    const CHUNK = 1 << 18;
     const sections: [string, Slot<unknown>[]][] = [
       ['datasets', [...this.datasets.values()]],
       ['runs', [...this.runs.values()]],
