@@ -1,0 +1,86 @@
+/**
+ * The PostgreSQL store's schema, as numbered migrations applied in order at start. Each record keeps
+ * its whole document (`doc`, the same JSON the JSON store holds) beside the columns a query filters,
+ * orders or joins on, so the store's rules — the ones in src/shared/ both stores follow — see the
+ * same records whatever the backend. Never edit a migration that has shipped: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'records and metric series',
+    statements: [
+      `CREATE TABLE experiments (
+         id bigint PRIMARY KEY,
+         name text NOT NULL UNIQUE,
+         lifecycle_stage text NOT NULL,
+         doc jsonb NOT NULL
+       )`,
+      // seq: creation order, the default (newest-first) order of every list.
+      `CREATE TABLE runs (
+         id text PRIMARY KEY,
+         seq bigserial NOT NULL UNIQUE,
+         experiment_id text NOT NULL,
+         lifecycle_stage text NOT NULL,
+         status text NOT NULL,
+         name text NOT NULL,
+         created_at text NOT NULL,
+         dataset_id text,
+         doc jsonb NOT NULL
+       )`,
+      `CREATE INDEX runs_lifecycle_seq ON runs (lifecycle_stage, seq DESC)`,
+      `CREATE INDEX runs_experiment_seq ON runs (experiment_id, seq DESC)`,
+      `CREATE INDEX runs_status_seq ON runs (status, seq DESC)`,
+      `CREATE INDEX runs_created_at ON runs (created_at DESC, seq DESC)`,
+      `CREATE INDEX runs_name ON runs (name, seq DESC)`,
+      `CREATE INDEX runs_dataset ON runs (dataset_id) WHERE dataset_id IS NOT NULL`,
+      `CREATE TABLE datasets (
+         id text PRIMARY KEY,
+         seq bigserial NOT NULL UNIQUE,
+         name text NOT NULL,
+         version integer NOT NULL,
+         doc jsonb NOT NULL,
+         UNIQUE (name, version)
+       )`,
+      // An artifact belongs to a run or to a logged model (owner: the run's or the model's id).
+      `CREATE TABLE artifacts (
+         owner text NOT NULL,
+         path text NOT NULL,
+         seq bigserial NOT NULL UNIQUE,
+         doc jsonb NOT NULL,
+         PRIMARY KEY (owner, path)
+       )`,
+      `CREATE TABLE logged_models (
+         id text PRIMARY KEY,
+         seq bigserial NOT NULL UNIQUE,
+         experiment_id text NOT NULL,
+         source_run_id text,
+         name text NOT NULL,
+         doc jsonb NOT NULL
+       )`,
+      `CREATE INDEX logged_models_experiment ON logged_models (experiment_id, seq DESC)`,
+      // One row per registered model with its versions and aliases (as the JSON store keeps it), so a
+      // registration, an alias move or a rename is one row written in one transaction.
+      `CREATE TABLE registered_models (
+         name text PRIMARY KEY,
+         doc jsonb NOT NULL
+       )`,
+      // Metric points; value is a double precision, which holds NaN and the infinities.
+      `CREATE TABLE metric_points (
+         run_id text NOT NULL,
+         key text NOT NULL,
+         seq bigserial NOT NULL,
+         step bigint NOT NULL,
+         value double precision NOT NULL,
+         timestamp_ms bigint NOT NULL,
+         PRIMARY KEY (run_id, key, seq)
+       )`,
+      `CREATE INDEX metric_points_series ON metric_points (run_id, key, step, seq)`,
+    ],
+  },
+];

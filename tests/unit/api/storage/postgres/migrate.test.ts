@@ -1,0 +1,78 @@
+/**
+ * Migrations against a real PostgreSQL server: all applied in order on an empty database, nothing
+ * applied twice (also when two processes start together), a failing one leaves the schema as it
+ * was, and a database from a newer ModelLab is refused.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../../../../api/storage/postgres/migrate';
+import { MIGRATIONS } from '../../../../../api/storage/postgres/migrations';
+import { startTestPostgres, type TestPostgres } from '../../../../helpers/postgres';
+
+let server: TestPostgres;
+beforeAll(async () => {
+  server = await startTestPostgres();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+async function withDatabase(fn: (pools: () => pg.Pool) => Promise<void>): Promise<void> {
+  const db = await server.createDatabase();
+  const pools: pg.Pool[] = [];
+  try {
+    await fn(() => {
+      const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+      pools.push(pool);
+      return pool;
+    });
+  } finally {
+    await Promise.all(pools.map((p) => p.end()));
+    await db.drop();
+  }
+}
+
+const tables = async (pool: pg.Pool) =>
+  (await pool.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`)).rows.map((r) => r.table_name);
+
+describe('migrate', () => {
+  it('applies every migration to an empty database, then nothing', async () => {
+    await withDatabase(async (pool) => {
+      const p = pool();
+      const latest = MIGRATIONS.at(-1)!.version;
+      expect(await migrate(p)).toEqual({ from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
+      expect(await tables(p)).toEqual(['artifacts', 'datasets', 'experiments', 'logged_models', 'metric_points', 'modellab_migrations', 'registered_models', 'runs']);
+      expect(await migrate(p)).toEqual({ from: latest, to: latest, applied: [] });
+      expect((await p.query('SELECT count(*)::int AS n FROM modellab_migrations')).rows[0].n).toBe(MIGRATIONS.length);
+    });
+  }, 60_000);
+
+  it('migrates once when several processes start together', async () => {
+    await withDatabase(async (pool) => {
+      const results = await Promise.all(Array.from({ length: 4 }, () => migrate(pool())));
+      expect(results.filter((r) => r.applied.length > 0)).toHaveLength(1);
+      expect(results.every((r) => r.to === MIGRATIONS.at(-1)!.version)).toBe(true);
+      expect((await pool().query('SELECT count(*)::int AS n FROM modellab_migrations')).rows[0].n).toBe(MIGRATIONS.length);
+    });
+  }, 60_000);
+
+  it('leaves the schema as it was when a migration fails', async () => {
+    await withDatabase(async (pool) => {
+      const p = pool();
+      await migrate(p);
+      const before = await tables(p);
+      const broken = [...MIGRATIONS, { version: 99, name: 'half of a change', statements: ['CREATE TABLE extra (id int)', 'SELECT * FROM no_such_table'] }];
+      await expect(migrate(p, broken)).rejects.toThrow(/no_such_table/);
+      expect(await tables(p)).toEqual(before); // "extra" was rolled back with the rest
+      expect((await p.query('SELECT max(version)::int AS v FROM modellab_migrations')).rows[0].v).toBe(MIGRATIONS.at(-1)!.version);
+    });
+  }, 60_000);
+
+  it('refuses a database migrated by a newer ModelLab', async () => {
+    await withDatabase(async (pool) => {
+      const p = pool();
+      await migrate(p, [...MIGRATIONS, { version: 500, name: 'from the future', statements: [] }]);
+      await expect(migrate(p)).rejects.toThrow(/schema version 500, newer than this ModelLab knows/);
+    });
+  }, 60_000);
+});
