@@ -31,6 +31,7 @@ export const MIGRATIONS: Migration[] = [
          name text NOT NULL,
          created_at text NOT NULL,
          dataset_id text,
+         input_count integer NOT NULL DEFAULT 0,
          doc jsonb NOT NULL
        )`,
       `CREATE INDEX runs_lifecycle_seq ON runs (lifecycle_stage, seq DESC)`,
@@ -39,6 +40,20 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX runs_created_at ON runs (created_at DESC, seq DESC)`,
       `CREATE INDEX runs_name ON runs (name, seq DESC)`,
       `CREATE INDEX runs_dataset ON runs (dataset_id) WHERE dataset_id IS NOT NULL`,
+      // Every field a filter or sort can name, with its number, text and boolean readings made by
+      // the same code as the in-memory filter (src/shared/runs/fieldRows.ts): a filter compiles to
+      // conditions on these rows (filterSql.ts). upper: the text as a case-insensitive match sees it.
+      `CREATE TABLE run_fields (
+         run_id text NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+         field text NOT NULL,
+         num double precision,
+         text text NOT NULL,
+         upper text NOT NULL,
+         bool boolean
+       )`,
+      `CREATE INDEX run_fields_run ON run_fields (run_id, field)`,
+      `CREATE INDEX run_fields_num ON run_fields (field, num, run_id) WHERE num IS NOT NULL`,
+      `CREATE INDEX run_fields_text ON run_fields (field, text COLLATE "C", run_id)`,
       `CREATE TABLE datasets (
          id text PRIMARY KEY,
          seq bigserial NOT NULL UNIQUE,

@@ -46,7 +46,7 @@ export type FilterExpr =
   | { type: 'in'; field: FieldRef; values: Literal[]; negate: boolean }
   | { type: 'isNull'; field: FieldRef; negate: boolean };
 
-const SCALAR_FIELDS = [
+export const SCALAR_FIELDS = [
   'id',
   'name',
   'description',
@@ -64,7 +64,7 @@ const SCALAR_FIELDS = [
   'endedAt',
   'updatedAt',
 ] as const;
-const NESTED_FIELDS: Record<string, 'metrics' | 'hyperparameters' | 'config' | 'tags'> = {
+export const NESTED_FIELDS: Record<string, 'metrics' | 'hyperparameters' | 'config' | 'tags'> = {
   metrics: 'metrics',
   params: 'hyperparameters',
   hyperparameters: 'hyperparameters',
@@ -87,7 +87,7 @@ const MLFLOW_PREFIXES: Record<string, 'attributes' | 'metrics' | 'params' | 'mlf
   dataset: 'inputs',
   datasets: 'inputs',
 };
-const INPUT_KEYS = ['name', 'digest', 'context'];
+export const INPUT_KEYS = ['name', 'digest', 'context'];
 
 export class FilterSyntaxError extends AppError {
   constructor(
@@ -401,7 +401,7 @@ export interface FilterContext {
 const NO_CONTEXT: FilterContext = { artifactLocation: () => undefined };
 
 /** Fields that hold several values per run (its dataset inputs): a condition holds when it holds for any. */
-const isMany = (field: FieldRef) => field.root === 'inputs';
+export const isMany = (field: FieldRef) => field.root === 'inputs';
 
 /** A function reading a field from a run (undefined when absent), resolved once per filter. */
 export function fieldAccessor(field: FieldRef, context: FilterContext = NO_CONTEXT): (run: Run) => unknown {
@@ -449,13 +449,13 @@ export function fieldValue(run: Run, field: FieldRef): unknown {
   return fieldAccessor(field)(run);
 }
 
-const asNumber = (value: unknown): number | null => {
+export const asNumber = (value: unknown): number | null => {
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
   return null;
 };
 
-const asText = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
+export const asText = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 /** Compares a present value with a literal: negative, zero, positive, or null when incomparable. */
 function compareTo(value: unknown, literal: Literal): number | null {
@@ -587,7 +587,7 @@ function leafTest(expr: Leaf): (value: unknown) => boolean {
 
 // ---------------------------------------------------------------- generated code (the server's fast path)
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * JavaScript source reading a plain or nested run field into `v` with the semantics of
