@@ -14,7 +14,7 @@
  * for characters outside the Basic Multilingual Plane. Node only.
  */
 import { caseFold, fieldKey } from '../../../src/shared/runs/fieldRows';
-import { isMany, type FieldRef, type FilterExpr, type Literal } from '../../../src/shared/runs/filter';
+import { isMany, type FieldRef, type FilterExpr, type Literal, type SortSpec } from '../../../src/shared/runs/filter';
 
 const SQL_OP = { '=': '=', '!=': '<>', '<': '<', '<=': '<=', '>': '>', '>=': '>=' } as const;
 
@@ -100,5 +100,35 @@ export function filterSql(expr: FilterExpr, params: SqlParams, run = 'r'): strin
     }
     default:
       return `EXISTS (SELECT 1 FROM ${rowsOf(expr.field, params, run)} AND ${leafCondition(expr, params)})`;
+  }
+}
+
+/**
+ * ORDER BY terms for sort keys, as the in-memory sort orders (sortRuns): per key, numbers (the
+ * value's number reading, unless the field sorts as text) before texts before missing values in
+ * both directions, numbers numerically and texts in UTF-16 order in the key's direction; ties go to
+ * the next key, then newest first. `joins` are the LEFT JOINs that bring each key's row.
+ */
+export function sortSql(specs: SortSpec[], params: SqlParams, run = 'r'): { joins: string; orderBy: string } {
+  const joins: string[] = [];
+  const terms: string[] = [];
+  specs.forEach((spec, i) => {
+    if (isMany(spec.field)) throw new SortNotSupportedError(spec.field.text);
+    const s = `s${i}`;
+    joins.push(`LEFT JOIN run_fields ${s} ON ${s}.run_id = ${run}.id AND ${s}.field = ${params.add(fieldKey(spec.field), 'text')}`);
+    const numeric = spec.field.sortAsText ? 'FALSE' : `${s}.num IS NOT NULL`;
+    const direction = spec.direction === 'asc' ? 'ASC' : 'DESC';
+    terms.push(`(CASE WHEN ${s}.run_id IS NULL THEN 2 WHEN ${numeric} THEN 0 ELSE 1 END)`);
+    terms.push(`(CASE WHEN ${s}.run_id IS NOT NULL AND ${numeric} THEN ${s}.num END) ${direction} NULLS LAST`);
+    terms.push(`(CASE WHEN ${s}.run_id IS NOT NULL AND NOT (${numeric}) THEN ${s}.text END) COLLATE "C" ${direction} NULLS LAST`);
+  });
+  terms.push(`${run}.seq DESC`);
+  return { joins: joins.join(' '), orderBy: terms.join(', ') };
+}
+
+/** Sorting by a field with several values per run (dataset inputs) is not offered by this store. */
+export class SortNotSupportedError extends Error {
+  constructor(readonly field: string) {
+    super(`cannot sort by ${field}: a run has several values of it`);
   }
 }

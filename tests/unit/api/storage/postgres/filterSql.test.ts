@@ -6,12 +6,12 @@
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filterSql, SqlParams } from '../../../../../api/storage/postgres/filterSql';
+import { filterSql, sortSql, SqlParams } from '../../../../../api/storage/postgres/filterSql';
 import { migrate } from '../../../../../api/storage/postgres/migrate';
 import { fieldRowsOf } from '../../../../../src/shared/runs/fieldRows';
-import { compileFilter, parseFilter, type FilterExpr } from '../../../../../src/shared/runs/filter';
+import { compileFilter, parseFilter, sortRuns, type FilterExpr, type SortSpec } from '../../../../../src/shared/runs/filter';
 import type { Run } from '../../../../../src/shared/contract/types';
-import { filterExpr, run } from '../../../../helpers/filterArbitraries';
+import { FIELDS, fieldOf, filterExpr, run } from '../../../../helpers/filterArbitraries';
 import { startTestPostgres, type TestPostgres } from '../../../../helpers/postgres';
 
 const context = { artifactLocation: (id: string) => `mlflow-artifacts:/${id}` };
@@ -73,6 +73,23 @@ describe('filterSql on PostgreSQL', () => {
       expect(await matching(expr), text).toEqual(runs.filter(compileFilter(expr, context)).map((r) => r.id));
     }
   });
+
+  it('orders the runs as the in-memory sort does, by one key or two, in either direction', async () => {
+    const sortable = FIELDS.filter((text) => !text.startsWith('dataset.'));
+    const spec = fc.record({ text: fc.constantFrom(...sortable), direction: fc.constantFrom('asc', 'desc' as const), asText: fc.boolean() }).map(
+      ({ text, direction, asText }): SortSpec => ({ field: { ...fieldOf(text), ...(asText && { sortAsText: true }) }, direction }),
+    );
+    const newestFirst = [...runs].reverse();
+    await fc.assert(
+      fc.asyncProperty(fc.array(spec, { minLength: 1, maxLength: 2 }), async (specs) => {
+        const params = new SqlParams();
+        const { joins, orderBy } = sortSql(specs, params);
+        const { rows } = await pool.query<{ id: string }>(`SELECT r.id FROM runs r ${joins} ORDER BY ${orderBy}`, params.values);
+        expect(rows.map((row) => row.id)).toEqual(sortRuns(newestFirst, specs, newestFirst.length, context).map((r) => r.id));
+      }),
+      { numRuns: 300, seed: Number(process.env.FC_SEED ?? 51220262) },
+    );
+  }, 120_000);
 
   it('keeps hostile field names and values out of the SQL text', async () => {
     const hostile = ["x'; DROP TABLE runs; --", 'a"b', '$1', '\\', "' OR '1'='1"];
