@@ -40,7 +40,7 @@ export class SqlParams {
   readonly values: unknown[] = [];
 
   /** A placeholder for `value`, with a cast so PostgreSQL knows its type. */
-  add(value: unknown, type: 'text' | 'float8' | 'boolean'): string {
+  add(value: unknown, type: 'text' | 'float8' | 'boolean' | 'text[]' | 'bigint'): string {
     this.values.push(value);
     return `$${this.values.length}::${type}`;
   }
