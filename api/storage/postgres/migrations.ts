@@ -83,6 +83,7 @@ export const MIGRATIONS: Migration[] = [
       // registration, an alias move or a rename is one row written in one transaction.
       `CREATE TABLE registered_models (
          name text PRIMARY KEY,
+         seq bigserial NOT NULL,
          doc jsonb NOT NULL
        )`,
       // Metric points; value is a double precision, which holds NaN and the infinities.

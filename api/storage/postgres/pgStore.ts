@@ -5,18 +5,19 @@
  * runs on the row locked FOR UPDATE, so concurrent changes to one record apply one after another
  * and none is lost. Node only.
  *
- * In progress (issue 17): runs, experiments and datasets are here and pass their groups of the store
- * contract; the model registry, logged models and artifact records come next, and the server does
- * not offer this store until they do (their methods answer 501).
+ * It passes the whole store contract. In progress (issue 17): the server does not offer it yet —
+ * metric series, artifact files on S3 and the configuration that selects it come next.
  */
 import pg from 'pg';
 import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES } from '../../../src/shared/contract/constants';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
-import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../../src/shared/contract/registry';
-import { AppError, conflict, notFound, unprocessable } from '../../../src/shared/errors';
+import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
+import { conflict, notFound, unprocessable } from '../../../src/shared/errors';
 import { nowIso } from '../../../src/shared/ids';
+import { KeyedLock } from '../../../src/shared/keyedLock';
 import { fieldRowsOf } from '../../../src/shared/runs/fieldRows';
 import { runStatistics } from '../../../src/shared/runs/statistics';
+import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, RunListOptions, Store } from '../store';
 import { filterSql, sortSql, SqlParams } from './filterSql';
@@ -24,12 +25,20 @@ import { migrate } from './migrate';
 
 type Client = pg.PoolClient;
 
-const notYet = (what: string) => new AppError(501, 'not_implemented', `${what} is not available in the PostgreSQL store yet`);
+/** A copy that shares nothing with the caller's object (the records are JSON). */
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** A unique-constraint violation (SQLSTATE 23505). */
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
 
 export class PgStore implements Store {
+  /**
+   * Changes to one record from this process apply in the order they were asked for (as the JSON
+   * store applies them): each waits for the previous one's commit before taking the row. Between
+   * processes, the row lock alone orders them.
+   */
+  private readonly inOrder = new KeyedLock();
+
   private constructor(private readonly pool: pg.Pool) {}
 
   /** Connects, migrates (once, whatever other processes start at the same time) and adds the Default experiment. */
@@ -140,22 +149,25 @@ export class PgStore implements Store {
   }
 
   async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
-    return this.tx(async (client) => {
+    return this.inOrder.run(`run:${id}`, () => this.tx(async (client) => {
       const { rows } = await client.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = $1 FOR UPDATE', [id]);
       if (rows.length === 0) throw notFound('run', id);
       const next = JSON.parse(JSON.stringify({ ...change(rows[0]!.doc), id })) as Run;
       await this.writeRun(client, next, false);
       return next;
-    });
+    }));
   }
 
   async deleteRun(id: string): Promise<{ loggedModels: string[] }> {
     return this.tx(async (client) => {
-      const { rowCount } = await client.query('DELETE FROM runs WHERE id = $1', [id]);
-      if (rowCount === 0) throw notFound('run', id);
-      await client.query('DELETE FROM artifacts WHERE owner = $1', [id]);
+      if ((await client.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [id])).rows.length === 0) throw notFound('run', id);
+      const produced = (await client.query<{ id: string }>('SELECT id FROM logged_models WHERE source_run_id = $1 ORDER BY seq FOR UPDATE', [id])).rows.map((r) => r.id);
+      registry.refuseRegistered(`Run '${id}'`, await this.versionsFrom(client, [id], produced));
+      await client.query('DELETE FROM runs WHERE id = $1', [id]);
       await client.query('DELETE FROM metric_points WHERE run_id = $1', [id]);
-      return { loggedModels: [] };
+      await client.query('DELETE FROM logged_models WHERE id = ANY($1::text[])', [produced]);
+      await client.query('DELETE FROM artifacts WHERE owner = ANY($1::text[])', [[id, ...produced]]);
+      return { loggedModels: produced };
     });
   }
 
@@ -231,13 +243,13 @@ export class PgStore implements Store {
   }
 
   async updateDataset(id: string, change: (current: Dataset) => Dataset): Promise<Dataset> {
-    return this.tx(async (client) => {
+    return this.inOrder.run(`dataset:${id}`, () => this.tx(async (client) => {
       const { rows } = await client.query<{ doc: Dataset }>('SELECT doc FROM datasets WHERE id = $1 FOR UPDATE', [id]);
       if (rows.length === 0) throw notFound('dataset', id);
       const next = JSON.parse(JSON.stringify({ ...change(rows[0]!.doc), id })) as Dataset;
       await client.query('UPDATE datasets SET name = $2, version = $3, doc = $4 WHERE id = $1', [id, next.name, next.version, JSON.stringify(next)]);
       return next;
-    });
+    }));
   }
 
   async deleteDataset(id: string): Promise<void> {
@@ -290,7 +302,7 @@ export class PgStore implements Store {
   }
 
   async updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
-    return this.tx(async (client) => {
+    return this.inOrder.run(`experiment:${id}`, () => this.tx(async (client) => {
       await client.query('LOCK TABLE experiments IN SHARE ROW EXCLUSIVE MODE'); // names: one change at a time
       const { rows } = await client.query<{ doc: Experiment }>('SELECT doc FROM experiments WHERE id::text = $1 FOR UPDATE', [id]);
       if (rows.length === 0) throw notFound('experiment', id);
@@ -298,7 +310,7 @@ export class PgStore implements Store {
       await this.refuseTakenName(client, next.name, id);
       await client.query('UPDATE experiments SET name = $2, lifecycle_stage = $3, doc = $4 WHERE id::text = $1', [id, next.name, next.lifecycleStage, JSON.stringify(next)]);
       return next;
-    });
+    }));
   }
 
   async setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment> {
@@ -317,76 +329,226 @@ export class PgStore implements Store {
     });
   }
 
-  // ---- artifact records, logged models and the model registry: next (see the file's opening comment)
+  // ---- artifact records
 
-  putArtifact(_artifact: Artifact): Promise<Artifact> {
-    return Promise.reject(notYet('Artifact records'));
+  async putArtifact(artifact: Artifact): Promise<Artifact> {
+    return this.tx(async (client) => {
+      const isModel = LOGGED_MODEL_ID.test(artifact.runId);
+      const owner = await client.query(isModel ? 'SELECT 1 FROM logged_models WHERE id = $1 FOR SHARE' : 'SELECT 1 FROM runs WHERE id = $1 FOR SHARE', [artifact.runId]);
+      if (owner.rows.length === 0) throw notFound(isModel ? 'logged model' : 'run', artifact.runId);
+      const stored = copy(artifact);
+      // A replaced record keeps its place in the list (seq), as a Map key does in the JSON store.
+      await client.query('INSERT INTO artifacts (owner, path, doc) VALUES ($1, $2, $3) ON CONFLICT (owner, path) DO UPDATE SET doc = excluded.doc', [artifact.runId, artifact.path, JSON.stringify(stored)]);
+      return stored;
+    });
   }
-  getArtifact(_runId: string, _path: string): Promise<Artifact | null> {
-    return Promise.reject(notYet('Artifact records'));
+
+  async getArtifact(runId: string, path: string): Promise<Artifact | null> {
+    const { rows } = await this.pool.query<{ doc: Artifact }>('SELECT doc FROM artifacts WHERE owner = $1 AND path = $2', [runId, path]);
+    return rows[0]?.doc ?? null;
   }
-  listArtifacts(_runId: string): Promise<Artifact[]> {
-    return Promise.reject(notYet('Artifact records'));
+
+  async listArtifacts(runId: string): Promise<Artifact[]> {
+    return (await this.pool.query<{ doc: Artifact }>('SELECT doc FROM artifacts WHERE owner = $1 ORDER BY seq', [runId])).rows.map((r) => r.doc);
   }
-  deleteArtifact(_runId: string, _path: string): Promise<boolean> {
-    return Promise.reject(notYet('Artifact records'));
+
+  async deleteArtifact(runId: string, path: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM artifacts WHERE owner = $1 AND path = $2', [runId, path]);
+    return (rowCount ?? 0) > 0;
   }
-  createLoggedModel(_model: LoggedModel): Promise<LoggedModel> {
-    return Promise.reject(notYet('Logged models'));
+
+  // ---- logged models
+
+  async createLoggedModel(model: LoggedModel): Promise<LoggedModel> {
+    return this.tx(async (client) => {
+      if ((await client.query('SELECT 1 FROM experiments WHERE id::text = $1', [model.experimentId])).rows.length === 0) {
+        throw unprocessable(`experimentId '${model.experimentId}' does not name an existing experiment`, { field: 'experimentId' });
+      }
+      if (model.sourceRunId !== null && (await client.query('SELECT 1 FROM runs WHERE id = $1 FOR SHARE', [model.sourceRunId])).rows.length === 0) {
+        throw unprocessable(`run '${model.sourceRunId}' does not exist`, { field: 'sourceRunId' });
+      }
+      const stored = copy(model);
+      try {
+        await client.query('INSERT INTO logged_models (id, experiment_id, source_run_id, name, doc) VALUES ($1, $2, $3, $4, $5)', [model.id, model.experimentId, model.sourceRunId, model.name, JSON.stringify(stored)]);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict(`logged model '${model.id}' already exists`);
+        throw error;
+      }
+      return stored;
+    });
   }
-  getLoggedModel(_id: string): Promise<LoggedModel> {
-    return Promise.reject(notYet('Logged models'));
+
+  async getLoggedModel(id: string): Promise<LoggedModel> {
+    const { rows } = await this.pool.query<{ doc: LoggedModel }>('SELECT doc FROM logged_models WHERE id = $1', [id]);
+    if (rows.length === 0) throw notFound('logged model', id);
+    return rows[0]!.doc;
   }
-  searchLoggedModels(_options: LoggedModelListOptions): Promise<Page<LoggedModel>> {
-    return Promise.reject(notYet('Logged models'));
+
+  async searchLoggedModels(options: LoggedModelListOptions): Promise<Page<LoggedModel>> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (options.experimentIds && options.experimentIds.length > 0) where.push(`experiment_id = ANY($${values.push(options.experimentIds)}::text[])`);
+    if (options.runIds) {
+      const at = values.push(options.runIds);
+      where.push(`(source_run_id = ANY($${at}::text[]) OR EXISTS (SELECT 1 FROM jsonb_array_elements(doc->'outputRuns') o WHERE o->>'runId' = ANY($${at}::text[])))`);
+    }
+    if (options.name !== undefined) where.push(`name = $${values.push(options.name)}`);
+    const { rows } = await this.pool.query<{ doc: LoggedModel }>(`SELECT doc FROM logged_models ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC`, values);
+    // The registry's own filter language is a predicate over the record: applied here.
+    const matching = rows.map((r) => r.doc).filter((m) => options.where === undefined || options.where(m));
+    return { items: matching.slice(options.offset, options.offset + options.limit), total: matching.length };
   }
-  updateLoggedModel(_id: string, _change: (current: LoggedModel) => LoggedModel): Promise<LoggedModel> {
-    return Promise.reject(notYet('Logged models'));
+
+  async updateLoggedModel(id: string, change: (current: LoggedModel) => LoggedModel): Promise<LoggedModel> {
+    return this.inOrder.run(`loggedModel:${id}`, () => this.tx(async (client) => {
+      const { rows } = await client.query<{ doc: LoggedModel }>('SELECT doc FROM logged_models WHERE id = $1 FOR UPDATE', [id]);
+      if (rows.length === 0) throw notFound('logged model', id);
+      const current = rows[0]!.doc;
+      const next = copy({ ...change(copy(current)), id, experimentId: current.experimentId, createdAt: current.createdAt });
+      await client.query('UPDATE logged_models SET source_run_id = $2, name = $3, doc = $4 WHERE id = $1', [id, next.sourceRunId, next.name, JSON.stringify(next)]);
+      return next;
+    }));
   }
-  deleteLoggedModel(_id: string): Promise<void> {
-    return Promise.reject(notYet('Logged models'));
+
+  async deleteLoggedModel(id: string): Promise<void> {
+    await this.tx(async (client) => {
+      if ((await client.query('SELECT 1 FROM logged_models WHERE id = $1 FOR UPDATE', [id])).rows.length === 0) throw notFound('logged model', id);
+      registry.refuseRegistered(`Logged model '${id}'`, await this.versionsFrom(client, [], [id]));
+      await client.query('DELETE FROM logged_models WHERE id = $1', [id]);
+      await client.query('DELETE FROM artifacts WHERE owner = $1', [id]);
+    });
   }
-  createRegisteredModel(_input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel> {
-    return Promise.reject(notYet('The model registry'));
+
+  /** The versions registered from any of these runs or logged models. */
+  private async versionsFrom(client: Client, runIds: string[], modelIds: string[]): Promise<ModelVersion[]> {
+    const { rows } = await client.query<{ doc: registry.RegistryEntry }>(
+      `SELECT doc FROM registered_models m WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.doc->'versions') v WHERE v->>'runId' = ANY($1::text[]) OR v->>'modelId' = ANY($2::text[])) ORDER BY seq`,
+      [runIds, modelIds],
+    );
+    return rows.flatMap((r) => r.doc.versions.filter((v) => (v.runId !== null && runIds.includes(v.runId)) || (v.modelId !== null && modelIds.includes(v.modelId))));
   }
-  getRegisteredModel(_name: string): Promise<RegisteredModel> {
-    return Promise.reject(notYet('The model registry'));
+
+  // ---- registered models and versions (the rules: src/shared/models/registry.ts)
+
+  /** Applies a registry rule to one entry, locked for the transaction; returns what the rule returns. */
+  private async changeEntry<T>(name: string, rule: (entry: registry.RegistryEntry, at: string, client: Client) => Promise<{ entry: registry.RegistryEntry; result: T }> | { entry: registry.RegistryEntry; result: T }): Promise<T> {
+    return this.inOrder.run(`model:${name}`, () => this.tx(async (client) => {
+      const { rows } = await client.query<{ doc: registry.RegistryEntry }>('SELECT doc FROM registered_models WHERE name = $1 FOR UPDATE', [name]);
+      if (rows.length === 0) throw registry.unknownRegistered(name);
+      const out = await rule(rows[0]!.doc, nowIso(), client);
+      const entry = copy(out.entry);
+      try {
+        if (entry.model.name === name) await client.query('UPDATE registered_models SET doc = $2 WHERE name = $1', [name, JSON.stringify(entry)]);
+        // A renamed model moves to the end of the list, as in the JSON store.
+        else await client.query(`UPDATE registered_models SET name = $2, doc = $3, seq = nextval(pg_get_serial_sequence('registered_models', 'seq')) WHERE name = $1`, [name, entry.model.name, JSON.stringify(entry)]);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict(`Registered model '${entry.model.name}' already exists.`, { name: entry.model.name });
+        throw error;
+      }
+      return copy(out.result);
+    }));
   }
-  listRegisteredModels(): Promise<{ model: RegisteredModel; versions: ModelVersion[] }[]> {
-    return Promise.reject(notYet('The model registry'));
+
+  async createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel> {
+    const at = nowIso();
+    const entry: registry.RegistryEntry = { model: { name: input.name, description: input.description, tags: input.tags, aliases: {}, lastVersion: 0, createdAt: at, updatedAt: at }, versions: [] };
+    try {
+      await this.pool.query('INSERT INTO registered_models (name, doc) VALUES ($1, $2)', [input.name, JSON.stringify(entry)]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`Registered model '${input.name}' already exists.`, { name: input.name });
+      throw error;
+    }
+    return copy(entry.model);
   }
-  updateRegisteredModel(_name: string, _change: (current: RegisteredModel) => RegisteredModel): Promise<RegisteredModel> {
-    return Promise.reject(notYet('The model registry'));
+
+  private async entry(name: string): Promise<registry.RegistryEntry> {
+    const { rows } = await this.pool.query<{ doc: registry.RegistryEntry }>('SELECT doc FROM registered_models WHERE name = $1', [name]);
+    if (rows.length === 0) throw registry.unknownRegistered(name);
+    return rows[0]!.doc;
   }
-  renameRegisteredModel(_name: string, _newName: string): Promise<RegisteredModel> {
-    return Promise.reject(notYet('The model registry'));
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return (await this.entry(name)).model;
   }
-  deleteRegisteredModel(_name: string): Promise<void> {
-    return Promise.reject(notYet('The model registry'));
+
+  async listRegisteredModels(): Promise<{ model: RegisteredModel; versions: ModelVersion[] }[]> {
+    const { rows } = await this.pool.query<{ doc: registry.RegistryEntry }>('SELECT doc FROM registered_models');
+    return rows.map((r) => r.doc).sort((a, b) => (a.model.name < b.model.name ? -1 : a.model.name > b.model.name ? 1 : 0));
   }
-  createModelVersion(_name: string, _draft: VersionDraft): Promise<ModelVersion> {
-    return Promise.reject(notYet('The model registry'));
+
+  updateRegisteredModel(name: string, change: (current: RegisteredModel) => RegisteredModel): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const next = change(copy(entry.model));
+      const model: RegisteredModel = { ...entry.model, description: next.description, tags: next.tags, updatedAt: at };
+      return { entry: { model, versions: entry.versions }, result: model };
+    });
   }
-  getModelVersion(_name: string, _version: number): Promise<ModelVersion> {
-    return Promise.reject(notYet('The model registry'));
+
+  renameRegisteredModel(name: string, newName: string): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const renamed = registry.renameEntry(entry, newName, at);
+      return { entry: renamed, result: renamed.model };
+    });
   }
-  listModelVersions(_name?: string): Promise<ModelVersion[]> {
-    return Promise.reject(notYet('The model registry'));
+
+  async deleteRegisteredModel(name: string): Promise<void> {
+    const { rowCount } = await this.pool.query('DELETE FROM registered_models WHERE name = $1', [name]);
+    if (rowCount === 0) throw registry.unknownRegistered(name);
   }
-  updateModelVersion(_name: string, _version: number, _change: (current: ModelVersion) => ModelVersion): Promise<ModelVersion> {
-    return Promise.reject(notYet('The model registry'));
+
+  createModelVersion(name: string, draft: VersionDraft): Promise<ModelVersion> {
+    return this.changeEntry(name, async (entry, at, client) => {
+      // The source is locked until the version is stored: a delete of it waits, then sees the version.
+      if (draft.runId !== null && (await client.query('SELECT 1 FROM runs WHERE id = $1 FOR SHARE', [draft.runId])).rows.length === 0) throw registry.sourceMissing(`run '${draft.runId}' does not exist`);
+      if (draft.modelId !== null && (await client.query('SELECT 1 FROM logged_models WHERE id = $1 FOR SHARE', [draft.modelId])).rows.length === 0) throw registry.sourceMissing(`logged model '${draft.modelId}' does not exist`);
+      const out = registry.addVersion(entry, draft, at);
+      return { entry: out.entry, result: out.version };
+    });
   }
-  transitionModelVersionStage(_name: string, _version: number, _stage: ModelStage, _archiveExisting: boolean): Promise<ModelVersion> {
-    return Promise.reject(notYet('The model registry'));
+
+  async getModelVersion(name: string, version: number): Promise<ModelVersion> {
+    return registry.findVersion(await this.entry(name), version);
   }
-  deleteModelVersion(_name: string, _version: number): Promise<{ removedAliases: string[] }> {
-    return Promise.reject(notYet('The model registry'));
+
+  async listModelVersions(name?: string): Promise<ModelVersion[]> {
+    if (name !== undefined) return (await this.entry(name)).versions;
+    return (await this.pool.query<{ doc: registry.RegistryEntry }>('SELECT doc FROM registered_models ORDER BY seq')).rows.flatMap((r) => r.doc.versions);
   }
-  setRegisteredModelAlias(_name: string, _alias: string, _version: number): Promise<RegisteredModel> {
-    return Promise.reject(notYet('The model registry'));
+
+  updateModelVersion(name: string, version: number, change: (current: ModelVersion) => ModelVersion): Promise<ModelVersion> {
+    return this.changeEntry(name, (entry, at) => {
+      // The stage moves through transitionModelVersionStage only (it may archive other versions).
+      const out = registry.changeVersion(entry, version, (current) => ({ ...change(current), stage: current.stage }), at);
+      return { entry: out.entry, result: out.version };
+    });
   }
-  deleteRegisteredModelAlias(_name: string, _alias: string): Promise<RegisteredModel> {
-    return Promise.reject(notYet('The model registry'));
+
+  transitionModelVersionStage(name: string, version: number, stage: ModelStage, archiveExisting: boolean): Promise<ModelVersion> {
+    return this.changeEntry(name, (entry, at) => {
+      const out = registry.transitionStage(entry, version, stage, archiveExisting, at);
+      return { entry: out.entry, result: out.version };
+    });
+  }
+
+  deleteModelVersion(name: string, version: number): Promise<{ removedAliases: string[] }> {
+    return this.changeEntry(name, (entry, at) => {
+      const out = registry.removeVersion(entry, version, at);
+      return { entry: out.entry, result: { removedAliases: out.removedAliases } };
+    });
+  }
+
+  setRegisteredModelAlias(name: string, alias: string, version: number): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const next = registry.setAlias(entry, alias, version, at);
+      return { entry: next, result: next.model };
+    });
+  }
+
+  deleteRegisteredModelAlias(name: string, alias: string): Promise<RegisteredModel> {
+    return this.changeEntry(name, (entry, at) => {
+      const next = registry.deleteAlias(entry, alias, at);
+      return { entry: next, result: next.model };
+    });
   }
 
   async close(): Promise<void> {

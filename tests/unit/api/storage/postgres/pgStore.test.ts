@@ -1,7 +1,6 @@
 /**
- * The PostgreSQL store against a real server, through the same store contract as the JSON store:
- * the groups for runs, experiments and datasets (the model registry's group joins when the store
- * has the registry; see PgStore's opening comment). Each test gets a database of its own.
+ * The PostgreSQL store against a real server, through the same store contract as the JSON store,
+ * whole. Each test gets a database of its own.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { PgStore } from '../../../../../api/storage/postgres/pgStore';
@@ -29,5 +28,4 @@ describeStoreContract(
       },
     };
   },
-  ['createRun / getRun', 'searchRuns', 'updateRun', 'concurrency', 'deleteRun', 'experiments', 'datasets'],
 );
