@@ -9,8 +9,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PgStore } from '../../api/storage/postgres/pgStore';
 import { testApp, type TestApp } from '../helpers/app';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
 
 const RECORDING = path.resolve(import.meta.dirname, '../fixtures/session/responses.json');
 
@@ -52,15 +54,35 @@ function normaliser() {
   return { text, value };
 }
 
-let t: TestApp;
-beforeEach(async () => {
-  t = await testApp();
-});
-afterEach(async () => {
-  await t.cleanup();
+let postgres: TestPostgres;
+beforeAll(async () => {
+  postgres = await startTestPostgres();
+}, 120_000);
+afterAll(async () => {
+  await postgres?.stop();
 });
 
 it('answers a scripted session exactly as recorded', async () => {
+  const t = await testApp();
+  try {
+    await expectRecordedSession(t, true);
+  } finally {
+    await t.cleanup();
+  }
+});
+
+it('answers the same session exactly the same on the PostgreSQL store', async () => {
+  const db = await postgres.createDatabase();
+  const t = await testApp({ openStore: () => PgStore.open(db.url) });
+  try {
+    await expectRecordedSession(t, false);
+  } finally {
+    await t.cleanup();
+    await db.drop();
+  }
+}, 60_000);
+
+async function expectRecordedSession(t: TestApp, mayRecord: boolean): Promise<void> {
   const norm = normaliser();
   const log: Exchange[] = [];
   const agent = request.agent(t.app);
@@ -171,7 +193,7 @@ it('answers a scripted session exactly as recorded', async () => {
   await record('deleted run', 'get', `${ML}/runs/${c}`);
   await record('runs at the end', 'get', `${ML}/runs?limit=100`);
 
-  if (process.env.UPDATE_SESSION === '1') {
+  if (mayRecord && process.env.UPDATE_SESSION === '1') {
     mkdirSync(path.dirname(RECORDING), { recursive: true });
     writeFileSync(RECORDING, `${JSON.stringify(log, null, 1)}\n`);
   }
@@ -179,4 +201,4 @@ it('answers a scripted session exactly as recorded', async () => {
   const recorded = JSON.parse(readFileSync(RECORDING, 'utf8')) as Exchange[];
   expect(log.map((e) => `${e.step}: ${e.request}`)).toEqual(recorded.map((e) => `${e.step}: ${e.request}`));
   for (let i = 0; i < recorded.length; i++) expect(log[i], recorded[i]!.step).toEqual(recorded[i]);
-});
+}

@@ -118,6 +118,10 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(first.items.map((r) => r.name)).toEqual(['r6', 'r5', 'r4']);
         const last = await h.store.searchRuns({ limit: 3, offset: 6 });
         expect(last.items.map((r) => r.name)).toEqual(['r0']);
+        // An empty page still counts: a count alone (limit 0), and an offset past the end.
+        expect(await h.store.searchRuns({ limit: 0, offset: 0 })).toEqual({ items: [], total: 7 });
+        expect(await h.store.searchRuns({ limit: 3, offset: 10 })).toEqual({ items: [], total: 7 });
+        expect(await h.store.searchRuns({ limit: 3, offset: 0, status: 'failed' })).toEqual({ items: [], total: 0 });
       });
 
       it('filters by status', async () => {

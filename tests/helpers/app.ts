@@ -1,12 +1,13 @@
 import type { Express } from 'express';
 import { createApp, type AppOptions } from '../../api/app';
 import { openServices, type Services } from '../../api/services';
+import type { Store } from '../../api/storage';
 import { JsonStore } from '../../api/storage/json/jsonStore';
 import { tempDir } from './tmp';
 
 export interface TestApp {
   app: Express;
-  store: JsonStore;
+  store: Store;
   services: Services;
   dir: string;
   logged: string[];
@@ -15,10 +16,18 @@ export interface TestApp {
 
 /** createApp over a JsonStore in a fresh temp folder. */
 export async function testApp(
-  options: Partial<Omit<AppOptions, 'services'>> & { apiToken?: string | null; jsonLimitBytes?: number; maxUploadBytes?: number; maxEvalBytes?: number; gitDir?: string } = {},
+  options: Partial<Omit<AppOptions, 'services'>> & {
+    apiToken?: string | null;
+    jsonLimitBytes?: number;
+    maxUploadBytes?: number;
+    maxEvalBytes?: number;
+    gitDir?: string;
+    /** Another store than a JsonStore in the temp folder (the files still go there). */
+    openStore?: (dataDir: string) => Promise<Store>;
+  } = {},
 ): Promise<TestApp> {
   const tmp = await tempDir();
-  const store = await JsonStore.open(tmp.dir, { log: () => {} });
+  const store: Store = options.openStore ? await options.openStore(tmp.dir) : await JsonStore.open(tmp.dir, { log: () => {} });
   // Outside any repository unless a test asks for one, so runs do not pick up this checkout's HEAD.
   const services = await openServices(store, tmp.dir, { gitDir: options.gitDir ?? tmp.dir });
   const logged: string[] = [];

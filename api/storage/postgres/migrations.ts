@@ -2,7 +2,9 @@
  * The PostgreSQL store's schema, as numbered migrations applied in order at start. Each record keeps
  * its whole document (`doc`, the same JSON the JSON store holds) beside the columns a query filters,
  * orders or joins on, so the store's rules — the ones in src/shared/ both stores follow — see the
- * same records whatever the backend. Never edit a migration that has shipped: add the next one.
+ * same records whatever the backend. `doc` is `json`, not `jsonb`: jsonb reorders object keys, and a
+ * run's tags and params are presented in the order they were given (the scripted session test
+ * caught it). Never edit a migration that has shipped: add the next one.
  */
 export interface Migration {
   version: number;
@@ -19,7 +21,7 @@ export const MIGRATIONS: Migration[] = [
          id bigint PRIMARY KEY,
          name text NOT NULL UNIQUE,
          lifecycle_stage text NOT NULL,
-         doc jsonb NOT NULL
+         doc json NOT NULL
        )`,
       // seq: creation order, the default (newest-first) order of every list.
       `CREATE TABLE runs (
@@ -32,7 +34,7 @@ export const MIGRATIONS: Migration[] = [
          created_at text NOT NULL,
          dataset_id text,
          input_count integer NOT NULL DEFAULT 0,
-         doc jsonb NOT NULL
+         doc json NOT NULL
        )`,
       `CREATE INDEX runs_lifecycle_seq ON runs (lifecycle_stage, seq DESC)`,
       `CREATE INDEX runs_experiment_seq ON runs (experiment_id, seq DESC)`,
@@ -59,7 +61,7 @@ export const MIGRATIONS: Migration[] = [
          seq bigserial NOT NULL UNIQUE,
          name text NOT NULL,
          version integer NOT NULL,
-         doc jsonb NOT NULL,
+         doc json NOT NULL,
          UNIQUE (name, version)
        )`,
       // An artifact belongs to a run or to a logged model (owner: the run's or the model's id).
@@ -67,7 +69,7 @@ export const MIGRATIONS: Migration[] = [
          owner text NOT NULL,
          path text NOT NULL,
          seq bigserial NOT NULL UNIQUE,
-         doc jsonb NOT NULL,
+         doc json NOT NULL,
          PRIMARY KEY (owner, path)
        )`,
       `CREATE TABLE logged_models (
@@ -76,7 +78,7 @@ export const MIGRATIONS: Migration[] = [
          experiment_id text NOT NULL,
          source_run_id text,
          name text NOT NULL,
-         doc jsonb NOT NULL
+         doc json NOT NULL
        )`,
       `CREATE INDEX logged_models_experiment ON logged_models (experiment_id, seq DESC)`,
       // One row per registered model with its versions and aliases (as the JSON store keeps it), so a
@@ -84,7 +86,7 @@ export const MIGRATIONS: Migration[] = [
       `CREATE TABLE registered_models (
          name text PRIMARY KEY,
          seq bigserial NOT NULL,
-         doc jsonb NOT NULL
+         doc json NOT NULL
        )`,
       // Metric points; value is a double precision, which holds NaN and the infinities.
       `CREATE TABLE metric_points (

@@ -143,8 +143,9 @@ export class PgStore implements Store {
       params.values,
     );
     if (rows.length > 0) return { items: rows.map((r) => r.doc), total: Number(rows[0]!.total) };
-    // An offset past the end returns no row to carry the total: count on its own.
-    if (options.offset === 0) return { items: [], total: 0 };
+    // No row carries the total: none matched (a first page), or the page is empty (limit 0, or an
+    // offset past the end) — then count on its own.
+    if (options.offset === 0 && options.limit > 0) return { items: [], total: 0 };
     return { items: [], total: (await this.searchRuns({ ...options, sort: undefined, limit: 1, offset: 0 })).total };
   }
 
@@ -390,7 +391,7 @@ export class PgStore implements Store {
     if (options.experimentIds && options.experimentIds.length > 0) where.push(`experiment_id = ANY($${values.push(options.experimentIds)}::text[])`);
     if (options.runIds) {
       const at = values.push(options.runIds);
-      where.push(`(source_run_id = ANY($${at}::text[]) OR EXISTS (SELECT 1 FROM jsonb_array_elements(doc->'outputRuns') o WHERE o->>'runId' = ANY($${at}::text[])))`);
+      where.push(`(source_run_id = ANY($${at}::text[]) OR EXISTS (SELECT 1 FROM json_array_elements(doc->'outputRuns') o WHERE o->>'runId' = ANY($${at}::text[])))`);
     }
     if (options.name !== undefined) where.push(`name = $${values.push(options.name)}`);
     const { rows } = await this.pool.query<{ doc: LoggedModel }>(`SELECT doc FROM logged_models ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC`, values);
@@ -422,7 +423,7 @@ export class PgStore implements Store {
   /** The versions registered from any of these runs or logged models. */
   private async versionsFrom(client: Client, runIds: string[], modelIds: string[]): Promise<ModelVersion[]> {
     const { rows } = await client.query<{ doc: registry.RegistryEntry }>(
-      `SELECT doc FROM registered_models m WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(m.doc->'versions') v WHERE v->>'runId' = ANY($1::text[]) OR v->>'modelId' = ANY($2::text[])) ORDER BY seq`,
+      `SELECT doc FROM registered_models m WHERE EXISTS (SELECT 1 FROM json_array_elements(m.doc->'versions') v WHERE v->>'runId' = ANY($1::text[]) OR v->>'modelId' = ANY($2::text[])) ORDER BY seq`,
       [runIds, modelIds],
     );
     return rows.flatMap((r) => r.doc.versions.filter((v) => (v.runId !== null && runIds.includes(v.runId)) || (v.modelId !== null && modelIds.includes(v.modelId))));
