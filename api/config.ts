@@ -21,6 +21,8 @@ export interface AppConfig {
   profileAllowedHosts: string[];
   /** The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR; default: the working directory). */
   gitDir: string;
+  /** MODELLAB_DATABASE_URL: the PostgreSQL database that holds the records (null: db.json in dataDir). */
+  databaseUrl: string | null;
   /** V8's old-generation growth after each full collection, in percent, once the heap is large (0: V8's own policy). See server.ts. */
   heapGrowthPercent: number;
   version: string;
@@ -55,8 +57,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         'Set MODELLAB_API_TOKEN, or MODELLAB_ALLOW_UNAUTHENTICATED=1 if that is really what you want.',
     );
   }
+  const databaseUrl = env.MODELLAB_DATABASE_URL || null;
+  if (databaseUrl !== null) {
+    let protocol = '';
+    try {
+      protocol = new URL(databaseUrl).protocol;
+    } catch {
+      /* reported below */
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new ConfigError('MODELLAB_DATABASE_URL must be a postgres:// (or postgresql://) URL');
+  }
   return {
     host,
+    databaseUrl,
     port: positiveInt(env, 'PORT', 3000, 65535),
     dataDir: path.resolve(env.MODELLAB_DATA_DIR || path.join(PROJECT_ROOT, 'modellab-data')),
     apiToken,

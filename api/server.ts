@@ -8,11 +8,22 @@ import { constants } from 'node:os';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { DataDirLockedError } from './storage';
 import { openServices } from './services';
-import { CorruptDatabaseError, JsonStore } from './storage';
+import { CorruptDatabaseError, JsonStore, PgStore, type Store } from './storage';
 import { UI_BASE } from '../src/shared/contract/constants';
 import { createApp } from './app';
 import { ensureClientBuilt } from './clientBuild';
 import { ConfigError, loadConfig } from './config';
+
+/** A database URL without its password, for messages. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an invalid URL)';
+  }
+}
 
 function fail(message: string, code = 1): never {
   console.error(`ModelLab cannot start: ${message}`);
@@ -30,12 +41,21 @@ async function main(): Promise<void> {
   limitHeapGrowth(config.heapGrowthPercent);
   const clientDir = process.argv.includes('--api-only') ? null : await ensureClientBuilt();
 
-  let store: JsonStore;
-  try {
-    store = await JsonStore.open(config.dataDir);
-  } catch (error) {
-    if (error instanceof DataDirLockedError || error instanceof CorruptDatabaseError) fail(error.message);
-    throw error;
+  let store: Store;
+  if (config.databaseUrl) {
+    // PostgreSQL holds the records (files stay in the data folder); it is migrated on open.
+    try {
+      store = await PgStore.open(config.databaseUrl);
+    } catch (error) {
+      fail(`the database at ${redacted(config.databaseUrl)} cannot be used: ${(error as Error).message}`);
+    }
+  } else {
+    try {
+      store = await JsonStore.open(config.dataDir);
+    } catch (error) {
+      if (error instanceof DataDirLockedError || error instanceof CorruptDatabaseError) fail(error.message);
+      throw error;
+    }
   }
 
   const services = await openServices(store, config.dataDir, { gitDir: config.gitDir });
@@ -46,7 +66,8 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    console.log(`ModelLab ${config.version} listening on http://${host}:${port}${clientDir ? UI_BASE : ''} (data: ${config.dataDir})`);
+    const records = config.databaseUrl ? `records: PostgreSQL ${redacted(config.databaseUrl)}` : 'records: db.json';
+    console.log(`ModelLab ${config.version} listening on http://${host}:${port}${clientDir ? UI_BASE : ''} (data: ${config.dataDir}; ${records})`);
   });
 
   let stopping = false;

@@ -24,6 +24,8 @@ export interface Services {
   /** Metric series reads (MLflow's views show each run's latest points). */
   series: Pick<MetricSeriesStore, 'summaries' | 'points'>;
   compare(ids: string[]): ReturnType<typeof compare>;
+  /** Where records and files live, and whether the store answers (rejects with the reason when not). */
+  health(): Promise<{ store: Store['backend']; artifacts: 'folder' }>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,10 @@ export async function openServices(store: Store, dataDir: string, options: { git
     models: new ModelService(store, artifactFiles, events, dataDir, compareRuns),
     series,
     compare: compareRuns,
+    health: async () => {
+      await store.ping();
+      return { store: store.backend, artifacts: 'folder' };
+    },
     close: async () => {
       await series.close();
       await closeEvalWorkers(); // the warm evaluation threads kept after a large evaluation

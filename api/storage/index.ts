@@ -1,11 +1,12 @@
 /**
  * The storage module's public surface: the Store interface (records, searches, lifecycle cascades)
- * with its JSON implementation, and the file stores beside it (artifacts, dataset files, metric
+ * with its JSON and PostgreSQL implementations, and the file stores beside it (artifacts, dataset files, metric
  * series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
 export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from './store';
 export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
+export { PgStore } from './postgres/pgStore';
 export { CorruptDatabaseError } from './json/records';
 export { DataDirLockedError } from './json/dataDirLock';
 export { ArtifactFiles, sha256File, type UploadedFile } from './artifactFiles';

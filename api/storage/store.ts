@@ -50,6 +50,11 @@ export interface LoggedModelListOptions extends PageOptions {
 export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;
 
 export interface Store {
+  /** Which backend this is (the health check reports it). */
+  readonly backend: 'json' | 'postgres';
+  /** Resolves when the store can serve requests; rejects, saying why, when it cannot (a database that does not answer). */
+  ping(): Promise<void>;
+
   createRun(run: Run): Promise<Run>;
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */
   getRun(id: string): Promise<Run>;

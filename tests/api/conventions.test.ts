@@ -17,7 +17,20 @@ describe('GET /api/modellab/health', () => {
     t = await testApp();
     const res = await request(t.app).get('/api/modellab/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', version: '9.9.9' });
+    expect(res.body).toEqual({ status: 'ok', version: '9.9.9', store: 'json', artifacts: 'folder' });
+  });
+
+  it('answers 503 in the error shape while the store does not answer', async () => {
+    t = await testApp();
+    const down = new Proxy(t.store, {
+      get: (target, prop, receiver) => (prop === 'ping' ? () => Promise.reject(new Error('connection refused')) : Reflect.get(target, prop, receiver)),
+    }) as Store;
+    const services = await openServices(down, t.dir, { gitDir: t.dir });
+    const app = createApp({ services, config: { apiToken: null, jsonLimitBytes: 1024, maxUploadBytes: 1024, maxEvalBytes: 1024, version: 'x' } });
+    const res = await request(app).get('/api/modellab/health');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: { code: 'unavailable', message: 'The store does not answer: connection refused' } });
+    await services.close();
   });
 });
 
@@ -137,6 +150,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(ConfigError);
     expect(loadConfig({ HOST: '0.0.0.0', MODELLAB_API_TOKEN: 't' }).host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0', MODELLAB_ALLOW_UNAUTHENTICATED: '1' }).host).toBe('0.0.0.0');
+  });
+
+  it('takes a PostgreSQL URL for the records, and refuses anything else', () => {
+    expect(loadConfig({}).databaseUrl).toBeNull();
+    expect(loadConfig({ MODELLAB_DATABASE_URL: 'postgres://u:p@db:5432/modellab' }).databaseUrl).toBe('postgres://u:p@db:5432/modellab');
+    expect(loadConfig({ MODELLAB_DATABASE_URL: 'postgresql://db/modellab' }).databaseUrl).toBe('postgresql://db/modellab');
+    expect(() => loadConfig({ MODELLAB_DATABASE_URL: 'mysql://db/modellab' })).toThrow(/MODELLAB_DATABASE_URL/);
+    expect(() => loadConfig({ MODELLAB_DATABASE_URL: 'not a url' })).toThrow(/MODELLAB_DATABASE_URL/);
   });
 
   it('rejects a port that is not a number', () => {

@@ -3,12 +3,23 @@ import { Router } from 'express';
 import type { Services } from '../../services';
 import type { Health, Stats } from '../../../src/shared/contract/types';
 import { handle } from '../../http';
+import { AppError } from '../../../src/shared/errors';
 import { presentRun } from '../presenters';
 
-export function healthRouter({ runs }: Services, version: string): Router {
+export function healthRouter({ runs, health }: Services, version: string): Router {
   const router = Router();
 
-  router.get('/health', handle({}, (): Health => ({ status: 'ok', version })));
+  // 503 in the error shape while the store does not answer (a database that is down or unreachable).
+  router.get(
+    '/health',
+    handle({}, async (): Promise<Health> => {
+      try {
+        return { status: 'ok', version, ...(await health()) };
+      } catch (error) {
+        throw new AppError(503, 'unavailable', `The store does not answer: ${(error as Error).message}`);
+      }
+    }),
+  );
 
   router.get(
     '/stats',

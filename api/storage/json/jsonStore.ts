@@ -62,6 +62,7 @@ export interface FlushStats {
 }
 
 export class JsonStore implements Store {
+  readonly backend = 'json' as const;
   private runs = new RunTable();
   private datasets = new Map<string, Slot<Dataset>>();
   /** Keyed by "<runId>/<category>/<path>". */
@@ -869,6 +870,10 @@ export class JsonStore implements Store {
       const next = registry.deleteAlias(entry, alias, at);
       return { entry: next, result: next.model };
     });
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('the store is closed');
   }
 
   async close(): Promise<void> {

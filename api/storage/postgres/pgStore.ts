@@ -38,6 +38,7 @@ export class PgStore implements Store {
    * processes, the row lock alone orders them.
    */
   private readonly inOrder = new KeyedLock();
+  readonly backend = 'postgres' as const;
 
   private constructor(private readonly pool: pg.Pool) {}
 
@@ -550,6 +551,10 @@ export class PgStore implements Store {
       const next = registry.deleteAlias(entry, alias, at);
       return { entry: next, result: next.model };
     });
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
   }
 
   async close(): Promise<void> {

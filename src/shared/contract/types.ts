@@ -133,6 +133,10 @@ export interface ApiErrorBody {
 export interface Health {
   status: 'ok';
   version: string;
+  /** Where the records live: db.json (json) or PostgreSQL (postgres). */
+  store: 'json' | 'postgres';
+  /** Where files live: the data folder. */
+  artifacts: 'folder';
 }
 
 export interface RunStatistics {
