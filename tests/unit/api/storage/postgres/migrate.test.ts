@@ -4,18 +4,12 @@
  * was, and a database from a newer ModelLab is refused.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate } from '../../../../../api/storage/postgres/migrate';
 import { MIGRATIONS } from '../../../../../api/storage/postgres/migrations';
-import { startTestPostgres, type TestPostgres } from '../../../../helpers/postgres';
+import { usePostgres } from '../../../../helpers/postgres';
 
-let server: TestPostgres;
-beforeAll(async () => {
-  server = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = usePostgres();
 
 async function withDatabase(fn: (pools: () => pg.Pool) => Promise<void>): Promise<void> {
   const db = await server.createDatabase();
