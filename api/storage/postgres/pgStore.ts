@@ -43,8 +43,12 @@ export class PgStore implements Store {
   private constructor(private readonly pool: pg.Pool) {}
 
   /** Connects, migrates (once, whatever other processes start at the same time) and adds the Default experiment. */
-  static async open(url: string, options: { max?: number } = {}): Promise<PgStore> {
+  static async open(url: string, options: { max?: number; log?: (message: string) => void } = {}): Promise<PgStore> {
     const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+    // An idle connection the server drops (a restart, an administrator) is an 'error' on the pool;
+    // unheard, it would end the process. The pool replaces it; requests meanwhile fail (the health check says 503).
+    const log = options.log ?? ((message: string) => console.warn(message));
+    pool.on('error', (error) => log(`modellab: a database connection was lost: ${error.message}`));
     try {
       await migrate(pool);
       const store = new PgStore(pool);

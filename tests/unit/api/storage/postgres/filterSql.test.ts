@@ -24,6 +24,7 @@ beforeAll(async () => {
   server = await startTestPostgres();
   db = await server.createDatabase();
   pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool.on('error', () => {}); // idle connections end when the database is dropped
   await migrate(pool);
   for (const r of runs) {
     await pool.query('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [

@@ -17,6 +17,7 @@ async function withDatabase(fn: (pools: () => pg.Pool) => Promise<void>): Promis
   try {
     await fn(() => {
       const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+      pool.on('error', () => {}); // idle connections end when the database is dropped
       pools.push(pool);
       return pool;
     });
