@@ -1,11 +1,11 @@
 /** Comparing runs: their evaluations side by side with significance tests, and their shared metric curves. */
-import type { MetricSeriesStore } from '../storage';
+import type { MetricSeries } from '../storage';
 import { compareRuns, type RunEvaluation } from '../../src/shared/compare';
 import type { Run } from '../../src/shared/contract/types';
 import { badRequest } from '../../src/shared/errors';
 import type { RunService } from './runs';
 
-export async function compare(runs: RunService, series: MetricSeriesStore, ids: string[]) {
+export async function compare(runs: RunService, series: MetricSeries, ids: string[]) {
   if (ids.length < 2 || ids.length > 10) throw badRequest(`runs: compare between 2 and 10 runs (got ${ids.length})`);
   if (new Set(ids).size !== ids.length) throw badRequest('runs: a run is listed twice');
   const found: Run[] = [];

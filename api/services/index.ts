@@ -4,7 +4,7 @@
  */
 import { EventBus } from '../eventBus';
 import { gitInfoProvider } from '../gitInfo';
-import { ArtifactFiles, DatasetFiles, MetricSeriesStore, type Store } from '../storage';
+import { ArtifactFiles, DatasetFiles, type MetricSeries, MetricSeriesStore, type Store } from '../storage';
 import { ArtifactService } from './artifacts';
 import { compare } from './compare';
 import { DatasetService } from './datasets';
@@ -22,7 +22,7 @@ export interface Services {
   artifacts: ArtifactService;
   models: ModelService;
   /** Metric series reads (MLflow's views show each run's latest points). */
-  series: Pick<MetricSeriesStore, 'summaries' | 'points'>;
+  series: Pick<MetricSeries, 'summaries' | 'points'>;
   compare(ids: string[]): ReturnType<typeof compare>;
   /** Where records and files live, and whether the store answers (rejects with the reason when not). */
   health(): Promise<{ store: Store['backend']; artifacts: 'folder' }>;
@@ -34,7 +34,8 @@ export async function openServices(store: Store, dataDir: string, options: { git
   await datasetFiles.init();
   const artifactFiles = new ArtifactFiles(dataDir, store);
   await artifactFiles.init();
-  const series = new MetricSeriesStore(dataDir);
+  // Files in the data folder, unless the store keeps the series itself (PostgreSQL: every process sees every point).
+  const series = store.metricSeries?.() ?? new MetricSeriesStore(dataDir);
   const events = new EventBus();
   const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()), dataDir);
   const compareRuns = (ids: string[]) => compare(runs, series, ids);

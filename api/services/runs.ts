@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
-import type { ArtifactFiles, MetricInput, MetricSeriesStore, Page, RunListOptions, Store } from '../storage';
+import type { ArtifactFiles, MetricInput, MetricSeries, Page, RunListOptions, Store } from '../storage';
 import { ARTIFACTS_DIR } from '../../src/shared/contract/constants';
 import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
 import { AppError, badRequest, forbidden } from '../../src/shared/errors';
@@ -23,7 +23,7 @@ type Log = (message: string, error: unknown) => void;
 export class RunService {
   constructor(
     private readonly store: Store,
-    private readonly series: MetricSeriesStore,
+    private readonly series: MetricSeries,
     private readonly artifacts: ArtifactFiles,
     private readonly events: EventBus,
     private readonly gitInfo: () => Promise<GitInfo>,

@@ -11,5 +11,5 @@ export { CorruptDatabaseError } from './json/records';
 export { DataDirLockedError } from './json/dataDirLock';
 export { ArtifactFiles, sha256File, type UploadedFile } from './artifactFiles';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';
-export { MetricSeriesStore, type MetricInput, type MetricPoint } from './metricSeries';
+export { MetricSeriesStore, type MetricInput, type MetricPoint, type MetricSeries } from './metricSeries';
 export { createUploadFileStream, type UploadFileStream } from './durableFile';

@@ -30,6 +30,20 @@ export interface MetricPoint {
 }
 
 
+/**
+ * Where a run's metric series live: files in the data folder (MetricSeriesStore, the default) or
+ * the database (PgMetricSeries, with the PostgreSQL store, so that every process sees every point).
+ */
+export interface MetricSeries {
+  /** Appends points (step defaults to the key's last step + 1, timestamp to now), durable when this resolves. */
+  append(runId: string, inputs: MetricInput[], now?: number): Promise<{ stored: number; summaries: MetricSummary[] }>;
+  summaries(runId: string): Promise<MetricSummary[]>;
+  /** The points of one key ordered by step (arrival order within a step), at most maxPoints of them; null for an unknown key. */
+  points(runId: string, key: string, maxPoints: number): Promise<MetricPoint[] | null>;
+  remove(runId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** All points of one key, in arrival order (sorted by step when read). */
 interface KeySeries {
   steps: number[];
@@ -166,7 +180,7 @@ const CACHED_POINTS = 5_000_000;
  */
 export const MAX_OPEN_SERIES = 256;
 
-export class MetricSeriesStore {
+export class MetricSeriesStore implements MetricSeries {
   private readonly root: string;
   private open = new Map<string, Promise<RunSeries>>();
   /** One mutation at a time per run, in arrival order (defaults depend on what came before). */

@@ -7,6 +7,7 @@ import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
 import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
 import type { VersionDraft } from '../../src/shared/models/registry';
+import type { MetricSeries } from './metricSeries';
 
 export interface Page<T> {
   items: T[];
@@ -54,6 +55,8 @@ export interface Store {
   readonly backend: 'json' | 'postgres';
   /** Resolves when the store can serve requests; rejects, saying why, when it cannot (a database that does not answer). */
   ping(): Promise<void>;
+  /** Optional: metric series kept by the store itself (a database); without it they are files in the data folder. */
+  metricSeries?(): MetricSeries;
 
   createRun(run: Run): Promise<Run>;
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */

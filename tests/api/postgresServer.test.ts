@@ -1,7 +1,7 @@
 /**
- * `npm start` with MODELLAB_DATABASE_URL: the records live in PostgreSQL (migrated at start), the
- * health check says so, they outlive the process, and two processes on one database — no data-folder
- * lock in this mode — see each other's runs at once.
+ * `npm start` with MODELLAB_DATABASE_URL: the records and metric series live in PostgreSQL (migrated
+ * at start), the health check says so, they outlive the process, and two processes on one database
+ * — no data-folder lock in this mode — see each other's runs and points at once.
  */
 import { describe, expect, it } from 'vitest';
 import { startServer, stopServer, runToExit } from '../helpers/server';
@@ -23,6 +23,10 @@ describe('a server on PostgreSQL', () => {
       const run = (await (await fetch(`${a!.url}/api/modellab/runs`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'shared', metrics: { acc: 0.9 } }) })).json()) as { id: string };
       const seen = (await (await fetch(`${b!.url}/api/modellab/runs?filter=${encodeURIComponent('metrics.acc > 0.5')}`)).json()) as { items: { id: string }[] };
       expect(seen.items.map((r) => r.id)).toEqual([run.id]);
+      // Metric points logged through one process are the other's too (they live in the database).
+      await fetch(`${a!.url}/api/modellab/runs/${run.id}/metrics`, { method: 'POST', headers: json, body: JSON.stringify({ metrics: [{ key: 'loss', value: 0.5 }, { key: 'loss', value: 0.25 }] }) });
+      const series = (await (await fetch(`${b!.url}/api/modellab/runs/${run.id}/metrics/loss`)).json()) as { points: { step: number; value: number }[] };
+      expect(series.points.map((p) => [p.step, p.value])).toEqual([[0, 0.5], [1, 0.25]]);
       await stopServer(a!);
       const again = await startServer({ dataDir: dirs[0]!.dir, env });
       try {

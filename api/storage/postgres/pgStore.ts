@@ -5,8 +5,8 @@
  * runs on the row locked FOR UPDATE, so concurrent changes to one record apply one after another
  * and none is lost. Node only.
  *
- * It passes the whole store contract. In progress (issue 17): the server does not offer it yet —
- * metric series, artifact files on S3 and the configuration that selects it come next.
+ * It passes the whole store contract, and keeps the metric series too (PgMetricSeries). In progress
+ * (issue 17): the shared event stream, artifact files on S3 and the migration command come next.
  */
 import pg from 'pg';
 import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES } from '../../../src/shared/contract/constants';
@@ -20,7 +20,9 @@ import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, RunListOptions, Store } from '../store';
+import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
+import { PgMetricSeries } from './pgMetricSeries';
 import { migrate } from './migrate';
 
 type Client = pg.PoolClient;
@@ -559,6 +561,10 @@ export class PgStore implements Store {
 
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
+  }
+
+  metricSeries(): MetricSeries {
+    return new PgMetricSeries(this.pool);
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,80 @@
+/**
+ * Metric series in PostgreSQL answer exactly what the files answer (MetricSeriesStore, the
+ * reference): for generated batches with given and defaulted steps, repeated steps, NaN and the
+ * infinities — the stored points and their summaries after each batch, the points by step and their
+ * downsampling, and a removed run.
+ */
+import fc from 'fast-check';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MetricSeriesStore, type MetricInput } from '../../../../../api/storage/metricSeries';
+import { migrate } from '../../../../../api/storage/postgres/migrate';
+import { PgMetricSeries } from '../../../../../api/storage/postgres/pgMetricSeries';
+import { usePostgres } from '../../../../helpers/postgres';
+import { tempDir } from '../../../../helpers/tmp';
+
+const server = usePostgres();
+let db: { url: string; drop: () => Promise<void> };
+let pool: pg.Pool;
+let files: MetricSeriesStore;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  db = await server.createDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 4 });
+  pool.on('error', () => {});
+  await migrate(pool);
+  dir = await tempDir();
+  files = new MetricSeriesStore(dir.dir);
+});
+afterAll(async () => {
+  await files?.close();
+  await dir?.cleanup();
+  await pool?.end();
+  await db?.drop();
+});
+
+const point = fc.record(
+  {
+    key: fc.constantFrom('loss', 'acc', 'a.b'),
+    value: fc.oneof(fc.double({ min: -5, max: 5, noNaN: true }), fc.constantFrom(Number.NaN, Infinity, -Infinity, 0)),
+    step: fc.option(fc.integer({ min: 0, max: 6 }), { nil: undefined }),
+    timestamp: fc.option(fc.integer({ min: 1, max: 9 }), { nil: undefined }),
+  },
+  { requiredKeys: ['key', 'value'] },
+);
+
+describe('PgMetricSeries', () => {
+  it('answers what the files answer, batch by batch', async () => {
+    const database = new PgMetricSeries(pool);
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(point, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 9 }), async (batches, maxPoints) => {
+        const runId = `run${n++}`;
+        for (const batch of batches) {
+          const copy = (): MetricInput[] => batch.map((p) => ({ ...p }));
+          const [a, b] = [copy(), copy()];
+          const fromFiles = await files.append(runId, a, 1000);
+          const fromDb = await database.append(runId, b, 1000);
+          expect(fromDb).toEqual(fromFiles);
+          expect(b).toEqual(a); // the steps and timestamps given to defaulted points
+        }
+        expect(await database.summaries(runId)).toEqual(await files.summaries(runId));
+        for (const key of ['loss', 'acc', 'a.b', 'none']) {
+          expect(await database.points(runId, key, Number.POSITIVE_INFINITY), key).toEqual(await files.points(runId, key, Number.POSITIVE_INFINITY));
+          expect(await database.points(runId, key, maxPoints), key).toEqual(await files.points(runId, key, maxPoints));
+        }
+        await database.remove(runId);
+        await files.remove(runId);
+        expect(await database.summaries(runId)).toEqual([]);
+      }),
+      { numRuns: 60, seed: Number(process.env.FC_SEED ?? 5122027) },
+    );
+  }, 120_000);
+
+  it('keeps every point of concurrent batches to one run, with distinct defaulted steps', async () => {
+    const database = new PgMetricSeries(pool);
+    await Promise.all(Array.from({ length: 20 }, () => database.append('busy', [{ key: 'loss', value: 1 }])));
+    const points = (await database.points('busy', 'loss', Number.POSITIVE_INFINITY))!;
+    expect(points.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+});
