@@ -36,7 +36,10 @@ export async function openServices(store: Store, dataDir: string, options: { git
   await artifactFiles.init();
   // Files in the data folder, unless the store keeps the series itself (PostgreSQL: every process sees every point).
   const series = store.metricSeries?.() ?? new MetricSeriesStore(dataDir);
+  // With a shared store, events published by any process reach every process's stream.
+  const relay = store.eventRelay ? await store.eventRelay((m) => console.warn(m)) : null;
   const events = new EventBus();
+  if (relay) events.relayThrough(relay);
   const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()), dataDir);
   const compareRuns = (ids: string[]) => compare(runs, series, ids);
   return {
@@ -54,6 +57,7 @@ export async function openServices(store: Store, dataDir: string, options: { git
       return { store: store.backend, artifacts: 'folder' };
     },
     close: async () => {
+      await relay?.close();
       await series.close();
       await closeEvalWorkers(); // the warm evaluation threads kept after a large evaluation
     },

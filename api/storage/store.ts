@@ -8,6 +8,7 @@ import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics,
 import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
 import type { VersionDraft } from '../../src/shared/models/registry';
 import type { MetricSeries } from './metricSeries';
+import type { EventRelay } from '../eventBus';
 
 export interface Page<T> {
   items: T[];
@@ -57,6 +58,8 @@ export interface Store {
   ping(): Promise<void>;
   /** Optional: metric series kept by the store itself (a database); without it they are files in the data folder. */
   metricSeries?(): MetricSeries;
+  /** Optional: a relay of live events between the processes sharing this store (a database). */
+  eventRelay?(log: (message: string) => void): Promise<EventRelay>;
 
   createRun(run: Run): Promise<Run>;
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */

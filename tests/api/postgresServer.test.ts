@@ -23,6 +23,18 @@ describe('a server on PostgreSQL', () => {
       const run = (await (await fetch(`${a!.url}/api/modellab/runs`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'shared', metrics: { acc: 0.9 } }) })).json()) as { id: string };
       const seen = (await (await fetch(`${b!.url}/api/modellab/runs?filter=${encodeURIComponent('metrics.acc > 0.5')}`)).json()) as { items: { id: string }[] };
       expect(seen.items.map((r) => r.id)).toEqual([run.id]);
+      // A change made through one process reaches the live stream of the other.
+      const stream = await fetch(`${b!.url}/api/modellab/events`);
+      const reader = stream.body!.getReader();
+      let received = '';
+      const created = (await (await fetch(`${a!.url}/api/modellab/runs`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'announced' }) })).json()) as { id: string };
+      while (!received.includes(created.id)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        received += new TextDecoder().decode(value);
+      }
+      await reader.cancel();
+      expect(received).toMatch(new RegExp(`event: run\\.created\\ndata: \\{"id":"${created.id}","name":"announced"`));
       // Metric points logged through one process are the other's too (they live in the database).
       await fetch(`${a!.url}/api/modellab/runs/${run.id}/metrics`, { method: 'POST', headers: json, body: JSON.stringify({ metrics: [{ key: 'loss', value: 0.5 }, { key: 'loss', value: 0.25 }] }) });
       const series = (await (await fetch(`${b!.url}/api/modellab/runs/${run.id}/metrics/loss`)).json()) as { points: { step: number; value: number }[] };

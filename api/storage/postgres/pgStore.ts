@@ -23,6 +23,8 @@ import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, Ru
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
 import { PgMetricSeries } from './pgMetricSeries';
+import { PgEventRelay } from './pgEventRelay';
+import type { EventRelay } from '../../eventBus';
 import { migrate } from './migrate';
 
 type Client = pg.PoolClient;
@@ -42,7 +44,10 @@ export class PgStore implements Store {
   private readonly inOrder = new KeyedLock();
   readonly backend = 'postgres' as const;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly url: string,
+  ) {}
 
   /** Connects, migrates (once, whatever other processes start at the same time) and adds the Default experiment. */
   static async open(url: string, options: { max?: number; log?: (message: string) => void } = {}): Promise<PgStore> {
@@ -53,7 +58,7 @@ export class PgStore implements Store {
     pool.on('error', (error) => log(`modellab: a database connection was lost: ${error.message}`));
     try {
       await migrate(pool);
-      const store = new PgStore(pool);
+      const store = new PgStore(pool, url);
       const at = nowIso();
       const experiment: Experiment = { id: DEFAULT_EXPERIMENT_ID, name: 'Default', artifactLocation: `mlflow-artifacts:/${DEFAULT_EXPERIMENT_ID}`, lifecycleStage: 'active', tags: {}, createdAt: at, updatedAt: at };
       await pool.query('INSERT INTO experiments (id, name, lifecycle_stage, doc) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [Number(experiment.id), experiment.name, 'active', experiment]);
@@ -565,6 +570,10 @@ export class PgStore implements Store {
 
   metricSeries(): MetricSeries {
     return new PgMetricSeries(this.pool);
+  }
+
+  eventRelay(log: (message: string) => void): Promise<EventRelay> {
+    return PgEventRelay.start(this.url, this.pool, log);
   }
 
   async close(): Promise<void> {
