@@ -1,12 +1,13 @@
 /**
  * The PostgreSQL store (MODELLAB_DATABASE_URL): the same records as the JSON store, each kept whole
- * as a jsonb document beside the columns queries use, and a run's field rows (fieldRows.ts) for its
+ * as a json document (see migrations.ts for why not jsonb) beside the columns queries use, and a run's field rows (fieldRows.ts) for its
  * filters and sorts. Every change is one transaction; a change function (`updateRun(id, change)`)
  * runs on the row locked FOR UPDATE, so concurrent changes to one record apply one after another
  * and none is lost. Node only.
  *
- * It passes the whole store contract, and keeps the metric series too (PgMetricSeries). In progress
- * (issue 17): the shared event stream, artifact files on S3 and the migration command come next.
+ * It passes the whole store contract, keeps the metric series too (PgMetricSeries) and relays live
+ * events between processes (PgEventRelay). In progress (issue 17): artifact files on S3 and the
+ * migration command come next.
  */
 import pg from 'pg';
 import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES } from '../../../src/shared/contract/constants';
@@ -32,8 +33,22 @@ type Client = pg.PoolClient;
 /** A copy that shares nothing with the caller's object (the records are JSON). */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
-/** A unique-constraint violation (SQLSTATE 23505). */
-const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
+/** Runs a write, turning a unique-constraint violation (SQLSTATE 23505) into the error `duplicate` makes (a 409). */
+async function refusingDuplicates<T>(write: Promise<T>, duplicate: () => Error): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw duplicate();
+    throw error;
+  }
+}
+
+/** The `doc` of the one row `sql` selects by `key` (with FOR UPDATE: locked for the transaction), or what `missing` makes. */
+async function docOf<T>(db: Client | pg.Pool, sql: string, key: string, missing: () => Error): Promise<T> {
+  const { rows } = await db.query<{ doc: T }>(sql, [key]);
+  if (rows.length === 0) throw missing();
+  return rows[0]!.doc;
+}
 
 export class PgStore implements Store {
   /**
@@ -92,8 +107,8 @@ export class PgStore implements Store {
     return rows[0]?.location;
   }
 
-  /** The run's row and its field rows, replacing any it had. */
-  private async writeRun(client: Client, run: Run, insert: boolean): Promise<void> {
+  /** The run's row and its field rows, replacing any it had (`location`: its experiment's artifact location, when the caller has it). */
+  private async writeRun(client: Client, run: Run, insert: boolean, location?: string): Promise<void> {
     const values = [run.id, run.experimentId, run.lifecycleStage, run.status, run.name, run.createdAt, run.datasetId, run.inputs.length, JSON.stringify(run)];
     if (insert) {
       await client.query('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', values);
@@ -101,8 +116,8 @@ export class PgStore implements Store {
       await client.query('UPDATE runs SET experiment_id = $2, lifecycle_stage = $3, status = $4, name = $5, created_at = $6, dataset_id = $7, input_count = $8, doc = $9 WHERE id = $1', values);
       await client.query('DELETE FROM run_fields WHERE run_id = $1', [run.id]);
     }
-    const location = await this.artifactLocationOf(client, run.experimentId);
-    const rows = fieldRowsOf(run, { artifactLocation: (id) => (id === run.experimentId ? location : undefined) });
+    const artifactLocation = location ?? (await this.artifactLocationOf(client, run.experimentId));
+    const rows = fieldRowsOf(run, { artifactLocation: (id) => (id === run.experimentId ? artifactLocation : undefined) });
     if (rows.length === 0) return;
     await client.query('INSERT INTO run_fields (run_id, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [
       run.id,
@@ -115,28 +130,21 @@ export class PgStore implements Store {
   }
 
   async createRun(run: Run): Promise<Run> {
-    const stored = JSON.parse(JSON.stringify(run)) as Run;
+    const stored = copy(run);
     return this.tx(async (client) => {
-      const experiment = await client.query<{ stage: string }>('SELECT lifecycle_stage AS stage FROM experiments WHERE id::text = $1', [run.experimentId]);
+      const experiment = await client.query<{ stage: string; location: string }>(`SELECT lifecycle_stage AS stage, doc->>'artifactLocation' AS location FROM experiments WHERE id::text = $1`, [run.experimentId]);
       if (experiment.rows.length === 0) throw unprocessable(`experimentId '${run.experimentId}' does not name an existing experiment`, { field: 'experimentId' });
       if (experiment.rows[0]!.stage === 'deleted') throw unprocessable(`experiment '${run.experimentId}' is deleted; restore it first`, { field: 'experimentId' });
       if (run.datasetId !== null && (await client.query('SELECT 1 FROM datasets WHERE id = $1', [run.datasetId])).rows.length === 0) {
         throw unprocessable(`datasetId '${run.datasetId}' does not name an existing dataset version`, { field: 'datasetId' });
       }
-      try {
-        await this.writeRun(client, stored, true);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`run '${run.id}' already exists`);
-        throw error;
-      }
+      await refusingDuplicates(this.writeRun(client, stored, true, experiment.rows[0]!.location), () => conflict(`run '${run.id}' already exists`));
       return stored;
     });
   }
 
-  async getRun(id: string): Promise<Run> {
-    const { rows } = await this.pool.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = $1', [id]);
-    if (rows.length === 0) throw notFound('run', id);
-    return rows[0]!.doc;
+  getRun(id: string): Promise<Run> {
+    return docOf(this.pool, 'SELECT doc FROM runs WHERE id = $1', id, () => notFound('run', id));
   }
 
   async searchRuns(options: RunListOptions): Promise<Page<Run>> {
@@ -163,9 +171,8 @@ export class PgStore implements Store {
 
   async updateRun(id: string, change: (current: Run) => Run): Promise<Run> {
     return this.inOrder.run(`run:${id}`, () => this.tx(async (client) => {
-      const { rows } = await client.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = $1 FOR UPDATE', [id]);
-      if (rows.length === 0) throw notFound('run', id);
-      const next = JSON.parse(JSON.stringify({ ...change(rows[0]!.doc), id })) as Run;
+      const current = await docOf<Run>(client, 'SELECT doc FROM runs WHERE id = $1 FOR UPDATE', id, () => notFound('run', id));
+      const next = copy({ ...change(current), id });
       await this.writeRun(client, next, false);
       return next;
     }));
@@ -199,13 +206,8 @@ export class PgStore implements Store {
   // ---- datasets
 
   async createDataset(dataset: Dataset): Promise<Dataset> {
-    try {
-      await this.pool.query('INSERT INTO datasets (id, name, version, doc) VALUES ($1, $2, $3, $4)', [dataset.id, dataset.name, dataset.version, JSON.stringify(dataset)]);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`dataset '${dataset.id}' already exists`);
-      throw error;
-    }
-    return JSON.parse(JSON.stringify(dataset)) as Dataset;
+    await this.insertDataset(this.pool, dataset);
+    return copy(dataset);
   }
 
   async addDatasetVersion(draft: DatasetDraft, diff: (parent: Dataset, child: DatasetDraft) => Dataset['schemaChanges']): Promise<{ dataset: Dataset; deduplicated: boolean }> {
@@ -214,17 +216,15 @@ export class PgStore implements Store {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`dataset:${draft.name}`]);
       const parent = await this.latestDatasetVersionWith(client, draft.name);
       if (parent && parent.checksum === draft.checksum) return { dataset: parent, deduplicated: true };
-      const dataset: Dataset = JSON.parse(
-        JSON.stringify({ ...draft, version: parent ? parent.version + 1 : 1, parentId: parent ? parent.id : null, schemaChanges: parent ? diff(parent, draft) : null }),
-      ) as Dataset;
-      try {
-        await client.query('INSERT INTO datasets (id, name, version, doc) VALUES ($1, $2, $3, $4)', [dataset.id, dataset.name, dataset.version, JSON.stringify(dataset)]);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`dataset '${dataset.id}' already exists`);
-        throw error;
-      }
+      const dataset: Dataset = copy({ ...draft, version: parent ? parent.version + 1 : 1, parentId: parent ? parent.id : null, schemaChanges: parent ? diff(parent, draft) : null });
+      await this.insertDataset(client, dataset);
       return { dataset, deduplicated: false };
     });
+  }
+
+  private async insertDataset(db: Client | pg.Pool, dataset: Dataset): Promise<void> {
+    const insert = db.query('INSERT INTO datasets (id, name, version, doc) VALUES ($1, $2, $3, $4)', [dataset.id, dataset.name, dataset.version, JSON.stringify(dataset)]);
+    await refusingDuplicates(insert, () => conflict(`dataset '${dataset.id}' already exists`));
   }
 
   private async latestDatasetVersionWith(client: Client | pg.Pool, name: string): Promise<Dataset | null> {
@@ -236,10 +236,8 @@ export class PgStore implements Store {
     return this.latestDatasetVersionWith(this.pool, name);
   }
 
-  async getDataset(id: string): Promise<Dataset> {
-    const { rows } = await this.pool.query<{ doc: Dataset }>('SELECT doc FROM datasets WHERE id = $1', [id]);
-    if (rows.length === 0) throw notFound('dataset', id);
-    return rows[0]!.doc;
+  getDataset(id: string): Promise<Dataset> {
+    return docOf(this.pool, 'SELECT doc FROM datasets WHERE id = $1', id, () => notFound('dataset', id));
   }
 
   async listDatasets(options: DatasetListOptions): Promise<Page<Dataset>> {
@@ -257,9 +255,8 @@ export class PgStore implements Store {
 
   async updateDataset(id: string, change: (current: Dataset) => Dataset): Promise<Dataset> {
     return this.inOrder.run(`dataset:${id}`, () => this.tx(async (client) => {
-      const { rows } = await client.query<{ doc: Dataset }>('SELECT doc FROM datasets WHERE id = $1 FOR UPDATE', [id]);
-      if (rows.length === 0) throw notFound('dataset', id);
-      const next = JSON.parse(JSON.stringify({ ...change(rows[0]!.doc), id })) as Dataset;
+      const current = await docOf<Dataset>(client, 'SELECT doc FROM datasets WHERE id = $1 FOR UPDATE', id, () => notFound('dataset', id));
+      const next = copy({ ...change(current), id });
       await client.query('UPDATE datasets SET name = $2, version = $3, doc = $4 WHERE id = $1', [id, next.name, next.version, JSON.stringify(next)]);
       return next;
     }));
@@ -299,10 +296,8 @@ export class PgStore implements Store {
     if (other) throw conflict(`Experiment '${name}' already exists.`, { id: other.id });
   }
 
-  async getExperiment(id: string): Promise<Experiment> {
-    const { rows } = await this.pool.query<{ doc: Experiment }>('SELECT doc FROM experiments WHERE id::text = $1', [id]);
-    if (rows.length === 0) throw notFound('experiment', id);
-    return rows[0]!.doc;
+  getExperiment(id: string): Promise<Experiment> {
+    return docOf(this.pool, 'SELECT doc FROM experiments WHERE id::text = $1', id, () => notFound('experiment', id));
   }
 
   async findExperimentByName(name: string): Promise<Experiment | null> {
@@ -317,9 +312,8 @@ export class PgStore implements Store {
   async updateExperiment(id: string, change: (current: Experiment) => Experiment): Promise<Experiment> {
     return this.inOrder.run(`experiment:${id}`, () => this.tx(async (client) => {
       await client.query('LOCK TABLE experiments IN SHARE ROW EXCLUSIVE MODE'); // names: one change at a time
-      const { rows } = await client.query<{ doc: Experiment }>('SELECT doc FROM experiments WHERE id::text = $1 FOR UPDATE', [id]);
-      if (rows.length === 0) throw notFound('experiment', id);
-      const next = JSON.parse(JSON.stringify({ ...change(rows[0]!.doc), id })) as Experiment;
+      const current = await docOf<Experiment>(client, 'SELECT doc FROM experiments WHERE id::text = $1 FOR UPDATE', id, () => notFound('experiment', id));
+      const next = copy({ ...change(current), id });
       await this.refuseTakenName(client, next.name, id);
       await client.query('UPDATE experiments SET name = $2, lifecycle_stage = $3, doc = $4 WHERE id::text = $1', [id, next.name, next.lifecycleStage, JSON.stringify(next)]);
       return next;
@@ -328,9 +322,7 @@ export class PgStore implements Store {
 
   async setExperimentLifecycle(id: string, stage: LifecycleStage, refuse: (current: Experiment) => Error): Promise<Experiment> {
     return this.tx(async (client) => {
-      const { rows } = await client.query<{ doc: Experiment }>('SELECT doc FROM experiments WHERE id::text = $1 FOR UPDATE', [id]);
-      if (rows.length === 0) throw notFound('experiment', id);
-      const current = rows[0]!.doc;
+      const current = await docOf<Experiment>(client, 'SELECT doc FROM experiments WHERE id::text = $1 FOR UPDATE', id, () => notFound('experiment', id));
       if (current.lifecycleStage === stage) throw refuse(current);
       const at = nowIso();
       const next: Experiment = { ...current, lifecycleStage: stage, updatedAt: at };
@@ -381,20 +373,14 @@ export class PgStore implements Store {
         throw unprocessable(`run '${model.sourceRunId}' does not exist`, { field: 'sourceRunId' });
       }
       const stored = copy(model);
-      try {
-        await client.query('INSERT INTO logged_models (id, experiment_id, source_run_id, name, doc) VALUES ($1, $2, $3, $4, $5)', [model.id, model.experimentId, model.sourceRunId, model.name, JSON.stringify(stored)]);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`logged model '${model.id}' already exists`);
-        throw error;
-      }
+      const insert = client.query('INSERT INTO logged_models (id, experiment_id, source_run_id, name, doc) VALUES ($1, $2, $3, $4, $5)', [model.id, model.experimentId, model.sourceRunId, model.name, JSON.stringify(stored)]);
+      await refusingDuplicates(insert, () => conflict(`logged model '${model.id}' already exists`));
       return stored;
     });
   }
 
-  async getLoggedModel(id: string): Promise<LoggedModel> {
-    const { rows } = await this.pool.query<{ doc: LoggedModel }>('SELECT doc FROM logged_models WHERE id = $1', [id]);
-    if (rows.length === 0) throw notFound('logged model', id);
-    return rows[0]!.doc;
+  getLoggedModel(id: string): Promise<LoggedModel> {
+    return docOf(this.pool, 'SELECT doc FROM logged_models WHERE id = $1', id, () => notFound('logged model', id));
   }
 
   async searchLoggedModels(options: LoggedModelListOptions): Promise<Page<LoggedModel>> {
@@ -414,9 +400,7 @@ export class PgStore implements Store {
 
   async updateLoggedModel(id: string, change: (current: LoggedModel) => LoggedModel): Promise<LoggedModel> {
     return this.inOrder.run(`loggedModel:${id}`, () => this.tx(async (client) => {
-      const { rows } = await client.query<{ doc: LoggedModel }>('SELECT doc FROM logged_models WHERE id = $1 FOR UPDATE', [id]);
-      if (rows.length === 0) throw notFound('logged model', id);
-      const current = rows[0]!.doc;
+      const current = await docOf<LoggedModel>(client, 'SELECT doc FROM logged_models WHERE id = $1 FOR UPDATE', id, () => notFound('logged model', id));
       const next = copy({ ...change(copy(current)), id, experimentId: current.experimentId, createdAt: current.createdAt });
       await client.query('UPDATE logged_models SET source_run_id = $2, name = $3, doc = $4 WHERE id = $1', [id, next.sourceRunId, next.name, JSON.stringify(next)]);
       return next;
@@ -446,18 +430,15 @@ export class PgStore implements Store {
   /** Applies a registry rule to one entry, locked for the transaction; returns what the rule returns. */
   private async changeEntry<T>(name: string, rule: (entry: registry.RegistryEntry, at: string, client: Client) => Promise<{ entry: registry.RegistryEntry; result: T }> | { entry: registry.RegistryEntry; result: T }): Promise<T> {
     return this.inOrder.run(`model:${name}`, () => this.tx(async (client) => {
-      const { rows } = await client.query<{ doc: registry.RegistryEntry }>('SELECT doc FROM registered_models WHERE name = $1 FOR UPDATE', [name]);
-      if (rows.length === 0) throw registry.unknownRegistered(name);
-      const out = await rule(rows[0]!.doc, nowIso(), client);
+      const current = await docOf<registry.RegistryEntry>(client, 'SELECT doc FROM registered_models WHERE name = $1 FOR UPDATE', name, () => registry.unknownRegistered(name));
+      const out = await rule(current, nowIso(), client);
       const entry = copy(out.entry);
-      try {
-        if (entry.model.name === name) await client.query('UPDATE registered_models SET doc = $2 WHERE name = $1', [name, JSON.stringify(entry)]);
-        // A renamed model moves to the end of the list, as in the JSON store.
-        else await client.query(`UPDATE registered_models SET name = $2, doc = $3, seq = nextval(pg_get_serial_sequence('registered_models', 'seq')) WHERE name = $1`, [name, entry.model.name, JSON.stringify(entry)]);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`Registered model '${entry.model.name}' already exists.`, { name: entry.model.name });
-        throw error;
-      }
+      const write =
+        entry.model.name === name
+          ? client.query('UPDATE registered_models SET doc = $2 WHERE name = $1', [name, JSON.stringify(entry)])
+          : // A renamed model moves to the end of the list, as in the JSON store.
+            client.query(`UPDATE registered_models SET name = $2, doc = $3, seq = nextval(pg_get_serial_sequence('registered_models', 'seq')) WHERE name = $1`, [name, entry.model.name, JSON.stringify(entry)]);
+      await refusingDuplicates(write, () => conflict(`Registered model '${entry.model.name}' already exists.`, { name: entry.model.name }));
       return copy(out.result);
     }));
   }
@@ -465,19 +446,13 @@ export class PgStore implements Store {
   async createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel> {
     const at = nowIso();
     const entry: registry.RegistryEntry = { model: { name: input.name, description: input.description, tags: input.tags, aliases: {}, lastVersion: 0, createdAt: at, updatedAt: at }, versions: [] };
-    try {
-      await this.pool.query('INSERT INTO registered_models (name, doc) VALUES ($1, $2)', [input.name, JSON.stringify(entry)]);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`Registered model '${input.name}' already exists.`, { name: input.name });
-      throw error;
-    }
+    const insert = this.pool.query('INSERT INTO registered_models (name, doc) VALUES ($1, $2)', [input.name, JSON.stringify(entry)]);
+    await refusingDuplicates(insert, () => conflict(`Registered model '${input.name}' already exists.`, { name: input.name }));
     return copy(entry.model);
   }
 
-  private async entry(name: string): Promise<registry.RegistryEntry> {
-    const { rows } = await this.pool.query<{ doc: registry.RegistryEntry }>('SELECT doc FROM registered_models WHERE name = $1', [name]);
-    if (rows.length === 0) throw registry.unknownRegistered(name);
-    return rows[0]!.doc;
+  private entry(name: string): Promise<registry.RegistryEntry> {
+    return docOf(this.pool, 'SELECT doc FROM registered_models WHERE name = $1', name, () => registry.unknownRegistered(name));
   }
 
   async getRegisteredModel(name: string): Promise<RegisteredModel> {
