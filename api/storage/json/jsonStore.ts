@@ -18,7 +18,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
-import { artifactKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
+import { artifactKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
@@ -187,7 +187,7 @@ export class JsonStore implements Store {
       const check = entry.kind === 'run' ? isRun : entry.kind === 'experiment' ? isExperiment : entry.kind === 'loggedModel' ? isLoggedModel : isDataset;
       const record = entry.record as { id?: unknown };
       const value = entry.kind === 'run' ? normalizeRun(record) : record;
-      if (check(value)) slots.set(record.id as string, value === record ? parsedSlot(value) : { ...readable(value), json: undefined });
+      if (check(value)) slots.set(record.id as string, loadedSlot(value, record));
       else if (typeof record?.id === 'string') {
         this.log(`modellab: ${entry.kind} record ${record.id} in ${this.wal.file} is unreadable; it is kept as is and left out of lists`);
         slots.set(record.id, unreadable(record));

@@ -70,6 +70,12 @@ export const readable = <T>(value: T): Extract<Slot<T>, { ok: true }> => {
 
 /** A value that was itself parsed from stored JSON (db.json, the log): kept as it is, no second copy. */
 export const parsedSlot = <T>(value: T): Extract<Slot<T>, { ok: true }> => ({ ok: true, value, json: undefined });
+
+/**
+ * A record read from db.json or the log, as `normalize` left its `raw` form: kept as parsed when
+ * unchanged; a normalized old record is a new object, re-read for its shape.
+ */
+export const loadedSlot = <T>(value: T, raw: unknown): Extract<Slot<T>, { ok: true }> => (value === raw ? parsedSlot(value) : { ...readable(value), json: undefined });
 export const unreadable = <T>(raw: unknown): Slot<T> => ({ ok: false, raw, json: JSON.stringify(raw) ?? 'null' });
 
 export interface DbFile {
@@ -183,8 +189,7 @@ export function toSlots<T extends { id: string }>(
   raws.forEach((raw, index) => {
     const value = normalize(raw);
     if (check(value) && !slots.has(value.id)) {
-      // A normalized old record is a new object (re-read for its shape); anything else came from JSON.parse.
-      slots.set(value.id, value === raw ? parsedSlot(value) : { ...readable(value), json: undefined });
+      slots.set(value.id, loadedSlot(value, raw));
       return;
     }
     const id = isObject(raw) && typeof raw.id === 'string' && !slots.has(raw.id) ? raw.id : `#unreadable-${index}`;

@@ -296,7 +296,7 @@ const perExample = <T>(kind: 'value' | 'row') =>
     if (kind === 'row') {
       for (let i = 0; i < value.length; i++) {
         const row: unknown = value[i];
-        if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+        if (!isPlainObject(row)) {
           ctx.addIssue({ code: 'custom', path: [i], message: `Invalid input: expected record, received ${row === null ? 'null' : Array.isArray(row) ? 'array' : typeof row}` });
           return;
         }

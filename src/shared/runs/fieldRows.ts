@@ -7,7 +7,7 @@
  * tables. Pure: no DOM, no Node.
  */
 import type { Run } from '../contract/types';
-import { asNumber, asText, type FieldRef, type FilterContext, INPUT_KEYS, NESTED_FIELDS, SCALAR_FIELDS, UNSAFE_KEYS } from './filter';
+import { asBoolean, asNumber, asText, type FieldRef, type FilterContext, INPUT_KEYS, NESTED_FIELDS, SCALAR_FIELDS, UNSAFE_KEYS } from './filter';
 import { MLFLOW_ATTRIBUTES, mlflowAttribute, mlflowSystemTags, TAG_DATA_CONTEXT, TAG_GIT_COMMIT, TAG_NOTE, TAG_RUN_NAME } from './mlflowNames';
 
 const SYSTEM_TAGS = new Set([TAG_RUN_NAME, TAG_GIT_COMMIT, TAG_NOTE]);
@@ -49,12 +49,10 @@ export function fieldKey(field: Pick<FieldRef, 'root' | 'path'>): string {
   return JSON.stringify([NESTED_FIELDS[field.root] ?? field.root, ...field.path]);
 }
 
-const boolOf = (value: unknown): boolean | null => (typeof value === 'boolean' ? value : value === 'true' ? true : value === 'false' ? false : null);
-
 function rowOf(field: string, value: unknown): FieldRow | null {
   if (value === undefined || value === null || typeof value === 'function') return null; // missing: no row
   const text = asText(value);
-  return { field, num: asNumber(value), text, bool: boolOf(value), upper: caseFold(text) };
+  return { field, num: asNumber(value), text, bool: asBoolean(value), upper: caseFold(text) };
 }
 
 /**

@@ -455,6 +455,9 @@ export const asNumber = (value: unknown): number | null => {
   return null;
 };
 
+/** A boolean, or the text 'true'/'false' as one; null otherwise (what a comparison with true or false reads). */
+export const asBoolean = (value: unknown): boolean | null => (typeof value === 'boolean' ? value : value === 'true' ? true : value === 'false' ? false : null);
+
 export const asText = (value: unknown): string => (typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value));
 
 /** Compares a present value with a literal: negative, zero, positive, or null when incomparable. */
@@ -465,9 +468,8 @@ function compareTo(value: unknown, literal: Literal): number | null {
     return n === null ? null : n - literal;
   }
   if (typeof literal === 'boolean') {
-    if (typeof value === 'boolean') return value === literal ? 0 : value ? 1 : -1;
-    if (typeof value === 'string' && (value === 'true' || value === 'false')) return value === String(literal) ? 0 : value === 'true' ? 1 : -1;
-    return null;
+    const b = asBoolean(value);
+    return b === null ? null : b === literal ? 0 : b ? 1 : -1;
   }
   const text = asText(value);
   return text < literal ? -1 : text > literal ? 1 : 0;
