@@ -14,7 +14,7 @@
  */
 import type { EvalInput, EvalResult } from '../../src/shared/evalHarness';
 
-type Column = { kind: 'numbers'; values: Float64Array } | { kind: 'codes'; codes: Uint16Array | Int32Array; values: unknown[] } | { kind: 'raw'; values: unknown[] };
+type Column = { kind: 'numbers'; values: Float64Array } | { kind: 'codes'; codes: Uint16Array; values: unknown[] } | { kind: 'raw'; values: unknown[] };
 
 export interface PackedInput {
   labels: Column;
@@ -37,21 +37,22 @@ function packColumn(values: unknown[], read: (i: number) => unknown = (i) => val
     for (let i = 0; i < n; i++) out[i] = read(i) as number;
     return { kind: 'numbers', values: out };
   }
+  const raw = (): Column => ({ kind: 'raw', values: Array.from({ length: n }, (_, j) => read(j)) });
   const index = new Map<unknown, number>();
   const distinct: unknown[] = [];
-  const codes = new Int32Array(n);
+  const codes = new Uint16Array(n); // MAX_CODES distinct values: codes 0–65535
   for (let i = 0; i < n; i++) {
     const v = read(i);
-    if (typeof v !== 'string' && typeof v !== 'number') return { kind: 'raw', values: Array.from({ length: n }, (_, j) => read(j)) };
+    if (typeof v !== 'string' && typeof v !== 'number') return raw();
     let code = index.get(v);
     if (code === undefined) {
-      if (distinct.length === MAX_CODES) return { kind: 'raw', values: Array.from({ length: n }, (_, j) => read(j)) };
+      if (distinct.length === MAX_CODES) return raw();
       code = distinct.push(v) - 1;
       index.set(v, code);
     }
     codes[i] = code;
   }
-  return { kind: 'codes', codes: Uint16Array.from(codes), values: distinct };
+  return { kind: 'codes', codes, values: distinct };
 }
 
 function unpackColumn(column: Column): unknown[] {
