@@ -4,7 +4,7 @@
  */
 import { EventBus } from '../eventBus';
 import { gitInfoProvider } from '../gitInfo';
-import { ArtifactFiles, DatasetFiles, type MetricSeries, MetricSeriesStore, type Store } from '../storage';
+import { ArtifactFiles, type BlobStore, DatasetFiles, FolderBlobs, type MetricSeries, MetricSeriesStore, type Store } from '../storage';
 import { ArtifactService } from './artifacts';
 import { compare } from './compare';
 import { DatasetService } from './datasets';
@@ -24,15 +24,20 @@ export interface Services {
   /** Metric series reads (MLflow's views show each run's latest points). */
   series: Pick<MetricSeries, 'summaries' | 'points'>;
   compare(ids: string[]): ReturnType<typeof compare>;
-  /** Where records and files live, and whether the store answers (rejects with the reason when not). */
-  health(): Promise<{ store: Store['backend']; artifacts: 'folder' }>;
+  /** Where records and files live, and whether the store and the blob store answer (rejects with the reason when not). */
+  health(): Promise<{ store: Store['backend']; artifacts: BlobStore['kind'] }>;
   close(): Promise<void>;
 }
 
-export async function openServices(store: Store, dataDir: string, options: { gitDir?: string } = {}): Promise<Services> {
-  const datasetFiles = new DatasetFiles(dataDir, store);
+/**
+ * `blobs` holds artifacts and dataset files (default: the data folder); `dataDir` always holds the
+ * incoming uploads, and with the JSON store the records and metric series too.
+ */
+export async function openServices(store: Store, dataDir: string, options: { gitDir?: string; blobs?: BlobStore } = {}): Promise<Services> {
+  const blobs = options.blobs ?? new FolderBlobs(dataDir);
+  const datasetFiles = new DatasetFiles(dataDir, store, blobs);
   await datasetFiles.init();
-  const artifactFiles = new ArtifactFiles(dataDir, store);
+  const artifactFiles = new ArtifactFiles(dataDir, store, blobs);
   await artifactFiles.init();
   // Files in the data folder, unless the store keeps the series itself (PostgreSQL: every process sees every point).
   const series = store.metricSeries?.() ?? new MetricSeriesStore(dataDir);
@@ -40,7 +45,7 @@ export async function openServices(store: Store, dataDir: string, options: { git
   const relay = store.eventRelay ? await store.eventRelay((m) => console.warn(m)) : null;
   const events = new EventBus();
   if (relay) events.relayThrough(relay);
-  const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()), dataDir);
+  const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()));
   const compareRuns = (ids: string[]) => compare(runs, series, ids);
   return {
     dataDir,
@@ -49,12 +54,12 @@ export async function openServices(store: Store, dataDir: string, options: { git
     experiments: new ExperimentService(store, events),
     datasets: new DatasetService(store, datasetFiles, events),
     artifacts: new ArtifactService(artifactFiles, events),
-    models: new ModelService(store, artifactFiles, events, dataDir, compareRuns),
+    models: new ModelService(store, artifactFiles, events, compareRuns),
     series,
     compare: compareRuns,
     health: async () => {
-      await store.ping();
-      return { store: store.backend, artifacts: 'folder' };
+      await Promise.all([store.ping(), blobs.ping()]);
+      return { store: store.backend, artifacts: blobs.kind };
     },
     close: async () => {
       await relay?.close();
@@ -65,4 +70,4 @@ export async function openServices(store: Store, dataDir: string, options: { git
 }
 
 export type { ArtifactService, DatasetService, ExperimentService, ModelService, RunService };
-export type { UploadSink } from '../storage';
+export type { ArtifactContent, UploadSink } from '../storage';

@@ -3,11 +3,8 @@
  * like a run's artifacts), registered models, versions and aliases. Every mutation goes through the
  * store's atomic operations and publishes exactly one event.
  */
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { EventBus } from '../eventBus';
 import type { ArtifactFiles, LoggedModelListOptions, Page, Store } from '../storage';
-import { ARTIFACTS_DIR } from '../../src/shared/contract/constants';
 import {
   LOGGED_MODEL_ID,
   toMetricValue,
@@ -54,7 +51,6 @@ export class ModelService {
     private readonly store: Store,
     private readonly files: ArtifactFiles,
     private readonly events: EventBus,
-    private readonly dataDir: string,
     private readonly compareRuns: (ids: string[]) => ReturnType<typeof compare>,
   ) {}
 
@@ -152,7 +148,7 @@ export class ModelService {
     if (!LOGGED_MODEL_ID.test(id)) throw badRequest(`invalid logged model id '${id}'`);
     await this.files.exclusive(id, async () => {
       await this.store.deleteLoggedModel(id); // 409 while a version is registered from it
-      await rm(path.join(this.dataDir, ARTIFACTS_DIR, id), { recursive: true, force: true });
+      await this.files.removeAll(id);
     });
     this.events.publish('logged_model.deleted', { id });
   }

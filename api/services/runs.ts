@@ -2,12 +2,9 @@
  * Runs: every change to a run, through either API, goes through here — the store's mutation, the
  * files it touches, and exactly one event on the live stream.
  */
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
 import type { ArtifactFiles, MetricInput, MetricSeries, Page, RunListOptions, Store } from '../storage';
-import { ARTIFACTS_DIR } from '../../src/shared/contract/constants';
 import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
 import { AppError, badRequest, forbidden } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
@@ -27,7 +24,6 @@ export class RunService {
     private readonly artifacts: ArtifactFiles,
     private readonly events: EventBus,
     private readonly gitInfo: () => Promise<GitInfo>,
-    private readonly dataDir: string,
   ) {}
 
   search(options: RunListOptions): Promise<Page<Run>> {
@@ -77,11 +73,11 @@ export class RunService {
     const { loggedModels } = await this.artifacts.exclusive(id, async () => {
       const deleted = await this.store.deleteRun(id); // 409 while a version is registered from the run
       await this.series.remove(id); // validates the id as a single path segment
-      await rm(path.join(this.dataDir, ARTIFACTS_DIR, id), { recursive: true, force: true });
+      await this.artifacts.removeAll(id);
       return deleted;
     });
     // The run's logged models went with it (their ids are checked m-<hex>, one path segment).
-    for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => rm(path.join(this.dataDir, ARTIFACTS_DIR, modelId), { recursive: true, force: true }));
+    for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => this.artifacts.removeAll(modelId));
     this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
   }
 

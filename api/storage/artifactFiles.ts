@@ -1,52 +1,39 @@
 /**
- * Per-run artifact files: artifacts/<runId>/<category>/<path> (a logged model's files: artifacts/<m-id>/…). Uploads land in artifacts/.incoming/
- * and are renamed into place only when complete. Every path is validated before it is joined
- * (artifactPaths.ts) and its real path checked against the run's folder after resolving, so a
- * symlink cannot lead outside either. Node only.
+ * Per-run artifact files: artifacts/<runId>/<category>/<path> in the blob store (a logged model's
+ * files: artifacts/<m-id>/…), the data folder or a bucket. Uploads are received into a local
+ * incoming folder (artifacts/.incoming in the data folder) and handed to the blob store only when
+ * complete. Every path is validated before a key is built (artifactPaths.ts); the blob store checks
+ * the key again and, for the folder, where it resolves. Node only.
  *
- * One source of truth: the files on disk decide what exists; the store keeps their metadata
- * (sha256, content type, upload time). A file that appears without metadata (written by another
- * part of ModelLab, e.g. evaluations) is listed too, hashed once, and recorded.
+ * One source of truth: the stored files decide what exists; the store keeps their metadata
+ * (sha256, content type, upload time). A file that appears without metadata (copied in by hand, or
+ * left by an older release) is listed too, hashed once, and recorded.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { ARTIFACT_CATEGORIES, ARTIFACTS_DIR } from '../../src/shared/contract/constants';
 import { checkCategory, checkRelativePath, contentTypeOf, defaultCategory, parseArtifactPath, type ArtifactCategory } from '../../src/shared/artifactPaths';
-import { fsyncDir, replaceFilesDurable } from './durableFile';
-import { badRequest, conflict, forbidden, notFound } from '../../src/shared/errors';
+import { badRequest, conflict, notFound } from '../../src/shared/errors';
 import { nowIso } from '../../src/shared/ids';
 import { KeyedLock } from '../../src/shared/keyedLock';
 import type { Store } from './store';
 import type { Artifact } from '../../src/shared/contract/types';
 import { LOGGED_MODEL_ID } from '../../src/shared/contract/registry';
+import { keyOf, type BlobStore, type ByteRange } from './blobs/blobStore';
 
 const INCOMING = '.incoming';
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-async function exists(p: string): Promise<boolean> {
-  return (await lstat(p).catch(() => null)) !== null;
-}
-
-/** True when the real path of `target` (or of its deepest existing ancestor) is inside `base`'s real path. */
-async function staysInside(base: string, target: string): Promise<boolean> {
-  const realBase = await realpath(base);
-  let probe = target;
-  while (!(await exists(probe))) {
-    const parent = path.dirname(probe);
-    if (parent === probe) return false;
-    probe = parent;
-  }
-  const real = await realpath(probe);
-  return real === realBase || real.startsWith(realBase + path.sep);
-}
-
-export async function sha256File(file: string): Promise<string> {
+export async function sha256Stream(stream: AsyncIterable<unknown>): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  for await (const chunk of stream) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
+
+export const sha256File = (file: string): Promise<string> => sha256Stream(createReadStream(file, { highWaterMark: 1 << 20 }));
 
 export interface UploadedFile {
   path: string;
@@ -55,24 +42,33 @@ export interface UploadedFile {
   sha256: string;
 }
 
+/** An artifact ready to be sent: its record, size and date, and its bytes on demand. */
+export interface ArtifactContent {
+  artifact: Artifact;
+  size: number;
+  modified: Date;
+  read(range?: ByteRange): Promise<Readable>;
+}
+
 export class ArtifactFiles {
-  readonly root: string;
+  private readonly incomingRoot: string;
   private readonly locks = new KeyedLock();
 
   constructor(
     dataDir: string,
     private readonly store: Store,
+    private readonly blobs: BlobStore,
   ) {
-    this.root = path.join(dataDir, ARTIFACTS_DIR);
+    this.incomingRoot = path.join(dataDir, ARTIFACTS_DIR, INCOMING);
   }
 
   async init(): Promise<void> {
-    await mkdir(path.join(this.root, INCOMING), { recursive: true });
-    for (const entry of await readdir(path.join(this.root, INCOMING))) await rm(path.join(this.root, INCOMING, entry), { recursive: true, force: true });
+    await mkdir(this.incomingRoot, { recursive: true });
+    for (const entry of await readdir(this.incomingRoot)) await rm(path.join(this.incomingRoot, entry), { recursive: true, force: true });
   }
 
   async incoming(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-    const dir = path.join(this.root, INCOMING, randomBytes(8).toString('hex'));
+    const dir = path.join(this.incomingRoot, randomBytes(8).toString('hex'));
     await mkdir(dir, { recursive: true });
     return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
   }
@@ -83,25 +79,14 @@ export class ArtifactFiles {
     else await this.store.getRun(id);
   }
 
-  private runDir(runId: string): string {
-    if (!RUN_ID.test(runId)) throw badRequest(`runId: invalid run id '${runId}'`);
-    return path.join(this.root, runId);
+  /** `artifacts/<owner>/` after checking the id is one safe segment. */
+  private ownerPrefix(ownerId: string): string {
+    if (!RUN_ID.test(ownerId)) throw badRequest(`runId: invalid run id '${ownerId}'`);
+    return `${ARTIFACTS_DIR}/${ownerId}/`;
   }
 
-  /** The absolute file of "<category>/<path>" after every check; `create` makes the folders for an upload. */
-  private async resolve(runId: string, category: ArtifactCategory, segments: string[], create: boolean): Promise<string> {
-    const runDir = this.runDir(runId);
-    const file = path.join(runDir, category, ...segments);
-    if (!file.startsWith(runDir + path.sep)) throw badRequest('path: leaves the run folder');
-    if (create) {
-      await mkdir(runDir, { recursive: true });
-      if (!(await staysInside(this.root, runDir)) || !(await staysInside(runDir, path.dirname(file)))) {
-        throw forbidden('path: resolves outside the run folder');
-      }
-      await mkdir(path.dirname(file), { recursive: true });
-    }
-    if ((await exists(runDir)) && !(await staysInside(runDir, file))) throw forbidden('path: resolves outside the run folder');
-    return file;
+  private keyOf(ownerId: string, category: ArtifactCategory, segments: string[]): string {
+    return this.ownerPrefix(ownerId) + keyOf(category, ...segments);
   }
 
   /** Moves an uploaded temp file into place and records it. 409 if the path exists unless `overwrite`. */
@@ -114,22 +99,18 @@ export class ArtifactFiles {
     const category = options.category ? checkCategory(options.category) : defaultCategory(options.path ?? upload.originalFilename);
     const inner = options.path ?? upload.originalFilename.split(/[\\/]/).pop() ?? 'artifact';
     const segments = checkRelativePath(inner);
-    const file = await this.resolve(runId, category, segments, true);
+    const key = this.keyOf(runId, category, segments);
     const relative = [category, ...segments].join('/');
-    const existing = await lstat(file).catch(() => null);
-    if (existing && !options.overwrite) throw conflict(`Artifact '${relative}' already exists; add ?overwrite=true to replace it`, { path: relative });
-    if (existing?.isDirectory()) throw conflict(`'${relative}' is a folder`, { path: relative });
-    await rename(upload.path, file);
-    await fsyncDir(path.dirname(file)); // the upload's bytes are synced; now its name is too, before the record
-    const artifact: Artifact = {
-      runId,
-      path: relative,
-      category,
-      size: upload.size,
-      sha256: upload.sha256,
-      contentType: contentTypeOf(relative),
-      createdAt: nowIso(),
-    };
+    // A file cannot also be a folder, in a bucket as on disk: each of its parent paths must not be a file.
+    for (let i = 1; i < segments.length; i++) {
+      const parent = [category, ...segments.slice(0, i)].join('/');
+      if (await this.blobs.stat(this.keyOf(runId, category, segments.slice(0, i)))) throw conflict(`'${parent}' is a file, not a folder`, { path: parent });
+    }
+    if (await this.blobs.isFolder(key)) throw conflict(`'${relative}' is a folder`, { path: relative });
+    if (!options.overwrite && (await this.blobs.stat(key))) throw conflict(`Artifact '${relative}' already exists; add ?overwrite=true to replace it`, { path: relative });
+    const contentType = contentTypeOf(relative);
+    await this.blobs.putFile(key, upload.path, contentType);
+    const artifact: Artifact = { runId, path: relative, category, size: upload.size, sha256: upload.sha256, contentType, createdAt: nowIso() };
     return this.store.putArtifact(artifact);
   }
 
@@ -142,18 +123,19 @@ export class ArtifactFiles {
     return this.locks.run(runId, work);
   }
 
-  /** The first of `candidate(0)`, `candidate(1)`, … (paths inside a category) that does not exist yet. */
+  /** The first of `candidate(0)`, `candidate(1)`, … (paths inside a category) that is neither a file nor a folder yet. */
   async freePath(runId: string, category: ArtifactCategory, candidate: (attempt: number) => string[]): Promise<string[]> {
     for (let attempt = 0; ; attempt++) {
       const segments = candidate(attempt).map((s) => checkRelativePath(s)).flat();
-      if (!(await exists(await this.resolve(runId, category, segments, false)))) return segments;
+      const key = this.keyOf(runId, category, segments);
+      if (!(await this.blobs.stat(key)) && !(await this.blobs.isFolder(key))) return segments;
     }
   }
 
   /**
    * Replaces files ModelLab itself produces (evaluation documents, latency results) in a category of
-   * the run's folder, durably, and records them. Each file already there is first kept under
-   * `archive(name)` (a hard link, with its record), so at every instant each path holds a whole file,
+   * the run's files, durably, and records them. Each file already there is first kept under
+   * `archive(name)` (a copy, with its record), so at every instant each path holds a whole file,
    * the old or the new. Call it inside exclusive(runId): archive names are chosen free beforehand.
    */
   async replaceGenerated(
@@ -163,23 +145,18 @@ export class ArtifactFiles {
     archive: ((name: string) => string[]) | null,
   ): Promise<Artifact[]> {
     await this.owner(runId);
-    const dir = await this.resolve(runId, category, ['placeholder'], true).then(path.dirname);
-    for (const f of files) checkRelativePath(f.name);
+    const keyOfName = (name: string) => this.keyOf(runId, category, checkRelativePath(name));
+    for (const f of files) keyOfName(f.name);
     if (archive) {
-      const archivedDirs = new Set<string>();
       for (const f of files) {
-        const current = path.join(dir, f.name);
-        if (!(await exists(current))) continue;
+        if (!(await this.blobs.stat(keyOfName(f.name)))) continue;
         const segments = archive(f.name);
-        const target = await this.resolve(runId, category, segments, true);
-        await link(current, target);
-        archivedDirs.add(path.dirname(target));
+        await this.blobs.copy(keyOfName(f.name), this.keyOf(runId, category, segments));
         const record = await this.store.getArtifact(runId, `${category}/${f.name}`);
         if (record) await this.store.putArtifact({ ...record, path: [category, ...segments].join('/') });
       }
-      for (const archived of archivedDirs) await fsyncDir(archived);
     }
-    await replaceFilesDurable(files.map((f) => ({ target: path.join(dir, f.name), data: f.content })));
+    await this.blobs.putContents(files.map((f) => ({ key: keyOfName(f.name), data: f.content, contentType: contentTypeOf(f.name) })));
     const written: Artifact[] = [];
     for (const f of files) {
       written.push(
@@ -200,82 +177,73 @@ export class ArtifactFiles {
   /** Reads a JSON document ModelLab wrote for a run (e.g. evaluations/metrics.json), or null when absent. */
   async readJson<T>(runId: string, fullPath: string): Promise<T | null> {
     const { category, segments } = parseArtifactPath(fullPath);
-    const file = await this.resolve(runId, category, segments, false);
-    const text = await readFile(file, 'utf8').catch(() => null);
+    const text = await this.blobs.readText(this.keyOf(runId, category, segments));
     return text === null ? null : (JSON.parse(text) as T);
   }
 
-  /** Every file in the run's folder, with its metadata (recorded now for files that had none). */
+  /** Every file of the run, with its metadata (recorded now for files that had none). */
   list(runId: string): Promise<Artifact[]> {
     return this.exclusive(runId, () => this.listHeld(runId));
   }
 
   private async listHeld(runId: string): Promise<Artifact[]> {
     await this.owner(runId);
-    const runDir = this.runDir(runId);
+    const prefix = this.ownerPrefix(runId);
     const known = new Map((await this.store.listArtifacts(runId)).map((a) => [a.path, a]));
     const out: Artifact[] = [];
-    const walk = async (dir: string, rel: string[]) => {
-      for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        if (entry.isSymbolicLink()) continue; // never followed
-        const nextRel = [...rel, entry.name];
-        if (entry.isDirectory()) await walk(path.join(dir, entry.name), nextRel);
-        else if (entry.isFile()) {
-          const relative = nextRel.join('/');
-          let artifact = known.get(relative);
-          const info = await stat(path.join(dir, entry.name));
-          if (!artifact || artifact.size !== info.size) {
-            artifact = await this.store.putArtifact({
-              runId,
-              path: relative,
-              category: nextRel[0] as ArtifactCategory,
-              size: info.size,
-              sha256: await sha256File(path.join(dir, entry.name)),
-              contentType: contentTypeOf(relative),
-              createdAt: info.mtime.toISOString(),
-            });
-          }
-          out.push(artifact);
-        }
-      }
-    };
-    for (const category of ARTIFACT_CATEGORIES) await walk(path.join(runDir, category), [category]);
+    const blobs = (await this.blobs.list(prefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const blob of blobs) {
+      const relative = blob.key.slice(prefix.length);
+      const category = relative.slice(0, relative.indexOf('/'));
+      if (!(ARTIFACT_CATEGORIES as readonly string[]).includes(category)) continue;
+      out.push(await this.recorded(runId, relative, blob.size, blob.modified, known.get(relative) ?? null));
+    }
     // Records whose file is gone are stale.
-    for (const stale of [...known.keys()].filter((p) => !out.some((a) => a.path === p))) await this.store.deleteArtifact(runId, stale);
+    const present = new Set(out.map((a) => a.path));
+    for (const stale of [...known.keys()].filter((p) => !present.has(p))) await this.store.deleteArtifact(runId, stale);
     return out;
   }
 
+  /** The record of a file: the stored one while its size matches, otherwise the file is hashed and recorded now. */
+  private async recorded(runId: string, relative: string, size: number, modified: Date, known: Artifact | null): Promise<Artifact> {
+    if (known && known.size === size) return known;
+    const key = this.ownerPrefix(runId) + relative;
+    return this.store.putArtifact({
+      runId,
+      path: relative,
+      category: relative.slice(0, relative.indexOf('/')) as ArtifactCategory,
+      size,
+      sha256: await sha256Stream(await this.blobs.read(key)),
+      contentType: contentTypeOf(relative),
+      createdAt: modified.toISOString(),
+    });
+  }
+
   /** The file behind "<category>/<path>", checked; 404 when it does not exist. */
-  open(runId: string, fullPath: string): Promise<{ file: string; stats: Stats; artifact: Artifact }> {
+  open(runId: string, fullPath: string): Promise<ArtifactContent> {
     return this.exclusive(runId, () => this.openHeld(runId, fullPath));
   }
 
-  private async openHeld(runId: string, fullPath: string): Promise<{ file: string; stats: Stats; artifact: Artifact }> {
+  private async openHeld(runId: string, fullPath: string): Promise<ArtifactContent> {
     await this.owner(runId);
     const { category, segments, path: relative } = parseArtifactPath(fullPath);
-    const file = await this.resolve(runId, category, segments, false);
-    const stats = await stat(file).catch(() => null);
-    if (!stats?.isFile()) throw notFound('artifact', relative);
-    let artifact = await this.store.getArtifact(runId, relative);
-    if (!artifact || artifact.size !== stats.size) {
-      artifact = await this.store.putArtifact({
-        runId,
-        path: relative,
-        category,
-        size: stats.size,
-        sha256: await sha256File(file),
-        contentType: contentTypeOf(relative),
-        createdAt: stats.mtime.toISOString(),
-      });
-    }
-    return { file, stats, artifact };
+    const key = this.keyOf(runId, category, segments);
+    const blob = await this.blobs.stat(key);
+    if (!blob) throw notFound('artifact', relative);
+    const artifact = await this.recorded(runId, relative, blob.size, blob.modified, await this.store.getArtifact(runId, relative));
+    return { artifact, size: blob.size, modified: blob.modified, read: (range) => this.blobs.read(key, range) };
   }
 
   remove(runId: string, fullPath: string): Promise<void> {
     return this.exclusive(runId, async () => {
-      const { file } = await this.openHeld(runId, fullPath);
-      await rm(file);
-      await this.store.deleteArtifact(runId, parseArtifactPath(fullPath).path);
+      const { artifact } = await this.openHeld(runId, fullPath);
+      await this.blobs.delete(this.ownerPrefix(runId) + artifact.path);
+      await this.store.deleteArtifact(runId, artifact.path);
     });
+  }
+
+  /** Removes every file of a run or logged model (its records go with the owner's record). Call it inside exclusive(id). */
+  async removeAll(ownerId: string): Promise<void> {
+    await this.blobs.deletePrefix(this.ownerPrefix(ownerId));
   }
 }

@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import {
   DatasetDetector,
   DatasetFormatError,
@@ -35,17 +36,18 @@ export interface AnalyzeOptions {
 }
 
 /**
- * Reads the whole file (or rowLimit rows) through the detector. Throws AppError 415 for binary
- * content, 422 for invalid UTF-8, malformed JSON or a file without data.
+ * Reads the whole file (or rowLimit rows) through the detector: a local file, or a stream (a stored
+ * version in a bucket). Throws AppError 415 for binary content, 422 for invalid UTF-8, malformed
+ * JSON or a file without data.
  */
-export async function analyzeDatasetFile(file: string, options: AnalyzeOptions): Promise<DatasetDetection> {
+export async function analyzeDatasetFile(source: string | Readable, options: AnalyzeOptions): Promise<DatasetDetection> {
   const detector = new DatasetDetector(options);
-  const stream = createReadStream(file, { highWaterMark: CHUNK });
+  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: CHUNK }) : source;
   let carry: Buffer | null = null;
   let offset = 0;
   try {
     for await (const raw of stream as AsyncIterable<Buffer>) {
-      let chunk: Buffer = carry ? Buffer.concat([carry, raw]) : raw;
+      let chunk: Buffer = carry ? Buffer.concat([carry, raw]) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
       carry = null;
       const zero = chunk.indexOf(0);
       if (zero >= 0) throw unsupportedMediaType(`The file looks binary (a NUL byte at offset ${offset + zero}); datasets must be CSV, TSV, JSON or JSON Lines text`);

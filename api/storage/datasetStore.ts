@@ -1,16 +1,17 @@
 /**
- * Dataset versions on disk: datasets/<id>/<originalFilename>, written once and never changed.
- * Uploads land in datasets/.incoming/<random>/ and are moved into place only when accepted, so a
- * refused upload leaves nothing behind. Node only.
+ * Dataset versions in the blob store (the data folder or a bucket): datasets/<id>/<originalFilename>,
+ * written once and never changed. Uploads land in the data folder's datasets/.incoming/<random>/,
+ * are checked there, and are handed to the blob store only when accepted, so a refused upload leaves
+ * nothing behind. Node only.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
-import type { Writable } from 'node:stream';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DATASETS_DIR } from '../../src/shared/contract/constants';
+import { DATASET_CONTENT_TYPES, DATASETS_DIR } from '../../src/shared/contract/constants';
 import { analyzeDatasetFile } from './datasetFiles';
-import { createUploadFileStream, fsyncDir } from './durableFile';
+import { createUploadFileStream } from './durableFile';
+import type { BlobStore } from './blobs/blobStore';
 import { AppError, unprocessable, unsupportedMediaType } from '../../src/shared/errors';
 import { newId, nowIso } from '../../src/shared/ids';
 import { PARALLEL_MIN_BYTES, ParallelCsvReader } from '../workers/parallelCsv';
@@ -51,34 +52,37 @@ export interface UploadMeta {
 export type UploadSink = Writable & { reader: ParallelCsvReader | null };
 
 export class DatasetFiles {
-  readonly root: string;
+  private readonly incomingRoot: string;
 
   constructor(
     dataDir: string,
     private readonly store: Store,
+    private readonly blobs: BlobStore,
   ) {
-    this.root = path.join(dataDir, DATASETS_DIR);
+    this.incomingRoot = path.join(dataDir, DATASETS_DIR, INCOMING);
   }
 
   /** Creates the folders and removes uploads that a crash interrupted. */
   async init(): Promise<void> {
-    await mkdir(path.join(this.root, INCOMING), { recursive: true });
-    for (const entry of await readdir(path.join(this.root, INCOMING))) {
-      await rm(path.join(this.root, INCOMING, entry), { recursive: true, force: true });
-    }
+    await mkdir(this.incomingRoot, { recursive: true });
+    for (const entry of await readdir(this.incomingRoot)) await rm(path.join(this.incomingRoot, entry), { recursive: true, force: true });
   }
 
   /** A private folder for one upload; `cleanup` removes it and whatever is still in it. */
   async incoming(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-    const dir = path.join(this.root, INCOMING, randomBytes(8).toString('hex'));
+    const dir = path.join(this.incomingRoot, randomBytes(8).toString('hex'));
     await mkdir(dir, { recursive: true });
     return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
   }
 
-  fileOf(dataset: Dataset): string {
-    const file = path.join(this.root, dataset.id, dataset.originalFilename);
-    if (!file.startsWith(path.join(this.root, dataset.id) + path.sep)) throw new AppError(500, 'corrupt_record', 'dataset file name is invalid');
-    return file;
+  private folderOf(id: string): string {
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new AppError(500, 'corrupt_record', `dataset id '${id}' is invalid`);
+    return `${DATASETS_DIR}/${id}/`;
+  }
+
+  private keyOf(dataset: Dataset): string {
+    if (sanitizeFilename(dataset.originalFilename) !== dataset.originalFilename) throw new AppError(500, 'corrupt_record', 'dataset file name is invalid');
+    return this.folderOf(dataset.id) + dataset.originalFilename;
   }
 
   private checkFile(file: ReceivedFile) {
@@ -151,12 +155,9 @@ export class DatasetFiles {
     }
 
     const id = newId();
-    const dir = path.join(this.root, id);
-    await mkdir(dir);
+    const folder = this.folderOf(id);
     try {
-      await rename(file.path, path.join(dir, originalFilename));
-      await fsyncDir(dir);
-      await fsyncDir(this.root);
+      await this.blobs.putFile(folder + originalFilename, file.path, DATASET_CONTENT_TYPES[format]);
       const { dataset, deduplicated } = await this.store.addDatasetVersion(
         {
           id,
@@ -175,10 +176,10 @@ export class DatasetFiles {
         },
         (parent, child) => diffSchemas(parent.schema, child.schema),
       );
-      if (deduplicated) await rm(dir, { recursive: true, force: true });
+      if (deduplicated) await this.blobs.deletePrefix(folder);
       return { ...dataset, deduplicated };
     } catch (error) {
-      await rm(dir, { recursive: true, force: true });
+      await this.blobs.deletePrefix(folder);
       throw error;
     }
   }
@@ -198,7 +199,8 @@ export class DatasetFiles {
   }
 
   async preview(dataset: Dataset, limit: number): Promise<DatasetPreview> {
-    const detection = await analyzeDatasetFile(this.fileOf(dataset), { format: dataset.format, rowLimit: limit, keepRows: true });
+    const stream = await this.read(dataset);
+    const detection = await analyzeDatasetFile(stream, { format: dataset.format, rowLimit: limit, keepRows: true });
     const columns = dataset.schema.columns.map((c) => ({ name: c.name, type: c.type }));
     const rows = detection.rows.slice(0, limit).map((row) =>
       Object.fromEntries(columns.map((c) => [c.name, dataset.format === 'csv' || dataset.format === 'tsv' ? typedCell(row[c.name], c.type) : (row[c.name] ?? null)])),
@@ -206,15 +208,27 @@ export class DatasetFiles {
     return { columns, rows };
   }
 
-  async open(dataset: Dataset): Promise<{ stream: ReadStream; size: number; file: string }> {
-    const file = this.fileOf(dataset);
-    const info = await stat(file).catch(() => null);
-    if (!info) throw new AppError(500, 'file_missing', `The file of dataset '${dataset.id}' is missing from ${this.root}`);
-    return { stream: createReadStream(file), size: info.size, file };
+  private missing(dataset: Dataset): AppError {
+    return new AppError(500, 'file_missing', `The file of dataset '${dataset.id}' is missing from ${this.blobs.location}`);
+  }
+
+  private async read(dataset: Dataset): Promise<Readable> {
+    try {
+      return await this.blobs.read(this.keyOf(dataset));
+    } catch (error) {
+      if (error instanceof AppError && error.status === 404) throw this.missing(dataset);
+      throw error;
+    }
+  }
+
+  async open(dataset: Dataset): Promise<{ stream: Readable; size: number }> {
+    const info = await this.blobs.stat(this.keyOf(dataset));
+    if (!info) throw this.missing(dataset);
+    return { stream: await this.read(dataset), size: info.size };
   }
 
   async remove(id: string): Promise<void> {
-    await rm(path.join(this.root, id), { recursive: true, force: true });
+    await this.blobs.deletePrefix(this.folderOf(id));
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * The storage module's public surface: the Store interface (records, searches, lifecycle cascades)
- * with its JSON and PostgreSQL implementations, and the file stores beside it (artifacts, dataset files, metric
- * series) with the durable-file primitives they share. Nothing outside this folder imports its
+ * with its JSON and PostgreSQL implementations, the blob stores files live in (the data folder, an
+ * S3-compatible bucket), and the file stores over them (artifacts, dataset files) and beside them
+ * (metric series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
 export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from './store';
@@ -9,7 +10,10 @@ export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonSt
 export { PgStore } from './postgres/pgStore';
 export { CorruptDatabaseError } from './json/records';
 export { DataDirLockedError } from './json/dataDirLock';
-export { ArtifactFiles, sha256File, type UploadedFile } from './artifactFiles';
+export { ArtifactFiles, sha256File, type ArtifactContent, type UploadedFile } from './artifactFiles';
+export type { BlobInfo, BlobStore, ByteRange } from './blobs/blobStore';
+export { FolderBlobs } from './blobs/folderBlobs';
+export { parseS3Uri, S3Blobs, type S3Location, type S3Options } from './blobs/s3Blobs';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';
 export { MetricSeriesStore, type MetricInput, type MetricPoint, type MetricSeries } from './metricSeries';
 export { createUploadFileStream, type UploadFileStream } from './durableFile';

@@ -1,10 +1,10 @@
 /** /api/modellab/artifacts/:runId — per-run files: upload, list, download (Range, HEAD, 304), delete. */
-import { createReadStream, type Stats } from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { checkRelativePath } from '../../../src/shared/artifactPaths';
 import { badRequest } from '../../../src/shared/errors';
 import type { Services } from '../../services';
+import type { ArtifactContent } from '../../services';
 import type { Artifact } from '../../../src/shared/contract/types';
 import { handle, parseInput } from '../../http';
 import { receiveUpload } from '../../http/upload';
@@ -54,10 +54,11 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 }
 
 /** Streams an artifact with ETag, Last-Modified, one Range (206/416), If-None-Match (304) and HEAD. */
-export async function sendArtifact(req: Request, res: Response, { file, stats, artifact }: { file: string; stats: Stats; artifact: Artifact }): Promise<void> {
+export async function sendArtifact(req: Request, res: Response, content: ArtifactContent): Promise<void> {
+  const { artifact, size } = content;
   const etag = `"${artifact.sha256}"`;
   res.setHeader('ETag', etag);
-  res.setHeader('Last-Modified', stats.mtime.toUTCString());
+  res.setHeader('Last-Modified', content.modified.toUTCString());
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Cache-Control', 'private, no-cache');
   res.setHeader('Content-Type', artifact.contentType);
@@ -67,22 +68,22 @@ export async function sendArtifact(req: Request, res: Response, { file, stats, a
     res.status(304).end();
     return;
   }
-  const range = parseRange(req.headers.range, stats.size);
+  const range = parseRange(req.headers.range, size);
   if (range === 'unsatisfiable') {
-    res.setHeader('Content-Range', `bytes */${stats.size}`);
-    res.status(416).json({ error: { code: 'range_not_satisfiable', message: `Range '${req.headers.range}' is outside the file (${stats.size} bytes)` } });
+    res.setHeader('Content-Range', `bytes */${size}`);
+    res.status(416).json({ error: { code: 'range_not_satisfiable', message: `Range '${req.headers.range}' is outside the file (${size} bytes)` } });
     return;
   }
-  const { start, end } = range ?? { start: 0, end: stats.size - 1 };
+  const { start, end } = range ?? { start: 0, end: size - 1 };
   res.status(range ? 206 : 200);
-  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${stats.size}`);
+  if (range) res.setHeader('Content-Range', `bytes ${start}-${end}/${size}`);
   res.setHeader('Content-Length', String(Math.max(0, end - start + 1)));
-  if (req.method === 'HEAD' || stats.size === 0) {
+  if (req.method === 'HEAD' || size === 0) {
     res.end();
     return;
   }
+  const stream = await content.read({ start, end });
   await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
     stream.on('error', reject);
     res.on('close', () => {
       stream.destroy();

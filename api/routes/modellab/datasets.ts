@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { Services, UploadSink } from '../../services';
 import { badRequest } from '../../../src/shared/errors';
+import { DATASET_CONTENT_TYPES } from '../../../src/shared/contract/constants';
 import {
   DatasetUploadFields,
   IdParams,
@@ -13,13 +14,6 @@ import type { Dataset, ListResponse } from '../../../src/shared/contract/types';
 import { handle, parseInput } from '../../http';
 import { presentDataset } from '../presenters';
 import { receiveUpload } from '../../http/upload';
-
-const CONTENT_TYPES: Record<Dataset['format'], string> = {
-  csv: 'text/csv; charset=utf-8',
-  tsv: 'text/tab-separated-values; charset=utf-8',
-  json: 'application/json; charset=utf-8',
-  jsonl: 'application/x-ndjson; charset=utf-8',
-};
 
 /** attachment; filename="ascii-fallback"; filename*=UTF-8''percent-encoded (RFC 6266). */
 export function contentDisposition(filename: string): string {
@@ -71,7 +65,7 @@ export function datasetsRouter({ datasets }: Services, maxUploadBytes: number): 
     '/:id/download',
     handle({ params: IdParams }, async ({ params }, _req, res) => {
       const { dataset, stream, size } = await datasets.open(params.id);
-      res.setHeader('Content-Type', CONTENT_TYPES[dataset.format]);
+      res.setHeader('Content-Type', DATASET_CONTENT_TYPES[dataset.format]);
       res.setHeader('Content-Length', String(size));
       res.setHeader('Content-Disposition', contentDisposition(dataset.originalFilename));
       res.setHeader('ETag', `"${dataset.checksum}"`);

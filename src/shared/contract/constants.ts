@@ -8,6 +8,14 @@ export const DATASETS_DIR = 'datasets';
 export const RUNS_DIR = 'runs';
 export const ARTIFACTS_DIR = 'artifacts';
 
+/** A stored dataset file's Content-Type, by its format (downloads, and the object's type in a bucket). */
+export const DATASET_CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  tsv: 'text/tab-separated-values; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+} as const;
+
 export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'reports', 'other'] as const;
 
 /**

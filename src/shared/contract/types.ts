@@ -135,8 +135,8 @@ export interface Health {
   version: string;
   /** Where the records live: db.json (json) or PostgreSQL (postgres). */
   store: 'json' | 'postgres';
-  /** Where files live: the data folder. */
-  artifacts: 'folder';
+  /** Where artifacts and dataset files live: the data folder, or an S3-compatible bucket. */
+  artifacts: 'folder' | 's3';
 }
 
 export interface RunStatistics {
