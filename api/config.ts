@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseS3Uri } from './storage/blobs/s3Blobs';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,6 +24,10 @@ export interface AppConfig {
   gitDir: string;
   /** MODELLAB_DATABASE_URL: the PostgreSQL database that holds the records (null: db.json in dataDir). */
   databaseUrl: string | null;
+  /** MODELLAB_ARTIFACT_URI: the bucket (s3://bucket/prefix) that holds artifacts and dataset files (null: the data folder). */
+  artifactUri: string | null;
+  /** MODELLAB_S3_ENDPOINT_URL: an S3-compatible service other than AWS (MinIO, Ceph, R2, …). */
+  s3EndpointUrl: string | null;
   /** V8's old-generation growth after each full collection, in percent, once the heap is large (0: V8's own policy). See server.ts. */
   heapGrowthPercent: number;
   version: string;
@@ -67,9 +72,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     }
     if (protocol !== 'postgres:' && protocol !== 'postgresql:') throw new ConfigError('MODELLAB_DATABASE_URL must be a postgres:// (or postgresql://) URL');
   }
+  const artifactUri = env.MODELLAB_ARTIFACT_URI || null;
+  if (artifactUri !== null) {
+    try {
+      parseS3Uri(artifactUri);
+    } catch (error) {
+      throw new ConfigError(`MODELLAB_ARTIFACT_URI ${(error as Error).message} (got '${artifactUri}')`);
+    }
+  }
+  const s3EndpointUrl = env.MODELLAB_S3_ENDPOINT_URL || null;
+  if (s3EndpointUrl !== null && !/^https?:\/\/[^/]+/.test(s3EndpointUrl)) throw new ConfigError(`MODELLAB_S3_ENDPOINT_URL must be an http(s):// URL, got '${s3EndpointUrl}'`);
+  if (s3EndpointUrl !== null && artifactUri === null) throw new ConfigError('MODELLAB_S3_ENDPOINT_URL is set but MODELLAB_ARTIFACT_URI is not: set the bucket too (s3://bucket/prefix)');
   return {
     host,
     databaseUrl,
+    artifactUri,
+    s3EndpointUrl,
     port: positiveInt(env, 'PORT', 3000, 65535),
     dataDir: path.resolve(env.MODELLAB_DATA_DIR || path.join(PROJECT_ROOT, 'modellab-data')),
     apiToken,

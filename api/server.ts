@@ -8,7 +8,7 @@ import { constants } from 'node:os';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { DataDirLockedError } from './storage';
 import { openServices } from './services';
-import { CorruptDatabaseError, JsonStore, PgStore, type Store } from './storage';
+import { type BlobStore, CorruptDatabaseError, JsonStore, parseS3Uri, PgStore, S3Blobs, type Store } from './storage';
 import { UI_BASE } from '../src/shared/contract/constants';
 import { createApp } from './app';
 import { ensureClientBuilt } from './clientBuild';
@@ -58,7 +58,18 @@ async function main(): Promise<void> {
     }
   }
 
-  const services = await openServices(store, config.dataDir, { gitDir: config.gitDir });
+  let blobs: BlobStore | undefined;
+  if (config.artifactUri) {
+    // Artifacts and dataset files in a bucket; the data folder keeps the uploads being received.
+    const s3 = new S3Blobs(parseS3Uri(config.artifactUri), { endpoint: config.s3EndpointUrl });
+    try {
+      await s3.ping();
+    } catch (error) {
+      fail(`the bucket ${config.artifactUri}${config.s3EndpointUrl ? ` at ${config.s3EndpointUrl}` : ''} cannot be reached: ${(error as Error).name} ${(error as Error).message}`);
+    }
+    blobs = s3;
+  }
+  const services = await openServices(store, config.dataDir, { gitDir: config.gitDir, ...(blobs && { blobs }) });
   const app = createApp({ services, config, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
@@ -67,7 +78,8 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const records = config.databaseUrl ? `records: PostgreSQL ${redacted(config.databaseUrl)}` : 'records: db.json';
-    console.log(`ModelLab ${config.version} listening on http://${host}:${port}${clientDir ? UI_BASE : ''} (data: ${config.dataDir}; ${records})`);
+    const files = config.artifactUri ? `; files: ${config.artifactUri}` : '';
+    console.log(`ModelLab ${config.version} listening on http://${host}:${port}${clientDir ? UI_BASE : ''} (data: ${config.dataDir}; ${records}${files})`);
   });
 
   let stopping = false;

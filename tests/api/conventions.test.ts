@@ -160,6 +160,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ MODELLAB_DATABASE_URL: 'not a url' })).toThrow(/MODELLAB_DATABASE_URL/);
   });
 
+  it('takes an s3:// bucket for the files with an optional endpoint, and refuses what is not one', () => {
+    expect(loadConfig({})).toMatchObject({ artifactUri: null, s3EndpointUrl: null });
+    expect(loadConfig({ MODELLAB_ARTIFACT_URI: 's3://team-bucket/modellab', MODELLAB_S3_ENDPOINT_URL: 'http://minio:9000' })).toMatchObject({
+      artifactUri: 's3://team-bucket/modellab',
+      s3EndpointUrl: 'http://minio:9000',
+    });
+    expect(() => loadConfig({ MODELLAB_ARTIFACT_URI: '/srv/artifacts' })).toThrow(/MODELLAB_ARTIFACT_URI must look like s3:\/\/bucket\/prefix/);
+    expect(() => loadConfig({ MODELLAB_ARTIFACT_URI: 's3://Bad_Bucket' })).toThrow(/not a valid bucket name/);
+    expect(() => loadConfig({ MODELLAB_ARTIFACT_URI: 's3://ok-bucket', MODELLAB_S3_ENDPOINT_URL: 'minio:9000' })).toThrow(/MODELLAB_S3_ENDPOINT_URL/);
+    expect(() => loadConfig({ MODELLAB_S3_ENDPOINT_URL: 'http://minio:9000' })).toThrow(/MODELLAB_ARTIFACT_URI is not/);
+  });
+
   it('rejects a port that is not a number', () => {
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
   });

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { createApp, type AppOptions } from '../../api/app';
 import { openServices, type Services } from '../../api/services';
-import type { Store } from '../../api/storage';
+import type { BlobStore, Store } from '../../api/storage';
 import { JsonStore } from '../../api/storage/json/jsonStore';
 import { tempDir } from './tmp';
 
@@ -24,12 +24,14 @@ export async function testApp(
     gitDir?: string;
     /** Another store than a JsonStore in the temp folder (the files still go there). */
     openStore?: (dataDir: string) => Promise<Store>;
+    /** Where artifacts and dataset files go (default: the temp folder). */
+    blobs?: BlobStore;
   } = {},
 ): Promise<TestApp> {
   const tmp = await tempDir();
   const store: Store = options.openStore ? await options.openStore(tmp.dir) : await JsonStore.open(tmp.dir, { log: () => {} });
   // Outside any repository unless a test asks for one, so runs do not pick up this checkout's HEAD.
-  const services = await openServices(store, tmp.dir, { gitDir: options.gitDir ?? tmp.dir });
+  const services = await openServices(store, tmp.dir, { gitDir: options.gitDir ?? tmp.dir, ...(options.blobs && { blobs: options.blobs }) });
   const logged: string[] = [];
   const app = createApp({
     config: {

@@ -81,7 +81,7 @@ export class FolderBlobs implements BlobStore {
     await fsyncDir(path.dirname(target)); // the upload's bytes are synced; now its name is too
   }
 
-  async putContents(items: { key: string; data: string }[]): Promise<void> {
+  async putContents(items: { key: string; data: string; contentType: string }[]): Promise<void> {
     const files: { target: string; data: string }[] = [];
     for (const item of items) files.push({ target: await this.writable(item.key), data: item.data });
     await replaceFilesDurable(files);
