@@ -16,6 +16,9 @@ import { afterAll, beforeAll } from 'vitest';
 export interface TestPostgres {
   /** A new, empty database: its URL and how to drop it. */
   createDatabase(): Promise<{ url: string; drop: () => Promise<void> }>;
+  /** Stops the server, keeping its data, and starts it again (only a server the helper started: `own`). */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,9 +42,14 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
   }
 }
 
-export async function startTestPostgres(): Promise<TestPostgres> {
-  let adminUrl = process.env.MODELLAB_TEST_DATABASE_URL;
+/** `own`: always a server of the helper's own, even when MODELLAB_TEST_DATABASE_URL names one (a test that stops it). */
+export async function startTestPostgres(options: { own?: boolean } = {}): Promise<TestPostgres> {
+  let adminUrl = options.own ? undefined : process.env.MODELLAB_TEST_DATABASE_URL;
   let stopServer = async () => {};
+  let pause = async () => {
+    throw new Error('this test server cannot be paused (start it with own: true)');
+  };
+  let resume = pause;
   if (!adminUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'modellab-pg-'));
     const port = await freePort();
@@ -51,7 +59,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       user: 'postgres',
       password,
       port,
-      persistent: false,
+      persistent: true, // kept across pause/resume; the folder is removed on stop
+
       // As root (CI), initdb must run as another user: the package creates one.
       createPostgresUser: process.getuid?.() === 0,
       onLog: () => {},
@@ -64,6 +73,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       await server.stop();
       await rm(dir, { recursive: true, force: true });
     };
+    pause = () => server.stop();
+    resume = () => server.start();
   }
   const admin = adminUrl;
   return {
@@ -77,6 +88,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         drop: () => withAdmin(admin, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
       };
     },
+    pause: () => pause(),
+    resume: () => resume(),
     stop: stopServer,
   };
 }

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { MetricSummary } from '../../../src/shared/contract/types';
 import { KeyedLock } from '../../../src/shared/keyedLock';
 import { downsample, type MetricInput, type MetricPoint, type MetricSeries } from '../metricSeries';
+import { transaction } from './resilientPool';
 
 type SummaryRow = { key: string; count: number; nonfinite: number; min: number | null; max: number | null; last: number; last_step: string; last_ts: string };
 
@@ -43,9 +44,7 @@ export class PgMetricSeries implements MetricSeries {
 
   append(runId: string, inputs: MetricInput[], now = Date.now()): Promise<{ stored: number; summaries: MetricSummary[] }> {
     return this.inOrder.run(runId, async () => {
-      const client = await this.pool.connect();
-      try {
-        await client.query('BEGIN');
+      const { steps, timestamps, keys, summaries } = await transaction(this.pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`metrics:${runId}`]);
         const keys = [...new Set(inputs.map((p) => p.key))];
         const last = new Map(
@@ -66,20 +65,14 @@ export class PgMetricSeries implements MetricSeries {
           'INSERT INTO metric_points (run_id, key, step, value, timestamp_ms) SELECT $1, k, s, v, t FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) ORDER BY i',
           [runId, inputs.map((p) => p.key), steps, inputs.map((p) => p.value), timestamps],
         );
-        const summaries = (await client.query<SummaryRow>(SUMMARIES, [runId, keys])).rows.map(summaryOf);
-        await client.query('COMMIT');
-        for (let i = 0; i < inputs.length; i++) {
-          inputs[i]!.step = steps[i]!;
-          inputs[i]!.timestamp = timestamps[i]!;
-        }
-        // In the order the keys first appear in the request, as the files answer.
-        return { stored: inputs.length, summaries: keys.map((k) => summaries.find((s) => s.key === k)!) };
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
+        return { steps, timestamps, keys, summaries: (await client.query<SummaryRow>(SUMMARIES, [runId, keys])).rows.map(summaryOf) };
+      });
+      for (let i = 0; i < inputs.length; i++) {
+        inputs[i]!.step = steps[i]!;
+        inputs[i]!.timestamp = timestamps[i]!;
       }
+      // In the order the keys first appear in the request, as the files answer.
+      return { stored: inputs.length, summaries: keys.map((k) => summaries.find((s) => s.key === k)!) };
     });
   }
 

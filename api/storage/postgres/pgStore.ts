@@ -27,6 +27,7 @@ import { PgMetricSeries } from './pgMetricSeries';
 import { PgEventRelay } from './pgEventRelay';
 import type { EventRelay } from '../../eventBus';
 import { migrate } from './migrate';
+import { ResilientPool, transaction } from './resilientPool';
 
 type Client = pg.PoolClient;
 
@@ -66,7 +67,7 @@ export class PgStore implements Store {
 
   /** Connects, migrates (once, whatever other processes start at the same time) and adds the Default experiment. */
   static async open(url: string, options: { max?: number; log?: (message: string) => void } = {}): Promise<PgStore> {
-    const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10 });
+    const pool = new ResilientPool({ connectionString: url, max: options.max ?? 10 });
     // An idle connection the server drops (a restart, an administrator) is an 'error' on the pool;
     // unheard, it would end the process. The pool replaces it; requests meanwhile fail (the health check says 503).
     const log = options.log ?? ((message: string) => console.warn(message));
@@ -85,19 +86,8 @@ export class PgStore implements Store {
   }
 
   /** Runs `fn` in one transaction (rolled back when it throws, and what it threw rethrown). */
-  private async tx<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+  private tx<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    return transaction(this.pool, fn);
   }
 
   // ---- runs
