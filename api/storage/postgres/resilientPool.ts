@@ -8,9 +8,10 @@
  *   the client, told the request can be retried, decides.
  * - Every such failure becomes AppError 503 `database_unavailable` in the error shape (never a
  *   crash; idle connections the server drops are reported on the pool's 'error' and replaced).
+ * - Text PostgreSQL cannot store (a NUL character) becomes 422 instead of a 500.
  */
 import pg from 'pg';
-import { AppError } from '../../../src/shared/errors';
+import { AppError, unprocessable } from '../../../src/shared/errors';
 
 const CONNECT_DELAYS_MS = [100, 200, 400, 800, 1600];
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
@@ -30,8 +31,20 @@ export function databaseUnavailable(error: unknown): AppError {
   return new AppError(503, 'database_unavailable', `The database is not answering (${(error as Error).message}); the request can be retried`);
 }
 
-/** `error` as it should be thrown: the 503 when it is a connection failure, itself otherwise. */
-export const asUnavailable = (error: unknown): unknown => (isConnectionFailure(error) ? databaseUnavailable(error) : error);
+/** SQLSTATEs for text PostgreSQL cannot hold (a NUL character, in text and in json alike). */
+const UNSTORABLE_TEXT = new Set(['22P05', '22021']);
+
+/**
+ * `error` as it should be thrown: the 503 when it is a connection failure; 422 for text PostgreSQL
+ * cannot store (the JSON store keeps a NUL character, PostgreSQL refuses it in text and json); itself otherwise.
+ */
+export function asAppError(error: unknown): unknown {
+  if (isConnectionFailure(error)) return databaseUnavailable(error);
+  if (UNSTORABLE_TEXT.has(String((error as { code?: unknown }).code))) {
+    return unprocessable(`The request holds text PostgreSQL cannot store, such as a NUL character (\\u0000): ${(error as Error).message}`);
+  }
+  return error;
+}
 
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, release: (error?: Error | boolean) => void) => void;
 
@@ -42,7 +55,7 @@ export class ResilientPool extends pg.Pool {
         return await super.connect();
       } catch (error) {
         const delay = CONNECT_DELAYS_MS[attempt];
-        if (delay === undefined || !isConnectionFailure(error) || this.ended) throw asUnavailable(error);
+        if (delay === undefined || !isConnectionFailure(error) || this.ended) throw asAppError(error);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -66,7 +79,7 @@ export class ResilientPool extends pg.Pool {
     const result = (super.query as (...a: any[]) => unknown)(...args);
     return result instanceof Promise
       ? result.catch((error: unknown) => {
-          throw asUnavailable(error);
+          throw asAppError(error);
         })
       : result;
   }
@@ -87,7 +100,7 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
   } catch (error) {
     if (isConnectionFailure(error)) broken = error;
     else await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
-    throw asUnavailable(error);
+    throw asAppError(error);
   } finally {
     client.release(broken instanceof Error ? broken : undefined); // a broken connection is discarded, not reused
   }
