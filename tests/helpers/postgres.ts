@@ -46,9 +46,7 @@ async function withAdmin<T>(adminUrl: string, fn: (client: pg.Client) => Promise
 export async function startTestPostgres(options: { own?: boolean } = {}): Promise<TestPostgres> {
   let adminUrl = options.own ? undefined : process.env.MODELLAB_TEST_DATABASE_URL;
   let stopServer = async () => {};
-  let pause = async () => {
-    throw new Error('this test server cannot be paused (start it with own: true)');
-  };
+  let pause = (): Promise<void> => Promise.reject(new Error('this test server cannot be paused (start it with own: true)'));
   let resume = pause;
   if (!adminUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'modellab-pg-'));
