@@ -9,6 +9,10 @@
  * prints a table and a text histogram, and with --run uploads the raw samples (plus the measured
  * duration and the failures by kind) to POST /api/modellab/runs/:id/latency, where the server
  * computes the same statistics exactly and stores them on the run.
+ *
+ *   modellab migrate --to postgres://… [--artifacts s3://bucket/prefix] [--data-dir DIR]
+ *
+ * migrate copies a JSON data folder into PostgreSQL (and its files into a bucket): api/migration.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -200,13 +204,18 @@ export async function runProfile(command: ProfileCommand, out: (text: string) =>
 const USAGE = `usage: modellab <command> [options]
 
 commands:
-  profile   measure an inference endpoint's latency (modellab profile --help)`;
+  profile   measure an inference endpoint's latency (modellab profile --help)
+  migrate   copy a data folder into PostgreSQL and a bucket (modellab migrate --help)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === 'migrate') {
+    const { migrateCommand } = await import('./migration/command');
+    return migrateCommand(rest);
   }
   if (command !== 'profile') {
     console.error(`modellab: unknown command '${command}'\n\n${USAGE}`);

@@ -5,12 +5,13 @@
  * (metric series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
-export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from './store';
+export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store, StoredRecord } from './store';
+export { STORED_KINDS } from './store';
 export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
 export { PgStore } from './postgres/pgStore';
 export { CorruptDatabaseError } from './json/records';
-export { DataDirLockedError } from './json/dataDirLock';
-export { ArtifactFiles, sha256File, type ArtifactContent, type UploadedFile } from './artifactFiles';
+export { checkDataDirUnlocked, DataDirLockedError } from './json/dataDirLock';
+export { ArtifactFiles, sha256File, sha256Stream, type ArtifactContent, type UploadedFile } from './artifactFiles';
 export type { BlobInfo, BlobStore, ByteRange } from './blobs/blobStore';
 export { FolderBlobs } from './blobs/folderBlobs';
 export { parseS3Uri, S3Blobs, type S3Location, type S3Options } from './blobs/s3Blobs';

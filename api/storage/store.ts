@@ -6,7 +6,7 @@
 import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
 import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
-import type { VersionDraft } from '../../src/shared/models/registry';
+import type { RegistryEntry, VersionDraft } from '../../src/shared/models/registry';
 import type { MetricSeries } from './metricSeries';
 import type { EventRelay } from '../eventBus';
 
@@ -48,6 +48,20 @@ export interface LoggedModelListOptions extends PageOptions {
   where?: (model: LoggedModel) => boolean;
 }
 
+/**
+ * One record as `modellab migrate` copies it from one store into another: as stored, with its ids,
+ * numbers and times. Kinds come in the order a copy must follow (what refers to a record after it).
+ */
+export type StoredRecord =
+  | { kind: 'experiment'; record: Experiment }
+  | { kind: 'dataset'; record: Dataset }
+  | { kind: 'run'; record: Run }
+  | { kind: 'loggedModel'; record: LoggedModel }
+  | { kind: 'artifact'; record: Artifact }
+  | { kind: 'registeredModel'; record: RegistryEntry };
+
+export const STORED_KINDS = ['experiment', 'dataset', 'run', 'loggedModel', 'artifact', 'registeredModel'] as const satisfies readonly StoredRecord['kind'][];
+
 /** A new dataset version before the store numbers it and links it to its parent. */
 export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;
 
@@ -60,6 +74,15 @@ export interface Store {
   metricSeries?(): MetricSeries;
   /** Optional: a relay of live events between the processes sharing this store (a database). */
   eventRelay?(log: (message: string) => void): Promise<EventRelay>;
+
+  /** Optional (the JSON store, a migration's source): every readable record, kind by kind in STORED_KINDS order, oldest first. */
+  records?(): Iterable<StoredRecord>;
+  /**
+   * Optional (a migration's target): puts a copied record in place as it is, unless the store holds
+   * one with its id already (then that one stays). Returns the record the store holds now, for the
+   * caller to compare with what it copied, and whether this call wrote it.
+   */
+  restore?(entry: StoredRecord): Promise<{ stored: StoredRecord['record']; inserted: boolean }>;
 
   createRun(run: Run): Promise<Run>;
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */

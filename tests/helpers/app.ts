@@ -26,9 +26,11 @@ export async function testApp(
     openStore?: (dataDir: string) => Promise<Store>;
     /** Where artifacts and dataset files go (default: the temp folder). */
     blobs?: BlobStore;
+    /** A data folder of the caller's instead of a temp one (left in place by cleanup). */
+    dataDir?: string;
   } = {},
 ): Promise<TestApp> {
-  const tmp = await tempDir();
+  const tmp = options.dataDir ? { dir: options.dataDir, cleanup: async () => {} } : await tempDir();
   const store: Store = options.openStore ? await options.openStore(tmp.dir) : await JsonStore.open(tmp.dir, { log: () => {} });
   // Outside any repository unless a test asks for one, so runs do not pick up this checkout's HEAD.
   const services = await openServices(store, tmp.dir, { gitDir: options.gitDir ?? tmp.dir, ...(options.blobs && { blobs: options.blobs }) });

@@ -89,3 +89,10 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
   }
   throw new DataDirLockedError(lockFile, readOwner(lockFile)?.pid ?? null);
 }
+
+/** Throws DataDirLockedError when a live server holds the folder's lock; creates and changes nothing (a reader such as `modellab migrate`). */
+export function checkDataDirUnlocked(dataDir: string): void {
+  const lockFile = path.resolve(dataDir, LOCK_FILE);
+  const owner = readOwner(lockFile);
+  if (owner && ownerIsLive(lockFile, owner)) throw new DataDirLockedError(lockFile, owner.pid);
+}

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { artifactKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
-import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store } from '../store';
+import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store, StoredRecord } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
 import { RunTable, type RunWhere } from './runTable';
@@ -578,6 +578,15 @@ export class JsonStore implements Store {
   }
 
   // ---- artifacts
+
+  *records(): Iterable<StoredRecord> {
+    for (const slot of this.experiments.values()) if (slot.ok) yield { kind: 'experiment', record: copyOf(slot) };
+    for (const slot of this.datasets.values()) if (slot.ok) yield { kind: 'dataset', record: copyOf(slot) };
+    for (const slot of this.runs.values()) if (slot.ok) yield { kind: 'run', record: copyOf(slot) };
+    for (const slot of this.loggedModels.values()) if (slot.ok) yield { kind: 'loggedModel', record: copyOf(slot) };
+    for (const slot of this.artifacts.values()) if (slot.ok) yield { kind: 'artifact', record: copyOf(slot) };
+    for (const slot of this.registry.values()) if (slot.ok) yield { kind: 'registeredModel', record: copyOf(slot) };
+  }
 
   async putArtifact(artifact: Artifact): Promise<Artifact> {
     const slot = await this.mutate(() => {

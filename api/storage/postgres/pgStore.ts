@@ -20,7 +20,7 @@ import { fieldRowsOf } from '../../../src/shared/runs/fieldRows';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
-import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, RunListOptions, Store } from '../store';
+import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, RunListOptions, Store, StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
 import { PgMetricSeries } from './pgMetricSeries';
@@ -130,6 +130,62 @@ export class PgStore implements Store {
       }
       await refusingDuplicates(this.writeRun(client, stored, true, experiment.rows[0]!.location), () => conflict(`run '${run.id}' already exists`));
       return stored;
+    });
+  }
+
+  /**
+   * A copied record, as it is (migration): inserted unless its id is taken, then read back. The one
+   * exception is the Default experiment every store makes when first opened: while it is as made
+   * (never changed), the copied one replaces it.
+   */
+  restore(entry: StoredRecord): Promise<{ stored: StoredRecord['record']; inserted: boolean }> {
+    const doc = JSON.stringify(entry.record);
+    return this.tx(async (client) => {
+      const readBack = async (inserted: boolean, sql: string, ...key: string[]) => {
+        const { rows } = await client.query<{ doc: StoredRecord['record'] }>(sql, key);
+        if (!rows[0]) throw new Error(`the ${entry.kind} just written cannot be read back`);
+        return { stored: rows[0].doc, inserted };
+      };
+      const wrote = (result: pg.QueryResult) => (result.rowCount ?? 0) > 0;
+      switch (entry.kind) {
+        case 'experiment': {
+          const e = entry.record;
+          const result = await client.query(
+            `INSERT INTO experiments (id, name, lifecycle_stage, doc) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, lifecycle_stage = excluded.lifecycle_stage, doc = excluded.doc
+             WHERE experiments.id = ${Number(DEFAULT_EXPERIMENT_ID)} AND experiments.doc->>'createdAt' = experiments.doc->>'updatedAt' AND experiments.doc->>'name' = 'Default'
+               AND NOT EXISTS (SELECT 1 FROM runs WHERE experiment_id = $1::text)`,
+            [Number(e.id), e.name, e.lifecycleStage, doc],
+          );
+          return readBack(wrote(result), 'SELECT doc FROM experiments WHERE id::text = $1', e.id);
+        }
+        case 'dataset': {
+          const d = entry.record;
+          const result = await client.query('INSERT INTO datasets (id, name, version, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING', [d.id, d.name, d.version, doc]);
+          return readBack(wrote(result), 'SELECT doc FROM datasets WHERE id = $1', d.id);
+        }
+        case 'run': {
+          const { rows } = await client.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = $1', [entry.record.id]);
+          if (rows[0]) return { stored: rows[0].doc, inserted: false };
+          await this.writeRun(client, entry.record, true);
+          return readBack(true, 'SELECT doc FROM runs WHERE id = $1', entry.record.id);
+        }
+        case 'loggedModel': {
+          const m = entry.record;
+          const result = await client.query('INSERT INTO logged_models (id, experiment_id, source_run_id, name, doc) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [m.id, m.experimentId, m.sourceRunId, m.name, doc]);
+          return readBack(wrote(result), 'SELECT doc FROM logged_models WHERE id = $1', m.id);
+        }
+        case 'artifact': {
+          const a = entry.record;
+          const result = await client.query('INSERT INTO artifacts (owner, path, doc) VALUES ($1, $2, $3) ON CONFLICT (owner, path) DO NOTHING', [a.runId, a.path, doc]);
+          return readBack(wrote(result), 'SELECT doc FROM artifacts WHERE owner = $1 AND path = $2', a.runId, a.path);
+        }
+        case 'registeredModel': {
+          const name = entry.record.model.name;
+          const result = await client.query('INSERT INTO registered_models (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, doc]);
+          return readBack(wrote(result), 'SELECT doc FROM registered_models WHERE name = $1', name);
+        }
+      }
     });
   }
 
