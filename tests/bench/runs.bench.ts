@@ -8,49 +8,17 @@
  *  4. 90,000 more runs (100,000 in all; BENCH_LARGE_RUNS, 0 to skip): the filtered, sorted page with
  *     1 client (target p97.5 ≤ 25 ms) and the server's RSS with them loaded (target ≤ 400 MB).
  */
-import http from 'node:http';
 import { ROOT, startServer, stopServer } from '../helpers/server';
 import { memoryOf } from './memory';
 import { tempDir } from '../helpers/tmp';
+import { SEARCH_PATH } from './benchRuns';
+import { closeLoad, createRuns, latencies, logBatches, metricBatches, POINTS_PER_BATCH, storedRuns } from './httpLoad';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10_000);
 const LARGE_RUNS = Number(process.env.BENCH_LARGE_RUNS ?? 100_000);
 const IDLE_MS = 15_000;
-// node:http with keep-alive, as autocannon does: fetch's own CPU cost on this 2-core machine was
-// large enough to be what the first version of this benchmark measured.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 let port = 0;
-
-function call(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = http.request({ host: '127.0.0.1', port, path, method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 const CLIENTS = 64;
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-
-function runBody(i: number) {
-  const hyperparameters: Record<string, unknown> = {};
-  for (let h = 0; h < 20; h++) hyperparameters[`hp_${h}`] = h % 3 === 0 ? `value-${(i + h) % 17}` : ((i * (h + 1)) % 1000) / 1000;
-  hyperparameters.optimizer = { name: ['sgd', 'adam', 'adamw'][i % 3], momentum: 0.9 };
-  const metrics: Record<string, number> = {};
-  for (let m = 0; m < 10; m++) metrics[`metric_${m}`] = ((i * 7919 + m * 104729) % 10_000) / 10_000;
-  return JSON.stringify({ name: `sweep-${i}`, status: i % 5 === 0 ? 'failed' : 'completed', hyperparameters, metrics, tags: { sweep: 'bench', shard: String(i % 8) } });
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const t = performance.now();
-  const value = await fn();
-  return [value, performance.now() - t];
-}
 
 const tmp = await tempDir('modellab-bench-runs-');
 const server = await startServer({ dataDir: tmp.dir, env: { MODELLAB_GIT_DIR: ROOT } });
@@ -60,26 +28,12 @@ console.log(`bench:runs — ${RUNS.toLocaleString('en-US')} runs, node ${process
 
 // 1. creates
 const ids: string[] = [];
-/** Creates runs [from, to) from CLIENTS concurrent clients: acknowledged ids, failures and milliseconds. */
 async function create(from: number, to: number): Promise<{ failures: number; ms: number }> {
-  const bodies = Array.from({ length: to - from }, (_, i) => runBody(from + i)); // made before the clock starts
-  let next = from;
-  let failures = 0;
-  const [, ms] = await timed(() =>
-    Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < to) {
-          const i = next++;
-          const res = await call('POST', `${api}/runs`, bodies[i - from]);
-          if (res.status === 201) ids.push((JSON.parse(res.text) as { id: string }).id);
-          else failures++;
-        }
-      }),
-    ),
-  );
-  return { failures, ms };
+  const result = await createRuns([port], from, to, CLIENTS);
+  ids.push(...result.ids);
+  return result;
 }
-const stored = async () => (JSON.parse((await call('GET', `${api}/runs?limit=1`)).text) as { total: number }).total;
+const stored = () => storedRuns(port);
 const created = await create(0, RUNS);
 const listed = await stored();
 console.log(
@@ -87,38 +41,15 @@ console.log(
     `(target ≥ 3000); ${created.failures} failed; ${listed} stored (${listed === ids.length ? 'none lost' : 'LOST SOME'})`,
 );
 
-// 2. search. The kinds of request measured together alternate (one of each in turn), so the
-// reference and the pages meet the same conditions on this shared machine.
-type Latency = { total: number; p50: number; p975: number; max: number };
-async function latencies(paths: string[], rounds = 400, clients = 1): Promise<Latency[]> {
-  const times = paths.map(() => [] as number[]);
-  const totals = paths.map(() => 0);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < rounds * paths.length) {
-        const k = next++ % paths.length;
-        // Request to whole response received; the client's own parsing of the body is not the server's time.
-        const [res, ms] = await timed(() => call('GET', paths[k]!));
-        times[k]!.push(ms);
-        totals[k] = (JSON.parse(res.text) as { total?: number }).total ?? 0;
-      }
-    }),
-  );
-  return times.map((t, k) => {
-    t.sort((a, b) => a - b);
-    return { total: totals[k]!, p50: percentile(t, 50), p975: percentile(t, 97.5), max: t.at(-1)! };
-  });
-}
-const filter = encodeURIComponent("status = 'completed' AND params.optimizer.name IN ('adam', 'adamw') AND metrics.metric_3 > 0.25");
+// 2. search
 const HEALTH = `${api}/health`;
 const PLAIN = `${api}/runs?limit=50`;
-const SEARCH = `${api}/runs?limit=50&filter=${filter}&sort=metrics.metric_0:desc`;
+const SEARCH = SEARCH_PATH;
 // The store rewrites its snapshot after a burst of writes like the one above: searches are measured after it.
 await new Promise((resolve) => setTimeout(resolve, 2000));
-await latencies([SEARCH, PLAIN], 50); // warm-up
+await latencies(port, [SEARCH, PLAIN], 50); // warm-up
 for (const clients of [1, 4]) {
-  const [health, plain, search] = await latencies([HEALTH, PLAIN, SEARCH], 400, clients);
+  const [health, plain, search] = await latencies(port, [HEALTH, PLAIN, SEARCH], 400, clients);
   console.log(`health check (reference), ${clients} client(s): p50 ${health!.p50.toFixed(2)} ms, p97.5 ${health!.p975.toFixed(2)} ms, max ${health!.max.toFixed(1)} ms`);
   console.log(`page of 50, no filter, ${clients} client(s): p50 ${plain!.p50.toFixed(2)} ms, p97.5 ${plain!.p975.toFixed(2)} ms${clients === 1 ? ' (target ≤ 1.5)' : ''}, max ${plain!.max.toFixed(1)} ms`);
   console.log(
@@ -126,35 +57,12 @@ for (const clients of [1, 4]) {
   );
 }
 
-// 3. metric logging. The bodies are made before the clock starts (as autocannon sends prepared
-// requests): on this 2-core machine, building and serializing 1,000 points per request in the
-// client took about as much CPU as the server's handling of them.
-const POINTS_PER_BATCH = 1000;
+// 3. metric logging
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 1000);
 const WARM_BATCHES = 40;
 const targets = ids.slice(0, 8);
-const batchBodies = (count: number, firstStep: number) =>
-  Array.from({ length: count }, (_, b) => {
-    const step = firstStep + Math.floor(b / targets.length) * POINTS_PER_BATCH;
-    return JSON.stringify({ metrics: Array.from({ length: POINTS_PER_BATCH }, (_, i) => ({ key: `loss_${i % 4}`, value: 1 / (step + i + 1), step: step + i })) });
-  });
-async function logBatches(bodies: string[]): Promise<{ ms: number; failures: number }> {
-  let next = 0;
-  let failures = 0;
-  const [, ms] = await timed(() =>
-    Promise.all(
-      targets.map(async (id) => {
-        while (next < bodies.length) {
-          const res = await call('POST', `${api}/runs/${id}/metrics`, bodies[next++]);
-          if (res.status !== 201) failures++;
-        }
-      }),
-    ),
-  );
-  return { ms, failures };
-}
-await logBatches(batchBodies(WARM_BATCHES, 0)); // untimed: the path's first calls compile it
-const logged = await logBatches(batchBodies(BATCHES, 1_000_000));
+await logBatches([port], targets, metricBatches(WARM_BATCHES, 0, targets.length)); // untimed: the path's first calls compile it
+const logged = await logBatches([port], targets, metricBatches(BATCHES, 1_000_000, targets.length));
 const points = BATCHES * POINTS_PER_BATCH;
 console.log(
   `metric logging: ${points.toLocaleString('en-US')} points in batches of ${POINTS_PER_BATCH} from 8 clients in ${(logged.ms / 1000).toFixed(2)} s = ` +
@@ -167,8 +75,8 @@ if (LARGE_RUNS > RUNS) {
   const total = await stored();
   console.log(`creates: ${LARGE_RUNS - RUNS} more in ${(more.ms / 1000).toFixed(2)} s = ${(((LARGE_RUNS - RUNS) / more.ms) * 1000).toFixed(0)}/s; ${more.failures} failed; ${total} stored`);
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  await latencies([SEARCH], 20); // warm-up
-  const [search, plain] = await latencies([SEARCH, PLAIN], 200);
+  await latencies(port, [SEARCH], 20); // warm-up
+  const [search, plain] = await latencies(port, [SEARCH, PLAIN], 200);
   console.log(
     `page of 50, filter+sort over ${total} runs (${search!.total} matches), 1 client: p50 ${search!.p50.toFixed(1)} ms, p97.5 ${search!.p975.toFixed(1)} ms (target ≤ 25), max ${search!.max.toFixed(1)} ms`,
   );
@@ -186,7 +94,7 @@ if (LARGE_RUNS > RUNS) {
   const reopened = await startServer({ dataDir: tmp.dir, env: { MODELLAB_GIT_DIR: ROOT } });
   port = Number(new URL(reopened.url).port);
   const opened = memoryOf(reopened.child.pid!);
-  const [again] = await latencies([SEARCH], 200);
+  const [again] = await latencies(port, [SEARCH], 200);
   await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
   const after = memoryOf(reopened.child.pid!);
   console.log(
@@ -197,5 +105,5 @@ if (LARGE_RUNS > RUNS) {
 } else {
   await stopServer(server);
 }
-agent.destroy();
+closeLoad();
 await tmp.cleanup();
