@@ -55,19 +55,22 @@ export async function createRuns(ports: number[], from: number, to: number, clie
   return { ids, failures, ms };
 }
 
-export type Latency = { total: number; p50: number; p975: number; max: number };
+export type Latency = { total: number; p50: number; p975: number; max: number; count: number };
 
 /**
  * Latency percentiles of GET `paths`, the kinds alternating (one of each in turn) so a reference and
- * the pages meet the same conditions on a shared machine. Request to whole response received.
+ * the pages meet the same conditions on a shared machine. Request to whole response received. At
+ * most `rounds` rounds, fewer when `budgetMs` runs out (a request far slower than its target).
  */
-export async function latencies(port: number, paths: string[], rounds = 400, clients = 1): Promise<Latency[]> {
+export async function latencies(port: number, paths: string[], rounds = 400, clients = 1, budgetMs = Infinity): Promise<Latency[]> {
   const times = paths.map(() => [] as number[]);
   const totals = paths.map(() => 0);
   let next = 0;
+  const deadline = performance.now() + budgetMs;
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (next < rounds * paths.length) {
+      // Past the budget, a round is finished (each kind measured as often) and no other begun.
+      while (next < rounds * paths.length && (next % paths.length !== 0 || performance.now() < deadline)) {
         const k = next++ % paths.length;
         const [res, ms] = await timed(() => call(port, 'GET', paths[k]!));
         times[k]!.push(ms);
@@ -77,7 +80,7 @@ export async function latencies(port: number, paths: string[], rounds = 400, cli
   );
   return times.map((t, k) => {
     t.sort((a, b) => a - b);
-    return { total: totals[k]!, p50: percentile(t, 50), p975: percentile(t, 97.5), max: t.at(-1)! };
+    return { total: totals[k]!, p50: percentile(t, 50), p975: percentile(t, 97.5), max: t.at(-1)!, count: t.length };
   });
 }
 
