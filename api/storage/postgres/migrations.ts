@@ -101,4 +101,35 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX metric_points_series ON metric_points (run_id, key, step, seq)`,
     ],
   },
+  {
+    version: 2,
+    name: 'metric summaries kept as points arrive',
+    statements: [
+      // Each key's summary, updated in the transaction that appends its points: reading or appending
+      // no longer aggregates every point of the key (bench:postgres logged 13,744 points/s with the
+      // summaries recomputed from all points on each append). ord: the order keys first appeared.
+      `CREATE TABLE metric_summaries (
+         run_id text NOT NULL,
+         key text NOT NULL,
+         ord bigserial NOT NULL,
+         count bigint NOT NULL,
+         nonfinite bigint NOT NULL,
+         min double precision,
+         max double precision,
+         last double precision NOT NULL,
+         last_step bigint NOT NULL,
+         last_ts bigint NOT NULL,
+         PRIMARY KEY (run_id, key)
+       )`,
+      `INSERT INTO metric_summaries (run_id, key, count, nonfinite, min, max, last, last_step, last_ts)
+       SELECT run_id, key, count(*),
+         count(*) FILTER (WHERE value IN ('NaN', 'Infinity', '-Infinity')),
+         min(value) FILTER (WHERE value NOT IN ('NaN', 'Infinity', '-Infinity')),
+         max(value) FILTER (WHERE value NOT IN ('NaN', 'Infinity', '-Infinity')),
+         (array_agg(value ORDER BY step DESC, seq DESC))[1],
+         (array_agg(step ORDER BY step DESC, seq DESC))[1],
+         (array_agg(timestamp_ms ORDER BY step DESC, seq DESC))[1]
+       FROM metric_points GROUP BY run_id, key ORDER BY min(seq)`,
+    ],
+  },
 ];

@@ -8,21 +8,12 @@
 import type pg from 'pg';
 import type { MetricSummary } from '../../../src/shared/contract/types';
 import { KeyedLock } from '../../../src/shared/keyedLock';
-import { downsample, type MetricInput, type MetricPoint, type MetricSeries } from '../metricSeries';
+import { addToSummary, downsample, newSummary, type MetricInput, type MetricPoint, type MetricSeries } from '../metricSeries';
 import { transaction } from './resilientPool';
 
-type SummaryRow = { key: string; count: number; nonfinite: number; min: number | null; max: number | null; last: number; last_step: string; last_ts: string };
+type SummaryRow = { key: string; count: string; nonfinite: string; min: number | null; max: number | null; last: number; last_step: string; last_ts: string };
 
-const SUMMARIES = `
-  SELECT key, count(*)::int AS count,
-    count(*) FILTER (WHERE value IN ('NaN', 'Infinity', '-Infinity'))::int AS nonfinite,
-    min(value) FILTER (WHERE value NOT IN ('NaN', 'Infinity', '-Infinity')) AS min,
-    max(value) FILTER (WHERE value NOT IN ('NaN', 'Infinity', '-Infinity')) AS max,
-    (array_agg(value ORDER BY step DESC, seq DESC))[1] AS last,
-    (array_agg(step ORDER BY step DESC, seq DESC))[1] AS last_step,
-    (array_agg(timestamp_ms ORDER BY step DESC, seq DESC))[1] AS last_ts
-  FROM metric_points WHERE run_id = $1 AND ($2::text[] IS NULL OR key = ANY($2::text[]))
-  GROUP BY key ORDER BY min(seq)`;
+const SUMMARY_COLUMNS = 'key, count, nonfinite, min, max, last, last_step, last_ts';
 
 const summaryOf = (r: SummaryRow): MetricSummary => ({
   key: r.key,
@@ -32,9 +23,11 @@ const summaryOf = (r: SummaryRow): MetricSummary => ({
   // As the files keep them: no finite value leaves min at +∞ and max at −∞.
   min: r.min ?? Infinity,
   max: r.max ?? -Infinity,
-  count: r.count,
-  nonFinite: r.nonfinite,
+  count: Number(r.count),
+  nonFinite: Number(r.nonfinite),
 });
+
+const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
 
 export class PgMetricSeries implements MetricSeries {
   /** A run's appends from this process, in the order they arrived (the advisory lock orders processes). */
@@ -44,40 +37,69 @@ export class PgMetricSeries implements MetricSeries {
 
   append(runId: string, inputs: MetricInput[], now = Date.now()): Promise<{ stored: number; summaries: MetricSummary[] }> {
     return this.inOrder.run(runId, async () => {
-      const { steps, timestamps, keys, summaries } = await transaction(this.pool, async (client) => {
+      const { steps, timestamps, summaries } = await transaction(this.pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`metrics:${runId}`]);
         const keys = [...new Set(inputs.map((p) => p.key))];
-        const last = new Map(
-          (await client.query<{ key: string; step: string }>('SELECT key, max(step) AS step FROM metric_points WHERE run_id = $1 AND key = ANY($2::text[]) GROUP BY key', [runId, keys])).rows.map((r) => [r.key, Number(r.step)]),
+        const summaries = new Map(
+          (await client.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM metric_summaries WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys])).rows.map((r) => [r.key, summaryOf(r)]),
         );
+        const known = new Set(summaries.keys());
         const nextStep = new Map<string, number>();
         const steps: number[] = [];
         const timestamps: number[] = [];
         for (const p of inputs) {
-          const known = nextStep.get(p.key) ?? (last.has(p.key) ? last.get(p.key)! + 1 : 0);
-          const step = p.step ?? known;
-          nextStep.set(p.key, Math.max(known, step + 1));
+          const previous = summaries.get(p.key);
+          const next = nextStep.get(p.key) ?? (previous ? previous.lastStep + 1 : 0);
+          const step = p.step ?? next;
+          const timestamp = p.timestamp ?? now;
+          nextStep.set(p.key, Math.max(next, step + 1));
           steps.push(step);
-          timestamps.push(p.timestamp ?? now);
+          timestamps.push(timestamp);
+          let summary = previous;
+          if (!summary) summaries.set(p.key, (summary = newSummary(p.key, p.value, step, timestamp)));
+          addToSummary(summary, p.value, step, timestamp);
         }
         // In arrival order: seq (bigserial) numbers them as unnest hands them over.
         await client.query(
           'INSERT INTO metric_points (run_id, key, step, value, timestamp_ms) SELECT $1, k, s, v, t FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) ORDER BY i',
           [runId, inputs.map((p) => p.key), steps, inputs.map((p) => p.value), timestamps],
         );
-        return { steps, timestamps, keys, summaries: (await client.query<SummaryRow>(SUMMARIES, [runId, keys])).rows.map(summaryOf) };
+        // New keys in the order they first appear (ord numbers them so), then the others updated.
+        const rows = keys.map((k) => summaries.get(k)!);
+        const fresh = rows.filter((r) => !known.has(r.key));
+        const column = (list: MetricSummary[]) => [
+          runId,
+          list.map((r) => r.key),
+          list.map((r) => r.count),
+          list.map((r) => r.nonFinite),
+          list.map((r) => finiteOrNull(r.min)),
+          list.map((r) => finiteOrNull(r.max)),
+          list.map((r) => r.last),
+          list.map((r) => r.lastStep),
+          list.map((r) => r.lastTimestamp),
+        ];
+        const source = 'FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[], $9::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i)';
+        if (fresh.length > 0) await client.query(`INSERT INTO metric_summaries (run_id, ${SUMMARY_COLUMNS}) SELECT $1, k, c, n, lo, hi, l, ls, lt ${source} ORDER BY i`, column(fresh));
+        const updated = rows.filter((r) => known.has(r.key));
+        if (updated.length > 0) {
+          await client.query(
+            `UPDATE metric_summaries m SET count = c, nonfinite = n, min = lo, max = hi, last = l, last_step = ls, last_ts = lt ${source} WHERE m.run_id = $1 AND m.key = s.k`,
+            column(updated),
+          );
+        }
+        return { steps, timestamps, summaries: rows.map((r) => ({ ...r })) };
       });
       for (let i = 0; i < inputs.length; i++) {
         inputs[i]!.step = steps[i]!;
         inputs[i]!.timestamp = timestamps[i]!;
       }
       // In the order the keys first appear in the request, as the files answer.
-      return { stored: inputs.length, summaries: keys.map((k) => summaries.find((s) => s.key === k)!) };
+      return { stored: inputs.length, summaries };
     });
   }
 
   async summaries(runId: string): Promise<MetricSummary[]> {
-    return (await this.pool.query<SummaryRow>(SUMMARIES, [runId, null])).rows.map(summaryOf);
+    return (await this.pool.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM metric_summaries WHERE run_id = $1 ORDER BY ord`, [runId])).rows.map(summaryOf);
   }
 
   async points(runId: string, key: string, maxPoints: number): Promise<MetricPoint[] | null> {
@@ -87,7 +109,10 @@ export class PgMetricSeries implements MetricSeries {
   }
 
   async remove(runId: string): Promise<void> {
-    await this.pool.query('DELETE FROM metric_points WHERE run_id = $1', [runId]);
+    await transaction(this.pool, async (client) => {
+      await client.query('DELETE FROM metric_points WHERE run_id = $1', [runId]);
+      await client.query('DELETE FROM metric_summaries WHERE run_id = $1', [runId]);
+    });
   }
 
   async close(): Promise<void> {}

@@ -36,9 +36,25 @@ describe('migrate', () => {
       const p = pool();
       const latest = MIGRATIONS.at(-1)!.version;
       expect(await migrate(p)).toEqual({ from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
-      expect(await tables(p)).toEqual(['artifacts', 'datasets', 'experiments', 'logged_models', 'metric_points', 'modellab_migrations', 'registered_models', 'run_fields', 'runs']);
+      expect(await tables(p)).toEqual(['artifacts', 'datasets', 'experiments', 'logged_models', 'metric_points', 'metric_summaries', 'modellab_migrations', 'registered_models', 'run_fields', 'runs']);
       expect(await migrate(p)).toEqual({ from: latest, to: latest, applied: [] });
       expect((await p.query('SELECT count(*)::int AS n FROM modellab_migrations')).rows[0].n).toBe(MIGRATIONS.length);
+    });
+  }, 60_000);
+
+  it('fills the metric summaries of version 2 from the points a version-1 database holds', async () => {
+    await withDatabase(async (pool) => {
+      const p = pool();
+      await migrate(p, MIGRATIONS.slice(0, 1));
+      // loss: steps 0, 2, 1 (the latest is the last at the largest step: 0.2), a NaN; acc: one point.
+      await p.query(`INSERT INTO metric_points (run_id, key, step, value, timestamp_ms) VALUES
+        ('r1', 'loss', 0, 0.9, 10), ('r1', 'acc', 0, 0.5, 11), ('r1', 'loss', 2, 0.3, 12), ('r1', 'loss', 1, 'NaN', 13), ('r1', 'loss', 2, 0.2, 14)`);
+      await migrate(p);
+      const { PgMetricSeries } = await import('../../../../../api/storage/postgres/pgMetricSeries');
+      expect(await new PgMetricSeries(p).summaries('r1')).toEqual([
+        { key: 'loss', last: 0.2, lastStep: 2, lastTimestamp: 14, min: 0.2, max: 0.9, count: 4, nonFinite: 1 },
+        { key: 'acc', last: 0.5, lastStep: 0, lastTimestamp: 11, min: 0.5, max: 0.5, count: 1, nonFinite: 0 },
+      ]);
     });
   }, 60_000);
 
