@@ -1,5 +1,6 @@
 /**
- * Metric series in PostgreSQL (metric_points), with the PostgreSQL store: every process sees every
+ * Metric series in PostgreSQL (metric_chunks: one row per key of each append, its points as arrays;
+ * metric_summaries: each key's summary, kept as points arrive), with the PostgreSQL store: every process sees every
  * point, and a point is durable when its transaction commits. The same rules as the files
  * (MetricSeriesStore): a missing step is the key's last step + 1, a run's appends apply one after
  * another, the latest value is the last one logged at the largest step, and NaN and the infinities
@@ -26,6 +27,12 @@ const summaryOf = (r: SummaryRow): MetricSummary => ({
   count: Number(r.count),
   nonFinite: Number(r.nonfinite),
 });
+
+/** Removes a run's points and summaries (inside the caller's transaction). */
+export async function deleteSeries(client: pg.PoolClient, runId: string): Promise<void> {
+  await client.query('DELETE FROM metric_chunks WHERE run_id = $1', [runId]);
+  await client.query('DELETE FROM metric_summaries WHERE run_id = $1', [runId]);
+}
 
 const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
 
@@ -59,9 +66,11 @@ export class PgMetricSeries implements MetricSeries {
           if (!summary) summaries.set(p.key, (summary = newSummary(p.key, p.value, step, timestamp)));
           addToSummary(summary, p.value, step, timestamp);
         }
-        // In arrival order: seq (bigserial) numbers them as unnest hands them over.
+        // One row per key, its points in arrival order; rows numbered (seq) in the order their keys first appear.
         await client.query(
-          'INSERT INTO metric_points (run_id, key, step, value, timestamp_ms) SELECT $1, k, s, v, t FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) ORDER BY i',
+          `INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
+           SELECT $1, k, array_agg(s ORDER BY i), array_agg(v ORDER BY i), array_agg(t ORDER BY i)
+           FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) GROUP BY k ORDER BY min(i)`,
           [runId, inputs.map((p) => p.key), steps, inputs.map((p) => p.value), timestamps],
         );
         // New keys in the order they first appear (ord numbers them so), then the others updated.
@@ -103,15 +112,18 @@ export class PgMetricSeries implements MetricSeries {
   }
 
   async points(runId: string, key: string, maxPoints: number): Promise<MetricPoint[] | null> {
-    const { rows } = await this.pool.query<{ step: string; value: number; ts: string }>('SELECT step, value, timestamp_ms AS ts FROM metric_points WHERE run_id = $1 AND key = $2 ORDER BY step, seq', [runId, key]);
+    const { rows } = await this.pool.query<{ step: string; value: number; ts: string }>(
+      `SELECT u.step, u.value, u.ts FROM metric_chunks c CROSS JOIN LATERAL unnest(c.steps, c.vals, c.timestamps) WITH ORDINALITY AS u(step, value, ts, i)
+       WHERE c.run_id = $1 AND c.key = $2 ORDER BY u.step, c.seq, u.i`,
+      [runId, key],
+    );
     if (rows.length === 0) return null;
     return downsample(rows.map((r) => ({ step: Number(r.step), value: r.value, timestamp: Number(r.ts) })), maxPoints);
   }
 
   async remove(runId: string): Promise<void> {
     await transaction(this.pool, async (client) => {
-      await client.query('DELETE FROM metric_points WHERE run_id = $1', [runId]);
-      await client.query('DELETE FROM metric_summaries WHERE run_id = $1', [runId]);
+      await deleteSeries(client, runId);
     });
   }
 

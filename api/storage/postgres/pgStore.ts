@@ -23,7 +23,7 @@ import type { VersionDraft } from '../../../src/shared/models/registry';
 import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, RunListOptions, Store, StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
-import { PgMetricSeries } from './pgMetricSeries';
+import { deleteSeries, PgMetricSeries } from './pgMetricSeries';
 import { PgEventRelay } from './pgEventRelay';
 import type { EventRelay } from '../../eventBus';
 import { migrate } from './migrate';
@@ -236,7 +236,7 @@ export class PgStore implements Store {
       const produced = (await client.query<{ id: string }>('SELECT id FROM logged_models WHERE source_run_id = $1 ORDER BY seq FOR UPDATE', [id])).rows.map((r) => r.id);
       registry.refuseRegistered(`Run '${id}'`, await this.versionsFrom(client, [id], produced));
       await client.query('DELETE FROM runs WHERE id = $1', [id]);
-      await client.query('DELETE FROM metric_points WHERE run_id = $1', [id]);
+      await deleteSeries(client, id);
       await client.query('DELETE FROM logged_models WHERE id = ANY($1::text[])', [produced]);
       await client.query('DELETE FROM artifacts WHERE owner = ANY($1::text[])', [[id, ...produced]]);
       return { loggedModels: produced };

@@ -36,13 +36,13 @@ describe('migrate', () => {
       const p = pool();
       const latest = MIGRATIONS.at(-1)!.version;
       expect(await migrate(p)).toEqual({ from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
-      expect(await tables(p)).toEqual(['artifacts', 'datasets', 'experiments', 'logged_models', 'metric_points', 'metric_summaries', 'modellab_migrations', 'registered_models', 'run_fields', 'runs']);
+      expect(await tables(p)).toEqual(['artifacts', 'datasets', 'experiments', 'logged_models', 'metric_chunks', 'metric_summaries', 'modellab_migrations', 'registered_models', 'run_fields', 'runs']);
       expect(await migrate(p)).toEqual({ from: latest, to: latest, applied: [] });
       expect((await p.query('SELECT count(*)::int AS n FROM modellab_migrations')).rows[0].n).toBe(MIGRATIONS.length);
     });
   }, 60_000);
 
-  it('fills the metric summaries of version 2 from the points a version-1 database holds', async () => {
+  it('carries the points a version-1 database holds into summaries (version 2) and chunks (version 3)', async () => {
     await withDatabase(async (pool) => {
       const p = pool();
       await migrate(p, MIGRATIONS.slice(0, 1));
@@ -54,6 +54,13 @@ describe('migrate', () => {
       expect(await new PgMetricSeries(p).summaries('r1')).toEqual([
         { key: 'loss', last: 0.2, lastStep: 2, lastTimestamp: 14, min: 0.2, max: 0.9, count: 4, nonFinite: 1 },
         { key: 'acc', last: 0.5, lastStep: 0, lastTimestamp: 11, min: 0.5, max: 0.5, count: 1, nonFinite: 0 },
+      ]);
+      // By step, and at step 2 in the order logged.
+      expect(await new PgMetricSeries(p).points('r1', 'loss', 100)).toEqual([
+        { step: 0, value: 0.9, timestamp: 10 },
+        { step: 1, value: NaN, timestamp: 13 },
+        { step: 2, value: 0.3, timestamp: 12 },
+        { step: 2, value: 0.2, timestamp: 14 },
       ]);
     });
   }, 60_000);

@@ -78,3 +78,21 @@ describe('PgMetricSeries', () => {
     expect(points.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 });
+
+describe('deleting a run in the PostgreSQL store', () => {
+  it('takes its points and summaries with it', async () => {
+    const { PgStore } = await import('../../../../../api/storage');
+    const { makeRun } = await import('../../../../helpers/fixtures');
+    const store = await PgStore.open(db.url, { log: () => {} });
+    try {
+      const run = await store.createRun(makeRun({ name: 'doomed' }));
+      await store.metricSeries().append(run.id, [{ key: 'loss', value: 1 }, { key: 'acc', value: 0.5 }]);
+      await store.deleteRun(run.id);
+      const left = await pool.query('SELECT (SELECT count(*) FROM metric_chunks WHERE run_id = $1)::int + (SELECT count(*) FROM metric_summaries WHERE run_id = $1)::int AS n', [run.id]);
+      expect(left.rows[0].n).toBe(0);
+      expect(await store.metricSeries().summaries(run.id)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
