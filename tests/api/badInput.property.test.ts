@@ -34,7 +34,7 @@ const urlText = oddText.filter((s) => {
 });
 const jsonArray = fc.array(anyJson, { maxLength: 3 });
 const jsonObject = fc.dictionary(oddText, anyJson, { maxKeys: 3 });
-type Kind = 'string' | 'nullableString' | 'number' | 'int64' | 'boolean' | 'object' | 'array' | 'stringList';
+type Kind = 'string' | 'nullableString' | 'number' | 'int64' | 'boolean' | 'object' | 'array' | 'stringList' | 'loggedModelStatus';
 /** For each kind of field, values it can never accept. */
 const WRONG: Record<Kind, fc.Arbitrary<unknown>> = {
   string: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), jsonArray, jsonObject),
@@ -45,6 +45,8 @@ const WRONG: Record<Kind, fc.Arbitrary<unknown>> = {
   object: fc.oneof(oddText, fc.integer(), fc.boolean(), fc.constant(null), jsonArray),
   array: fc.oneof(oddText, fc.integer(), fc.boolean(), fc.constant(null), jsonObject),
   stringList: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), jsonObject, fc.array(fc.oneof(fc.integer(), fc.boolean(), jsonObject), { minLength: 1, maxLength: 3 })),
+  // A proto enum MLflow's client may send by name or by number: every number but the valid ones (2 READY, 3 UPLOAD_FAILED) is wrong.
+  loggedModelStatus: fc.oneof(fc.integer().filter((n) => n !== 2 && n !== 3), fc.double({ noInteger: true }), fc.boolean(), fc.constant(null), jsonArray, jsonObject),
 };
 
 /** {a: {a: …}} nested `levels` deep: past the 32-level limit when levels > 32. */
@@ -216,7 +218,7 @@ const JSON_ENDPOINTS: Record<string, JsonEndpoint> = {
     required: ['experiment_id'],
     strict: false,
   },
-  'logged-models/:id (finalize)': { api: 'mlflow', method: 'PATCH', path: (i) => `${MF}/logged-models/${i.modelId}`, base: () => ({ status: 'LOGGED_MODEL_UPLOAD_FAILED' }), fields: { status: 'string' }, required: ['status'], strict: false },
+  'logged-models/:id (finalize)': { api: 'mlflow', method: 'PATCH', path: (i) => `${MF}/logged-models/${i.modelId}`, base: () => ({ status: 'LOGGED_MODEL_UPLOAD_FAILED' }), fields: { status: 'loggedModelStatus' }, required: ['status'], strict: false },
   'runs/outputs': { api: 'mlflow', method: 'POST', path: () => `${MF}/runs/outputs`, base: (i) => ({ run_id: i.runId, models: [{ model_id: i.modelId, step: 3 }] }), fields: { run_id: 'string', models: 'array' }, required: ['run_id'], strict: false },
   'registered-models/create': { api: 'mlflow', method: 'POST', path: () => `${MF}/registered-models/create`, base: () => ({ name: 'mx2', description: 'd' }), fields: { name: 'string', description: 'string', tags: 'array' }, required: ['name'], strict: false },
   'model-versions/create': {

@@ -124,6 +124,12 @@ describe('flow 1: a run logs a model (log_model)', () => {
     const { modelId } = await logRunWithModel();
     const badStatus = await patch(`logged-models/${modelId}`, { model_id: modelId, status: 'DONE' });
     expect([badStatus.status, badStatus.body.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    // Finalizing ends an upload: back to PENDING (by name or as the proto's number 1) is refused; 3 is UPLOAD_FAILED.
+    for (const status of ['LOGGED_MODEL_PENDING', 1, 0]) {
+      const res = await patch(`logged-models/${modelId}`, { model_id: modelId, status });
+      expect([res.status, res.body.error_code], String(status)).toEqual([400, 'INVALID_PARAMETER_VALUE']);
+    }
+    expect(ok(await patch(`logged-models/${modelId}`, { model_id: modelId, status: 3 })).body.model.info.status).toBe('LOGGED_MODEL_UPLOAD_FAILED');
     const unknown = await get(`logged-models/m-${'0'.repeat(32)}`);
     expect([unknown.status, unknown.body.error_code]).toEqual([404, 'RESOURCE_DOES_NOT_EXIST']);
     for (const evil of ['..%2F..%2Fdb.json', 'a/../../x', '%2e%2e/x']) {

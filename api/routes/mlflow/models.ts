@@ -201,7 +201,8 @@ export function registryEndpoints(endpoint: Endpoint, services: Services, { orDo
 
   endpoint(['patch'], 'logged-models/:model_id', S.FinalizeLoggedModel, async (body) => {
     const status = loggedStatusFromMlflow(body.status);
-    if (!status) throw invalidParameter(`Invalid value '${String(body.status)}' for parameter 'status': use LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED`);
+    // Finalizing ends the upload: READY or UPLOAD_FAILED (as MLflow's store), never back to PENDING.
+    if (status !== 'ready' && status !== 'failed') throw invalidParameter(`Invalid value '${String(body.status)}' for parameter 'status': use LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED`);
     await loggedOr404(body.model_id);
     return { model: loggedModelView(await models.finalize(body.model_id, status)) };
   });
