@@ -16,7 +16,7 @@ import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, 
 import { conflict, notFound, unprocessable } from '../../../src/shared/errors';
 import { nowIso } from '../../../src/shared/ids';
 import { KeyedLock } from '../../../src/shared/keyedLock';
-import { fieldRowsOf } from '../../../src/shared/runs/fieldRows';
+import { type FieldRow, fieldRowsOf } from '../../../src/shared/runs/fieldRows';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
@@ -115,17 +115,34 @@ export class PgStore implements Store {
     return rows[0]?.location;
   }
 
-  /** The run's row and its field rows, replacing any it had (`location`: its experiment's artifact location, when the caller has it). */
-  private async writeRun(client: Client, run: Run, insert: boolean, location?: string): Promise<void> {
+  /**
+   * The run's row and its field rows (`location`: its experiment's artifact location, when the
+   * caller has it). A new run (`previous` null) is inserted; a changed one is updated and only the
+   * field rows that differ from `previous`'s are replaced — a metrics or tag merge touches a few of
+   * the ~60 rows, not all of them.
+   */
+  private async writeRun(client: Client, run: Run, previous: Run | null, location?: string): Promise<void> {
     const values = [run.id, run.experimentId, run.lifecycleStage, run.status, run.name, run.createdAt, run.datasetId, run.inputs.length, JSON.stringify(run)];
-    if (insert) {
+    if (previous === null) {
       await client.query('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', values);
     } else {
       await client.query('UPDATE runs SET experiment_id = $2, lifecycle_stage = $3, status = $4, name = $5, created_at = $6, dataset_id = $7, input_count = $8, doc = $9 WHERE id = $1', values);
-      await client.query('DELETE FROM run_fields WHERE run_id = $1', [run.id]);
     }
-    const artifactLocation = location ?? (await this.artifactLocationOf(client, run.experimentId));
-    const rows = fieldRowsOf(run, { artifactLocation: (id) => (id === run.experimentId ? artifactLocation : undefined) });
+    const locations = new Map<string, string | undefined>();
+    if (location !== undefined) locations.set(run.experimentId, location);
+    for (const experimentId of [run.experimentId, previous?.experimentId]) {
+      if (experimentId !== undefined && !locations.has(experimentId)) locations.set(experimentId, await this.artifactLocationOf(client, experimentId));
+    }
+    const context = { artifactLocation: (id: string) => locations.get(id) };
+    let rows = fieldRowsOf(run, context);
+    if (previous !== null) {
+      const same = (a: FieldRow, b: FieldRow) => a.num === b.num && a.text === b.text && a.upper === b.upper && a.bool === b.bool;
+      const before = new Map(fieldRowsOf(previous, context).map((r) => [r.field, r]));
+      const after = new Set(rows.map((r) => r.field));
+      rows = rows.filter((r) => !(before.has(r.field) && same(before.get(r.field)!, r)));
+      const stale = [...before.keys()].filter((field) => !after.has(field)).concat(rows.filter((r) => before.has(r.field)).map((r) => r.field));
+      if (stale.length > 0) await client.query('DELETE FROM run_fields WHERE run_id = $1 AND field = ANY($2::text[])', [run.id, stale]);
+    }
     if (rows.length === 0) return;
     await client.query('INSERT INTO run_fields (run_id, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [
       run.id,
@@ -146,7 +163,7 @@ export class PgStore implements Store {
       if (run.datasetId !== null && (await client.query('SELECT 1 FROM datasets WHERE id = $1', [run.datasetId])).rows.length === 0) {
         throw unprocessable(`datasetId '${run.datasetId}' does not name an existing dataset version`, { field: 'datasetId' });
       }
-      await refusingDuplicates(this.writeRun(client, stored, true, experiment.rows[0]!.location), () => conflict(`run '${run.id}' already exists`));
+      await refusingDuplicates(this.writeRun(client, stored, null, experiment.rows[0]!.location), () => conflict(`run '${run.id}' already exists`));
       return stored;
     });
   }
@@ -185,7 +202,7 @@ export class PgStore implements Store {
         case 'run': {
           const { rows } = await client.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = $1', [entry.record.id]);
           if (rows[0]) return { stored: rows[0].doc, inserted: false };
-          await this.writeRun(client, entry.record, true);
+          await this.writeRun(client, entry.record, null);
           return readBack(true, 'SELECT doc FROM runs WHERE id = $1', entry.record.id);
         }
         case 'loggedModel': {
@@ -225,7 +242,7 @@ export class PgStore implements Store {
     return this.inOrder.run(`run:${id}`, () => this.tx(async (client) => {
       const current = await docOf<Run>(client, 'SELECT doc FROM runs WHERE id = $1 FOR UPDATE', id, () => notFound('run', id));
       const next = copy({ ...change(current), id });
-      await this.writeRun(client, next, false);
+      await this.writeRun(client, next, current);
       return next;
     }));
   }
@@ -381,7 +398,7 @@ export class PgStore implements Store {
       await client.query('UPDATE experiments SET lifecycle_stage = $2, doc = $3 WHERE id::text = $1', [id, stage, JSON.stringify(next)]);
       const from: LifecycleStage = stage === 'deleted' ? 'active' : 'deleted';
       const moving = await client.query<{ doc: Run }>('SELECT doc FROM runs WHERE experiment_id = $1 AND lifecycle_stage = $2 ORDER BY seq FOR UPDATE', [id, from]);
-      for (const { doc } of moving.rows) await this.writeRun(client, { ...doc, lifecycleStage: stage, updatedAt: at }, false);
+      for (const { doc } of moving.rows) await this.writeRun(client, { ...doc, lifecycleStage: stage, updatedAt: at }, doc);
       return next;
     });
   }

@@ -47,3 +47,39 @@ describe('PgStore when the database drops its connections', () => {
     }
   });
 });
+
+describe('PgStore field rows', () => {
+  it('hold exactly the rows of the run as it is after any sequence of changes (only the changed rows are rewritten)', async () => {
+    const { fieldRowsOf } = await import('../../../../../src/shared/runs/fieldRows');
+    const db = await server.createDatabase();
+    const store = await PgStore.open(db.url, { log: () => {} });
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const run = await store.createRun(makeRun({ name: 'changing', tags: { a: '1', b: '2' }, hyperparameters: { lr: 0.1, opt: { name: 'adam', betas: [0.9, 0.99] } }, metrics: { loss: 1 } }));
+      const rowsOf = async () =>
+        (await admin.query<{ field: string; num: number | null; text: string; upper: string; bool: boolean | null }>('SELECT field, num, text, upper, bool FROM run_fields WHERE run_id = $1', [run.id])).rows.sort((x, y) => (x.field < y.field ? -1 : 1));
+      const expected = (r: typeof run) =>
+        fieldRowsOf(r, { artifactLocation: () => 'mlflow-artifacts:/0' })
+          .map((x) => ({ field: x.field, num: x.num, text: x.text, upper: x.upper, bool: x.bool }))
+          .sort((x, y) => (x.field < y.field ? -1 : 1));
+      const changes: ((r: typeof run) => typeof run)[] = [
+        (r) => ({ ...r, metrics: { ...r.metrics, loss: 0.5, acc: 0.7 } }),
+        (r) => ({ ...r, tags: { a: 'changed' } }), // b removed
+        (r) => ({ ...r, hyperparameters: { lr: '0.1', opt: { name: 'sgd' } } }), // a number becomes text, a branch goes
+        (r) => ({ ...r, status: 'running', name: 'renamed' }),
+        (r) => ({ ...r, hyperparameters: {}, tags: {}, metrics: {} }),
+      ];
+      let current = await store.getRun(run.id);
+      expect(await rowsOf()).toEqual(expected(current));
+      for (const change of changes) {
+        current = await store.updateRun(run.id, change);
+        expect(await rowsOf()).toEqual(expected(current));
+      }
+    } finally {
+      await admin.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+});
