@@ -50,7 +50,6 @@ export class PgMetricSeries implements MetricSeries {
         const summaries = new Map(
           (await client.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM metric_summaries WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys])).rows.map((r) => [r.key, summaryOf(r)]),
         );
-        const known = new Set(summaries.keys());
         const nextStep = new Map<string, number>();
         const steps: number[] = [];
         const timestamps: number[] = [];
@@ -66,36 +65,35 @@ export class PgMetricSeries implements MetricSeries {
           if (!summary) summaries.set(p.key, (summary = newSummary(p.key, p.value, step, timestamp)));
           addToSummary(summary, p.value, step, timestamp);
         }
-        // One row per key, its points in arrival order; rows numbered (seq) in the order their keys first appear.
-        await client.query(
-          `INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
-           SELECT $1, k, array_agg(s ORDER BY i), array_agg(v ORDER BY i), array_agg(t ORDER BY i)
-           FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) GROUP BY k ORDER BY min(i)`,
-          [runId, inputs.map((p) => p.key), steps, inputs.map((p) => p.value), timestamps],
-        );
-        // New keys in the order they first appear (ord numbers them so), then the others updated.
+        // In one statement: one chunk row per key, its points in arrival order (rows numbered, seq, in
+        // the order their keys first appear), and each key's summary inserted (ord: first appearance) or replaced.
         const rows = keys.map((k) => summaries.get(k)!);
-        const fresh = rows.filter((r) => !known.has(r.key));
-        const column = (list: MetricSummary[]) => [
-          runId,
-          list.map((r) => r.key),
-          list.map((r) => r.count),
-          list.map((r) => r.nonFinite),
-          list.map((r) => finiteOrNull(r.min)),
-          list.map((r) => finiteOrNull(r.max)),
-          list.map((r) => r.last),
-          list.map((r) => r.lastStep),
-          list.map((r) => r.lastTimestamp),
-        ];
-        const source = 'FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[], $6::float8[], $7::float8[], $8::bigint[], $9::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i)';
-        if (fresh.length > 0) await client.query(`INSERT INTO metric_summaries (run_id, ${SUMMARY_COLUMNS}) SELECT $1, k, c, n, lo, hi, l, ls, lt ${source} ORDER BY i`, column(fresh));
-        const updated = rows.filter((r) => known.has(r.key));
-        if (updated.length > 0) {
-          await client.query(
-            `UPDATE metric_summaries m SET count = c, nonfinite = n, min = lo, max = hi, last = l, last_step = ls, last_ts = lt ${source} WHERE m.run_id = $1 AND m.key = s.k`,
-            column(updated),
-          );
-        }
+        await client.query(
+          `WITH chunks AS (
+             INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
+             SELECT $1, k, array_agg(s ORDER BY i), array_agg(v ORDER BY i), array_agg(t ORDER BY i)
+             FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) GROUP BY k ORDER BY min(i))
+           INSERT INTO metric_summaries (run_id, ${SUMMARY_COLUMNS})
+           SELECT $1, k, c, n, lo, hi, l, ls, lt
+           FROM unnest($6::text[], $7::bigint[], $8::bigint[], $9::float8[], $10::float8[], $11::float8[], $12::bigint[], $13::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i) ORDER BY i
+           ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, nonfinite = excluded.nonfinite, min = excluded.min, max = excluded.max,
+             last = excluded.last, last_step = excluded.last_step, last_ts = excluded.last_ts`,
+          [
+            runId,
+            inputs.map((p) => p.key),
+            steps,
+            inputs.map((p) => p.value),
+            timestamps,
+            rows.map((r) => r.key),
+            rows.map((r) => r.count),
+            rows.map((r) => r.nonFinite),
+            rows.map((r) => finiteOrNull(r.min)),
+            rows.map((r) => finiteOrNull(r.max)),
+            rows.map((r) => r.last),
+            rows.map((r) => r.lastStep),
+            rows.map((r) => r.lastTimestamp),
+          ],
+        );
         return { steps, timestamps, summaries: rows.map((r) => ({ ...r })) };
       });
       for (let i = 0; i < inputs.length; i++) {
