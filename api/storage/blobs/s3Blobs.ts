@@ -24,8 +24,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { AppError, notFound } from '../../../src/shared/errors';
 import { checkKey, type BlobInfo, type BlobStore, type ByteRange } from './blobStore';
 
-const PART_SIZE = 8 * 1024 * 1024;
-const QUEUE_SIZE = 3;
+const PART_SIZE = 5 * 1024 * 1024;
+const QUEUE_SIZE = 2;
 const DELETE_BATCH = 1000; // DeleteObjects' limit
 
 export interface S3Location {
