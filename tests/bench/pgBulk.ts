@@ -12,9 +12,9 @@ import { fieldRowsOf } from '../../src/shared/runs/fieldRows';
 import type { Run } from '../../src/shared/contract/types';
 
 const RUN_FIELD_INDEXES = [
-  `CREATE INDEX run_fields_run ON run_fields (run_id, field)`,
-  `CREATE INDEX run_fields_num ON run_fields (field, num, run_id) WHERE num IS NOT NULL`,
-  `CREATE INDEX run_fields_text ON run_fields (field, text COLLATE "C", run_id)`,
+  `CREATE INDEX run_fields_run ON run_fields (run_seq, field)`,
+  `CREATE INDEX run_fields_num ON run_fields (field, num, run_seq) WHERE num IS NOT NULL`,
+  `CREATE INDEX run_fields_text ON run_fields (field, text COLLATE "C", run_seq)`,
 ];
 
 export async function bulkLoadRuns(url: string, from: number, to: number, body: (i: number) => string, progress: (done: number) => void): Promise<void> {
@@ -44,11 +44,12 @@ export async function bulkLoadRuns(url: string, from: number, to: number, body: 
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
-          await client.query(
-            'INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::json[])',
+          const { rows: inserted } = await client.query<{ id: string; seq: string }>(
+            'INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::json[]) RETURNING id, seq',
             [runs.map((r) => r.id), runs.map((r) => r.experimentId), runs.map((r) => r.lifecycleStage), runs.map((r) => r.status), runs.map((r) => r.name), runs.map((r) => r.createdAt), runs.map((r) => r.datasetId), runs.map((r) => r.inputs.length), runs.map((r) => JSON.stringify(r))],
           );
-          await client.query('INSERT INTO run_fields (run_id, field, num, text, upper, bool) SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [f.run, f.field, f.num, f.text, f.upper, f.bool]);
+          const seqOf = new Map(inserted.map((r) => [r.id, r.seq]));
+          await client.query('INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT * FROM unnest($1::bigint[], $2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [f.run.map((id) => seqOf.get(id)), f.field, f.num, f.text, f.upper, f.bool]);
           await client.query('COMMIT');
         } finally {
           client.release();

@@ -80,7 +80,7 @@ function equalCondition(literal: Literal, params: SqlParams): string {
   return `${TEXT} = ${params.add(literal, 'text')}`;
 }
 
-const rowsOf = (field: FieldRef, params: SqlParams, run: string) => `run_fields f WHERE f.run_id = ${run}.id AND f.field = ${params.add(fieldKey(field), 'text')}`;
+const rowsOf = (field: FieldRef, params: SqlParams, run: string) => `run_fields f WHERE f.run_seq = ${run}.seq AND f.field = ${params.add(fieldKey(field), 'text')}`;
 
 /** The filter as a SQL boolean expression on the run aliased `run` (never NULL: two-valued logic holds). */
 export function filterSql(expr: FilterExpr, params: SqlParams, run = 'r'): string {
@@ -115,12 +115,12 @@ export function sortSql(specs: SortSpec[], params: SqlParams, run = 'r'): { join
   specs.forEach((spec, i) => {
     if (isMany(spec.field)) throw new SortNotSupportedError(spec.field.text);
     const s = `s${i}`;
-    joins.push(`LEFT JOIN run_fields ${s} ON ${s}.run_id = ${run}.id AND ${s}.field = ${params.add(fieldKey(spec.field), 'text')}`);
+    joins.push(`LEFT JOIN run_fields ${s} ON ${s}.run_seq = ${run}.seq AND ${s}.field = ${params.add(fieldKey(spec.field), 'text')}`);
     const numeric = spec.field.sortAsText ? 'FALSE' : `${s}.num IS NOT NULL`;
     const direction = spec.direction === 'asc' ? 'ASC' : 'DESC';
-    terms.push(`(CASE WHEN ${s}.run_id IS NULL THEN 2 WHEN ${numeric} THEN 0 ELSE 1 END)`);
-    terms.push(`(CASE WHEN ${s}.run_id IS NOT NULL AND ${numeric} THEN ${s}.num END) ${direction} NULLS LAST`);
-    terms.push(`(CASE WHEN ${s}.run_id IS NOT NULL AND NOT (${numeric}) THEN ${s}.text END) COLLATE "C" ${direction} NULLS LAST`);
+    terms.push(`(CASE WHEN ${s}.run_seq IS NULL THEN 2 WHEN ${numeric} THEN 0 ELSE 1 END)`);
+    terms.push(`(CASE WHEN ${s}.run_seq IS NOT NULL AND ${numeric} THEN ${s}.num END) ${direction} NULLS LAST`);
+    terms.push(`(CASE WHEN ${s}.run_seq IS NOT NULL AND NOT (${numeric}) THEN ${s}.text END) COLLATE "C" ${direction} NULLS LAST`);
   });
   terms.push(`${run}.seq DESC`);
   return { joins: joins.join(' '), orderBy: terms.join(', ') };

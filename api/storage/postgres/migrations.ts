@@ -155,4 +155,26 @@ export const MIGRATIONS: Migration[] = [
       `DROP TABLE metric_points`,
     ],
   },
+  {
+    version: 4,
+    name: 'field rows keyed by the run sequence number',
+    statements: [
+      // A run's field rows carry its sequence number (runs.seq, increasing) instead of its random
+      // 32-character id: a new run's rows go at the end of the (run, field) index instead of at random
+      // leaf pages. Inserting a run's 60 rows took 4.4 ms after a random id and 1.2–1.7 ms after adjacent
+      // ones (bench:postgres created 300–375 runs/s on an empty database). The rows are deleted with
+      // their run by the store (no foreign key to check on every row).
+      `ALTER TABLE run_fields ADD COLUMN run_seq bigint`,
+      `UPDATE run_fields f SET run_seq = r.seq FROM runs r WHERE r.id = f.run_id`,
+      `DELETE FROM run_fields WHERE run_seq IS NULL`,
+      `ALTER TABLE run_fields ALTER COLUMN run_seq SET NOT NULL`,
+      `DROP INDEX run_fields_run`,
+      `DROP INDEX run_fields_num`,
+      `DROP INDEX run_fields_text`,
+      `ALTER TABLE run_fields DROP COLUMN run_id`,
+      `CREATE INDEX run_fields_run ON run_fields (run_seq, field)`,
+      `CREATE INDEX run_fields_num ON run_fields (field, num, run_seq) WHERE num IS NOT NULL`,
+      `CREATE INDEX run_fields_text ON run_fields (field, text COLLATE "C", run_seq)`,
+    ],
+  },
 ];

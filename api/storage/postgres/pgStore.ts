@@ -123,11 +123,11 @@ export class PgStore implements Store {
    */
   private async writeRun(client: Client, run: Run, previous: Run | null, location?: string): Promise<void> {
     const values = [run.id, run.experimentId, run.lifecycleStage, run.status, run.name, run.createdAt, run.datasetId, run.inputs.length, JSON.stringify(run)];
-    if (previous === null) {
-      await client.query('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', values);
-    } else {
-      await client.query('UPDATE runs SET experiment_id = $2, lifecycle_stage = $3, status = $4, name = $5, created_at = $6, dataset_id = $7, input_count = $8, doc = $9 WHERE id = $1', values);
-    }
+    const written =
+      previous === null
+        ? await client.query<{ seq: string }>('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq', values)
+        : await client.query<{ seq: string }>('UPDATE runs SET experiment_id = $2, lifecycle_stage = $3, status = $4, name = $5, created_at = $6, dataset_id = $7, input_count = $8, doc = $9 WHERE id = $1 RETURNING seq', values);
+    const seq = written.rows[0]!.seq;
     const locations = new Map<string, string | undefined>();
     if (location !== undefined) locations.set(run.experimentId, location);
     for (const experimentId of [run.experimentId, previous?.experimentId]) {
@@ -141,11 +141,11 @@ export class PgStore implements Store {
       const after = new Set(rows.map((r) => r.field));
       rows = rows.filter((r) => !(before.has(r.field) && same(before.get(r.field)!, r)));
       const stale = [...before.keys()].filter((field) => !after.has(field)).concat(rows.filter((r) => before.has(r.field)).map((r) => r.field));
-      if (stale.length > 0) await client.query('DELETE FROM run_fields WHERE run_id = $1 AND field = ANY($2::text[])', [run.id, stale]);
+      if (stale.length > 0) await client.query('DELETE FROM run_fields WHERE run_seq = $1 AND field = ANY($2::text[])', [seq, stale]);
     }
     if (rows.length === 0) return;
-    await client.query('INSERT INTO run_fields (run_id, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [
-      run.id,
+    await client.query('INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [
+      seq,
       rows.map((r) => r.field),
       rows.map((r) => r.num),
       rows.map((r) => r.text),
@@ -252,7 +252,8 @@ export class PgStore implements Store {
       if ((await client.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [id])).rows.length === 0) throw notFound('run', id);
       const produced = (await client.query<{ id: string }>('SELECT id FROM logged_models WHERE source_run_id = $1 ORDER BY seq FOR UPDATE', [id])).rows.map((r) => r.id);
       registry.refuseRegistered(`Run '${id}'`, await this.versionsFrom(client, [id], produced));
-      await client.query('DELETE FROM runs WHERE id = $1', [id]);
+      const { rows: gone } = await client.query<{ seq: string }>('DELETE FROM runs WHERE id = $1 RETURNING seq', [id]);
+      await client.query('DELETE FROM run_fields WHERE run_seq = $1', [gone[0]!.seq]);
       await deleteSeries(client, id);
       await client.query('DELETE FROM logged_models WHERE id = ANY($1::text[])', [produced]);
       await client.query('DELETE FROM artifacts WHERE owner = ANY($1::text[])', [[id, ...produced]]);

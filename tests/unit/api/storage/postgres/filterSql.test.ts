@@ -27,14 +27,14 @@ beforeAll(async () => {
   pool.on('error', () => {}); // idle connections end when the database is dropped
   await migrate(pool);
   for (const r of runs) {
-    await pool.query('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
+    const { rows: inserted } = await pool.query<{ seq: string }>('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq', [
       r.id, r.experimentId, r.lifecycleStage, r.status, r.name, r.createdAt, r.datasetId, r.inputs.length, JSON.stringify(r),
     ]);
     const rows = fieldRowsOf(r, context);
     if (rows.length === 0) continue;
     await pool.query(
-      'INSERT INTO run_fields (run_id, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])',
-      [r.id, rows.map((x) => x.field), rows.map((x) => x.num), rows.map((x) => x.text), rows.map((x) => x.upper), rows.map((x) => x.bool)],
+      'INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])',
+      [inserted[0]!.seq, rows.map((x) => x.field), rows.map((x) => x.num), rows.map((x) => x.text), rows.map((x) => x.upper), rows.map((x) => x.bool)],
     );
   }
 }, 120_000);

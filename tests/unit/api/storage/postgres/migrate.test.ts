@@ -65,6 +65,22 @@ describe('migrate', () => {
     });
   }, 60_000);
 
+  it('keys the field rows of a version-3 database by their run sequence number (version 4), dropping orphans', async () => {
+    await withDatabase(async (pool) => {
+      const p = pool();
+      await migrate(p, MIGRATIONS.slice(0, 3));
+      await p.query(`INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, input_count, doc) VALUES ('r1', '0', 'active', 'completed', 'one', 'x', 0, '{}'), ('r2', '0', 'active', 'failed', 'two', 'y', 0, '{}')`);
+      await p.query(`DELETE FROM runs WHERE id = 'r1'`); // r2 gets seq 2, whatever r1 had
+      await p.query(`INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, input_count, doc) VALUES ('r1', '0', 'active', 'completed', 'one', 'x', 0, '{}')`); // seq 3
+      await p.query(`ALTER TABLE run_fields DROP CONSTRAINT run_fields_run_id_fkey`); // so an orphan row can exist, as a crash could leave
+      await p.query(`INSERT INTO run_fields (run_id, field, num, text, upper, bool) VALUES ('r1', '["status"]', NULL, 'completed', 'COMPLETED', NULL), ('r2', '["status"]', NULL, 'failed', 'FAILED', NULL), ('gone', '["status"]', NULL, 'x', 'X', NULL)`);
+      await migrate(p);
+      const { rows } = await p.query<{ id: string; text: string }>(`SELECT r.id, f.text FROM run_fields f JOIN runs r ON r.seq = f.run_seq ORDER BY r.id`);
+      expect(rows).toEqual([{ id: 'r1', text: 'completed' }, { id: 'r2', text: 'failed' }]);
+      expect((await p.query('SELECT count(*)::int AS n FROM run_fields')).rows[0].n).toBe(2);
+    });
+  }, 60_000);
+
   it('migrates once when several processes start together', async () => {
     await withDatabase(async (pool) => {
       const results = await Promise.all(Array.from({ length: 4 }, () => migrate(pool())));

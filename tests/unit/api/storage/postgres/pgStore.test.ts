@@ -58,7 +58,7 @@ describe('PgStore field rows', () => {
     try {
       const run = await store.createRun(makeRun({ name: 'changing', tags: { a: '1', b: '2' }, hyperparameters: { lr: 0.1, opt: { name: 'adam', betas: [0.9, 0.99] } }, metrics: { loss: 1 } }));
       const rowsOf = async () =>
-        (await admin.query<{ field: string; num: number | null; text: string; upper: string; bool: boolean | null }>('SELECT field, num, text, upper, bool FROM run_fields WHERE run_id = $1', [run.id])).rows.sort((x, y) => (x.field < y.field ? -1 : 1));
+        (await admin.query<{ field: string; num: number | null; text: string; upper: string; bool: boolean | null }>('SELECT field, num, text, upper, bool FROM run_fields WHERE run_seq = (SELECT seq FROM runs WHERE id = $1)', [run.id])).rows.sort((x, y) => (x.field < y.field ? -1 : 1));
       const expected = (r: typeof run) =>
         fieldRowsOf(r, { artifactLocation: () => 'mlflow-artifacts:/0' })
           .map((x) => ({ field: x.field, num: x.num, text: x.text, upper: x.upper, bool: x.bool }))
