@@ -9,10 +9,8 @@
  * (sha256, content type, upload time). A file that appears without metadata (copied in by hand, or
  * left by an older release) is listed too, hashed once, and recorded.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ARTIFACT_CATEGORIES, ARTIFACTS_DIR } from '../../src/shared/contract/constants';
 import { checkCategory, checkRelativePath, contentTypeOf, defaultCategory, parseArtifactPath, type ArtifactCategory } from '../../src/shared/artifactPaths';
@@ -20,11 +18,11 @@ import { badRequest, conflict, notFound } from '../../src/shared/errors';
 import { nowIso } from '../../src/shared/ids';
 import { KeyedLock } from '../../src/shared/keyedLock';
 import type { Store } from './store';
+import { IncomingUploads } from './incomingUploads';
 import type { Artifact } from '../../src/shared/contract/types';
 import { LOGGED_MODEL_ID } from '../../src/shared/contract/registry';
 import { keyOf, type BlobStore, type ByteRange } from './blobs/blobStore';
 
-const INCOMING = '.incoming';
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 export async function sha256Stream(stream: AsyncIterable<unknown>): Promise<string> {
@@ -51,7 +49,7 @@ export interface ArtifactContent {
 }
 
 export class ArtifactFiles {
-  private readonly incomingRoot: string;
+  private readonly uploads: IncomingUploads;
   private readonly locks = new KeyedLock();
 
   constructor(
@@ -59,18 +57,15 @@ export class ArtifactFiles {
     private readonly store: Store,
     private readonly blobs: BlobStore,
   ) {
-    this.incomingRoot = path.join(dataDir, ARTIFACTS_DIR, INCOMING);
+    this.uploads = new IncomingUploads(dataDir, ARTIFACTS_DIR);
   }
 
-  async init(): Promise<void> {
-    await mkdir(this.incomingRoot, { recursive: true });
-    for (const entry of await readdir(this.incomingRoot)) await rm(path.join(this.incomingRoot, entry), { recursive: true, force: true });
+  init(): Promise<void> {
+    return this.uploads.init();
   }
 
-  async incoming(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-    const dir = path.join(this.incomingRoot, randomBytes(8).toString('hex'));
-    await mkdir(dir, { recursive: true });
-    return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  incoming(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+    return this.uploads.create();
   }
 
   /** 404 unless the folder's owner exists: a run, or a logged model (its files live beside the runs'). */

@@ -4,10 +4,7 @@
  * are checked there, and are handed to the blob store only when accepted, so a refused upload leaves
  * nothing behind. Node only.
  */
-import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { mkdir, readdir, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { DATASET_CONTENT_TYPES, DATASETS_DIR } from '../../src/shared/contract/constants';
 import { analyzeDatasetFile } from './datasetFiles';
 import { createUploadFileStream } from './durableFile';
@@ -18,9 +15,9 @@ import { PARALLEL_MIN_BYTES, ParallelCsvReader } from '../workers/parallelCsv';
 import { ExpectedSchema } from '../../src/shared/contract/schemas';
 import { diffSchemas, formatOfFilename, FORMAT_BY_EXTENSION, type ExpectedColumn, typedCell } from '../../src/shared/schemaDetector';
 import type { Store } from './store';
+import { IncomingUploads } from './incomingUploads';
 import type { ColumnSchema, Dataset, DatasetPreview, DatasetUploadResult, DatasetValidation } from '../../src/shared/contract/types';
 
-const INCOMING = '.incoming';
 
 /** A file name safe to store: no folders, no control characters, not empty, at most 200 characters. */
 export function sanitizeFilename(name: string): string {
@@ -52,27 +49,24 @@ export interface UploadMeta {
 export type UploadSink = Writable & { reader: ParallelCsvReader | null };
 
 export class DatasetFiles {
-  private readonly incomingRoot: string;
+  private readonly uploads: IncomingUploads;
 
   constructor(
     dataDir: string,
     private readonly store: Store,
     private readonly blobs: BlobStore,
   ) {
-    this.incomingRoot = path.join(dataDir, DATASETS_DIR, INCOMING);
+    this.uploads = new IncomingUploads(dataDir, DATASETS_DIR);
   }
 
   /** Creates the folders and removes uploads that a crash interrupted. */
-  async init(): Promise<void> {
-    await mkdir(this.incomingRoot, { recursive: true });
-    for (const entry of await readdir(this.incomingRoot)) await rm(path.join(this.incomingRoot, entry), { recursive: true, force: true });
+  init(): Promise<void> {
+    return this.uploads.init();
   }
 
   /** A private folder for one upload; `cleanup` removes it and whatever is still in it. */
-  async incoming(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
-    const dir = path.join(this.incomingRoot, randomBytes(8).toString('hex'));
-    await mkdir(dir, { recursive: true });
-    return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  incoming(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+    return this.uploads.create();
   }
 
   private folderOf(id: string): string {
