@@ -16,10 +16,12 @@
 import { mkdtemp, copyFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS_DIR, DATASET_CONTENT_TYPES, DATASETS_DIR, DB_FILE, WAL_FILE } from '../../src/shared/contract/constants';
+import { DATASET_CONTENT_TYPES, DB_FILE, WAL_FILE } from '../../src/shared/contract/constants';
 import { contentTypeOf } from '../../src/shared/artifactPaths';
 import {
+  artifactsOf,
   checkDataDirUnlocked,
+  datasetFolderOf,
   FolderBlobs,
   JsonStore,
   MetricSeriesStore,
@@ -171,9 +173,9 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
         start(entry.kind);
       }
       // A file before its record: a target that has the record has the file.
-      if (entry.kind === 'dataset') await copyFileOnce(`${DATASETS_DIR}/${entry.record.id}/${entry.record.originalFilename}`, entry.record.checksum, DATASET_CONTENT_TYPES[entry.record.format]);
+      if (entry.kind === 'dataset') await copyFileOnce(datasetFolderOf(entry.record.id) + entry.record.originalFilename, entry.record.checksum, DATASET_CONTENT_TYPES[entry.record.format]);
       if (entry.kind === 'artifact') {
-        const key = `${ARTIFACTS_DIR}/${entry.record.runId}/${entry.record.path}`;
+        const key = artifactsOf(entry.record.runId) + entry.record.path;
         await copyFileOnce(key, entry.record.sha256, contentTypeOf(entry.record.path));
         sent.add(key);
       }
@@ -194,7 +196,7 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
     if (options.blobs) {
       start('file');
       for (const owner of owners) {
-        for (const blob of await files.list(`${ARTIFACTS_DIR}/${owner}/`)) {
+        for (const blob of await files.list(artifactsOf(owner))) {
           if (!sent.has(blob.key)) await copyFileOnce(blob.key, null, contentTypeOf(blob.key));
           done++;
         }

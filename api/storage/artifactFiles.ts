@@ -21,7 +21,7 @@ import type { Store } from './store';
 import { IncomingUploads } from './incomingUploads';
 import type { Artifact } from '../../src/shared/contract/types';
 import { LOGGED_MODEL_ID } from '../../src/shared/contract/registry';
-import { keyOf, type BlobStore, type ByteRange } from './blobs/blobStore';
+import { artifactsOf, keyOf, type BlobStore, type ByteRange } from './blobs/blobStore';
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -77,7 +77,7 @@ export class ArtifactFiles {
   /** `artifacts/<owner>/` after checking the id is one safe segment. */
   private ownerPrefix(ownerId: string): string {
     if (!RUN_ID.test(ownerId)) throw badRequest(`runId: invalid run id '${ownerId}'`);
-    return `${ARTIFACTS_DIR}/${ownerId}/`;
+    return artifactsOf(ownerId);
   }
 
   private keyOf(ownerId: string, category: ArtifactCategory, segments: string[]): string {

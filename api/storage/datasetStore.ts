@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { DATASET_CONTENT_TYPES, DATASETS_DIR } from '../../src/shared/contract/constants';
 import { analyzeDatasetFile } from './datasetFiles';
 import { createUploadFileStream } from './durableFile';
-import type { BlobStore } from './blobs/blobStore';
+import { datasetFolderOf, type BlobStore } from './blobs/blobStore';
 import { AppError, unprocessable, unsupportedMediaType } from '../../src/shared/errors';
 import { newId, nowIso } from '../../src/shared/ids';
 import { PARALLEL_MIN_BYTES, ParallelCsvReader } from '../workers/parallelCsv';
@@ -71,7 +71,7 @@ export class DatasetFiles {
 
   private folderOf(id: string): string {
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new AppError(500, 'corrupt_record', `dataset id '${id}' is invalid`);
-    return `${DATASETS_DIR}/${id}/`;
+    return datasetFolderOf(id);
   }
 
   private keyOf(dataset: Dataset): string {

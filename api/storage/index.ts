@@ -12,7 +12,7 @@ export { PgStore } from './postgres/pgStore';
 export { CorruptDatabaseError } from './json/records';
 export { checkDataDirUnlocked, DataDirLockedError } from './json/dataDirLock';
 export { ArtifactFiles, sha256File, sha256Stream, type ArtifactContent, type UploadedFile } from './artifactFiles';
-export type { BlobInfo, BlobStore, ByteRange } from './blobs/blobStore';
+export { artifactsOf, datasetFolderOf, type BlobInfo, type BlobStore, type ByteRange } from './blobs/blobStore';
 export { FolderBlobs } from './blobs/folderBlobs';
 export { parseS3Uri, S3Blobs, type S3Location, type S3Options } from './blobs/s3Blobs';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';

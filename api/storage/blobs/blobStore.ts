@@ -6,6 +6,7 @@
  * store checks the key again (checkKey) and the folder store also checks where it resolves.
  */
 import type { Readable } from 'node:stream';
+import { ARTIFACTS_DIR, DATASETS_DIR } from '../../../src/shared/contract/constants';
 
 export interface BlobInfo {
   /** The full key. */
@@ -66,6 +67,12 @@ export function checkKey(key: string, prefix = false): string[] {
   }
   return segments;
 }
+
+/** `artifacts/<owner>/`: the files of a run or a logged model (the id checked by the caller). */
+export const artifactsOf = (ownerId: string): string => `${ARTIFACTS_DIR}/${ownerId}/`;
+
+/** `datasets/<id>/`: a dataset version's file (the id checked by the caller). */
+export const datasetFolderOf = (id: string): string => `${DATASETS_DIR}/${id}/`;
 
 /** `artifacts/<owner>/` etc.: the joined key of already-checked segments. */
 export const keyOf = (...segments: string[]): string => segments.join('/');
