@@ -136,18 +136,15 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
       const wanted = await series.summaries(runId);
       if (wanted.length === 0) return;
       const pg = target!.metricSeries();
-      const existing = await pg.summaries(runId);
-      if (existing.length === 0) {
+      const copied = (await pg.summaries(runId)).length === 0;
+      if (copied) {
         const points = [];
         for (const s of wanted) for (const p of (await series.points(runId, s.key, SERIES_ALL)) ?? []) points.push({ key: s.key, ...p });
         await pg.append(runId, points);
-        counts.metricSeries.copied++;
-      } else counts.metricSeries.alreadyThere++;
-      const stored = await pg.summaries(runId);
+      }
       const byKey = (list: typeof wanted) => [...list].sort((a, b) => (a.key < b.key ? -1 : 1));
-      if (!same(byKey(stored), byKey(wanted))) {
-        if (existing.length === 0) counts.metricSeries.copied--;
-        else counts.metricSeries.alreadyThere--;
+      if (same(byKey(await pg.summaries(runId)), byKey(wanted))) counts.metricSeries[copied ? 'copied' : 'alreadyThere']++;
+      else {
         counts.metricSeries.differs++;
         problems.push(`metric series of run ${runId}: the target's summaries differ from the source's`);
       }
