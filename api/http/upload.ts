@@ -20,9 +20,9 @@ export interface Upload {
 /**
  * Makes the stream an uploaded file is written to, given its path, original name, the request's
  * Content-Length and the form fields received before the file. Lets the engine read the file while
- * it arrives.
+ * it arrives, or the blob store take it; null keeps the default (the file at its path, synced).
  */
-export type SinkFactory = (file: { filepath: string; originalFilename: string }, contentLength: number, fieldsSoFar: Record<string, string>) => Writable;
+export type SinkFactory = (file: { filepath: string; originalFilename: string }, contentLength: number, fieldsSoFar: Record<string, string>) => Writable | null;
 
 /**
  * Receives one multipart request into `dir` (which the caller removes afterwards). Fields with more
@@ -33,7 +33,8 @@ export async function receiveUpload(req: Request, res: Response, dir: string, ma
   if (!req.is('multipart/form-data')) throw unsupportedMediaType(`Send the file as multipart/form-data with the field '${fileField}'`);
   const fieldsSoFar: Record<string, string> = {};
   const contentLength = Number(req.headers['content-length'] ?? 0);
-  const makeStream: SinkFactory = sink ?? ((file) => createUploadFileStream(file.filepath));
+  const makeStream = (file: { filepath: string; originalFilename: string }, length: number, fields: Record<string, string>): Writable =>
+    sink?.(file, length, fields) ?? createUploadFileStream(file.filepath);
   const streams: Writable[] = [];
   const form = formidable({
     // formidable passes its VolatileFile (filepath, originalFilename), though its types say otherwise.
@@ -128,7 +129,7 @@ export async function receiveRawBody(
   try {
     await pipeline(req, meter, out);
   } catch (error) {
-    if (out.errored === error) throw storageFailed(error as NodeJS.ErrnoException);
+    if (out.errored === error && !(error instanceof AppError)) throw storageFailed(error as NodeJS.ErrnoException);
     throw error;
   }
   return { path: file, originalFilename: filename, size, sha256: hash.digest('hex') };

@@ -70,4 +70,4 @@ export async function openServices(store: Store, dataDir: string, options: { git
 }
 
 export type { ArtifactService, DatasetService, ExperimentService, ModelService, RunService };
-export type { ArtifactContent, UploadSink } from '../storage';
+export type { ArtifactContent, StagedUpload, UploadSink } from '../storage';

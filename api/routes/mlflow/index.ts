@@ -407,10 +407,13 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     if (!modellabPath) throw invalidParameter('An artifact upload needs a file path after artifacts/');
     const [category, ...inner] = modellabPath.split('/');
     const incoming = await artifacts.incoming();
+    // Straight to the bucket when the store is one (the path is known before the body).
+    const staged = artifacts.stage(owner, { category, path: inner.join('/'), filename: inner.at(-1)! });
     try {
-      const upload = await receiveRawBody(req, incoming.dir, inner.at(-1)!, config.maxUploadBytes);
-      await artifacts.save(owner, upload, { category, path: inner.join('/'), overwrite: true });
+      const upload = await receiveRawBody(req, incoming.dir, inner.at(-1)!, config.maxUploadBytes, staged ? () => staged.blob.stream : undefined);
+      await artifacts.save(owner, upload, { category, path: inner.join('/'), overwrite: true, staged });
     } finally {
+      await staged?.blob.abort(); // what was not committed leaves nothing in the bucket
       await incoming.cleanup();
     }
     res.json({});

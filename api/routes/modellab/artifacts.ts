@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { checkRelativePath } from '../../../src/shared/artifactPaths';
 import { badRequest } from '../../../src/shared/errors';
 import type { Services } from '../../services';
-import type { ArtifactContent } from '../../services';
+import type { ArtifactContent, StagedUpload } from '../../services';
 import type { Artifact } from '../../../src/shared/contract/types';
 import { handle, parseInput } from '../../http';
 import { receiveUpload } from '../../http/upload';
@@ -106,16 +106,26 @@ export async function receiveArtifact(
   maxUploadBytes: number,
   options: { overwrite: boolean; category?: string },
 ): Promise<Artifact> {
+  await artifacts.ensureOwner(ownerId).catch((error: unknown) => {
+    res.setHeader('Connection', 'close'); // answered before the body is read
+    throw error;
+  });
   const incoming = await artifacts.incoming();
+  let staged: StagedUpload | null = null;
   try {
-    const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes);
+    // The file goes straight to the bucket when the fields sent before it place it (see ArtifactFiles.stage).
+    const upload = await receiveUpload(req, res, incoming.dir, maxUploadBytes, (file, _length, fieldsSoFar) => {
+      staged = artifacts.stage(ownerId, { category: options.category ?? fieldsSoFar.category, path: fieldsSoFar.path, filename: file.originalFilename });
+      return staged?.blob.stream ?? null;
+    });
     const fields = parseInput('body', UploadFields, upload.fields);
     if (options.category && fields.category !== undefined) throw badRequest(`category: not accepted here (files go under ${options.category}/)`);
     if (!upload.file) throw badRequest("file: required (multipart field 'file')");
-    const artifact = await artifacts.save(ownerId, upload.file, { category: options.category ?? fields.category, path: fields.path, overwrite: options.overwrite });
+    const artifact = await artifacts.save(ownerId, upload.file, { category: options.category ?? fields.category, path: fields.path, overwrite: options.overwrite, staged });
     res.status(201);
     return artifact;
   } finally {
+    await (staged as StagedUpload | null)?.blob.abort(); // what was not committed leaves nothing in the bucket
     await incoming.cleanup();
   }
 }

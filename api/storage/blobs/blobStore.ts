@@ -5,7 +5,7 @@
  * The callers (ArtifactFiles, DatasetFiles) validate every segment before a key is built; each
  * store checks the key again (checkKey) and the folder store also checks where it resolves.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { ARTIFACTS_DIR, DATASETS_DIR } from '../../../src/shared/contract/constants';
 
 export interface BlobInfo {
@@ -22,6 +22,16 @@ export interface ByteRange {
   end: number;
 }
 
+/** A file written to its key while it arrives, invisible until committed. */
+export interface StagedBlob {
+  /** Where the bytes go; it finishes once every byte is held by the store. */
+  readonly stream: Writable;
+  /** Makes what was written the key's content (the stream must have finished). On failure the key keeps its old content and the staged bytes are removed. */
+  commit(): Promise<void>;
+  /** Drops what was written, leaving nothing behind; does nothing after commit or a second time. */
+  abort(): Promise<void>;
+}
+
 export interface BlobStore {
   readonly kind: 'folder' | 's3';
   /** For messages: the folder, or s3://bucket/prefix. */
@@ -34,6 +44,11 @@ export interface BlobStore {
    * key holds what it held before and nothing partial is left behind.
    */
   putFile(key: string, file: string, contentType: string): Promise<void>;
+  /**
+   * Stores that gain from taking an upload while it arrives (a bucket: no local copy first) offer
+   * this; the folder store does not — receiving into its own filesystem and renaming is already that.
+   */
+  stage?(key: string, contentType: string): StagedBlob;
   /** Replaces small generated contents; each key holds the old or the new content whole at every instant. */
   putContents(items: { key: string; data: string; contentType: string }[]): Promise<void>;
   /** Copies the file at `from` to the free key `to`. */

@@ -32,6 +32,59 @@ describe('S3Blobs', () => {
     expect(await blobs.readText(key)).toBe('old');
   });
 
+  /** Writes `data` into a staged blob in chunks of `chunk` bytes (the way an upload arrives), and ends it. */
+  async function writeStaged(stream: NodeJS.WritableStream, data: Buffer, chunk = 64 * 1024): Promise<void> {
+    for (let i = 0; i < data.length; i += chunk) {
+      if (!stream.write(data.subarray(i, i + chunk))) await new Promise((r) => stream.once('drain', r));
+    }
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    });
+  }
+
+  it('stages a file of several parts invisibly: the key keeps its old content until commit, then holds the new bytes whole', async () => {
+    const blobs = s3().blobs('staged');
+    const key = 'artifacts/r1/checkpoints/model.pt';
+    await blobs.putContents([{ key, data: 'old', contentType: 'application/octet-stream' }]);
+    const data = randomBytes(8 * 1024 * 1024 * 2 + 12345); // two full 8 MB parts and a short last one
+    const staged = blobs.stage(key, 'application/octet-stream');
+    await writeStaged(staged.stream, data, 100_003); // chunks that straddle part boundaries
+    expect(await s3().pendingUploads()).toHaveLength(1);
+    expect(await blobs.readText(key)).toBe('old');
+    await staged.commit();
+    await staged.abort(); // a no-op after the commit
+    const stored = Buffer.concat(await (await blobs.read(key)).toArray());
+    expect(stored.equals(data)).toBe(true);
+    expect(await s3().pendingUploads()).toEqual([]);
+  });
+
+  it('stores a staged file smaller than one part with one PUT at commit, and an empty one', async () => {
+    const blobs = s3().blobs('staged-small');
+    for (const data of [Buffer.from('tiny weights'), Buffer.alloc(0)]) {
+      const key = `artifacts/r1/other/f${data.length}.bin`;
+      const staged = blobs.stage(key, 'application/octet-stream');
+      await writeStaged(staged.stream, data);
+      expect(await blobs.stat(key)).toBeNull(); // nothing before the commit
+      await staged.commit();
+      expect(Buffer.concat(await (await blobs.read(key)).toArray()).equals(data)).toBe(true);
+    }
+    expect(await s3().pendingUploads()).toEqual([]);
+  });
+
+  it('aborting a staged file after several parts removes every part and leaves the key as it was', async () => {
+    const blobs = s3().blobs('staged-abort');
+    const key = 'artifacts/r1/checkpoints/refused.pt';
+    const staged = blobs.stage(key, 'application/octet-stream');
+    await writeStaged(staged.stream, randomBytes(8 * 1024 * 1024 * 3));
+    expect(await s3().pendingUploads()).toHaveLength(1);
+    await staged.abort();
+    await staged.abort(); // twice is harmless
+    expect(await s3().pendingUploads()).toEqual([]);
+    expect(await blobs.stat(key)).toBeNull();
+    await expect(staged.commit()).rejects.toThrow(/unaborted/);
+  });
+
   it('answers 503 artifact_store_unavailable when the bucket does not answer, and its ping rejects', async () => {
     const blobs = new S3Blobs({ bucket: 'modellab-test', prefix: '' }, { endpoint: 'http://127.0.0.1:9', credentials: TEST_CREDENTIALS });
     await expect(blobs.stat('artifacts/r1/other/x')).rejects.toMatchObject({ status: 503, code: 'artifact_store_unavailable' });
