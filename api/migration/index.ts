@@ -210,7 +210,7 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
 }
 
 async function totalsOf(store: JsonStore): Promise<Partial<Record<Kind, number>>> {
-  const runs = (await store.searchRuns({ lifecycle: 'all', limit: 0, offset: 0 })).total;
+  const runs = (await store.searchRuns({ lifecycle: 'all', limit: 0, offset: 0 })).total ?? 0; // counted: count is not false
   return {
     experiment: (await store.listExperiments()).length,
     dataset: (await store.listDatasets({ limit: 0, offset: 0 })).total,

@@ -23,7 +23,7 @@ export class ExperimentService {
   }
 
   async runCount(id: string): Promise<number> {
-    return (await this.store.searchRuns({ limit: 0, offset: 0, experimentIds: [id] })).total;
+    return (await this.store.searchRuns({ limit: 0, offset: 0, experimentIds: [id] })).total ?? 0; // counted: count is not false
   }
 
   /** 409 for a taken name (a deleted experiment's too). */

@@ -4,7 +4,7 @@
  */
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
-import type { ArtifactFiles, MetricInput, MetricSeries, Page, RunListOptions, Store } from '../storage';
+import type { ArtifactFiles, MetricInput, MetricSeries, RunListOptions, RunPage, Store } from '../storage';
 import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
 import { AppError, badRequest, forbidden } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
@@ -26,12 +26,12 @@ export class RunService {
     private readonly gitInfo: () => Promise<GitInfo>,
   ) {}
 
-  search(options: RunListOptions): Promise<Page<Run>> {
+  search(options: RunListOptions): Promise<RunPage> {
     return this.store.searchRuns(options);
   }
 
   /** A page of runs as the API's JSON text, when the store can give it without re-serialising (null: use search). */
-  searchJson(options: RunListOptions): Promise<{ items: string[]; total: number }> | null {
+  searchJson(options: RunListOptions): Promise<RunPage<string>> | null {
     return this.store.searchRunsJson ? this.store.searchRunsJson(options) : null;
   }
 

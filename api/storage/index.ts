@@ -5,7 +5,7 @@
  * (metric series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
-export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store, StoredRecord } from './store';
+export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, RunPage, Store, StoredRecord } from './store';
 export { STORED_KINDS } from './store';
 export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
 export { PgStore } from './postgres/pgStore';

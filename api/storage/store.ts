@@ -15,6 +15,15 @@ export interface Page<T> {
   total: number;
 }
 
+/** A page of runs: `total` counts every match unless the search was asked not to count (count: false). */
+export interface RunPage<T = Run> {
+  items: T[];
+  /** Every match; null when not counted. */
+  total: number | null;
+  /** Whether matches follow this page. */
+  more: boolean;
+}
+
 export interface PageOptions {
   limit: number;
   offset: number;
@@ -30,6 +39,11 @@ export interface RunListOptions extends PageOptions {
   filter?: FilterExpr;
   /** Default: newest first; several keys sort by the first, ties by the next (then newest first). */
   sort?: SortSpec | SortSpec[];
+  /**
+   * Default true. false: the page alone — a store whose count costs more than the page (PostgreSQL,
+   * where counting hundreds of thousands of matches takes seconds) answers total: null.
+   */
+  count?: boolean;
 }
 
 export interface DatasetListOptions extends PageOptions {
@@ -88,12 +102,12 @@ export interface Store {
   /** Throws 404 for an unknown id, 500 corrupt_record for a stored record that cannot be read. */
   getRun(id: string): Promise<Run>;
   /** Newest first; unreadable records are skipped (and logged when loaded). */
-  searchRuns(options: RunListOptions): Promise<Page<Run>>;
+  searchRuns(options: RunListOptions): Promise<RunPage>;
   /**
    * Optional: searchRuns' page as JSON text, each run with exactly the fields of RUN_FIELDS in that
    * order (the API's presentation), so a page can be answered without parsing and re-serialising.
    */
-  searchRunsJson?(options: RunListOptions): Promise<{ items: string[]; total: number }>;
+  searchRunsJson?(options: RunListOptions): Promise<RunPage<string>>;
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   /**

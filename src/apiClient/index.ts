@@ -19,6 +19,7 @@ import type {
   MetricSummaryView,
   ProfileInput,
   Run,
+  RunListResponse,
   Stats,
   StoredLatency,
   UpdateDatasetInput,
@@ -66,7 +67,7 @@ export const client = {
 
   listExperiments: (lifecycle: 'active' | 'deleted' | 'all' = 'active') => request<ListResponse<ExperimentSummary>>('GET', `/experiments${query({ lifecycle, limit: 1000 })}`),
   createExperiment: (name: string) => request<ExperimentSummary>('POST', '/experiments', { name }),
-  searchRuns: (params: ListRunsParams = {}) => request<ListResponse<Run>>('GET', `/runs${query(params)}`),
+  searchRuns: (params: ListRunsParams = {}) => request<RunListResponse>('GET', `/runs${query(params)}`),
   getRun: (id: string) => request<Run>('GET', `/runs/${encodeURIComponent(id)}`),
   createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),
   updateRun: (id: string, input: UpdateRunInput) => request<Run>('PUT', `/runs/${encodeURIComponent(id)}`, input),

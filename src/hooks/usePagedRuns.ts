@@ -2,11 +2,16 @@
  * The Runs table's data: pages of 100 runs of one query (status, experiment, filter, sort), loaded as
  * they scroll into view and cached; a new query starts over from the top; reloadVisible() refreshes
  * what is on screen (after a live event). Answers from an older query are dropped.
+ *
+ * Pages are asked for without the count of every match (count=false): on PostgreSQL a page of a
+ * million runs takes milliseconds and the count seconds. The count is asked for once per query on
+ * its own; until it comes, the table is as long as the rows known to exist (the pages loaded, plus
+ * one when more follow), so scrolling to its end loads the next page.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { client } from '../apiClient';
 import { RUN_STATUSES } from '../shared/contract/constants';
-import type { ListResponse, Run, RunStatus } from '../shared/contract/types';
+import type { Run, RunListResponse, RunStatus } from '../shared/contract/types';
 
 export const PAGE_SIZE = 100;
 
@@ -24,9 +29,16 @@ export function runsQueryOf(params: URLSearchParams): RunsQuery {
   return { status, experimentId, filter: params.get('filter') ?? '', sort: params.get('sort') ?? 'createdAt:desc' };
 }
 
-type PageResult = ListResponse<Run>;
+type PageResult = RunListResponse;
 const fetchPage = ({ status, experimentId, filter, sort }: RunsQuery, page: number): Promise<PageResult> =>
-  client.searchRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE });
+  client.searchRuns({ status, experimentId, filter: filter || undefined, sort, limit: PAGE_SIZE, offset: page * PAGE_SIZE, count: 'false' });
+const fetchCount = async ({ status, experimentId, filter }: RunsQuery): Promise<number | null> =>
+  (await client.searchRuns({ status, experimentId, filter: filter || undefined, limit: 0, offset: 0 })).total;
+
+/** The rows a page shows to exist: those before it and in it, and one more when more follow. */
+const reachOf = (page: number, result: PageResult) => page * PAGE_SIZE + result.items.length + (result.more ? 1 : 0);
+/** The exact count when the page itself shows it (the last page), else null. */
+const totalOf = (page: number, result: PageResult) => result.total ?? (result.more || (page > 0 && result.items.length === 0) ? null : page * PAGE_SIZE + result.items.length);
 
 /**
  * The first page of the query the page opens with, asked for by the route's loader — while the
@@ -58,10 +70,35 @@ export function usePagedRuns(
 ) {
   // A first page already here (prefetched by the route) is drawn in the first render.
   const ready = useRef(takePrefetched({ status, experimentId, filter, sort }, true)?.value);
-  const [total, setTotal] = useState<number | null>(ready.current?.total ?? null);
+  const [total, setTotal] = useState<number | null>(ready.current ? totalOf(0, ready.current) : null);
+  const [reach, setReach] = useState<number>(ready.current ? reachOf(0, ready.current) : 0);
   const [pages, setPages] = useState<Map<number, Run[]>>(() => (ready.current ? new Map([[0, ready.current.items]]) : new Map()));
   const [loadError, setLoadError] = useState<Error | null>(null);
   const inFlight = useRef(new Set<number>());
+  /**
+   * The count of the query (of generation `gen`): asked for when a page shows more runs than it
+   * holds, again after a reload (stale) — but one at a time, since on a large store it takes seconds.
+   */
+  const counting = useRef({ gen: 0, stale: true });
+  const countInFlight = useRef(false);
+  const askCount = useCallback(
+    (gen: number) => {
+      if (counting.current.gen !== gen || !counting.current.stale || countInFlight.current) return;
+      counting.current = { gen, stale: false };
+      countInFlight.current = true;
+      fetchCount({ status, experimentId, filter, sort })
+        .then(
+          (n) => gen === generation.current && n !== null && setTotal(n),
+          () => undefined, // the table keeps the rows it knows
+        )
+        .finally(() => {
+          countInFlight.current = false;
+          // A reload while this one ran wants a fresh count.
+          if (counting.current.gen === generation.current && counting.current.stale) askCount(generation.current);
+        });
+    },
+    [status, experimentId, filter, sort],
+  );
   const generation = useRef(0);
   const reportFilterError = useRef(onFilterError);
   reportFilterError.current = onFilterError;
@@ -74,7 +111,10 @@ export function usePagedRuns(
         const early = page === 0 ? takePrefetched({ status, experimentId, filter, sort }) : null;
         const result = await (early?.promise ?? fetchPage({ status, experimentId, filter, sort }, page));
         if (gen !== generation.current) return;
-        setTotal(result.total);
+        const exact = totalOf(page, result);
+        if (exact !== null) setTotal(exact);
+        else askCount(gen);
+        setReach((prev) => Math.max(prev, reachOf(page, result)));
         setPages((prev) => new Map(prev).set(page, result.items));
         setLoadError(null);
       } catch (error) {
@@ -86,39 +126,46 @@ export function usePagedRuns(
         inFlight.current.delete(page);
       }
     },
-    [status, filter, sort, experimentId],
+    [status, filter, sort, experimentId, askCount],
   );
 
   // A new query starts from the top with nothing cached (on mounting, unless the first page came with it).
   useEffect(() => {
     generation.current++;
     inFlight.current.clear();
+    const gen = generation.current;
+    counting.current = { gen, stale: true };
     if (ready.current) {
+      if (totalOf(0, ready.current) === null) askCount(gen);
       ready.current = undefined;
       takePrefetched({ status, experimentId, filter, sort });
       return;
     }
     setPages(new Map());
     setTotal(null);
-    void loadPage(0, generation.current);
+    setReach(0);
+    void loadPage(0, gen);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- loadPage changes exactly when the query does
   }, [loadPage]);
 
+  /** The table's length: the count once known, else the rows known to exist. */
+  const rows = total ?? reach;
   const first = Math.max(0, Math.floor(view.scrollTop / view.rowHeight) - 10);
-  const last = Math.min((total ?? 0) - 1, Math.ceil((view.scrollTop + view.viewHeight) / view.rowHeight) + 10);
+  const last = Math.min(rows - 1, Math.ceil((view.scrollTop + view.viewHeight) / view.rowHeight) + 10);
 
   useEffect(() => {
-    if (total === null) return;
+    if (rows === 0) return;
     for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(last / PAGE_SIZE); page++) {
       if (!pages.has(page)) void loadPage(page, generation.current);
     }
-  }, [first, last, total, pages, loadPage]);
+  }, [first, last, rows, pages, loadPage]);
 
   /** Reloads the pages on screen (the cache of the others is dropped). */
   const reloadVisible = () => {
     generation.current++;
     inFlight.current.clear();
     const gen = generation.current;
+    counting.current = { gen, stale: true };
     const visible = new Set<number>();
     for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(Math.max(first, last) / PAGE_SIZE); page++) visible.add(page);
     setPages(new Map());
@@ -127,5 +174,7 @@ export function usePagedRuns(
 
   const retry = () => void loadPage(Math.floor(first / PAGE_SIZE), generation.current);
 
-  return { total, pages, loadError, first, last, reloadVisible, retry };
+  /** Whether the query is known to match nothing. */
+  const empty = total === 0;
+  return { total, rows, empty, pages, loadError, first, last, reloadVisible, retry };
 }

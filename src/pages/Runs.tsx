@@ -38,7 +38,7 @@ export default function Runs() {
     setParams(next);
   };
 
-  const { total, pages, loadError, first, last, reloadVisible, retry } = usePagedRuns(
+  const { total, rows: knownRows, empty, pages, loadError, first, last, reloadVisible, retry } = usePagedRuns(
     { status, experimentId, filter, sort },
     { scrollTop, rowHeight: ROW_HEIGHT, viewHeight: VIEW_HEIGHT },
     setFilterError,
@@ -141,7 +141,7 @@ export default function Runs() {
               {s}
             </Chip>
           ))}
-          <span data-testid="runs-total">{total === null ? '…' : `${total.toLocaleString('en-US')} run(s)`}</span>
+          <span data-testid="runs-total">{total !== null ? `${total.toLocaleString('en-US')} run(s)` : knownRows > 0 ? `${(knownRows - 1).toLocaleString('en-US')}+ run(s), counting…` : '…'}</span>
         </Toolbar>
         <Toolbar>
           <FilterForm onSubmit={applyFilter}>
@@ -178,9 +178,9 @@ export default function Runs() {
           </div>
         )}
         {loadError && <ErrorState error={loadError} onRetry={retry} />}
-        {total === 0 && <p>{filter || status || experimentId ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
-        {total !== 0 && (
-          <Viewport ref={viewport} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="runs-table" role="table" aria-rowcount={total ?? undefined}>
+        {empty && <p>{filter || status || experimentId ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
+        {!empty && (
+          <Viewport ref={viewport} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="runs-table" role="table" aria-rowcount={total ?? -1}>
             <HeaderRow $columns={template} role="row" style={{ minWidth: 'max-content' }}>
               {columns.map((c) => (
                 <div key={c.id} role="columnheader" aria-sort={sortField === c.sortField ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}>
@@ -191,7 +191,7 @@ export default function Runs() {
                 </div>
               ))}
             </HeaderRow>
-            <div style={{ height: (total ?? 0) * ROW_HEIGHT, position: 'relative', minWidth: 'max-content' }}>
+            <div style={{ height: knownRows * ROW_HEIGHT, position: 'relative', minWidth: 'max-content' }}>
               {rows.map(({ index, run }) => (
                 <BodyRow
                   key={run.id}

@@ -118,6 +118,17 @@ describe('GET /api/modellab/runs', () => {
     expect(res.body.items.map((r: { name: string }) => r.name)).toEqual(['p1', 'p0']);
     expect((await request(t.app).get('/api/modellab/runs?status=bogus')).status).toBe(400);
   });
+
+  it('says whether more runs follow, counts alone with limit=0, and pages without the count with count=false', async () => {
+    for (let i = 0; i < 3; i++) await create({ name: `p${i}` });
+    expect((await request(t.app).get('/api/modellab/runs?limit=2')).body).toMatchObject({ total: 3, more: true });
+    expect((await request(t.app).get('/api/modellab/runs?limit=2&offset=1')).body).toMatchObject({ total: 3, more: false });
+    expect((await request(t.app).get(`/api/modellab/runs?limit=0&filter=${encodeURIComponent("name != 'p1'")}`)).body).toEqual({ items: [], total: 2, more: true, limit: 0, offset: 0 });
+    const page = await request(t.app).get('/api/modellab/runs?limit=2&count=false');
+    expect(page.body.items.map((r: { name: string }) => r.name)).toEqual(['p2', 'p1']);
+    expect(page.body.more).toBe(true);
+    expect((await request(t.app).get('/api/modellab/runs?count=maybe')).status).toBe(400);
+  });
 });
 
 describe('GET /api/modellab/stats best runs', () => {

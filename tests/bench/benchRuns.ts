@@ -11,3 +11,7 @@ export function runBody(i: number): string {
 /** The filtered, sorted page both runs benchmarks measure. */
 export const SEARCH_FILTER = "status = 'completed' AND params.optimizer.name IN ('adam', 'adamw') AND metrics.metric_3 > 0.25";
 export const SEARCH_PATH = `/api/modellab/runs?limit=50&filter=${encodeURIComponent(SEARCH_FILTER)}&sort=metrics.metric_0:desc`;
+/** The same page as the Runs page asks for it: without the count of every match (asked for once, on its own). */
+export const PAGE_PATH = `${SEARCH_PATH}&count=false`;
+/** The count the Runs page asks for once per query. */
+export const COUNT_PATH = `/api/modellab/runs?limit=0&filter=${encodeURIComponent(SEARCH_FILTER)}`;

@@ -7,6 +7,7 @@ import { AppError } from '../../src/shared/errors';
 import { updatedRun } from '../../src/shared/runs/lifecycle';
 import type { Store } from '../../api/storage';
 import { makeDataset, makeRun } from '../helpers/fixtures';
+import { parseSort } from '../../src/shared/runs/filter';
 import type { LoggedModel } from '../../src/shared/contract/registry';
 import type { VersionDraft } from '../../src/shared/models/registry';
 
@@ -114,14 +115,28 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         const ids: string[] = [];
         for (let i = 0; i < 7; i++) ids.push((await h.store.createRun(makeRun({ name: `r${i}` }))).id);
         const first = await h.store.searchRuns({ limit: 3, offset: 0 });
-        expect(first.total).toBe(7);
+        expect([first.total, first.more]).toEqual([7, true]);
         expect(first.items.map((r) => r.name)).toEqual(['r6', 'r5', 'r4']);
         const last = await h.store.searchRuns({ limit: 3, offset: 6 });
         expect(last.items.map((r) => r.name)).toEqual(['r0']);
+        expect(last.more).toBe(false);
+        expect((await h.store.searchRuns({ limit: 3, offset: 4 })).more).toBe(false); // exactly the last three
         // An empty page still counts: a count alone (limit 0), and an offset past the end.
-        expect(await h.store.searchRuns({ limit: 0, offset: 0 })).toEqual({ items: [], total: 7 });
-        expect(await h.store.searchRuns({ limit: 3, offset: 10 })).toEqual({ items: [], total: 7 });
-        expect(await h.store.searchRuns({ limit: 3, offset: 0, status: 'failed' })).toEqual({ items: [], total: 0 });
+        expect(await h.store.searchRuns({ limit: 0, offset: 0 })).toEqual({ items: [], total: 7, more: true });
+        expect(await h.store.searchRuns({ limit: 3, offset: 10 })).toEqual({ items: [], total: 7, more: false });
+        expect(await h.store.searchRuns({ limit: 3, offset: 0, status: 'failed' })).toEqual({ items: [], total: 0, more: false });
+      });
+
+      it('pages without counting when asked (count: false): the same page, and whether more follow', async () => {
+        for (let i = 0; i < 5; i++) await h.store.createRun(makeRun({ name: `r${i}`, metrics: { acc: i / 10 } }));
+        const sort = parseSort('metrics.acc:desc');
+        const counted = await h.store.searchRuns({ limit: 2, offset: 1, sort });
+        const uncounted = await h.store.searchRuns({ limit: 2, offset: 1, sort, count: false });
+        expect(uncounted.items).toEqual(counted.items);
+        expect(uncounted.items.map((r) => r.name)).toEqual(['r3', 'r2']);
+        expect(uncounted.more).toBe(true);
+        expect([null, 5]).toContain(uncounted.total); // a store may count anyway when it costs nothing
+        expect((await h.store.searchRuns({ limit: 2, offset: 3, sort, count: false })).more).toBe(false);
       });
 
       it('filters by status', async () => {

@@ -359,9 +359,8 @@ export function decodePageToken(token: string | undefined): number {
   throw invalidParameter(`Invalid page token '${token}'`);
 }
 
-/** The token of the page after `offset + limit` of `total` items, when there is one. */
-export const nextPageToken = (offset: number, limit: number, total: number): string | undefined =>
-  offset + limit < total ? btoa(JSON.stringify({ offset: offset + limit })) : undefined;
+/** The token of the page after `offset + limit`, when more items follow. */
+export const nextPageToken = (offset: number, limit: number, more: boolean): string | undefined => (more ? btoa(JSON.stringify({ offset: offset + limit })) : undefined);
 
 /** One page of `items` from the token's offset, with the token of the next page when there is one. */
 export function page<T>(items: T[], maxResults: number, token: string | undefined): { items: T[]; nextPageToken?: string } {

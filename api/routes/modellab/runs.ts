@@ -18,7 +18,7 @@ import {
   SeriesQuery,
   UpdateRunBody,
 } from '../../../src/shared/contract/schemas';
-import type { ListResponse, Run } from '../../../src/shared/contract/types';
+import type { RunListResponse } from '../../../src/shared/contract/types';
 import { notFound } from '../../../src/shared/errors';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
 import { parseFilter, parseSort } from '../../../src/shared/runs/filter';
@@ -28,10 +28,11 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.get(
     '/',
-    handle({ query: ListRunsQuery }, async ({ query }, _req, res): Promise<ListResponse<Run> | undefined> => {
+    handle({ query: ListRunsQuery }, async ({ query }, _req, res): Promise<RunListResponse | undefined> => {
       const options = {
         limit: query.limit,
         offset: query.offset,
+        count: query.count,
         ...(query.status && { status: query.status }),
         ...(query.experimentId && { experimentIds: [query.experimentId] }),
         ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
@@ -42,11 +43,11 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
       const json = runs.searchJson(options);
       if (json) {
         const page = await json;
-        res.type('application/json').send(`{"items":[${page.items.join(',')}],"total":${page.total},"limit":${query.limit},"offset":${query.offset}}`);
+        res.type('application/json').send(`{"items":[${page.items.join(',')}],"total":${page.total},"more":${page.more},"limit":${query.limit},"offset":${query.offset}}`);
         return undefined;
       }
       const page = await runs.search(options);
-      return { items: page.items.map(presentRun), total: page.total, limit: query.limit, offset: query.offset };
+      return { items: page.items.map(presentRun), total: page.total, more: page.more, limit: query.limit, offset: query.offset };
     }),
   );
 

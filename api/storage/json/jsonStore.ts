@@ -19,7 +19,7 @@ import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { artifactKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
-import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, Store, StoredRecord } from '../store';
+import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, RunPage, Store, StoredRecord } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
 import { RunTable, type RunWhere } from './runTable';
@@ -376,14 +376,15 @@ export class JsonStore implements Store {
   }
 
   /** The one place runs are searched: filter, sort and page, evaluated here in memory. */
-  async searchRuns(options: RunListOptions): Promise<Page<Run>> {
+  /** (Counting costs nothing here: total is given whatever options.count says.) */
+  async searchRuns(options: RunListOptions): Promise<RunPage> {
     const { positions, total } = this.searchPositions(options);
-    return { items: positions.map((p) => JSON.parse(this.runs.jsonAt(p)) as Run), total };
+    return { items: positions.map((p) => JSON.parse(this.runs.jsonAt(p)) as Run), total, more: options.offset + positions.length < total };
   }
 
-  async searchRunsJson(options: RunListOptions): Promise<{ items: string[]; total: number }> {
+  async searchRunsJson(options: RunListOptions): Promise<RunPage<string>> {
     const { positions, total } = this.searchPositions(options);
-    return { items: positions.map((p) => this.runs.presentedJsonAt(p)), total };
+    return { items: positions.map((p) => this.runs.presentedJsonAt(p)), total, more: options.offset + positions.length < total };
   }
 
   /** The positions (in the run table) of the page's runs, in order, and the number of matches. */

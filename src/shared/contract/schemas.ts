@@ -91,12 +91,19 @@ export const ListQuery = z.object({
 const experimentId = z.string().regex(/^\d{1,18}$/, 'must be an experiment id (digits)');
 
 export const ListRunsQuery = ListQuery.extend({
+  /** 0: the count alone. */
+  limit: intFromQuery(0, LIST_MAX_LIMIT, LIST_DEFAULT_LIMIT),
   status: RunStatusSchema.optional(),
   experimentId: experimentId.optional(),
   /** The filter language (src/shared/runs/filter.ts); parsed by the route so errors carry their position. */
   filter: z.string().max(10_000).optional(),
   /** field:asc|desc */
   sort: z.string().max(500).optional(),
+  /** false: the page without the count of every match (total: null) — the page alone is fast on any store. */
+  count: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v !== 'false'),
 });
 
 export const IdParams = z.object({ id: z.string().min(1).max(128) });

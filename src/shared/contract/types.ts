@@ -126,6 +126,12 @@ export interface ListResponse<T> {
   offset: number;
 }
 
+/** GET /runs: `total` is null when the request asked count=false; `more` says whether runs follow the page. */
+export interface RunListResponse extends Omit<ListResponse<Run>, 'total'> {
+  total: number | null;
+  more: boolean;
+}
+
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
