@@ -9,7 +9,7 @@ import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src
 import { AppError, badRequest, forbidden } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
 import { nowIso } from '../../src/shared/ids';
-import { toMetricValue } from '../../src/shared/contract/registry';
+import { toMetricValue, type MetricValue } from '../../src/shared/contract/registry';
 import type { LatencyResult } from '../../src/shared/latencyStats';
 import { newRun, updatedRun, type GitInfo } from '../../src/shared/runs/lifecycle';
 import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluations';
@@ -18,6 +18,9 @@ import { readLatency, recordLatency } from './latency';
 type Log = (message: string, error: unknown) => void;
 
 export class RunService {
+  /** Per run: the latest metric values of an update of run.metrics that has not yet read them. */
+  private readonly latestWaiting = new Map<string, Record<string, MetricValue>>();
+
   constructor(
     private readonly store: Store,
     private readonly series: MetricSeries,
@@ -90,14 +93,26 @@ export class RunService {
     await this.store.getRun(runId);
     const result = await this.series.append(runId, points);
     const latest = Object.fromEntries(result.summaries.map((s) => [s.key, toMetricValue(s.last)]));
-    // The points are durable in the series file, the source of truth, before this resolves.
-    // run.metrics is a summary derived from it: applied now (reads see it at once) and written
-    // with the next group commit, without making every logging call wait for a db.json flush.
-    this.store
-      .updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...latest }, updatedAt: nowIso() }))
-      .catch((error: unknown) => {
-        if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${runId} failed`, error);
-      });
+    // The points are durable in the series, the source of truth, before this resolves. run.metrics
+    // is a summary derived from it: applied without making the logging call wait for it (the JSON
+    // store applies it at once and writes it with the next group commit). While a run's update
+    // waits its turn (PostgreSQL: behind the run's previous update), later values join it instead of
+    // queueing a transaction each: under a burst of logging, one update per turn, the newest values.
+    const waiting = this.latestWaiting.get(runId);
+    if (waiting) Object.assign(waiting, latest);
+    else {
+      const values = { ...latest };
+      this.latestWaiting.set(runId, values);
+      this.store
+        .updateRun(runId, (run) => {
+          if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId); // values read now: later ones start a new update
+          return { ...run, metrics: { ...run.metrics, ...values }, updatedAt: nowIso() };
+        })
+        .catch((error: unknown) => {
+          if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId);
+          if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${runId} failed`, error);
+        });
+    }
     if (announce) this.events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
     return result;
   }

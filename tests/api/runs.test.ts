@@ -165,3 +165,31 @@ describe('GET /api/modellab/stats', () => {
     expect(res.body.recentRuns.map((r: { name: string }) => r.name)).toEqual(['r5', 'r4', 'r3', 'r2', 'r1']);
   });
 });
+
+describe('run.metrics after a burst of metric logging', () => {
+  it('is updated once per turn with the newest values, not once per request', async () => {
+    const run = (await create({ name: 'burst' })).body;
+    const original = t.store.updateRun.bind(t.store);
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    t.store.updateRun = async (id, change) => {
+      calls++;
+      await gate; // the first update waits its turn (as behind a row lock) while more points arrive
+      return original(id, change);
+    };
+    for (let i = 1; i <= 10; i++) {
+      const res = await request(t.app).post(`/api/modellab/runs/${run.id}/metrics`).send({ metrics: [{ key: 'acc', value: i / 10 }, { key: `only_${i}`, value: i }] });
+      expect(res.status).toBe(201);
+    }
+    release();
+    await expect.poll(async () => (await t.store.getRun(run.id)).metrics.acc).toBe(1);
+    expect(calls).toBe(1);
+    const metrics = (await t.store.getRun(run.id)).metrics;
+    for (let i = 1; i <= 10; i++) expect(metrics[`only_${i}`]).toBe(i); // every key of every batch kept
+    // Once the waiting update has read its values, the next batch starts a new one.
+    await request(t.app).post(`/api/modellab/runs/${run.id}/metrics`).send({ metrics: [{ key: 'acc', value: 0.5 }] });
+    await expect.poll(async () => (await t.store.getRun(run.id)).metrics.acc).toBe(0.5);
+    expect(calls).toBe(2);
+  });
+});

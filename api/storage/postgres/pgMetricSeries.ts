@@ -6,6 +6,7 @@
  * another, the latest value is the last one logged at the largest step, and NaN and the infinities
  * are kept (double precision holds them). Node only.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { MetricSummary } from '../../../src/shared/contract/types';
 import { KeyedLock } from '../../../src/shared/keyedLock';
@@ -36,6 +37,26 @@ export async function deleteSeries(client: pg.PoolClient, runId: string): Promis
 
 const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
 
+/** The advisory lock that orders appends to a run's series across processes: a 64-bit number from its id. */
+export const seriesLockKey = (runId: string): string => createHash('sha256').update(`metrics:${runId}`).digest().readBigInt64BE(0).toString();
+
+/**
+ * PostgreSQL array literals built here rather than by pg's generic serialiser, which prepares and
+ * escapes every element on its own (11 % of a metric append's time for 1,000 points in the profile).
+ * Numbers: JavaScript's decimal form, which float8 and bigint read back exactly (NaN and ±Infinity
+ * included; steps and timestamps are safe integers). Texts: each distinct one quoted once.
+ */
+export const numberArray = (values: number[]): string => `{${values.join(',')}}`;
+export function textArray(values: string[]): string {
+  const quoted = new Map<string, string>();
+  const parts = values.map((v) => {
+    let q = quoted.get(v);
+    if (q === undefined) quoted.set(v, (q = `"${v.replace(/[\\"]/g, '\\$&')}"`));
+    return q;
+  });
+  return `{${parts.join(',')}}`;
+}
+
 export class PgMetricSeries implements MetricSeries {
   /** A run's appends from this process, in the order they arrived (the advisory lock orders processes). */
   private readonly inOrder = new KeyedLock();
@@ -44,8 +65,8 @@ export class PgMetricSeries implements MetricSeries {
 
   append(runId: string, inputs: MetricInput[], now = Date.now()): Promise<{ stored: number; summaries: MetricSummary[] }> {
     return this.inOrder.run(runId, async () => {
+      // The run's lock is taken with BEGIN, in one round trip (a number made here: no client text in SQL).
       const { steps, timestamps, summaries } = await transaction(this.pool, async (client) => {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`metrics:${runId}`]);
         const keys = [...new Set(inputs.map((p) => p.key))];
         const summaries = new Map(
           (await client.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM metric_summaries WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys])).rows.map((r) => [r.key, summaryOf(r)]),
@@ -80,10 +101,10 @@ export class PgMetricSeries implements MetricSeries {
              last = excluded.last, last_step = excluded.last_step, last_ts = excluded.last_ts`,
           [
             runId,
-            inputs.map((p) => p.key),
-            steps,
-            inputs.map((p) => p.value),
-            timestamps,
+            textArray(inputs.map((p) => p.key)),
+            numberArray(steps),
+            numberArray(inputs.map((p) => p.value)),
+            numberArray(timestamps),
             rows.map((r) => r.key),
             rows.map((r) => r.count),
             rows.map((r) => r.nonFinite),
@@ -95,7 +116,7 @@ export class PgMetricSeries implements MetricSeries {
           ],
         );
         return { steps, timestamps, summaries: rows.map((r) => ({ ...r })) };
-      });
+      }, `BEGIN; SELECT pg_advisory_xact_lock(${seriesLockKey(runId)})`);
       for (let i = 0; i < inputs.length; i++) {
         inputs[i]!.step = steps[i]!;
         inputs[i]!.timestamp = timestamps[i]!;

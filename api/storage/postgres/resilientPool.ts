@@ -89,11 +89,11 @@ export class ResilientPool extends pg.Pool {
  * Runs `fn` in one transaction on a connection of its own: committed when it resolves, rolled back
  * when it throws (what it threw rethrown, as the 503 when the connection failed).
  */
-export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   let broken: unknown;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
