@@ -77,15 +77,24 @@ export function usePagedRuns(
   const inFlight = useRef(new Set<number>());
   /**
    * The count of the query (of generation `gen`): asked for when a page shows more runs than it
-   * holds, again after a reload (stale) — but one at a time, since on a large store it takes seconds.
+   * holds, and again after a reload (stale) — one at a time and, after a count that took d
+   * milliseconds, not again for 5 × d: on a store where counting takes seconds (PostgreSQL, a
+   * million runs), a sweep's stream of live events does not keep the database counting.
    */
   const counting = useRef({ gen: 0, stale: true });
   const countInFlight = useRef(false);
+  const countPause = useRef({ until: 0, timer: 0 as ReturnType<typeof setTimeout> | 0 });
   const askCount = useCallback(
     (gen: number) => {
       if (counting.current.gen !== gen || !counting.current.stale || countInFlight.current) return;
+      const wait = countPause.current.until - Date.now();
+      if (wait > 0) {
+        if (!countPause.current.timer) countPause.current.timer = setTimeout(() => ((countPause.current.timer = 0), askCount(generation.current)), wait);
+        return;
+      }
       counting.current = { gen, stale: false };
       countInFlight.current = true;
+      const started = Date.now();
       fetchCount({ status, experimentId, filter, sort })
         .then(
           (n) => gen === generation.current && n !== null && setTotal(n),
@@ -93,6 +102,7 @@ export function usePagedRuns(
         )
         .finally(() => {
           countInFlight.current = false;
+          countPause.current.until = Date.now() + 5 * (Date.now() - started);
           // A reload while this one ran wants a fresh count.
           if (counting.current.gen === generation.current && counting.current.stale) askCount(generation.current);
         });
@@ -135,6 +145,9 @@ export function usePagedRuns(
     inFlight.current.clear();
     const gen = generation.current;
     counting.current = { gen, stale: true };
+    // A new query counts at once (the pause is for recounting one query).
+    clearTimeout(countPause.current.timer);
+    countPause.current = { until: 0, timer: 0 };
     if (ready.current) {
       if (totalOf(0, ready.current) === null) askCount(gen);
       ready.current = undefined;
@@ -147,6 +160,8 @@ export function usePagedRuns(
     void loadPage(0, gen);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- loadPage changes exactly when the query does
   }, [loadPage]);
+
+  useEffect(() => () => clearTimeout(countPause.current.timer), []);
 
   /** The table's length: the count once known, else the rows known to exist. */
   const rows = total ?? reach;

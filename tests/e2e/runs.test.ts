@@ -121,6 +121,33 @@ describe('Runs', () => {
     await screenshot(page, 'narrow-runs-many');
     await page.close();
   });
+
+  it('shows the runs before their count when pages come without it (as from PostgreSQL), then the count, asked for once', async () => {
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const counts: string[] = [];
+    // The JSON store counts every page anyway: answer as a store that does not (total null), and count slowly.
+    await page.route(/\/api\/modellab\/runs\?/, async (route) => {
+      const url = route.request().url();
+      const response = await route.fetch();
+      const body = (await response.json()) as { total: number | null };
+      if (url.includes('count=false')) return route.fulfill({ response, json: { ...body, total: null } });
+      if (/[?&]limit=0(&|$)/.test(url)) {
+        counts.push(url);
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+      return route.fulfill({ response, json: body });
+    });
+    await page.goto(`${session.server.url}/modellab/runs`);
+    await expect.poll(() => page.getByTestId('runs-total').textContent()).toBe('100+ run(s), counting…');
+    expect(await page.getByTestId('run-row').count()).toBeGreaterThan(5);
+    await screenshot(page, 'runs-counting');
+    await expect.poll(() => page.getByTestId('runs-total').textContent(), { timeout: 10_000 }).toBe('2,031 run(s)');
+    expect(counts).toHaveLength(1);
+    // The whole table is there to scroll through once the count is known.
+    await page.getByTestId('runs-table').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(() => page.locator('[aria-rowindex="2031"]').count()).toBe(1);
+    await page.close();
+  });
 });
 
 describe('Latency tab', () => {
