@@ -24,6 +24,8 @@ export interface AppConfig {
   gitDir: string;
   /** MODELLAB_DATABASE_URL: the PostgreSQL database that holds the records (null: db.json in dataDir). */
   databaseUrl: string | null;
+  /** MODELLAB_DATABASE_POOL_SIZE: connections this process opens to PostgreSQL at most. */
+  databasePoolSize: number;
   /** MODELLAB_ARTIFACT_URI: the bucket (s3://bucket/prefix) that holds artifacts and dataset files (null: the data folder). */
   artifactUri: string | null;
   /** MODELLAB_S3_ENDPOINT_URL: an S3-compatible service other than AWS (MinIO, Ceph, R2, …). */
@@ -86,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     host,
     databaseUrl,
+    databasePoolSize: Math.max(1, positiveInt(env, 'MODELLAB_DATABASE_POOL_SIZE', 10, 1000)),
     artifactUri,
     s3EndpointUrl,
     port: positiveInt(env, 'PORT', 3000, 65535),

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   if (config.databaseUrl) {
     // PostgreSQL holds the records (files stay in the data folder); it is migrated on open.
     try {
-      store = await PgStore.open(config.databaseUrl);
+      store = await PgStore.open(config.databaseUrl, { max: config.databasePoolSize });
     } catch (error) {
       fail(`the database at ${redacted(config.databaseUrl)} cannot be used: ${(error as Error).message}`);
     }

@@ -158,6 +158,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ MODELLAB_DATABASE_URL: 'postgresql://db/modellab' }).databaseUrl).toBe('postgresql://db/modellab');
     expect(() => loadConfig({ MODELLAB_DATABASE_URL: 'mysql://db/modellab' })).toThrow(/MODELLAB_DATABASE_URL/);
     expect(() => loadConfig({ MODELLAB_DATABASE_URL: 'not a url' })).toThrow(/MODELLAB_DATABASE_URL/);
+    expect(loadConfig({}).databasePoolSize).toBe(10);
+    expect(loadConfig({ MODELLAB_DATABASE_POOL_SIZE: '4' }).databasePoolSize).toBe(4);
+    expect(() => loadConfig({ MODELLAB_DATABASE_POOL_SIZE: 'many' })).toThrow(/MODELLAB_DATABASE_POOL_SIZE/);
   });
 
   it('takes an s3:// bucket for the files with an optional endpoint, and refuses what is not one', () => {
