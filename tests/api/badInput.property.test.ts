@@ -473,13 +473,16 @@ describe('ids in paths', () => {
 describe('query strings', () => {
   const notAnInt = fc.oneof(fc.stringMatching(/^[a-z]{1,8}$/), fc.integer({ max: -1 }).map(String), fc.double({ min: 0.1, max: 1e3, noInteger: true }).map(String), fc.constantFrom('1e999', 'NaN'));
   const badLimit = fc.oneof(notAnInt, fc.constantFrom('0', '999999999999'));
+  /** A runs search takes limit=0 (the count alone). */
+  const badRunsLimit = fc.oneof(notAnInt, fc.constantFrom('-1', '999999999999'));
   const badFilter = fc.oneof(
     fc.constantFrom("' OR 1=1 --", 'metrics.acc >', 'params.lr = 1; DROP TABLE runs; --', 'status = ', '(((', 'name ~ 1', "tags.a = 'x' OR", '= 1'),
     urlText.map((s) => `${s} ===`),
   );
   const badSort = fc.oneof(fc.constantFrom('name:sideways', 'metrics.:desc', ':asc'), fc.stringMatching(/^[a-z]{1,6}$/).map((s) => `${s}:up`));
   const cases: fc.Arbitrary<{ path: string; api: 'modellab' | 'mlflow' }> = fc.oneof(
-    badLimit.map((v) => ({ path: `${ML}/runs?limit=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    badRunsLimit.map((v) => ({ path: `${ML}/runs?limit=${encodeURIComponent(v)}`, api: 'modellab' as const })),
+    urlText.filter((s) => !['true', 'false', ''].includes(s)).map((v) => ({ path: `${ML}/runs?count=${encodeURIComponent(v)}`, api: 'modellab' as const })),
     notAnInt.map((v) => ({ path: `${ML}/runs?offset=${encodeURIComponent(v)}`, api: 'modellab' as const })),
     fc.constant({ path: `${ML}/runs?limit=1&limit=2`, api: 'modellab' as const }),
     urlText.filter((s) => !['pending', 'running', 'completed', 'failed', ''].includes(s)).map((v) => ({ path: `${ML}/runs?status=${encodeURIComponent(v)}`, api: 'modellab' as const })),
