@@ -20,7 +20,17 @@ export async function ensureClientBuilt(root = PROJECT_ROOT): Promise<string> {
   if (newest > builtAt) {
     console.log('ModelLab: building the web client (first start or sources changed)…');
     const { build } = await import('vite');
-    await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+    // A production build whatever this process runs under: Vite takes NODE_ENV from the environment,
+    // and under another value (vitest's 'test') it made React's development build, whose StrictMode
+    // runs every effect twice.
+    const inherited = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+    } finally {
+      if (inherited === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = inherited;
+    }
   }
   return dist;
 }
