@@ -18,7 +18,6 @@ import type { Store } from './store';
 import { IncomingUploads } from './incomingUploads';
 import type { ColumnSchema, Dataset, DatasetPreview, DatasetUploadResult, DatasetValidation } from '../../src/shared/contract/types';
 
-
 /** A file name safe to store: no folders, no control characters, not empty, at most 200 characters. */
 export function sanitizeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';

@@ -46,6 +46,9 @@ export interface RunListOptions extends PageOptions {
   count?: boolean;
 }
 
+/** A search's sort keys as a list (none: newest first). */
+export const sortSpecsOf = (options: Pick<RunListOptions, 'sort'>): SortSpec[] => (options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort]);
+
 export interface DatasetListOptions extends PageOptions {
   /** Only versions of this name. */
   name?: string;

@@ -75,25 +75,25 @@ export function usePagedRuns(
   const [pages, setPages] = useState<Map<number, Run[]>>(() => (ready.current ? new Map([[0, ready.current.items]]) : new Map()));
   const [loadError, setLoadError] = useState<Error | null>(null);
   const inFlight = useRef(new Set<number>());
+  const generation = useRef(0);
   /**
    * The count of the query (of generation `gen`): asked for when a page shows more runs than it
-   * holds, and again after a reload (stale) — one at a time and, after a count that took d
-   * milliseconds, not again for 5 × d: on a store where counting takes seconds (PostgreSQL, a
-   * million runs), a sweep's stream of live events does not keep the database counting.
+   * holds, and again after a reload (`stale`) — one at a time (`inFlight`, whatever its generation)
+   * and, after a count that took d milliseconds, not before `until` = its end + 5 × d (`timer` asks
+   * then): on a store where counting takes seconds (PostgreSQL, a million runs), a sweep's stream of
+   * live events does not keep the database counting.
    */
-  const counting = useRef({ gen: 0, stale: true });
-  const countInFlight = useRef(false);
-  const countPause = useRef({ until: 0, timer: 0 as ReturnType<typeof setTimeout> | 0 });
+  const count = useRef({ gen: 0, stale: true, inFlight: false, until: 0, timer: 0 as ReturnType<typeof setTimeout> | 0 });
   const askCount = useCallback(
     (gen: number) => {
-      if (counting.current.gen !== gen || !counting.current.stale || countInFlight.current) return;
-      const wait = countPause.current.until - Date.now();
+      const state = count.current;
+      if (state.gen !== gen || !state.stale || state.inFlight) return;
+      const wait = state.until - Date.now();
       if (wait > 0) {
-        if (!countPause.current.timer) countPause.current.timer = setTimeout(() => ((countPause.current.timer = 0), askCount(generation.current)), wait);
+        if (!state.timer) state.timer = setTimeout(() => ((count.current.timer = 0), askCount(generation.current)), wait);
         return;
       }
-      counting.current = { gen, stale: false };
-      countInFlight.current = true;
+      Object.assign(state, { stale: false, inFlight: true });
       const started = Date.now();
       fetchCount({ status, experimentId, filter, sort })
         .then(
@@ -101,15 +101,13 @@ export function usePagedRuns(
           () => undefined, // the table keeps the rows it knows
         )
         .finally(() => {
-          countInFlight.current = false;
-          countPause.current.until = Date.now() + 5 * (Date.now() - started);
+          Object.assign(count.current, { inFlight: false, until: Date.now() + 5 * (Date.now() - started) });
           // A reload while this one ran wants a fresh count.
-          if (counting.current.gen === generation.current && counting.current.stale) askCount(generation.current);
+          askCount(generation.current);
         });
     },
     [status, experimentId, filter, sort],
   );
-  const generation = useRef(0);
   const reportFilterError = useRef(onFilterError);
   reportFilterError.current = onFilterError;
 
@@ -144,10 +142,9 @@ export function usePagedRuns(
     generation.current++;
     inFlight.current.clear();
     const gen = generation.current;
-    counting.current = { gen, stale: true };
-    // A new query counts at once (the pause is for recounting one query).
-    clearTimeout(countPause.current.timer);
-    countPause.current = { until: 0, timer: 0 };
+    // A new query counts at once (the pause is for recounting one query); a count in flight still holds the next.
+    clearTimeout(count.current.timer);
+    count.current = { gen, stale: true, inFlight: count.current.inFlight, until: 0, timer: 0 };
     if (ready.current) {
       if (totalOf(0, ready.current) === null) askCount(gen);
       ready.current = undefined;
@@ -161,7 +158,7 @@ export function usePagedRuns(
     // eslint-disable-next-line react-hooks/exhaustive-deps -- loadPage changes exactly when the query does
   }, [loadPage]);
 
-  useEffect(() => () => clearTimeout(countPause.current.timer), []);
+  useEffect(() => () => clearTimeout(count.current.timer), []);
 
   /** The table's length: the count once known, else the rows known to exist. */
   const rows = total ?? reach;
@@ -180,7 +177,7 @@ export function usePagedRuns(
     generation.current++;
     inFlight.current.clear();
     const gen = generation.current;
-    counting.current = { gen, stale: true };
+    Object.assign(count.current, { gen, stale: true });
     const visible = new Set<number>();
     for (let page = Math.floor(first / PAGE_SIZE); page <= Math.floor(Math.max(first, last) / PAGE_SIZE); page++) visible.add(page);
     setPages(new Map());

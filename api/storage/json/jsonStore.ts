@@ -19,7 +19,7 @@ import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { artifactKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
-import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, RunPage, Store, StoredRecord } from '../store';
+import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type PageOptions, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
 import { RunTable, type RunWhere } from './runTable';
@@ -410,7 +410,7 @@ export class JsonStore implements Store {
     }
     // Newest first (ties keep that order); sort keys from the columns.
     const { positions, total } = this.runs.select(where, test);
-    const specs = Array.isArray(options.sort) ? options.sort : [options.sort];
+    const specs = sortSpecsOf(options);
     const columns = new Map(specs.map((spec) => [spec.field, columnOf(spec.field)]));
     if ([...columns.values()].every((c) => c !== null)) {
       // Sort the positions themselves: the records are read only for the page returned.

@@ -16,14 +16,13 @@ import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, 
 import { conflict, notFound, unprocessable } from '../../../src/shared/errors';
 import { nowIso } from '../../../src/shared/ids';
 import { KeyedLock } from '../../../src/shared/keyedLock';
-import { type FieldRow, fieldRowsOf } from '../../../src/shared/runs/fieldRows';
+import { fieldKey, type FieldRow, fieldRowsOf } from '../../../src/shared/runs/fieldRows';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
-import type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, RunListOptions, RunPage, Store, StoredRecord } from '../store';
+import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
-import { fieldKey } from '../../../src/shared/runs/fieldRows';
 import { isMany } from '../../../src/shared/runs/filter';
 import { deleteSeries, PgMetricSeries } from './pgMetricSeries';
 import { PgEventRelay } from './pgEventRelay';
@@ -46,7 +45,6 @@ async function refusingDuplicates<T>(write: Promise<T>, duplicate: () => Error):
   }
 }
 
-/** The SQL of a page of runs with the total beside each row (exported for bench:postgres's EXPLAIN). */
 /** The WHERE conditions of a run search (lifecycle, status, experiments, filter) on the run `r`. */
 function runConditions(options: RunListOptions, params: SqlParams): string[] {
   const where: string[] = [];
@@ -67,7 +65,8 @@ const whereOf = (conditions: string[]) => (conditions.length ? `WHERE ${conditio
 export function searchRunsSql(options: RunListOptions): { text: string; values: unknown[] } {
   const params = new SqlParams();
   const where = runConditions(options, params);
-  const sort = options.sort ? sortSql(Array.isArray(options.sort) ? options.sort : [options.sort], params) : { joins: '', orderBy: 'r.seq DESC' };
+  const specs = sortSpecsOf(options);
+  const sort = specs.length > 0 ? sortSql(specs, params) : { joins: '', orderBy: 'r.seq DESC' };
   const limit = params.add(options.limit, 'bigint');
   const offset = params.add(options.offset, 'bigint');
   return {
@@ -106,7 +105,7 @@ export function indexedPageSql(
   /** For a field sorted as a number that has no number values at all: its texts lead the order. */
   textsLead = false,
 ): { text: string; values: unknown[] } | null {
-  const specs = options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort];
+  const specs = sortSpecsOf(options);
   if (specs.length > 1) return null;
   const params = new SqlParams();
   let candidates: string;
@@ -309,7 +308,8 @@ export class PgStore implements Store {
    * unless options.count is false, the count of every match, on a second connection at the same time.
    */
   async searchRuns(options: RunListOptions): Promise<RunPage> {
-    const count = options.count === false ? Promise.resolve(null) : this.pool.query<{ n: string }>(countRunsSql(options).text, countRunsSql(options).values).then((r) => Number(r.rows[0]!.n));
+    const counting = options.count === false ? null : countRunsSql(options);
+    const count = counting === null ? Promise.resolve(null) : this.pool.query<{ n: string }>(counting.text, counting.values).then((r) => Number(r.rows[0]!.n));
     const [page, total] = await Promise.all([this.pageOfRuns(options), count]);
     return { items: page.items, total, more: page.more };
   }
@@ -322,7 +322,7 @@ export class PgStore implements Store {
       const { rows } = await this.pool.query<{ doc: Run }>(indexed.text, indexed.values);
       if (rows.length === ask.limit) return { items: rows.slice(0, options.limit).map((r) => r.doc), more: true };
       // A field sorted as a number whose values are all texts (dates, names): its texts lead.
-      const spec = Array.isArray(options.sort) ? options.sort[0] : options.sort;
+      const spec = sortSpecsOf(options)[0];
       if (rows.length === 0 && spec && !spec.field.sortAsText) {
         const { rows: numbers } = await this.pool.query('SELECT 1 FROM run_fields WHERE field = $1 AND num IS NOT NULL LIMIT 1', [fieldKey(spec.field)]);
         const texts = numbers.length === 0 ? indexedPageSql(ask, undefined, true) : null;
