@@ -7,7 +7,7 @@ import { AppError } from '../../src/shared/errors';
 import { updatedRun } from '../../src/shared/runs/lifecycle';
 import type { Store } from '../../api/storage';
 import { makeDataset, makeRun } from '../helpers/fixtures';
-import { parseSort } from '../../src/shared/runs/filter';
+import { parseFilter, parseSort } from '../../src/shared/runs/filter';
 import type { LoggedModel } from '../../src/shared/contract/registry';
 import type { VersionDraft } from '../../src/shared/models/registry';
 
@@ -256,6 +256,20 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
         expect((await h.store.getRun(kept.id)).lifecycleStage).toBe('active');
         await expectAppError(h.store.setExperimentLifecycle('99', 'deleted', () => new Error('x')), 404, 'not_found');
+      });
+
+      it('checks the experiment and dataset on every create, also after runs were created in it', async () => {
+        const exp = await h.store.createExperiment({ name: 'checked', artifactLocation: 's3://bucket/first' });
+        const dataset = await h.store.createDataset(makeDataset());
+        await h.store.createRun(makeRun({ experimentId: exp.id, datasetId: dataset.id }));
+        await h.store.createRun(makeRun({ experimentId: exp.id }));
+        await expectAppError(h.store.createRun(makeRun({ experimentId: exp.id, datasetId: 'e'.repeat(32) })), 422, 'unprocessable_entity');
+        await h.store.setExperimentLifecycle(exp.id, 'deleted', () => new Error('already'));
+        await expectAppError(h.store.createRun(makeRun({ experimentId: exp.id })), 422, 'unprocessable_entity');
+        await h.store.setExperimentLifecycle(exp.id, 'active', () => new Error('already'));
+        const later = await h.store.createRun(makeRun({ experimentId: exp.id, name: 'later' }));
+        const byUri = async (uri: string) => (await h.store.searchRuns({ limit: 10, offset: 0, experimentIds: [exp.id], filter: parseFilter(`attributes.artifact_uri LIKE '${uri}%'`) })).items.map((r) => r.id);
+        expect(await byUri(`s3://bucket/first/${later.id}`)).toEqual([later.id]);
       });
     });
 

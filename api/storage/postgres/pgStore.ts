@@ -32,6 +32,23 @@ import { ResilientPool, transaction } from './resilientPool';
 
 type Client = pg.PoolClient;
 
+/** Field rows as the five arrays `unnest($n::text[], $n::float8[], $n::text[], $n::text[], $n::boolean[])` reads. */
+const fieldColumns = (rows: FieldRow[]) => [rows.map((r) => r.field), rows.map((r) => r.num), rows.map((r) => r.text), rows.map((r) => r.upper), rows.map((r) => r.bool)];
+
+/** createRun's one statement: $1–$9 the run's columns, $10 its experiment's artifact location, $11–$15 its field rows. */
+const CREATE_RUN_SQL = `WITH ready AS (
+    SELECT 1 FROM experiments
+    WHERE id::text = $2 AND lifecycle_stage <> 'deleted' AND doc->>'artifactLocation' = $10
+      AND ($7::text IS NULL OR EXISTS (SELECT 1 FROM datasets WHERE id = $7::text))
+  ), run AS (
+    INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc)
+    SELECT $1, $2, $3, $4, $5, $6, $7::text, $8::integer, $9::json FROM ready RETURNING seq
+  ), fields AS (
+    INSERT INTO run_fields (run_seq, field, num, text, upper, bool)
+    SELECT run.seq, f.* FROM run, unnest($11::text[], $12::float8[], $13::text[], $14::text[], $15::boolean[]) AS f
+  )
+  SELECT seq FROM run`;
+
 /** A copy that shares nothing with the caller's object (the records are JSON). */
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -151,6 +168,8 @@ export class PgStore implements Store {
    * processes, the row lock alone orders them.
    */
   private readonly inOrder = new KeyedLock();
+  /** Experiments' artifact locations as createRun last found them (fixed when an experiment is made: no API changes one). */
+  private readonly experimentLocations = new Map<string, string>();
   readonly backend = 'postgres' as const;
 
   private constructor(
@@ -219,18 +238,27 @@ export class PgStore implements Store {
       if (stale.length > 0) await client.query('DELETE FROM run_fields WHERE run_seq = $1 AND field = ANY($2::text[])', [seq, stale]);
     }
     if (rows.length === 0) return;
-    await client.query('INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [
-      seq,
-      rows.map((r) => r.field),
-      rows.map((r) => r.num),
-      rows.map((r) => r.text),
-      rows.map((r) => r.upper),
-      rows.map((r) => r.bool),
-    ]);
+    await client.query('INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [seq, ...fieldColumns(rows)]);
   }
 
+  /**
+   * A new run in one statement (autocommit: one round trip instead of a transaction's five): its row
+   * and field rows are written only while its experiment is active with the artifact location the
+   * field rows were made with (cached: set at creation) and its dataset exists. When they are not
+   * written — a missing or deleted experiment or dataset, a location not yet known — the
+   * transaction below says which, or writes the run after all.
+   */
   async createRun(run: Run): Promise<Run> {
     const stored = copy(run);
+    const location = this.experimentLocations.get(run.experimentId);
+    if (location !== undefined) {
+      const rows = fieldRowsOf(stored, { artifactLocation: (id) => (id === run.experimentId ? location : undefined) });
+      const written = await refusingDuplicates(
+        this.pool.query(CREATE_RUN_SQL, [stored.id, stored.experimentId, stored.lifecycleStage, stored.status, stored.name, stored.createdAt, stored.datasetId, stored.inputs.length, JSON.stringify(stored), location, ...fieldColumns(rows)]),
+        () => conflict(`run '${run.id}' already exists`),
+      );
+      if (written.rows.length === 1) return stored;
+    }
     return this.tx(async (client) => {
       const experiment = await client.query<{ stage: string; location: string }>(`SELECT lifecycle_stage AS stage, doc->>'artifactLocation' AS location FROM experiments WHERE id::text = $1`, [run.experimentId]);
       if (experiment.rows.length === 0) throw unprocessable(`experimentId '${run.experimentId}' does not name an existing experiment`, { field: 'experimentId' });
@@ -239,6 +267,7 @@ export class PgStore implements Store {
         throw unprocessable(`datasetId '${run.datasetId}' does not name an existing dataset version`, { field: 'datasetId' });
       }
       await refusingDuplicates(this.writeRun(client, stored, null, experiment.rows[0]!.location), () => conflict(`run '${run.id}' already exists`));
+      this.experimentLocations.set(run.experimentId, experiment.rows[0]!.location);
       return stored;
     });
   }
