@@ -62,6 +62,7 @@ export async function openServices(store: Store, dataDir: string, options: { git
       return { store: store.backend, artifacts: blobs.kind };
     },
     close: async () => {
+      await runs.flushMetrics();
       await relay?.close();
       await series.close();
       await closeEvalWorkers(); // the warm evaluation threads kept after a large evaluation

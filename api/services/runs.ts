@@ -6,7 +6,7 @@ import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
 import type { ArtifactFiles, MetricInput, MetricSeries, RunListOptions, RunPage, Store } from '../storage';
 import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
-import { AppError, badRequest, forbidden } from '../../src/shared/errors';
+import { AppError, badRequest, forbidden, notFound } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
 import { nowIso } from '../../src/shared/ids';
 import { toMetricValue, type MetricValue } from '../../src/shared/contract/registry';
@@ -20,6 +20,8 @@ type Log = (message: string, error: unknown) => void;
 export class RunService {
   /** Per run: the latest metric values of an update of run.metrics that has not yet read them. */
   private readonly latestWaiting = new Map<string, Record<string, MetricValue>>();
+  /** Updates of run.metrics under way. */
+  private readonly refreshing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -90,31 +92,48 @@ export class RunService {
    * the one event of a larger change (MLflow's log-batch). 404 for an unknown run, before any write.
    */
   async logMetrics(runId: string, points: MetricInput[], log: Log, announce = true): Promise<{ stored: number; summaries: MetricSummary[] }> {
-    await this.store.getRun(runId);
-    const result = await this.series.append(runId, points);
+    // 404 before anything is written: checked in the append itself when the series can (PostgreSQL), else read first.
+    const result = this.series.appendToRun ? await this.series.appendToRun(runId, points) : (await this.store.getRun(runId), await this.series.append(runId, points));
+    if (!result) throw notFound('run', runId);
     const latest = Object.fromEntries(result.summaries.map((s) => [s.key, toMetricValue(s.last)]));
     // The points are durable in the series, the source of truth, before this resolves. run.metrics
     // is a summary derived from it: applied without making the logging call wait for it (the JSON
     // store applies it at once and writes it with the next group commit). While a run's update
     // waits its turn (PostgreSQL: behind the run's previous update), later values join it instead of
     // queueing a transaction each: under a burst of logging, one update per turn, the newest values.
+    // (Not spaced out in time: MLflow's scripts log a metric, then search by it at once.)
     const waiting = this.latestWaiting.get(runId);
     if (waiting) Object.assign(waiting, latest);
     else {
       const values = { ...latest };
       this.latestWaiting.set(runId, values);
-      this.store
-        .updateRun(runId, (run) => {
-          if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId); // values read now: later ones start a new update
-          return { ...run, metrics: { ...run.metrics, ...values }, updatedAt: nowIso() };
-        })
-        .catch((error: unknown) => {
-          if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId);
-          if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${runId} failed`, error);
-        });
+      this.refreshMetrics(runId, values, log);
     }
     if (announce) this.events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
     return result;
+  }
+
+  /** Starts the update of run.metrics with `values` (those logged while it waited join them). */
+  private refreshMetrics(runId: string, values: Record<string, MetricValue>, log: Log): void {
+    const done = this.store
+      .updateRun(runId, (run) => {
+        if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId); // values read now: later ones start a new update
+        return { ...run, metrics: { ...run.metrics, ...values }, updatedAt: nowIso() };
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId);
+          if (!(error instanceof AppError && error.status === 404)) log(`updating run.metrics of ${runId} failed`, error);
+        },
+      )
+      .finally(() => this.refreshing.delete(done));
+    this.refreshing.add(done);
+  }
+
+  /** Waits for the updates of run.metrics under way (shutting down: none is cut off). */
+  async flushMetrics(): Promise<void> {
+    while (this.refreshing.size > 0) await Promise.all([...this.refreshing]);
   }
 
   async metricSummaries(runId: string): Promise<MetricSummary[]> {

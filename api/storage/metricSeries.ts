@@ -37,6 +37,11 @@ export interface MetricPoint {
 export interface MetricSeries {
   /** Appends points (step defaults to the key's last step + 1, timestamp to now), durable when this resolves. */
   append(runId: string, inputs: MetricInput[], now?: number): Promise<{ stored: number; summaries: MetricSummary[] }>;
+  /**
+   * The same, only while the store holds the run (null, nothing written, when it does not): a series
+   * kept beside the records checks in the statement that appends, instead of a read before it.
+   */
+  appendToRun?(runId: string, inputs: MetricInput[], now?: number): Promise<{ stored: number; summaries: MetricSummary[] } | null>;
   summaries(runId: string): Promise<MetricSummary[]>;
   /** The points of one key ordered by step (arrival order within a step), at most maxPoints of them; null for an unknown key. */
   points(runId: string, key: string, maxPoints: number): Promise<MetricPoint[] | null>;

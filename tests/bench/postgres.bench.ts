@@ -148,13 +148,19 @@ if (PARTS.has('page')) await pagePart(databaseUrl);
 async function metricsPart(): Promise<void> {
   const targets = created.ids.slice(0, 8);
   await logBatches(team, targets, metricBatches(40, 0, targets.length)); // warm-up
+  const cpuBefore = cpuSample([a.child.pid!, b.child.pid!]);
   const logged = await logBatches(team, targets, metricBatches(BATCHES, 1_000_000, targets.length));
+  const cpu = cpuPerOperation(cpuBefore, cpuSample([a.child.pid!, b.child.pid!]), BATCHES);
   const points = BATCHES * POINTS_PER_BATCH;
   const jsonTargets = jsonCreated.ids.slice(0, 8);
   await logBatches([port(json)], jsonTargets, metricBatches(40, 0, 8));
+  const jsonCpuBefore = cpuSample([json.child.pid!]);
   const jsonLogged = await logBatches([port(json)], jsonTargets, metricBatches(BATCHES, 1_000_000, 8));
+  const jsonCpu = cpuPerOperation(jsonCpuBefore, cpuSample([json.child.pid!]), BATCHES);
   console.log(`metric logging, PostgreSQL: ${f0(points)} points from 8 clients over 2 processes in ${seconds(logged.ms)} = ${f0((points / logged.ms) * 1000)} points/s (target ≥ 200,000); ${logged.failures} failed`);
+  console.log(`  ${cpu} (batches of ${f0(POINTS_PER_BATCH)} points)`);
   console.log(`metric logging, JSON store:  ${f0(points)} points from 8 clients in ${seconds(jsonLogged.ms)} = ${f0((points / jsonLogged.ms) * 1000)} points/s`);
+  console.log(`  ${jsonCpu} (batches)`);
 }
 if (PARTS.has('metrics')) await metricsPart();
 

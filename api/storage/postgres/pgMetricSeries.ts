@@ -37,6 +37,18 @@ export async function deleteSeries(client: pg.PoolClient, runId: string): Promis
 
 const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
 
+/** Summaries as the eight arrays the statements unnest (key, count, nonfinite, min, max, last, last_step, last_ts). */
+const summaryColumns = (rows: MetricSummary[]) => [
+  rows.map((r) => r.key),
+  rows.map((r) => r.count),
+  rows.map((r) => r.nonFinite),
+  rows.map((r) => finiteOrNull(r.min)),
+  rows.map((r) => finiteOrNull(r.max)),
+  rows.map((r) => r.last),
+  rows.map((r) => r.lastStep),
+  rows.map((r) => r.lastTimestamp),
+];
+
 /** The advisory lock that orders appends to a run's series across processes: a 64-bit number from its id. */
 export const seriesLockKey = (runId: string): string => createHash('sha256').update(`metrics:${runId}`).digest().readBigInt64BE(0).toString();
 
@@ -63,67 +75,137 @@ export class PgMetricSeries implements MetricSeries {
 
   constructor(private readonly pool: pg.Pool) {}
 
-  append(runId: string, inputs: MetricInput[], now = Date.now()): Promise<{ stored: number; summaries: MetricSummary[] }> {
+  async append(runId: string, inputs: MetricInput[], now = Date.now()): Promise<{ stored: number; summaries: MetricSummary[] }> {
+    return (await this.appendChecked(runId, inputs, now, false))!;
+  }
+
+  appendToRun(runId: string, inputs: MetricInput[], now = Date.now()): Promise<{ stored: number; summaries: MetricSummary[] } | null> {
+    return this.appendChecked(runId, inputs, now, true);
+  }
+
+  /** null: `requireRun` and no run has the id (nothing written). */
+  private appendChecked(runId: string, inputs: MetricInput[], now: number, requireRun: boolean): Promise<{ stored: number; summaries: MetricSummary[] } | null> {
     return this.inOrder.run(runId, async () => {
-      // The run's lock is taken with BEGIN, in one round trip (a number made here: no client text in SQL).
-      const { steps, timestamps, summaries } = await transaction(this.pool, async (client) => {
-        const keys = [...new Set(inputs.map((p) => p.key))];
-        const summaries = new Map(
-          (await client.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM metric_summaries WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys])).rows.map((r) => [r.key, summaryOf(r)]),
-        );
-        const nextStep = new Map<string, number>();
-        const steps: number[] = [];
-        const timestamps: number[] = [];
-        for (const p of inputs) {
-          const previous = summaries.get(p.key);
-          const next = nextStep.get(p.key) ?? (previous ? previous.lastStep + 1 : 0);
-          const step = p.step ?? next;
-          const timestamp = p.timestamp ?? now;
-          nextStep.set(p.key, Math.max(next, step + 1));
-          steps.push(step);
-          timestamps.push(timestamp);
-          let summary = previous;
-          if (!summary) summaries.set(p.key, (summary = newSummary(p.key, p.value, step, timestamp)));
-          addToSummary(summary, p.value, step, timestamp);
-        }
-        // In one statement: one chunk row per key, its points in arrival order (rows numbered, seq, in
-        // the order their keys first appear), and each key's summary inserted (ord: first appearance) or replaced.
-        const rows = keys.map((k) => summaries.get(k)!);
-        await client.query(
-          `WITH chunks AS (
-             INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
-             SELECT $1, k, array_agg(s ORDER BY i), array_agg(v ORDER BY i), array_agg(t ORDER BY i)
-             FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) GROUP BY k ORDER BY min(i))
-           INSERT INTO metric_summaries (run_id, ${SUMMARY_COLUMNS})
-           SELECT $1, k, c, n, lo, hi, l, ls, lt
-           FROM unnest($6::text[], $7::bigint[], $8::bigint[], $9::float8[], $10::float8[], $11::float8[], $12::bigint[], $13::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i) ORDER BY i
-           ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, nonfinite = excluded.nonfinite, min = excluded.min, max = excluded.max,
-             last = excluded.last, last_step = excluded.last_step, last_ts = excluded.last_ts`,
-          [
-            runId,
-            textArray(inputs.map((p) => p.key)),
-            numberArray(steps),
-            numberArray(inputs.map((p) => p.value)),
-            numberArray(timestamps),
-            rows.map((r) => r.key),
-            rows.map((r) => r.count),
-            rows.map((r) => r.nonFinite),
-            rows.map((r) => finiteOrNull(r.min)),
-            rows.map((r) => finiteOrNull(r.max)),
-            rows.map((r) => r.last),
-            rows.map((r) => r.lastStep),
-            rows.map((r) => r.lastTimestamp),
-          ],
-        );
-        return { steps, timestamps, summaries: rows.map((r) => ({ ...r })) };
-      }, `BEGIN; SELECT pg_advisory_xact_lock(${seriesLockKey(runId)})`);
-      for (let i = 0; i < inputs.length; i++) {
-        inputs[i]!.step = steps[i]!;
-        inputs[i]!.timestamp = timestamps[i]!;
-      }
+      if (inputs.length === 0) return requireRun && (await this.pool.query('SELECT 1 FROM runs WHERE id = $1', [runId])).rows.length === 0 ? null : { stored: 0, summaries: [] };
+      const keys = [...new Set(inputs.map((p) => p.key))];
+      const summaries = inputs.every((p) => p.step !== undefined) ? await this.appendSteps(runId, keys, inputs, now, requireRun) : await this.appendDefaulting(runId, keys, inputs, now, requireRun);
       // In the order the keys first appear in the request, as the files answer.
-      return { stored: inputs.length, summaries };
+      return summaries && { stored: inputs.length, summaries };
     });
+  }
+
+  /**
+   * Points that all carry their step (MLflow's clients always send one) in one statement: the run's
+   * lock, then each key's summary merged with the batch's own (a key's latest value is the batch's
+   * when its largest step is at least the stored one: what adding the points one by one gives), then
+   * the chunk rows — one round trip instead of the four of a transaction that reads the summaries.
+   */
+  private async appendSteps(runId: string, keys: string[], inputs: MetricInput[], now: number, requireRun: boolean): Promise<MetricSummary[] | null> {
+    const batch = new Map<string, MetricSummary>();
+    const timestamps: number[] = [];
+    for (const p of inputs) {
+      const timestamp = p.timestamp ?? now;
+      timestamps.push(timestamp);
+      let summary = batch.get(p.key);
+      if (!summary) batch.set(p.key, (summary = newSummary(p.key, p.value, p.step!, timestamp)));
+      addToSummary(summary, p.value, p.step!, timestamp);
+    }
+    const rows = keys.map((k) => batch.get(k)!);
+    // The points grouped by key here (in arrival order within a key) and each key's chunk cut from
+    // the arrays by its bounds (lows, highs: 1-based, inclusive): PostgreSQL sorting 1,000 points
+    // by key to group them took a third of the statement's time (EXPLAIN ANALYZE).
+    const slot = new Map(keys.map((k, i) => [k, i]));
+    const highs = keys.map(() => 0);
+    for (const p of inputs) highs[slot.get(p.key)!]!++;
+    for (let i = 1; i < highs.length; i++) highs[i]! += highs[i - 1]!;
+    const lows = highs.map((_, i) => (i === 0 ? 1 : highs[i - 1]! + 1));
+    const next = lows.map((low) => low - 1);
+    const [steps, values, times] = [new Array<number>(inputs.length), new Array<number>(inputs.length), new Array<number>(inputs.length)];
+    for (let i = 0; i < inputs.length; i++) {
+      const at = next[slot.get(inputs[i]!.key)!]!++;
+      steps[at] = inputs[i]!.step!;
+      values[at] = inputs[i]!.value;
+      times[at] = timestamps[i]!;
+    }
+    const { rows: merged } = await this.pool.query<SummaryRow>(
+      `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(${seriesLockKey(runId)}) AS done${requireRun ? ' WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1)' : ''}),
+       merged AS (
+         INSERT INTO metric_summaries AS m (run_id, ${SUMMARY_COLUMNS})
+         SELECT $1, k, c, n, lo, hi, l, ls, lt
+         FROM unnest($7::text[], $8::bigint[], $9::bigint[], $10::float8[], $11::float8[], $12::float8[], $13::bigint[], $14::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i)
+         WHERE (SELECT count(*) FROM locked) = 1
+         ORDER BY i
+         ON CONFLICT (run_id, key) DO UPDATE SET count = m.count + excluded.count, nonfinite = m.nonfinite + excluded.nonfinite,
+           min = least(m.min, excluded.min), max = greatest(m.max, excluded.max),
+           last = CASE WHEN excluded.last_step >= m.last_step THEN excluded.last ELSE m.last END,
+           last_ts = CASE WHEN excluded.last_step >= m.last_step THEN excluded.last_ts ELSE m.last_ts END,
+           last_step = greatest(m.last_step, excluded.last_step)
+         RETURNING ${SUMMARY_COLUMNS}
+       ),
+       points AS MATERIALIZED (SELECT $2::bigint[] AS s, $3::float8[] AS v, $4::bigint[] AS t),
+       chunks AS (
+         INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
+         SELECT $1, g.k, p.s[g.lo:g.hi], p.v[g.lo:g.hi], p.t[g.lo:g.hi]
+         FROM points p, unnest($7::text[], $5::int[], $6::int[]) WITH ORDINALITY AS g(k, lo, hi, i)
+         WHERE (SELECT count(*) FROM merged) > 0
+         ORDER BY g.i
+       )
+       SELECT * FROM merged`,
+      [runId, numberArray(steps), numberArray(values), numberArray(times), lows, highs, ...summaryColumns(rows)],
+    );
+    if (merged.length === 0) return null; // the run is not there (requireRun): nothing written
+    for (let i = 0; i < inputs.length; i++) inputs[i]!.timestamp = timestamps[i]!;
+    const byKey = new Map(merged.map((r) => [r.key, summaryOf(r)]));
+    return keys.map((k) => byKey.get(k)!);
+  }
+
+  /** Points of which some take their key's next step: the stored summaries read first, under the run's lock. */
+  private async appendDefaulting(runId: string, keys: string[], inputs: MetricInput[], now: number, requireRun: boolean): Promise<MetricSummary[] | null> {
+    // The run's lock is taken with BEGIN, in one round trip (a number made here: no client text in SQL).
+    const appended = await transaction(this.pool, async (client) => {
+      if (requireRun && (await client.query('SELECT 1 FROM runs WHERE id = $1', [runId])).rows.length === 0) return null;
+      const summaries = new Map(
+        (await client.query<SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM metric_summaries WHERE run_id = $1 AND key = ANY($2::text[])`, [runId, keys])).rows.map((r) => [r.key, summaryOf(r)]),
+      );
+      const nextStep = new Map<string, number>();
+      const steps: number[] = [];
+      const timestamps: number[] = [];
+      for (const p of inputs) {
+        const previous = summaries.get(p.key);
+        const next = nextStep.get(p.key) ?? (previous ? previous.lastStep + 1 : 0);
+        const step = p.step ?? next;
+        const timestamp = p.timestamp ?? now;
+        nextStep.set(p.key, Math.max(next, step + 1));
+        steps.push(step);
+        timestamps.push(timestamp);
+        let summary = previous;
+        if (!summary) summaries.set(p.key, (summary = newSummary(p.key, p.value, step, timestamp)));
+        addToSummary(summary, p.value, step, timestamp);
+      }
+      // In one statement: one chunk row per key, its points in arrival order (rows numbered, seq, in
+      // the order their keys first appear), and each key's summary inserted (ord: first appearance) or replaced.
+      const rows = keys.map((k) => summaries.get(k)!);
+      await client.query(
+        `WITH chunks AS (
+           INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
+           SELECT $1, k, array_agg(s ORDER BY i), array_agg(v ORDER BY i), array_agg(t ORDER BY i)
+           FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) GROUP BY k ORDER BY min(i))
+         INSERT INTO metric_summaries (run_id, ${SUMMARY_COLUMNS})
+         SELECT $1, k, c, n, lo, hi, l, ls, lt
+         FROM unnest($6::text[], $7::bigint[], $8::bigint[], $9::float8[], $10::float8[], $11::float8[], $12::bigint[], $13::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i) ORDER BY i
+         ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, nonfinite = excluded.nonfinite, min = excluded.min, max = excluded.max,
+           last = excluded.last, last_step = excluded.last_step, last_ts = excluded.last_ts`,
+        [runId, textArray(inputs.map((p) => p.key)), numberArray(steps), numberArray(inputs.map((p) => p.value)), numberArray(timestamps), ...summaryColumns(rows)],
+      );
+      return { steps, timestamps, summaries: rows.map((r) => ({ ...r })) };
+    }, `BEGIN; SELECT pg_advisory_xact_lock(${seriesLockKey(runId)})`);
+    if (!appended) return null;
+    const { steps, timestamps, summaries } = appended;
+    for (let i = 0; i < inputs.length; i++) {
+      inputs[i]!.step = steps[i]!;
+      inputs[i]!.timestamp = timestamps[i]!;
+    }
+    return summaries;
   }
 
   async summaries(runId: string): Promise<MetricSummary[]> {

@@ -206,6 +206,7 @@ export class PgStore implements Store {
 
   private async artifactLocationOf(client: Client | pg.Pool, experimentId: string): Promise<string | undefined> {
     const { rows } = await client.query<{ location: string }>(`SELECT doc->>'artifactLocation' AS location FROM experiments WHERE id::text = $1`, [experimentId]);
+    if (rows[0]) this.experimentLocations.set(experimentId, rows[0].location);
     return rows[0]?.location;
   }
 
@@ -217,28 +218,35 @@ export class PgStore implements Store {
    */
   private async writeRun(client: Client, run: Run, previous: Run | null, location?: string): Promise<void> {
     const values = [run.id, run.experimentId, run.lifecycleStage, run.status, run.name, run.createdAt, run.datasetId, run.inputs.length, JSON.stringify(run)];
-    const written =
-      previous === null
-        ? await client.query<{ seq: string }>('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq', values)
-        : await client.query<{ seq: string }>('UPDATE runs SET experiment_id = $2, lifecycle_stage = $3, status = $4, name = $5, created_at = $6, dataset_id = $7, input_count = $8, doc = $9 WHERE id = $1 RETURNING seq', values);
-    const seq = written.rows[0]!.seq;
     const locations = new Map<string, string | undefined>();
     if (location !== undefined) locations.set(run.experimentId, location);
     for (const experimentId of [run.experimentId, previous?.experimentId]) {
-      if (experimentId !== undefined && !locations.has(experimentId)) locations.set(experimentId, await this.artifactLocationOf(client, experimentId));
+      if (experimentId !== undefined && !locations.has(experimentId)) locations.set(experimentId, this.experimentLocations.get(experimentId) ?? (await this.artifactLocationOf(client, experimentId)));
     }
     const context = { artifactLocation: (id: string) => locations.get(id) };
-    let rows = fieldRowsOf(run, context);
-    if (previous !== null) {
-      const same = (a: FieldRow, b: FieldRow) => a.num === b.num && a.text === b.text && a.upper === b.upper && a.bool === b.bool;
-      const before = new Map(fieldRowsOf(previous, context).map((r) => [r.field, r]));
-      const after = new Set(rows.map((r) => r.field));
-      rows = rows.filter((r) => !(before.has(r.field) && same(before.get(r.field)!, r)));
-      const stale = [...before.keys()].filter((field) => !after.has(field)).concat(rows.filter((r) => before.has(r.field)).map((r) => r.field));
-      if (stale.length > 0) await client.query('DELETE FROM run_fields WHERE run_seq = $1 AND field = ANY($2::text[])', [seq, stale]);
+    const rows = fieldRowsOf(run, context);
+    if (previous === null) {
+      const { rows: written } = await client.query<{ seq: string }>('INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, dataset_id, input_count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq', values);
+      await client.query('INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [written[0]!.seq, ...fieldColumns(rows)]);
+      return;
     }
-    if (rows.length === 0) return;
-    await client.query('INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT $1, * FROM unnest($2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])', [seq, ...fieldColumns(rows)]);
+    // The row, and in the same statement the field rows that changed: the old ones deleted (the
+    // statement's snapshot does not see the new ones), the new ones inserted.
+    const same = (a: FieldRow, b: FieldRow) => a.num === b.num && a.text === b.text && a.upper === b.upper && a.bool === b.bool;
+    const before = new Map(fieldRowsOf(previous, context).map((r) => [r.field, r]));
+    const after = new Set(rows.map((r) => r.field));
+    const changed = rows.filter((r) => !(before.has(r.field) && same(before.get(r.field)!, r)));
+    const stale = [...before.keys()].filter((field) => !after.has(field)).concat(changed.filter((r) => before.has(r.field)).map((r) => r.field));
+    await client.query(
+      `WITH run AS (
+         UPDATE runs SET experiment_id = $2, lifecycle_stage = $3, status = $4, name = $5, created_at = $6, dataset_id = $7, input_count = $8, doc = $9 WHERE id = $1 RETURNING seq
+       ), gone AS (
+         DELETE FROM run_fields f USING run WHERE f.run_seq = run.seq AND f.field = ANY($10::text[])
+       )
+       INSERT INTO run_fields (run_seq, field, num, text, upper, bool)
+       SELECT run.seq, u.* FROM run, unnest($11::text[], $12::float8[], $13::text[], $14::text[], $15::boolean[]) AS u`,
+      [...values, stale, ...fieldColumns(changed)],
+    );
   }
 
   /**

@@ -47,8 +47,10 @@ describe('PgMetricSeries', () => {
   it('answers what the files answer, batch by batch', async () => {
     const database = new PgMetricSeries(pool);
     let n = 0;
+    // A batch whose points all carry a step is appended in one statement, one with a defaulted step in a transaction that reads the summaries first: both kinds, mixed.
+    const batch = fc.tuple(fc.array(point, { minLength: 1, maxLength: 6 }), fc.boolean()).map(([points, stepped]) => (stepped ? points.map((p, i) => ({ ...p, step: p.step ?? i % 4 })) : points));
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(point, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 9 }), async (batches, maxPoints) => {
+      fc.asyncProperty(fc.array(batch, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 9 }), async (batches, maxPoints) => {
         const runId = `run${n++}`;
         for (const batch of batches) {
           const copy = (): MetricInput[] => batch.map((p) => ({ ...p }));
@@ -76,6 +78,34 @@ describe('PgMetricSeries', () => {
     await Promise.all(Array.from({ length: 20 }, () => database.append('busy', [{ key: 'loss', value: 1 }])));
     const points = (await database.points('busy', 'loss', Number.POSITIVE_INFINITY))!;
     expect(points.map((p) => p.step)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('appends to a run only while the store holds it (appendToRun), with or without steps given', async () => {
+    const database = new PgMetricSeries(pool);
+    await pool.query(`INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, input_count, doc) VALUES ('held', '0', 'active', 'running', 'held', '2026-01-01', 0, '{}')`);
+    for (const step of [3, undefined]) {
+      expect(await database.appendToRun('missing', [{ key: 'loss', value: 1, step }])).toBeNull();
+      expect(await database.appendToRun('held', [{ key: 'loss', value: 1, step }])).toMatchObject({ stored: 1, summaries: [{ key: 'loss', count: step === undefined ? 2 : 1 }] });
+    }
+    expect(await database.appendToRun('missing', [])).toBeNull();
+    expect(await database.appendToRun('held', [])).toEqual({ stored: 0, summaries: [] });
+    const left = await pool.query(`SELECT (SELECT count(*) FROM metric_chunks WHERE run_id = 'missing')::int + (SELECT count(*) FROM metric_summaries WHERE run_id = 'missing')::int AS n`);
+    expect(left.rows[0].n).toBe(0);
+  });
+
+  it('agrees with its own points when two processes log the same steps to one run at once', async () => {
+    // Two stores: two processes' worth of in-process ordering; the run's database lock orders them.
+    const [one, two] = [new PgMetricSeries(pool), new PgMetricSeries(pool)];
+    // Half the batches name their keys in the other order (without the run's lock, their summary rows would be locked in opposite orders).
+    const batch = (value: number, flip: boolean) => Array.from({ length: 50 }, (_, i) => ({ key: i % 2 === Number(flip) ? 'loss' : 'acc', value: value + i, step: Math.floor(i / 2) }));
+    await Promise.all(Array.from({ length: 16 }, (_, b) => (b % 2 ? one : two).append('shared', batch(b * 1000, b % 4 < 2))));
+    for (const summary of await one.summaries('shared')) {
+      const points = (await one.points('shared', summary.key, Number.POSITIVE_INFINITY))!;
+      expect(points).toHaveLength(16 * 25);
+      expect(summary.count).toBe(points.length);
+      expect(summary.last).toBe(points.at(-1)!.value); // the last point at the largest step, in the order stored
+      expect([summary.min, summary.max]).toEqual([Math.min(...points.map((p) => p.value)), Math.max(...points.map((p) => p.value))]);
+    }
   });
 });
 

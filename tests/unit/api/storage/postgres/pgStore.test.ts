@@ -83,3 +83,32 @@ describe('PgStore field rows', () => {
     }
   });
 });
+
+describe('PgStore updates from several processes at once', () => {
+  it('lose no change to one run, and leave its field rows as its record says', async () => {
+    const db = await server.createDatabase();
+    const stores = [await PgStore.open(db.url, { log: () => {} }), await PgStore.open(db.url, { log: () => {} })];
+    try {
+      const run = await stores[0]!.createRun(makeRun({ name: 'contended', tags: {} }));
+      let applied = 0;
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          stores[i % 2]!.updateRun(run.id, (current) => {
+            applied++;
+            return { ...current, tags: { ...current.tags, [`t${i}`]: String(i) }, metrics: { ...current.metrics, [`m${i}`]: i } };
+          }),
+        ),
+      );
+      const final = await stores[1]!.getRun(run.id);
+      expect(Object.keys(final.tags).sort()).toEqual(Array.from({ length: 40 }, (_, i) => `t${i}`).sort());
+      expect(Object.keys(final.metrics)).toHaveLength(40);
+      expect(applied).toBe(40);
+      // The field rows agree with the record: every tag is found by a filter.
+      const { parseFilter } = await import('../../../../../src/shared/runs/filter');
+      for (const i of [0, 17, 39]) expect((await stores[0]!.searchRuns({ limit: 5, offset: 0, filter: parseFilter(`tags.t${i} = '${i}' AND metrics.m${i} = ${i}`) })).items.map((r) => r.id)).toEqual([run.id]);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await db.drop();
+    }
+  });
+});
