@@ -73,6 +73,13 @@ export class S3Blobs implements BlobStore {
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(options.endpoint && { endpoint: options.endpoint, forcePathStyle: true }),
       ...(options.credentials && { credentials: options.credentials }),
+      // Checksums only where an operation requires one (the SDK's default before 2025). Since 3.729
+      // it adds a CRC32 to every upload and checks one on every download, which some S3-compatible
+      // stores refuse and which cost a pass over every byte in JavaScript (bench:postgres: 500 MB
+      // up 6.65 → 5.91 s, down 4.30 → 3.11 s); the server hashes each upload with SHA-256 as it
+      // streams, and that is the checksum an artifact records.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 

@@ -21,6 +21,20 @@ describe('S3Blobs', () => {
     expect((await blobs.list('artifacts/r1/')).map((b) => b.key)).toEqual(['artifacts/r1/other/x.txt']);
   });
 
+  it('sends and checks the SDK\'s CRC32 checksums only where an operation requires them', async () => {
+    // Uploads carry no x-amz-checksum-* header (the server's own SHA-256 is the artifact's checksum).
+    const blobs = s3().blobs('checksums');
+    const sent: string[] = [];
+    blobs.client.middlewareStack.add((next) => async (args) => {
+      const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+      sent.push(...Object.keys(headers).filter((h) => h.toLowerCase().startsWith('x-amz-checksum') || h.toLowerCase() === 'x-amz-sdk-checksum-algorithm'));
+      return next(args);
+    }, { step: 'finalizeRequest' });
+    await blobs.putContents([{ key: 'a.txt', data: 'abc', contentType: 'text/plain' }]);
+    expect(await blobs.readText('a.txt')).toBe('abc');
+    expect(sent).toEqual([]);
+  });
+
   it('aborts a multipart upload whose part fails: no parts are left and the key keeps its old content', async () => {
     const blobs = s3().blobs('abort');
     const key = 'artifacts/r1/checkpoints/fail-part-2.bin';
