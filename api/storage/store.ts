@@ -7,6 +7,7 @@ import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
 import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
 import type { RegistryEntry, VersionDraft } from '../../src/shared/models/registry';
+import type { AuthKind, AuthRecords } from '../../src/shared/auth';
 import type { MetricSeries } from './metricSeries';
 import type { EventRelay } from '../eventBus';
 
@@ -200,6 +201,19 @@ export interface Store {
   setRegisteredModelAlias(name: string, alias: string, version: number): Promise<RegisteredModel>;
   /** 404 for an unknown alias. */
   deleteRegisteredModelAlias(name: string, alias: string): Promise<RegisteredModel>;
+
+  // ---- users, personal access tokens, browser sessions (src/shared/auth)
+
+  /** Stores a new record; 409 when its key (a user's name, a token's or session's id) is taken. */
+  createAuthRecord<K extends AuthKind>(kind: K, record: AuthRecords[K]): Promise<void>;
+  /** null when there is none. */
+  getAuthRecord<K extends AuthKind>(kind: K, key: string): Promise<AuthRecords[K] | null>;
+  /** Every record of the kind, oldest first. */
+  listAuthRecords<K extends AuthKind>(kind: K): Promise<AuthRecords[K][]>;
+  /** Applies `change` atomically (its key stays); 404 for an unknown key. */
+  updateAuthRecord<K extends AuthKind>(kind: K, key: string, change: (current: AuthRecords[K]) => AuthRecords[K]): Promise<AuthRecords[K]>;
+  /** false when there was none. Deleting a user deletes its tokens and sessions in the same change. */
+  deleteAuthRecord(kind: AuthKind, key: string): Promise<boolean>;
 
   /** Waits for pending writes, then releases the store (and its lock). */
   close(): Promise<void>;

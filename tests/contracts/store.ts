@@ -10,6 +10,7 @@ import { makeDataset, makeRun } from '../helpers/fixtures';
 import { parseFilter, parseSort } from '../../src/shared/runs/filter';
 import type { LoggedModel } from '../../src/shared/contract/registry';
 import type { VersionDraft } from '../../src/shared/models/registry';
+import type { SessionRecord, TokenRecord, UserRecord } from '../../src/shared/auth';
 
 const loggedModel = (overrides: Partial<LoggedModel> = {}): LoggedModel => ({
   id: `m-${Math.random().toString(16).slice(2).padEnd(16, '0').slice(0, 16)}${'0'.repeat(16)}`,
@@ -56,7 +57,7 @@ async function expectAppError(promise: Promise<unknown>, status: number, code: s
 }
 
 /** The contract's groups of tests, by their titles. */
-export const CONTRACT_GROUPS = ['createRun / getRun', 'searchRuns', 'updateRun', 'concurrency', 'deleteRun', 'experiments', 'datasets', 'model registry'] as const;
+export const CONTRACT_GROUPS = ['createRun / getRun', 'searchRuns', 'updateRun', 'concurrency', 'deleteRun', 'experiments', 'datasets', 'model registry', 'users, tokens and sessions'] as const;
 
 /**
  * `groups`: the groups a backend in progress passes already (all when not given); the others are
@@ -270,6 +271,53 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         const later = await h.store.createRun(makeRun({ experimentId: exp.id, name: 'later' }));
         const byUri = async (uri: string) => (await h.store.searchRuns({ limit: 10, offset: 0, experimentIds: [exp.id], filter: parseFilter(`attributes.artifact_uri LIKE '${uri}%'`) })).items.map((r) => r.id);
         expect(await byUri(`s3://bucket/first/${later.id}`)).toEqual([later.id]);
+      });
+    });
+
+    describe('users, tokens and sessions', () => {
+      const user = (name: string, role: UserRecord['role'] = 'editor'): UserRecord => ({ name, role, passwordHash: `scrypt$hash-of-${name}`, createdAt: '2026-12-05T00:00:00.000Z', updatedAt: '2026-12-05T00:00:00.000Z' });
+      const token = (id: string, owner: string): TokenRecord => ({ id, user: owner, name: `token ${id}`, secretHash: `sha-${id}`, createdAt: '2026-12-05T00:00:00.000Z', expiresAt: null, lastUsedAt: null });
+      const session = (id: string, owner: string): SessionRecord => ({ id, user: owner, csrf: `csrf-${id}`, createdAt: '2026-12-05T00:00:00.000Z', expiresAt: '2026-12-06T00:00:00.000Z' });
+
+      it('stores each kind by its key, lists them oldest first, and refuses a taken key with 409', async () => {
+        await h.store.createAuthRecord('user', user('ada', 'admin'));
+        await h.store.createAuthRecord('user', user('bob'));
+        await h.store.createAuthRecord('token', token('t1', 'bob'));
+        await h.store.createAuthRecord('session', session('s1', 'ada'));
+        expect(await h.store.getAuthRecord('user', 'ada')).toEqual(user('ada', 'admin'));
+        expect(await h.store.getAuthRecord('token', 't1')).toEqual(token('t1', 'bob'));
+        expect(await h.store.getAuthRecord('session', 's1')).toEqual(session('s1', 'ada'));
+        expect(await h.store.getAuthRecord('user', 't1')).toBeNull(); // keys are per kind
+        expect((await h.store.listAuthRecords('user')).map((u) => u.name)).toEqual(['ada', 'bob']);
+        expect(await h.store.listAuthRecords('token')).toEqual([token('t1', 'bob')]);
+        await expectAppError(h.store.createAuthRecord('user', user('ada', 'viewer')), 409, 'conflict');
+        expect((await h.store.getAuthRecord('user', 'ada'))!.role).toBe('admin');
+      });
+
+      it('updates atomically (concurrent changes all kept), answers 404 for an unknown key, and hands out copies', async () => {
+        await h.store.createAuthRecord('token', token('t1', 'bob'));
+        await Promise.all(Array.from({ length: 10 }, (_, i) => h.store.updateAuthRecord('token', 't1', (t) => ({ ...t, name: `${t.name}|${i}` }))));
+        const name = (await h.store.getAuthRecord('token', 't1'))!.name;
+        expect(name.split('|').slice(1).sort()).toEqual(Array.from({ length: 10 }, (_, i) => String(i)).sort());
+        await expectAppError(h.store.updateAuthRecord('token', 'nope', (t) => t), 404, 'not_found');
+        const got = (await h.store.getAuthRecord('token', 't1'))!;
+        got.name = 'changed outside';
+        expect((await h.store.getAuthRecord('token', 't1'))!.name).toBe(name);
+      });
+
+      it('deletes one record, and a user with its tokens and sessions but no one else\'s', async () => {
+        for (const name of ['ada', 'bob']) await h.store.createAuthRecord('user', user(name));
+        await h.store.createAuthRecord('token', token('t-ada', 'ada'));
+        await h.store.createAuthRecord('token', token('t-bob', 'bob'));
+        await h.store.createAuthRecord('session', session('s-bob', 'bob'));
+        await h.store.createAuthRecord('session', session('s-ada', 'ada'));
+        expect(await h.store.deleteAuthRecord('token', 't-ada')).toBe(true);
+        expect(await h.store.deleteAuthRecord('token', 't-ada')).toBe(false);
+        expect(await h.store.deleteAuthRecord('user', 'bob')).toBe(true);
+        expect((await h.store.listAuthRecords('user')).map((u) => u.name)).toEqual(['ada']);
+        expect(await h.store.listAuthRecords('token')).toEqual([]);
+        expect((await h.store.listAuthRecords('session')).map((x) => x.id)).toEqual(['s-ada']);
+        expect(await h.store.deleteAuthRecord('user', 'nobody')).toBe(false);
       });
     });
 

@@ -18,7 +18,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
-import { artifactKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
+import { artifactKey, type AuthEntry, authSlotKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isAuthEntry, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
 import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type PageOptions, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
@@ -29,6 +29,7 @@ import { compileColumnFilter, compileFilterFast, fieldAccessorFast, type FieldRe
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import { nowIso } from '../../../src/shared/ids';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
+import { authKeyOf, type AuthKind, type AuthRecords } from '../../../src/shared/auth';
 
 const WAL_PUT = {
   runs: Buffer.from('{"op":"put","kind":"run","record":'),
@@ -37,10 +38,11 @@ const WAL_PUT = {
   experiments: Buffer.from('{"op":"put","kind":"experiment","record":'),
   loggedModels: Buffer.from('{"op":"put","kind":"loggedModel","record":'),
   registry: Buffer.from('{"op":"put","kind":"registeredModel","record":'),
+  auth: Buffer.from('{"op":"put","kind":"auth","record":'),
 };
 const WAL_END = Buffer.from('}\n');
 
-type WalKind = 'run' | 'dataset' | 'artifact' | 'experiment' | 'loggedModel' | 'registeredModel';
+type WalKind = 'run' | 'dataset' | 'artifact' | 'experiment' | 'loggedModel' | 'registeredModel' | 'auth';
 type WalEntry = { op: 'put'; kind: WalKind; record: unknown } | { op: 'del'; kind: WalKind; id: string };
 
 interface Waiter {
@@ -71,6 +73,8 @@ export class JsonStore implements Store {
   private loggedModels = new Map<string, Slot<LoggedModel>>();
   /** Keyed by registered model name: the model with its versions, one record. */
   private registry = new Map<string, Slot<registry.RegistryEntry>>();
+  /** Users, tokens and sessions, keyed by authSlotKey(kind, key), oldest first. */
+  private auth = new Map<string, Slot<AuthEntry>>();
   private pending: Waiter[] = [];
   /** Log entries of the mutations applied since the last flush started. */
   private walParts: Buffer[] = [];
@@ -127,6 +131,7 @@ export class JsonStore implements Store {
       this.experiments = new Map();
       this.loggedModels = new Map();
       this.registry = new Map();
+      this.auth = new Map();
       await this.writeSnapshot();
     } else {
       const db = parseDb(this.file, text);
@@ -141,6 +146,14 @@ export class JsonStore implements Store {
         else {
           this.log(`modellab: registered model entry ${index} is unreadable; it is kept as is and left out of lists`);
           this.registry.set(`#unreadable-${index}`, unreadable(raw));
+        }
+      });
+      this.auth = new Map();
+      (db.auth ?? []).forEach((raw, index) => {
+        if (isAuthEntry(raw)) this.auth.set(authSlotKey(raw.kind, authKeyOf(raw.kind, raw.record)), parsedSlot(raw));
+        else {
+          this.log(`modellab: user, token or session entry ${index} is unreadable; it is kept as is and not used`);
+          this.auth.set(`#unreadable-${index}`, unreadable(raw));
         }
       });
       this.artifacts = new Map();
@@ -169,6 +182,12 @@ export class JsonStore implements Store {
       if (entry.kind === 'artifact') {
         if (entry.op === 'del') this.artifacts.delete(entry.id);
         else if (isArtifact(entry.record)) this.artifacts.set(artifactKey(entry.record.runId, entry.record.path), parsedSlot(entry.record));
+        return;
+      }
+      if (entry.kind === 'auth') {
+        if (entry.op === 'del') this.auth.delete(entry.id);
+        else if (isAuthEntry(entry.record)) this.auth.set(authSlotKey(entry.record.kind, authKeyOf(entry.record.kind, entry.record.record)), parsedSlot(entry.record));
+        else throw new CorruptDatabaseError(this.wal.file, `line ${index + 1} holds an unreadable user, token or session`);
         return;
       }
       if (entry.kind === 'registeredModel') {
@@ -244,6 +263,7 @@ export class JsonStore implements Store {
       ['experiments', [...this.experiments.values()]],
       ['loggedModels', [...this.loggedModels.values()]],
       ['registeredModels', [...this.registry.values()]],
+      ['auth', [...this.auth.values()]],
     ];
     let text = `{"schemaVersion":${SCHEMA_VERSION}`;
     for (const [name, slots] of sections) {
@@ -884,6 +904,59 @@ export class JsonStore implements Store {
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('the store is closed');
+  }
+
+  // ---- users, tokens, sessions
+
+  private putAuth<K extends AuthKind>(kind: K, record: AuthRecords[K]): void {
+    const slot = readable<AuthEntry>({ kind, record });
+    this.auth.set(authSlotKey(kind, authKeyOf(kind, record)), slot);
+    this.logPut('auth', slot);
+  }
+
+  async createAuthRecord<K extends AuthKind>(kind: K, record: AuthRecords[K]): Promise<void> {
+    await this.mutate(() => {
+      const key = authKeyOf(kind, record);
+      if (this.auth.has(authSlotKey(kind, key))) throw conflict(`${kind} '${key}' already exists`, { kind, key });
+      this.putAuth(kind, record);
+    });
+  }
+
+  async getAuthRecord<K extends AuthKind>(kind: K, key: string): Promise<AuthRecords[K] | null> {
+    const slot = this.auth.get(authSlotKey(kind, key));
+    return slot?.ok ? (copyOf(slot).record as AuthRecords[K]) : null;
+  }
+
+  async listAuthRecords<K extends AuthKind>(kind: K): Promise<AuthRecords[K][]> {
+    const out: AuthRecords[K][] = [];
+    for (const slot of this.auth.values()) if (slot.ok && slot.value.kind === kind) out.push(copyOf(slot).record as AuthRecords[K]);
+    return out;
+  }
+
+  async updateAuthRecord<K extends AuthKind>(kind: K, key: string, change: (current: AuthRecords[K]) => AuthRecords[K]): Promise<AuthRecords[K]> {
+    return this.mutate(() => {
+      const slot = this.auth.get(authSlotKey(kind, key));
+      if (!slot?.ok) throw notFound(kind, key);
+      const next = change(copyOf(slot).record as AuthRecords[K]);
+      if (authKeyOf(kind, next) !== key) throw new Error(`an update of ${kind} '${key}' may not change its key`);
+      this.putAuth(kind, next);
+      return JSON.parse(JSON.stringify(next)) as AuthRecords[K];
+    });
+  }
+
+  async deleteAuthRecord(kind: AuthKind, key: string): Promise<boolean> {
+    return this.mutate(() => {
+      const gone = [authSlotKey(kind, key)];
+      if (!this.auth.has(gone[0]!)) return false;
+      if (kind === 'user') {
+        for (const [slotKey, slot] of this.auth) if (slot.ok && slot.value.kind !== 'user' && (slot.value.record as { user: string }).user === key) gone.push(slotKey);
+      }
+      for (const slotKey of gone) {
+        this.auth.delete(slotKey);
+        this.logDelete('auth', slotKey);
+      }
+      return true;
+    });
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION } from '../../../sr
 import type { Artifact, Dataset, Experiment, Run, RunStatus } from '../../../src/shared/contract/types';
 import type { LoggedModel } from '../../../src/shared/contract/registry';
 import type { RegistryEntry } from '../../../src/shared/models/registry';
+import { AUTH_KINDS, type AuthKind, type AuthRecords } from '../../../src/shared/auth';
 
 /** Fills what runs stored before experiments existed lack (schemaVersion < 3). */
 export function normalizeRun(raw: unknown): unknown {
@@ -87,6 +88,8 @@ export interface DbFile {
   loggedModels?: unknown[];
   /** One entry per registered model: the model and its versions. */
   registeredModels?: unknown[];
+  /** Users, tokens and sessions: { kind, record } each. */
+  auth?: unknown[];
 }
 
 /** Migrations from version n to n + 1, applied in order on load. */
@@ -97,7 +100,31 @@ export const MIGRATIONS: Record<number, (db: DbFile) => DbFile> = {
   2: (db) => ({ ...db, experiments: db.experiments ?? [], schemaVersion: 3 }),
   // 3 → 4: the model registry (logged models, registered models with their versions).
   3: (db) => ({ ...db, loggedModels: db.loggedModels ?? [], registeredModels: db.registeredModels ?? [], schemaVersion: 4 }),
+  // 4 → 5: users, personal access tokens and browser sessions.
+  4: (db) => ({ ...db, auth: db.auth ?? [], schemaVersion: 5 }),
 };
+
+/** A user, token or session as db.json and the log hold it: the record with its kind. */
+export interface AuthEntry {
+  kind: AuthKind;
+  record: AuthRecords[AuthKind];
+}
+
+/** The map key of an auth record: its kind, then its key. */
+export const authSlotKey = (kind: AuthKind, key: string) => `${kind}:${key}`;
+
+export function isAuthEntry(value: unknown): value is AuthEntry {
+  if (!isObject(value) || !AUTH_KINDS.includes(value.kind as AuthKind) || !isObject(value.record)) return false;
+  const r = value.record;
+  switch (value.kind as AuthKind) {
+    case 'user':
+      return typeof r.name === 'string' && typeof r.role === 'string' && typeof r.passwordHash === 'string';
+    case 'token':
+      return typeof r.id === 'string' && typeof r.user === 'string' && typeof r.secretHash === 'string';
+    case 'session':
+      return typeof r.id === 'string' && typeof r.user === 'string' && typeof r.csrf === 'string' && typeof r.expiresAt === 'string';
+  }
+}
 
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

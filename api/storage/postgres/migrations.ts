@@ -177,4 +177,22 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX run_fields_text ON run_fields (field, text COLLATE "C", run_seq)`,
     ],
   },
+  {
+    version: 5,
+    name: 'users, personal access tokens and browser sessions',
+    statements: [
+      // One table for the three kinds (src/shared/auth): few rows, each read by its key. owner: the
+      // user a token or session belongs to (a user's own name for a user), so deleting a user takes
+      // its tokens and sessions in the same statement.
+      `CREATE TABLE auth_records (
+         kind text NOT NULL,
+         key text NOT NULL,
+         owner text NOT NULL,
+         seq bigserial NOT NULL,
+         doc json NOT NULL,
+         PRIMARY KEY (kind, key)
+       )`,
+      `CREATE INDEX auth_records_owner ON auth_records (owner)`,
+    ],
+  },
 ];

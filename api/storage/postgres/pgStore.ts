@@ -20,6 +20,7 @@ import { fieldKey, type FieldRow, fieldRowsOf } from '../../../src/shared/runs/f
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
+import { authKeyOf, type AuthKind, type AuthRecords, type SessionRecord, type TokenRecord } from '../../../src/shared/auth';
 import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
@@ -750,6 +751,46 @@ export class PgStore implements Store {
 
   metricSeries(): MetricSeries {
     return new PgMetricSeries(this.pool);
+  }
+
+  // ---- users, tokens, sessions
+
+  async createAuthRecord<K extends AuthKind>(kind: K, record: AuthRecords[K]): Promise<void> {
+    const key = authKeyOf(kind, record);
+    const owner = kind === 'user' ? key : (record as TokenRecord | SessionRecord).user;
+    await refusingDuplicates(this.pool.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4)', [kind, key, owner, JSON.stringify(record)]), () => conflict(`${kind} '${key}' already exists`, { kind, key }));
+  }
+
+  async getAuthRecord<K extends AuthKind>(kind: K, key: string): Promise<AuthRecords[K] | null> {
+    const { rows } = await this.pool.query<{ doc: AuthRecords[K] }>('SELECT doc FROM auth_records WHERE kind = $1 AND key = $2', [kind, key]);
+    return rows[0]?.doc ?? null;
+  }
+
+  async listAuthRecords<K extends AuthKind>(kind: K): Promise<AuthRecords[K][]> {
+    const { rows } = await this.pool.query<{ doc: AuthRecords[K] }>('SELECT doc FROM auth_records WHERE kind = $1 ORDER BY seq', [kind]);
+    return rows.map((r) => r.doc);
+  }
+
+  async updateAuthRecord<K extends AuthKind>(kind: K, key: string, change: (current: AuthRecords[K]) => AuthRecords[K]): Promise<AuthRecords[K]> {
+    return this.tx(async (client) => {
+      const { rows } = await client.query<{ doc: AuthRecords[K] }>('SELECT doc FROM auth_records WHERE kind = $1 AND key = $2 FOR UPDATE', [kind, key]);
+      if (!rows[0]) throw notFound(kind, key);
+      const current = rows[0].doc;
+      const next = change(current);
+      if (authKeyOf(kind, next) !== key) throw new Error(`an update of ${kind} '${key}' may not change its key`);
+      await client.query('UPDATE auth_records SET doc = $3 WHERE kind = $1 AND key = $2', [kind, key, JSON.stringify(next)]);
+      return next;
+    });
+  }
+
+  async deleteAuthRecord(kind: AuthKind, key: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      kind === 'user'
+        ? `DELETE FROM auth_records WHERE (kind = 'user' AND key = $1) OR (kind <> 'user' AND owner = $1 AND EXISTS (SELECT 1 FROM auth_records WHERE kind = 'user' AND key = $1))`
+        : 'DELETE FROM auth_records WHERE kind = $2 AND key = $1',
+      kind === 'user' ? [key] : [key, kind],
+    );
+    return (rowCount ?? 0) > 0;
   }
 
   eventRelay(log: (message: string) => void): Promise<EventRelay> {

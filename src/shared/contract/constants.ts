@@ -23,8 +23,9 @@ export const ARTIFACT_CATEGORIES = ['checkpoints', 'plots', 'evaluations', 'repo
  * 2: db.wal holds the changes since the snapshot (a version-1 server would ignore it, so it must refuse).
  * 3: experiments (runs belong to one; "0" is Default), runs' lifecycleStage and inputs.
  * 4: the model registry: logged models, registered models with their versions and aliases.
+ * 5: users, personal access tokens and browser sessions ("auth": one entry per record, with its kind).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 /** The experiment every run belongs to unless it says otherwise (MLflow's Default experiment). */
 export const DEFAULT_EXPERIMENT_ID = '0';
 

@@ -48,7 +48,38 @@ describe('JsonStore on disk', () => {
       experiments: [{ id: '0', name: 'Default', artifactLocation: 'mlflow-artifacts:/0', lifecycleStage: 'active', tags: {}, createdAt: expect.any(String), updatedAt: expect.any(String) }],
       loggedModels: [],
       registeredModels: [],
+      auth: [],
     });
+  });
+
+  it('keeps users, tokens and sessions across a crash (from the log) and a restart (from db.json), deletes included', async () => {
+    const store = await open();
+    const at = '2026-12-05T00:00:00.000Z';
+    await store.createAuthRecord('user', { name: 'ada', role: 'admin', passwordHash: 'h', createdAt: at, updatedAt: at });
+    await store.createAuthRecord('user', { name: 'bob', role: 'viewer', passwordHash: 'h', createdAt: at, updatedAt: at });
+    await store.createAuthRecord('token', { id: 't1', user: 'bob', name: 'ci', secretHash: 's', createdAt: at, expiresAt: null, lastUsedAt: null });
+    await store.updateAuthRecord('user', 'ada', (u) => ({ ...u, role: 'editor' }));
+    await store.deleteAuthRecord('user', 'bob');
+    const crashed = await openCrashCopy();
+    try {
+      expect(await crashed.store.listAuthRecords('user')).toEqual([{ name: 'ada', role: 'editor', passwordHash: 'h', createdAt: at, updatedAt: at }]);
+      expect(await crashed.store.listAuthRecords('token')).toEqual([]);
+    } finally {
+      await crashed.cleanup();
+    }
+    await store.close();
+    const reopened = await open();
+    expect((await reopened.listAuthRecords('user')).map((u) => [u.name, u.role])).toEqual([['ada', 'editor']]);
+    await reopened.close();
+  });
+
+  it('opens a version-4 db.json (before users) and adds the empty auth section', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(dbPath(), JSON.stringify({ schemaVersion: 4, datasets: [], runs: [], artifacts: [], experiments: [], loggedModels: [], registeredModels: [] }));
+    const store = await open();
+    expect(await store.listAuthRecords('user')).toEqual([]);
+    await store.close();
+    expect(JSON.parse(await readFile(dbPath(), 'utf8'))).toMatchObject({ schemaVersion: SCHEMA_VERSION, auth: [] });
   });
 
   /** The files as a crash right now would leave them: copied aside, opened by a second store. */
