@@ -5,7 +5,9 @@ import { API_BASE } from '../src/shared/contract/constants';
 import { AppError } from '../src/shared/errors';
 import type { Services } from './services';
 import type { AppConfig } from './config';
-import { errorHandler, jsonBody, limitJsonDepth, requireJsonOrMultipart, requireTokenForWrites } from './http';
+import { errorHandler, jsonBody, limitJsonDepth, requireJsonOrMultipart } from './http';
+import { access } from './http/access';
+import { AUTH_REQUEST_KINDS, authRouter } from './routes/modellab/auth';
 import { artifactsRouter } from './routes/modellab/artifacts';
 import { compareRouter } from './routes/modellab/compare';
 import { datasetsRouter } from './routes/modellab/datasets';
@@ -19,7 +21,7 @@ import { serveClient } from './spa';
 
 export interface AppOptions {
   services: Services;
-  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes' | 'maxEvalBytes'> & Partial<Pick<AppConfig, 'profileAllowedHosts'>>;
+  config: Pick<AppConfig, 'apiToken' | 'jsonLimitBytes' | 'version' | 'maxUploadBytes' | 'maxEvalBytes'> & Partial<Pick<AppConfig, 'profileAllowedHosts' | 'authMode'>>;
   /** Folder with the built client (dist/); omitted → API only. */
   clientDir?: string | null;
   log?: (message: string, error: unknown) => void;
@@ -49,14 +51,17 @@ export function createApp({ services, config, clientDir, log = console.error }: 
     }),
   );
 
+  const mode = config.authMode ?? (config.apiToken ? 'token' : 'none');
+  const accessConfig = { mode, apiToken: config.apiToken, auth: services.auth };
   const api = express.Router();
-  api.use(requireTokenForWrites(config.apiToken));
+  api.use(access(accessConfig, { isRead: (req) => ['GET', 'HEAD', 'OPTIONS'].includes(req.method), ...AUTH_REQUEST_KINDS }));
   api.use(requireJsonOrMultipart);
   // Evaluation and latency-sample bodies carry one value per example: their own, larger limit, on those routes only.
   api.post(['/runs/:id/evaluate', '/runs/:id/latency'], jsonBody({ limit: config.maxEvalBytes, type: ['application/json', 'application/*+json'] }));
   api.use(jsonBody({ limit: config.jsonLimitBytes, type: ['application/json', 'application/*+json'] }));
   api.use(limitJsonDepth);
   api.use(healthRouter(services, config.version));
+  api.use(authRouter(services, mode));
   api.use(eventsRouter(services));
   api.use(compareRouter(services));
   api.use('/experiments', experimentsRouter(services));
@@ -68,7 +73,7 @@ export function createApp({ services, config, clientDir, log = console.error }: 
   api.use((req, _res, next) => next(new AppError(404, 'not_found', `No API route for ${req.method} ${req.originalUrl}`)));
   app.use(API_BASE, api);
   // MLflow's REST API, so MLflow clients log to ModelLab (MLFLOW_TRACKING_URI=http://host:port).
-  app.use('/api/2.0', mlflowRouter(services, config, log));
+  app.use('/api/2.0', mlflowRouter(services, { ...config, access: accessConfig }, log));
   // MLflow 3's client may probe the server's kind; ModelLab answers as a database-backed server (every endpoint it serves works).
   app.get('/api/3.0/mlflow/server-info', (_req, res) => {
     res.json({ store_type: 'SqlStore' });

@@ -13,6 +13,10 @@
  *   modellab migrate --to postgres://… [--artifacts s3://bucket/prefix] [--data-dir DIR]
  *
  * migrate copies a JSON data folder into PostgreSQL (and its files into a bucket): api/migration.
+ *
+ *   modellab users add NAME --role admin|editor|viewer [--password-stdin] | modellab users list
+ *
+ * users adds a user for MODELLAB_AUTH=users (api/usersCommand.ts).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -205,13 +209,18 @@ const USAGE = `usage: modellab <command> [options]
 
 commands:
   profile   measure an inference endpoint's latency (modellab profile --help)
-  migrate   copy a data folder into PostgreSQL and a bucket (modellab migrate --help)`;
+  migrate   copy a data folder into PostgreSQL and a bucket (modellab migrate --help)
+  users     add or list users for MODELLAB_AUTH=users (modellab users --help)`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === 'users') {
+    const { usersCommand } = await import('./usersCommand');
+    return usersCommand(rest);
   }
   if (command === 'migrate') {
     const { migrateCommand } = await import('./migration/command');

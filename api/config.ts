@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseS3Uri } from './storage';
+import { AUTH_MODES, type AuthMode, PASSWORD, USER_NAME } from '../src/shared/auth';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -10,8 +11,14 @@ export interface AppConfig {
   host: string;
   port: number;
   dataDir: string;
-  /** When set, every POST/PUT/PATCH/DELETE needs `Authorization: Bearer <token>`. */
+  /** When set, every POST/PUT/PATCH/DELETE needs `Authorization: Bearer <token>` (token mode). */
   apiToken: string | null;
+  /** MODELLAB_AUTH: none, token (MODELLAB_API_TOKEN for writes) or users. Default: token when MODELLAB_API_TOKEN is set, else none. */
+  authMode: AuthMode;
+  /** users mode: the admin made on first start when there are no users (MODELLAB_ADMIN_USER, MODELLAB_ADMIN_PASSWORD). */
+  bootstrapAdmin: { name: string; password: string } | null;
+  /** MODELLAB_SESSION_HOURS: how long a browser session lasts. */
+  sessionHours: number;
   /** Largest JSON request body, in bytes. */
   jsonLimitBytes: number;
   /** Largest uploaded file (datasets, artifacts), in bytes. */
@@ -58,10 +65,20 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, max
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const host = env.HOST || '127.0.0.1';
   const apiToken = env.MODELLAB_API_TOKEN || null;
-  if (!isLoopback(host) && !apiToken && env.MODELLAB_ALLOW_UNAUTHENTICATED !== '1') {
+  const authMode = (env.MODELLAB_AUTH || (apiToken ? 'token' : 'none')) as AuthMode;
+  if (!AUTH_MODES.includes(authMode)) throw new ConfigError(`MODELLAB_AUTH must be one of ${AUTH_MODES.join(', ')}, got '${env.MODELLAB_AUTH}'`);
+  if (authMode === 'token' && !apiToken) throw new ConfigError('MODELLAB_AUTH=token needs MODELLAB_API_TOKEN (the token writes must carry)');
+  let bootstrapAdmin: AppConfig['bootstrapAdmin'] = null;
+  if (env.MODELLAB_ADMIN_PASSWORD) {
+    const name = env.MODELLAB_ADMIN_USER || 'admin';
+    if (!USER_NAME.safeParse(name).success) throw new ConfigError(`MODELLAB_ADMIN_USER '${name}' is not a valid user name (letters, digits and . _ @ -)`);
+    if (!PASSWORD.safeParse(env.MODELLAB_ADMIN_PASSWORD).success) throw new ConfigError('MODELLAB_ADMIN_PASSWORD must have 8 to 256 characters');
+    bootstrapAdmin = { name, password: env.MODELLAB_ADMIN_PASSWORD };
+  }
+  if (!isLoopback(host) && authMode === 'none' && env.MODELLAB_ALLOW_UNAUTHENTICATED !== '1') {
     throw new ConfigError(
       `Refusing to listen on non-loopback HOST '${host}' without MODELLAB_API_TOKEN: anyone on the network could change or delete your data. ` +
-        'Set MODELLAB_API_TOKEN, or MODELLAB_ALLOW_UNAUTHENTICATED=1 if that is really what you want.',
+        'Set MODELLAB_API_TOKEN, or MODELLAB_AUTH=users (with MODELLAB_ADMIN_PASSWORD for the first admin), or MODELLAB_ALLOW_UNAUTHENTICATED=1 if that is really what you want.',
     );
   }
   const databaseUrl = env.MODELLAB_DATABASE_URL || null;
@@ -94,6 +111,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: positiveInt(env, 'PORT', 3000, 65535),
     dataDir: path.resolve(env.MODELLAB_DATA_DIR || path.join(PROJECT_ROOT, 'modellab-data')),
     apiToken,
+    authMode,
+    bootstrapAdmin,
+    sessionHours: Math.max(1, positiveInt(env, 'MODELLAB_SESSION_HOURS', 24 * 7, 24 * 366)),
     jsonLimitBytes: positiveInt(env, 'MODELLAB_JSON_LIMIT_KB', 1024, 1024 * 1024) * 1024,
     maxUploadBytes: positiveInt(env, 'MODELLAB_MAX_UPLOAD_MB', 500, 1024 * 1024) * 1024 * 1024,
     maxEvalBytes: positiveInt(env, 'MODELLAB_MAX_EVAL_MB', 256, 4096) * 1024 * 1024,

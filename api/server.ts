@@ -69,7 +69,14 @@ async function main(): Promise<void> {
     }
     blobs = s3;
   }
-  const services = await openServices(store, config.dataDir, { gitDir: config.gitDir, ...(blobs && { blobs }) });
+  const services = await openServices(store, config.dataDir, { gitDir: config.gitDir, sessionHours: config.sessionHours, ...(blobs && { blobs }) });
+  if (config.authMode === 'users') {
+    if (config.bootstrapAdmin && (await services.auth.bootstrapAdmin(config.bootstrapAdmin.name, config.bootstrapAdmin.password))) {
+      console.log(`ModelLab: made the admin '${config.bootstrapAdmin.name}' (MODELLAB_ADMIN_PASSWORD); sign in and change the password`);
+    } else if ((await services.auth.listUsers()).length === 0) {
+      console.warn('ModelLab: MODELLAB_AUTH=users and no users yet: add one with `npx modellab users add <name> --role admin`, or start with MODELLAB_ADMIN_PASSWORD set');
+    }
+  }
   const app = createApp({ services, config, clientDir });
   const server: Server = app.listen(config.port, config.host);
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));

@@ -1,8 +1,7 @@
-/** HTTP plumbing shared by every router: request validation, auth, the error shape. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+/** HTTP plumbing shared by every router: request validation, the error shape (who may do what: access.ts). */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { AppError, badRequest, unauthorized, unsupportedMediaType } from '../../src/shared/errors';
+import { AppError, badRequest, unsupportedMediaType } from '../../src/shared/errors';
 import express from 'express';
 import { MAX_JSON_DEPTH, rawJsonDepth, tooDeepField } from '../../src/shared/jsonDepth';
 import type { ApiErrorBody } from '../../src/shared/contract/types';
@@ -88,20 +87,6 @@ export const limitJsonDepth: RequestHandler = (req, _res, next) => {
   const problem = tooDeepField(req.body);
   next(problem ? badRequest(problem.message, { field: problem.field, path: problem.path }) : undefined);
 };
-
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** With a token configured, every request that changes something must carry it. */
-export function requireTokenForWrites(token: string | null): RequestHandler {
-  const expected = token === null ? null : digest(token);
-  return (req, res, next) => {
-    if (expected === null || ['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
-    const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-    if (match && timingSafeEqual(digest(match[1]!), expected)) return next();
-    res.setHeader('WWW-Authenticate', 'Bearer');
-    next(unauthorized());
-  };
-}
 
 /** Errors thrown by body-parser and friends carry `type`/`status`; map them into the one shape. */
 export function toAppError(error: unknown): AppError | null {

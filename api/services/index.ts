@@ -6,6 +6,7 @@ import { EventBus } from '../eventBus';
 import { gitInfoProvider } from '../gitInfo';
 import { ArtifactFiles, type BlobStore, DatasetFiles, FolderBlobs, type MetricSeries, MetricSeriesStore, type Store } from '../storage';
 import { ArtifactService } from './artifacts';
+import { AuthService } from './auth';
 import { compare } from './compare';
 import { DatasetService } from './datasets';
 import { ExperimentService } from './experiments';
@@ -21,6 +22,8 @@ export interface Services {
   datasets: DatasetService;
   artifacts: ArtifactService;
   models: ModelService;
+  /** Users, sessions and personal access tokens (used in MODELLAB_AUTH=users mode). */
+  auth: AuthService;
   /** Metric series reads (MLflow's views show each run's latest points). */
   series: Pick<MetricSeries, 'summaries' | 'points'>;
   compare(ids: string[]): ReturnType<typeof compare>;
@@ -33,7 +36,7 @@ export interface Services {
  * `blobs` holds artifacts and dataset files (default: the data folder); `dataDir` always holds the
  * incoming uploads, and with the JSON store the records and metric series too.
  */
-export async function openServices(store: Store, dataDir: string, options: { gitDir?: string; blobs?: BlobStore } = {}): Promise<Services> {
+export async function openServices(store: Store, dataDir: string, options: { gitDir?: string; blobs?: BlobStore; sessionHours?: number } = {}): Promise<Services> {
   const blobs = options.blobs ?? new FolderBlobs(dataDir);
   const datasetFiles = new DatasetFiles(dataDir, store, blobs);
   await datasetFiles.init();
@@ -55,6 +58,7 @@ export async function openServices(store: Store, dataDir: string, options: { git
     datasets: new DatasetService(store, datasetFiles, events),
     artifacts: new ArtifactService(artifactFiles, events),
     models: new ModelService(store, artifactFiles, events, compareRuns),
+    auth: new AuthService(store, options.sessionHours),
     series,
     compare: compareRuns,
     health: async () => {

@@ -152,6 +152,18 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: '0.0.0.0', MODELLAB_ALLOW_UNAUTHENTICATED: '1' }).host).toBe('0.0.0.0');
   });
 
+  it('chooses the auth mode: token with MODELLAB_API_TOKEN, none without, users when asked (which may listen beyond loopback)', () => {
+    expect(loadConfig({}).authMode).toBe('none');
+    expect(loadConfig({ MODELLAB_API_TOKEN: 't' }).authMode).toBe('token');
+    expect(loadConfig({ MODELLAB_AUTH: 'users', HOST: '0.0.0.0' })).toMatchObject({ authMode: 'users', host: '0.0.0.0', bootstrapAdmin: null, sessionHours: 168 });
+    expect(() => loadConfig({ MODELLAB_AUTH: 'token' })).toThrow(/needs MODELLAB_API_TOKEN/);
+    expect(() => loadConfig({ MODELLAB_AUTH: 'ldap' })).toThrow(/MODELLAB_AUTH must be one of none, token, users/);
+    expect(loadConfig({ MODELLAB_AUTH: 'users', MODELLAB_ADMIN_PASSWORD: 'first-admin-pw' }).bootstrapAdmin).toEqual({ name: 'admin', password: 'first-admin-pw' });
+    expect(loadConfig({ MODELLAB_AUTH: 'users', MODELLAB_ADMIN_PASSWORD: 'first-admin-pw', MODELLAB_ADMIN_USER: 'ops' }).bootstrapAdmin!.name).toBe('ops');
+    expect(() => loadConfig({ MODELLAB_ADMIN_PASSWORD: 'short' })).toThrow(/8 to 256 characters/);
+    expect(() => loadConfig({ MODELLAB_ADMIN_PASSWORD: 'long-enough', MODELLAB_ADMIN_USER: 'a b' })).toThrow(/not a valid user name/);
+  });
+
   it('takes a PostgreSQL URL for the records, and refuses anything else', () => {
     expect(loadConfig({}).databaseUrl).toBeNull();
     expect(loadConfig({ MODELLAB_DATABASE_URL: 'postgres://u:p@db:5432/modellab' }).databaseUrl).toBe('postgres://u:p@db:5432/modellab');

@@ -18,6 +18,8 @@ export interface TestApp {
 export async function testApp(
   options: Partial<Omit<AppOptions, 'services'>> & {
     apiToken?: string | null;
+    /** MODELLAB_AUTH (default: token with an apiToken, else none). */
+    authMode?: 'none' | 'token' | 'users';
     jsonLimitBytes?: number;
     maxUploadBytes?: number;
     maxEvalBytes?: number;
@@ -38,6 +40,7 @@ export async function testApp(
   const app = createApp({
     config: {
       apiToken: options.apiToken ?? null,
+      ...(options.authMode && { authMode: options.authMode }),
       jsonLimitBytes: options.jsonLimitBytes ?? 1024 * 1024,
       maxUploadBytes: options.maxUploadBytes ?? 500 * 1024 * 1024,
       maxEvalBytes: options.maxEvalBytes ?? 256 * 1024 * 1024,

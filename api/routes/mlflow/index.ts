@@ -19,7 +19,8 @@ import { CreateRunBody } from '../../../src/shared/contract/schemas';
 import type { Services } from '../../services';
 import type { Experiment, LifecycleStage, Run, RunDatasetInput } from '../../../src/shared/contract/types';
 import { AppError } from '../../../src/shared/errors';
-import { jsonBody, limitJsonDepth, requireTokenForWrites, toAppError } from '../../http';
+import { jsonBody, limitJsonDepth, toAppError } from '../../http';
+import { access, type AccessConfig } from '../../http/access';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../../http/upload';
 import * as S from './schemas';
@@ -27,7 +28,8 @@ import { registryEndpoints } from './models';
 import { LOGGED_MODEL_ID, toMetricValue } from '../../../src/shared/contract/registry';
 
 export interface MlflowConfig {
-  apiToken: string | null;
+  /** Who may do what (api/http/access.ts), as for ModelLab's API. */
+  access: AccessConfig;
   jsonLimitBytes: number;
   maxUploadBytes: number;
 }
@@ -64,9 +66,8 @@ export type Endpoint = <T extends z.ZodType>(methods: ('get' | 'post' | 'patch' 
 export function mlflowRouter(services: Services, config: MlflowConfig, log: (message: string, error: unknown) => void): Router {
   const { runs, experiments, series, artifacts, models } = services;
   const router = Router();
-  const tokenCheck = requireTokenForWrites(config.apiToken);
   // Searches are reads even when POSTed.
-  router.use((req, res, next) => (req.method === 'POST' && READ_ONLY_POSTS.has(req.path) ? next() : tokenCheck(req, res, next)));
+  router.use(access(config.access, { isRead: (req) => ['GET', 'HEAD', 'OPTIONS'].includes(req.method) || (req.method === 'POST' && READ_ONLY_POSTS.has(req.path)) }));
   router.use('/mlflow', jsonBody({ limit: config.jsonLimitBytes, type: () => true }), limitJsonDepth);
 
   /** A JSON endpoint: input from the query (GET) or the body, answer as MLflow's protobuf JSON. */
