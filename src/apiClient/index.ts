@@ -26,14 +26,37 @@ import type {
   UpdateRunInput,
 } from '../shared/contract/types';
 
+import type { Me, TokenView } from '../shared/auth';
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
 const TOKEN_KEY = 'modellab.apiToken';
 const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
 
+/** token mode: the API token the browser keeps (set on the Account page). */
+export const apiToken = {
+  get: (): string | null => (typeof localStorage === 'undefined' ? null : localStorage.getItem(TOKEN_KEY)),
+  set(token: string | null): void {
+    if (token) localStorage.setItem(TOKEN_KEY, token);
+    else localStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+/** users mode: the signed-in session's CSRF token, which every write carries (the cookie goes by itself). */
+let csrfToken: string | null = null;
+/** Told when the server answers 401: the session ended (signed out elsewhere, expired). */
+let onSignedOut: (() => void) | null = null;
+export const session = {
+  setCsrfToken(token: string | null): void {
+    csrfToken = token;
+  },
+  onSignedOut(handler: (() => void) | null): void {
+    onSignedOut = handler;
+  },
+};
+
 function authHeader(): Record<string, string> {
-  const token = typeof localStorage === 'undefined' ? null : localStorage.getItem(TOKEN_KEY);
-  return token ? { Authorization: `Bearer ${token}` } : {};
+  const token = apiToken.get();
+  return { ...(token && { Authorization: `Bearer ${token}` }), ...(csrfToken && { 'X-CSRF-Token': csrfToken }) };
 }
 
 function query(params: object): string {
@@ -54,6 +77,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (response.status === 204) return undefined as T;
   const payload: unknown = await response.json().catch(() => null);
+  if (response.status === 401 && path !== '/auth/login') onSignedOut?.();
   if (!response.ok) {
     const err = (payload as ApiErrorBody | null)?.error;
     throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`, err?.details);
@@ -63,6 +87,15 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 
 export const client = {
   health: () => request<Health>('GET', '/health'),
+
+  // ---- who is signed in (src/shared/auth)
+  me: () => request<Me>('GET', '/auth/me'),
+  login: (username: string, password: string) => request<Me>('POST', '/auth/login', { username, password }),
+  logout: () => request<void>('POST', '/auth/logout'),
+  listTokens: () => request<ListResponse<TokenView>>('GET', '/tokens'),
+  createToken: (name: string, expiresAt: string | null) => request<TokenView & { token: string }>('POST', '/tokens', { name, expiresAt }),
+  revokeToken: (id: string) => request<void>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+
   stats: () => request<Stats>('GET', '/stats'),
 
   listExperiments: (lifecycle: 'active' | 'deleted' | 'all' = 'active') => request<ListResponse<ExperimentSummary>>('GET', `/experiments${query({ lifecycle, limit: 1000 })}`),

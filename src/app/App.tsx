@@ -4,6 +4,7 @@ import { createBrowserRouter, RouterProvider } from 'react-router-dom';
 import { ThemeProvider } from 'styled-components';
 import { GlobalStyle, Layout } from './Layout';
 import { theme } from './theme';
+import { SessionProvider } from './session';
 import { UI_BASE } from '../shared/contract/constants';
 import NotFound from '../pages/NotFound';
 import { prefetchFirstPage, runsQueryOf } from '../hooks/usePagedRuns';
@@ -40,6 +41,8 @@ const router = createBrowserRouter(
         { path: 'compare', lazy: page(() => import('../pages/Compare')) },
         { path: 'models', lazy: page(() => import('../pages/Models')) },
         { path: 'models/:name', lazy: page(() => import('../pages/ModelDetail')) },
+        { path: 'account', lazy: page(() => import('../pages/Account')) },
+        { path: 'signin', lazy: page(() => import('../pages/SignIn')) },
         { path: '*', element: <NotFound /> },
       ],
     },
@@ -51,7 +54,9 @@ export default function ModelLab() {
   return (
     <ThemeProvider theme={theme}>
       <GlobalStyle />
-      <RouterProvider router={router} />
+      <SessionProvider>
+        <RouterProvider router={router} />
+      </SessionProvider>
     </ThemeProvider>
   );
 }

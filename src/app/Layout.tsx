@@ -1,7 +1,8 @@
 import { Suspense } from 'react';
-import { NavLink, Outlet } from 'react-router-dom';
+import { Navigate, NavLink, Outlet, useLocation } from 'react-router-dom';
 import styled, { createGlobalStyle } from 'styled-components';
 import { Loading } from '../components/ui';
+import { useSession } from './session';
 
 export const GlobalStyle = createGlobalStyle`
   *, *::before, *::after { box-sizing: border-box; }
@@ -67,7 +68,53 @@ const Main = styled.main`
   }
 `;
 
+const UserMenu = styled.div`
+  margin-left: auto;
+  display: flex;
+  align-items: center;
+  gap: ${({ theme }) => theme.space(2)};
+  font-size: 0.9rem;
+  color: ${({ theme }) => theme.colors.muted};
+  button {
+    font: inherit;
+    background: none;
+    border: 1px solid ${({ theme }) => theme.colors.border};
+    border-radius: ${({ theme }) => theme.radius};
+    padding: ${({ theme }) => `${theme.space(1)} ${theme.space(2)}`};
+    color: ${({ theme }) => theme.colors.text};
+    cursor: pointer;
+  }
+`;
+
+/** Signed-in user (users mode): name and role, the account page, sign out. */
+function User() {
+  const { state, signOut } = useSession();
+  if (state.status !== 'ready') return null;
+  const { me } = state;
+  if (me.mode !== 'users' || !me.user) {
+    return me.mode === 'token' ? (
+      <UserMenu>
+        <NavItem to="/account">API token</NavItem>
+      </UserMenu>
+    ) : null;
+  }
+  return (
+    <UserMenu aria-label="Signed in">
+      <NavItem to="/account" title="Account and personal access tokens">
+        {me.user.name} <small>({me.user.role})</small>
+      </NavItem>
+      <button type="button" onClick={() => void signOut()}>
+        Sign out
+      </button>
+    </UserMenu>
+  );
+}
+
 export function Layout() {
+  const { state } = useSession();
+  const { pathname, search } = useLocation();
+  // users mode, nobody signed in: every page but the sign-in page sends there (and back afterwards).
+  if (state.status === 'signed-out' && pathname !== '/signin') return <Navigate to={`/signin?next=${encodeURIComponent(pathname + search)}`} replace />;
   return (
     <>
       <Header>
@@ -75,6 +122,7 @@ export function Layout() {
           <img src={`${import.meta.env.BASE_URL}favicon.svg`} alt="" width={24} height={24} />
           ModelLab
         </Brand>
+        {state.status !== 'signed-out' && (
         <Nav aria-label="Main">
           <NavItem to="/" end>
             Dashboard
@@ -84,8 +132,11 @@ export function Layout() {
           <NavItem to="/compare">Compare</NavItem>
           <NavItem to="/models">Models</NavItem>
         </Nav>
+        )}
+        <User />
       </Header>
       <Main>
+        {/* Pages render while /auth/me is on its way or failed (their own calls show errors; in users mode their 401s send to the sign-in page). */}
         <Suspense fallback={<Loading what="page" />}>
           <Outlet />
         </Suspense>

@@ -85,13 +85,13 @@ export interface E2eSession {
  * that `prepare` filled first), and
  * Chromium; both started before the file's tests and stopped after. Read the fields inside tests.
  */
-export function e2eSession(options: { prepare?: (dataDir: string) => Promise<void> } = {}): E2eSession {
+export function e2eSession(options: { prepare?: (dataDir: string) => Promise<void>; env?: Record<string, string> } = {}): E2eSession {
   const session = {} as E2eSession;
   let tmp: Awaited<ReturnType<typeof tempDir>> | undefined;
   beforeAll(async () => {
     tmp = await tempDir();
     await options.prepare?.(tmp.dir);
-    session.server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true }, 280_000);
+    session.server = await startServer({ dataDir: tmp.dir, apiOnly: false, viaNpm: true, ...(options.env && { env: options.env }) }, 280_000);
     session.browser = await launchBrowser();
   });
   afterAll(async () => {
