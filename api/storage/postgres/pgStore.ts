@@ -5,9 +5,8 @@
  * runs on the row locked FOR UPDATE, so concurrent changes to one record apply one after another
  * and none is lost. Node only.
  *
- * It passes the whole store contract, keeps the metric series too (PgMetricSeries) and relays live
- * events between processes (PgEventRelay). In progress (issue 17): artifact files on S3 and the
- * migration command come next.
+ * It passes the whole store contract, keeps the metric series too (PgMetricSeries), relays live
+ * events between processes (PgEventRelay), and keeps users, tokens and sessions (auth_records).
  */
 import pg from 'pg';
 import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES } from '../../../src/shared/contract/constants';
