@@ -43,6 +43,8 @@ export const KIND_LABELS: Record<Kind, string> = {
   loggedModel: 'logged models',
   artifact: 'artifact records',
   registeredModel: 'registered models',
+  user: 'users',
+  token: 'access tokens',
   file: 'files',
 };
 
@@ -75,6 +77,8 @@ export interface MigrationOptions {
 
 const SERIES_ALL = Number.MAX_SAFE_INTEGER;
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** What must match between a copied record and the target's: all of it, but a token's last use (the target may have used it since a first run). */
+const comparable = (kind: StoredRecord['kind'], record: StoredRecord['record']) => (kind === 'token' ? { ...record, lastUsedAt: null } : record);
 
 export async function migrateDataFolder(options: MigrationOptions): Promise<MigrationResult> {
   const { dataDir, report } = options;
@@ -180,10 +184,11 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
       if (entry.kind === 'run') runIds.push(entry.record.id);
       if (entry.kind === 'run' || entry.kind === 'loggedModel') owners.push(entry.record.id);
       done++;
-      if (same(stored, entry.record)) counts[entry.kind][inserted ? 'copied' : 'alreadyThere']++;
+      if (same(comparable(entry.kind, stored), comparable(entry.kind, entry.record))) counts[entry.kind][inserted ? 'copied' : 'alreadyThere']++;
       else {
         counts[entry.kind].differs++;
-        const name = entry.kind === 'artifact' ? `${entry.record.runId}/${entry.record.path}` : entry.kind === 'registeredModel' ? entry.record.model.name : entry.record.id;
+        const name =
+          entry.kind === 'artifact' ? `${entry.record.runId}/${entry.record.path}` : entry.kind === 'registeredModel' ? entry.record.model.name : entry.kind === 'user' ? entry.record.name : entry.record.id;
         problems.push(`${entry.kind} ${name}: the target holds another record under this id (kept as it is)`);
       }
     }
@@ -218,5 +223,7 @@ async function totalsOf(store: JsonStore): Promise<Partial<Record<Kind, number>>
     metricSeries: runs,
     loggedModel: (await store.searchLoggedModels({ limit: 0, offset: 0 })).total,
     registeredModel: (await store.listRegisteredModels()).length,
+    user: (await store.listAuthRecords('user')).length,
+    token: (await store.listAuthRecords('token')).length,
   };
 }

@@ -7,7 +7,7 @@ import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
 import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
 import type { RegistryEntry, VersionDraft } from '../../src/shared/models/registry';
-import type { AuthKind, AuthRecords } from '../../src/shared/auth';
+import type { AuthKind, AuthRecords, TokenRecord, UserRecord } from '../../src/shared/auth';
 import type { MetricSeries } from './metricSeries';
 import type { EventRelay } from '../eventBus';
 
@@ -76,9 +76,12 @@ export type StoredRecord =
   | { kind: 'run'; record: Run }
   | { kind: 'loggedModel'; record: LoggedModel }
   | { kind: 'artifact'; record: Artifact }
-  | { kind: 'registeredModel'; record: RegistryEntry };
+  | { kind: 'registeredModel'; record: RegistryEntry }
+  | { kind: 'user'; record: UserRecord }
+  | { kind: 'token'; record: TokenRecord };
 
-export const STORED_KINDS = ['experiment', 'dataset', 'run', 'loggedModel', 'artifact', 'registeredModel'] as const satisfies readonly StoredRecord['kind'][];
+/** Sessions are not among them: a browser signs in again after a move. */
+export const STORED_KINDS = ['experiment', 'dataset', 'run', 'loggedModel', 'artifact', 'registeredModel', 'user', 'token'] as const satisfies readonly StoredRecord['kind'][];
 
 /** A new dataset version before the store numbers it and links it to its parent. */
 export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;

@@ -29,6 +29,8 @@ let source: { dir: string; cleanup: () => Promise<void> };
 let owners: string[] = [];
 let sweepId = '';
 let datasetIds: string[] = [];
+/** A personal access token of the source's user 'ada' (MODELLAB_AUTH=users), to use against the target. */
+let adaToken = '';
 
 /** Every file under the folder with its SHA-256: equal means nothing was changed, added or removed. */
 async function fingerprint(dir: string): Promise<Record<string, string>> {
@@ -49,6 +51,9 @@ async function makeSource(dir: string): Promise<void> {
   const t = await testApp({ dataDir: dir });
   try {
     const api = request(t.app);
+    await t.services.auth.createUser({ name: 'ada', password: 'ada-password-1', role: 'admin' });
+    adaToken = (await t.services.auth.createToken('ada', 'ci', null)).token;
+    await t.services.auth.login('ada', 'ada-password-1', '127.0.0.1'); // a session: not copied (the browser signs in again)
     const exp = (await api.post('/api/modellab/experiments').send({ name: 'churn', tags: { team: 'growth' } })).body;
     const gone = (await api.post('/api/modellab/experiments').send({ name: 'abandoned' })).body;
     const v1 = (await api.post('/api/modellab/datasets').attach('file', Buffer.from('age,label\n31,1\n42,0\n'), 'people.csv')).body;
@@ -155,6 +160,7 @@ describe('modellab migrate', () => {
       expect(first.counts.metricSeries.copied).toBe(1);
       expect(first.counts.registeredModel.copied).toBe(1);
       expect(first.counts.loggedModel.copied).toBe(1);
+      expect([first.counts.user.copied, first.counts.token.copied]).toEqual([1, 1]);
       // model.pt, 4 evaluation documents, the logged model's file, by-hand.svg, later.txt (no record); and the 2 dataset files.
       expect(first.counts.file.copied).toBe(10);
       expect(await s3().blobs('first').readText(`artifacts/${sweepId}/reports/later.txt`)).toBe('unrecorded');
@@ -164,8 +170,17 @@ describe('modellab migrate', () => {
       const target = await targetApp(db.url, 'first');
       try {
         expect(await observe(target)).toEqual(expected);
+        expect(await target.store.listAuthRecords('session')).toEqual([]);
       } finally {
         await target.cleanup();
+      }
+      // In users mode the target knows the user's password and token.
+      const users = await testApp({ openStore: () => PgStore.open(db.url, { log: () => {} }), blobs: s3().blobs('first'), authMode: 'users' });
+      try {
+        expect((await request(users.app).get('/api/modellab/runs?limit=1').set('Authorization', `Basic ${Buffer.from('ada:ada-password-1').toString('base64')}`)).status).toBe(200);
+        expect((await request(users.app).get('/api/modellab/runs?limit=1').set('Authorization', `Bearer ${adaToken}`)).status).toBe(200);
+      } finally {
+        await users.cleanup();
       }
 
       const second = await migrateDataFolder({ dataDir: source.dir, databaseUrl: db.url, blobs: s3().blobs('first'), report: () => {} });
@@ -173,6 +188,8 @@ describe('modellab migrate', () => {
       expect(second.counts.run).toEqual({ copied: 0, alreadyThere: RUNS, differs: 0 });
       expect(second.counts.file).toEqual({ copied: 0, alreadyThere: 10, differs: 0 });
       expect(second.counts.metricSeries).toEqual({ copied: 0, alreadyThere: 1, differs: 0 });
+      expect(second.counts.user).toEqual({ copied: 0, alreadyThere: 1, differs: 0 });
+      expect(second.counts.token).toEqual({ copied: 0, alreadyThere: 1, differs: 0 }); // used on the target since: its last use is not a difference
     } finally {
       await db.drop();
     }

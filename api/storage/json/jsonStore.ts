@@ -607,6 +607,9 @@ export class JsonStore implements Store {
     for (const slot of this.loggedModels.values()) if (slot.ok) yield { kind: 'loggedModel', record: copyOf(slot) };
     for (const slot of this.artifacts.values()) if (slot.ok) yield { kind: 'artifact', record: copyOf(slot) };
     for (const slot of this.registry.values()) if (slot.ok) yield { kind: 'registeredModel', record: copyOf(slot) };
+    for (const kind of ['user', 'token'] as const) {
+      for (const slot of this.auth.values()) if (slot.ok && slot.value.kind === kind) yield { kind, record: copyOf(slot).record } as StoredRecord;
+    }
   }
 
   async putArtifact(artifact: Artifact): Promise<Artifact> {

@@ -327,6 +327,13 @@ export class PgStore implements Store {
           const result = await client.query('INSERT INTO artifacts (owner, path, doc) VALUES ($1, $2, $3) ON CONFLICT (owner, path) DO NOTHING', [a.runId, a.path, doc]);
           return readBack(wrote(result), 'SELECT doc FROM artifacts WHERE owner = $1 AND path = $2', a.runId, a.path);
         }
+        case 'user':
+        case 'token': {
+          const key = entry.kind === 'user' ? entry.record.name : entry.record.id;
+          const owner = entry.kind === 'user' ? entry.record.name : entry.record.user;
+          const result = await client.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO NOTHING', [entry.kind, key, owner, doc]);
+          return readBack(wrote(result), 'SELECT doc FROM auth_records WHERE kind = $1 AND key = $2', entry.kind, key);
+        }
         case 'registeredModel': {
           const name = entry.record.model.name;
           const result = await client.query('INSERT INTO registered_models (name, doc) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, doc]);
