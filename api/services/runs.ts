@@ -12,10 +12,19 @@ import { nowIso } from '../../src/shared/ids';
 import { toMetricValue, type MetricValue } from '../../src/shared/contract/registry';
 import type { LatencyResult } from '../../src/shared/latencyStats';
 import { newRun, updatedRun, type GitInfo } from '../../src/shared/runs/lifecycle';
+import { TAG_USER } from '../../src/shared/runs/mlflowNames';
 import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluations';
 import { readLatency, recordLatency } from './latency';
 
 type Log = (message: string, error: unknown) => void;
+
+/**
+ * Users mode (`editor` signed in): the mlflow.user tag names who created the run, so no request may
+ * set or remove it afterwards (403). Without users anyone may, as in MLflow.
+ */
+export function refuseCreatorTag(editor: string | null, keys: string[]): void {
+  if (editor !== null && keys.includes(TAG_USER)) throw forbidden(`The ${TAG_USER} tag names who created the run; it cannot be changed`);
+}
 
 export class RunService {
   /** Per run: the latest metric values of an update of run.metrics that has not yet read them. */
@@ -44,21 +53,26 @@ export class RunService {
     return this.store.getRun(id);
   }
 
-  /** A run from ModelLab's create request: git details from MODELLAB_GIT_DIR unless given. */
-  async create(data: CreateRunData): Promise<Run> {
+  /**
+   * A run from ModelLab's create request: git details from MODELLAB_GIT_DIR unless given. `creator`
+   * (users mode: who is signed in) becomes its MLflow user (the mlflow.user tag), whatever was sent.
+   */
+  async create(data: CreateRunData, creator: string | null = null): Promise<Run> {
     const git = data.gitCommit ? { commit: null, branch: null, dirty: null } : await this.gitInfo();
-    return this.insert(newRun(data, git));
+    return this.insert(newRun(data, git), creator);
   }
 
-  /** Stores a run record built by the caller (MLflow's create, which names and tags it its own way). */
-  async insert(record: Run): Promise<Run> {
+  /** Stores a run record built by the caller (MLflow's create, which names and tags it its own way); `creator` as for create. */
+  async insert(record: Run, creator: string | null = null): Promise<Run> {
+    if (creator !== null) record.tags = { ...record.tags, [TAG_USER]: creator };
     const run = await this.store.createRun(record);
     this.events.publish('run.created', { id: run.id, name: run.name, status: run.status });
     return run;
   }
 
-  /** ModelLab's update: tags and metrics merge, the rest replaces; the status machine's 409s. */
-  update(id: string, patch: UpdateRunData): Promise<Run> {
+  /** ModelLab's update: tags and metrics merge, the rest replaces; the status machine's 409s. `editor`: see refuseCreatorTag. */
+  update(id: string, patch: UpdateRunData, editor: string | null = null): Promise<Run> {
+    refuseCreatorTag(editor, Object.keys(patch.tags ?? {}));
     return this.change(id, (current) => updatedRun(current, patch), Object.keys(patch));
   }
 

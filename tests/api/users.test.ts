@@ -146,6 +146,31 @@ describe('MODELLAB_AUTH=users', () => {
     expect((await request(t.app).get(`${API}/runs`).set('Authorization', 'Bearer mlp_0000000000000000_' + 'A'.repeat(43))).status).toBe(401);
   });
 
+  it('records who created a run as its MLflow user, whatever the client sends, and lets no one change that afterwards', async () => {
+    const ed = basic('ed', 'editor-password');
+    const created = await request(t.app).post('/api/2.0/mlflow/runs/create').set('Authorization', ed).send({ experiment_id: '0', user_id: 'laptop-os-user', tags: [{ key: 'mlflow.user', value: 'someone-else' }] });
+    expect(created.status).toBe(200);
+    const runId = created.body.run.info.run_id as string;
+    expect(created.body.run.info.user_id).toBe('ed');
+    const mine = await request(t.app).post(`${API}/runs`).set('Authorization', ed).send({ name: 'from-modellab', tags: { 'mlflow.user': 'forged' } });
+    expect(mine.body.tags['mlflow.user']).toBe('ed');
+    const found = await request(t.app).post('/api/2.0/mlflow/runs/search').set('Authorization', ed).send({ experiment_ids: ['0'], filter: "attributes.user_id = 'ed'" });
+    // ed's runs of the earlier tests too: every one found is ed's.
+    expect(found.body.runs.map((r: { info: { run_id: string } }) => r.info.run_id)).toEqual(expect.arrayContaining([runId, mine.body.id]));
+    expect(new Set(found.body.runs.map((r: { info: { user_id: string } }) => r.info.user_id))).toEqual(new Set(['ed']));
+    for (const [path, body] of [
+      ['runs/set-tag', { run_id: runId, key: 'mlflow.user', value: 'mallory' }],
+      ['runs/delete-tag', { run_id: runId, key: 'mlflow.user' }],
+      ['runs/log-batch', { run_id: runId, tags: [{ key: 'mlflow.user', value: 'mallory' }] }],
+    ] as const) {
+      const refused = await request(t.app).post(`/api/2.0/mlflow/${path}`).set('Authorization', ed).send(body);
+      expect([path, refused.status, refused.body.error_code]).toEqual([path, 403, 'PERMISSION_DENIED']);
+    }
+    expect((await request(t.app).put(`${API}/runs/${mine.body.id}`).set('Authorization', ed).send({ tags: { 'mlflow.user': 'mallory' } })).status).toBe(403);
+    expect((await request(t.app).put(`${API}/runs/${mine.body.id}`).set('Authorization', ed).send({ tags: { team: 'vision' } })).status).toBe(200);
+    expect((await request(t.app).get(`${API}/runs/${runId}`).set('Authorization', ed)).body.tags['mlflow.user']).toBe('ed');
+  });
+
   it('rate-limits failed sign-ins per account: 429 with the time to wait, the right password refused meanwhile', async () => {
     await t.services.auth.createUser({ name: 'target', password: 'target-password', role: 'viewer' });
     for (let i = 0; i < LOGIN_FAILURES; i++) expect((await request(t.app).post(`${API}/auth/login`).send({ username: 'target', password: `guess-${i}` })).status).toBe(401);

@@ -20,7 +20,8 @@ import type { Services } from '../../services';
 import type { Experiment, LifecycleStage, Run, RunDatasetInput } from '../../../src/shared/contract/types';
 import { AppError } from '../../../src/shared/errors';
 import { jsonBody, limitJsonDepth, toAppError } from '../../http';
-import { access, type AccessConfig } from '../../http/access';
+import { access, type AccessConfig, principalOf } from '../../http/access';
+import { refuseCreatorTag } from '../../services/runs';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../../http/upload';
 import * as S from './schemas';
@@ -61,7 +62,17 @@ const READ_ONLY_POSTS = new Set(['/mlflow/experiments/search', '/mlflow/runs/sea
 const MODELLAB_CATEGORIES = new Set<string>(ARTIFACT_CATEGORIES.filter((c) => c !== 'other'));
 
 /** Declares a JSON endpoint: input from the query (GET) or the body (plus path parameters), answer as protobuf JSON. */
-export type Endpoint = <T extends z.ZodType>(methods: ('get' | 'post' | 'patch' | 'delete')[], path: string, schema: T, fn: (input: z.output<T>) => Promise<unknown>) => void;
+export type Endpoint = <T extends z.ZodType>(
+  methods: ('get' | 'post' | 'patch' | 'delete')[],
+  path: string,
+  schema: T,
+  fn: (input: z.output<T>, caller: Caller) => Promise<unknown>,
+) => void;
+
+/** Who calls (users mode: the signed-in user's name; null without users). */
+export interface Caller {
+  user: string | null;
+}
 
 export function mlflowRouter(services: Services, config: MlflowConfig, log: (message: string, error: unknown) => void): Router {
   const { runs, experiments, series, artifacts, models } = services;
@@ -77,7 +88,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
       const fields = req.method === 'GET' ? req.query : req.method === 'DELETE' ? { ...req.query, ...(req.body as object) } : req.body;
       const plain = typeof fields === 'object' && fields !== null && !Array.isArray(fields);
       const input = parse(schema, plain && Object.keys(req.params).length > 0 ? { ...fields, ...req.params } : fields);
-      res.json(protoJson(await fn(input)));
+      res.json(protoJson(await fn(input, { user: principalOf(res)?.user.name ?? null })));
     };
     for (const method of methods) router[method](`/mlflow/${path}`, handler);
   };
@@ -211,7 +222,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
 
   // ---------------------------------------------------------------- runs
 
-  endpoint(['post'], 'runs/create', S.CreateRun, async (body) => {
+  endpoint(['post'], 'runs/create', S.CreateRun, async (body, caller) => {
     const experiment = await experimentOr404(body.experiment_id ?? '0');
     if (experiment.lifecycleStage !== 'active') throw invalidParameter(`The experiment ${experiment.id} must be in the 'active' state. Current state is deleted.`);
     const tags = body.tags ?? [];
@@ -224,7 +235,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     let run = newRun(CreateRunBody.parse({ name: given || 'run', experimentId: experiment.id, status: 'running' }), { commit: null, branch: null, dirty: null }, isoFromMs(start));
     if (!given) run.name = `run-${run.id.slice(0, 8)}`; // MLflow's server also names an unnamed run
     run = withTags(run, [...tags.filter((t) => t.key !== TAG_RUN_NAME), ...(body.user_id ? [{ key: TAG_USER, value: body.user_id }] : [])]);
-    const created = await runs.insert(run);
+    const created = await runs.insert(run, caller.user); // users mode: the signed-in user, not the client's OS user
     return { run: await fullView(created, experiment) };
   });
 
@@ -278,20 +289,23 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
     return {};
   });
 
-  endpoint(['post'], 'runs/set-tag', S.SetTag, async (body) => {
+  endpoint(['post'], 'runs/set-tag', S.SetTag, async (body, caller) => {
+    refuseCreatorTag(caller.user, [body.key]);
     await changeRun(S.runIdOf(body), (run) => withTags(run, [body]));
     return {};
   });
 
-  endpoint(['post'], 'runs/delete-tag', S.DeleteTag, async (body) => {
+  endpoint(['post'], 'runs/delete-tag', S.DeleteTag, async (body, caller) => {
+    refuseCreatorTag(caller.user, [body.key]);
     await changeRun(body.run_id, (run) => withoutTag(run, body.key));
     return {};
   });
 
-  endpoint(['post'], 'runs/log-batch', S.LogBatch, async (body) => {
+  endpoint(['post'], 'runs/log-batch', S.LogBatch, async (body, caller) => {
     const metrics = body.metrics ?? [];
     const params = body.params ?? [];
     const tags = body.tags ?? [];
+    refuseCreatorTag(caller.user, tags.map((t) => t.key));
     const over = (what: string, count: number, limit: number) => {
       if (count > limit) {
         throw invalidParameter(`A batch logging request can contain at most ${limit} ${what}. Got ${count} ${what}. Please split up ${what} across multiple requests and try again.`);

@@ -1,4 +1,5 @@
 /** /api/modellab/runs — run tracking: CRUD, search, metric time series, evaluation, latency. Parse → service → present. */
+import { principalOf } from '../../http/access';
 import { Router } from 'express';
 import type { Services } from '../../services';
 import { renderReport, type ReportInput } from '../../services/report';
@@ -54,7 +55,7 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
   router.post(
     '/',
     handle({ body: CreateRunBody }, async ({ body }, _req, res) => {
-      const run = await runs.create(body);
+      const run = await runs.create(body, principalOf(res)?.user.name ?? null);
       res.status(201).location(`${run.id}`);
       return presentRun(run);
     }),
@@ -67,7 +68,7 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.put(
     '/:id',
-    handle({ params: IdParams, body: UpdateRunBody }, async ({ params, body }) => presentRun(await runs.update(params.id, body))),
+    handle({ params: IdParams, body: UpdateRunBody }, async ({ params, body }, _req, res) => presentRun(await runs.update(params.id, body, principalOf(res)?.user.name ?? null))),
   );
 
   router.delete(
