@@ -12,6 +12,7 @@ import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, f
 import { useApi } from '../hooks/useApi';
 import { useLiveEvents } from '../hooks/useLiveEvents';
 import { client } from '../apiClient';
+import { TAG_USER } from '../shared/runs/mlflowNames';
 import { RUN_TRANSITIONS } from '../shared/runs/lifecycle';
 import type { MetricSummaryView, Run, RunStatus } from '../shared/contract/types';
 
@@ -306,7 +307,10 @@ export default function RunDetail() {
                 {run.lifecycleStage === 'deleted' && ' (run deleted through MLflow; restore it with runs/restore)'}
               </dd>
               <dt>Created</dt>
-              <dd>{formatDate(run.createdAt)}</dd>
+              <dd>
+                {formatDate(run.createdAt)}
+                {run.tags[TAG_USER] && <> by {run.tags[TAG_USER]}</>}
+              </dd>
               <dt>Started</dt>
               <dd>{formatDate(run.startedAt)}</dd>
               <dt>Ended</dt>

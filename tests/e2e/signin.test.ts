@@ -1,7 +1,8 @@
 /**
  * MODELLAB_AUTH=users in the browser: a page sends to the sign-in page and back; a wrong password is
  * said so; signed in, the user menu names the user, the account page makes a personal token shown
- * once and revokes it (a write carrying the session's CSRF token); signing out ends the session.
+ * once and revokes it (a write carrying the session's CSRF token); a run says who made it; signing
+ * out ends the session.
  */
 import { describe, expect, it } from 'vitest';
 import { e2eSession, screenshot, sidewaysOverflow, watchProblems } from './browser';
@@ -32,6 +33,13 @@ describe('signing in', () => {
     await page.waitForURL((url) => url.pathname === '/modellab/runs' && url.searchParams.get('sort') === 'name');
     await page.getByLabel('Signed in').getByText('ops').waitFor();
     expect(await page.getByLabel('Signed in').textContent()).toContain('(admin)');
+
+    // A run made by this user (with its password, as a script would) says who made it.
+    const made = (await (
+      await fetch(`${base}/api/modellab/runs`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('ops:e2e-admin-password').toString('base64')}` }, body: '{"name":"by-ops"}' })
+    ).json()) as { id: string };
+    await page.goto(`${base}/modellab/runs/${made.id}`);
+    await page.getByText(/by ops$/).waitFor();
 
     await page.getByLabel('Signed in').getByRole('link').click();
     await page.getByRole('heading', { name: 'Account' }).waitFor();
