@@ -53,21 +53,49 @@ const summaryColumns = (rows: MetricSummary[]) => [
 export const seriesLockKey = (runId: string): string => createHash('sha256').update(`metrics:${runId}`).digest().readBigInt64BE(0).toString();
 
 /**
- * PostgreSQL array literals built here rather than by pg's generic serialiser, which prepares and
- * escapes every element on its own (11 % of a metric append's time for 1,000 points in the profile).
- * Numbers: JavaScript's decimal form, which float8 and bigint read back exactly (NaN and ±Infinity
- * included; steps and timestamps are safe integers). Texts: each distinct one quoted once.
+ * A PostgreSQL array literal of numbers built here rather than by pg's generic serialiser, which
+ * prepares and escapes every element on its own (11 % of a metric append's time for 1,000 points in
+ * the profile): JavaScript's decimal form, which float8 and bigint read back exactly (NaN and
+ * ±Infinity included; steps and timestamps are safe integers).
  */
 export const numberArray = (values: number[]): string => `{${values.join(',')}}`;
-export function textArray(values: string[]): string {
-  const quoted = new Map<string, string>();
-  const parts = values.map((v) => {
-    let q = quoted.get(v);
-    if (q === undefined) quoted.set(v, (q = `"${v.replace(/[\\"]/g, '\\$&')}"`));
-    return q;
-  });
-  return `{${parts.join(',')}}`;
+
+/**
+ * A batch's points grouped by key (in arrival order within a key, keys in the order they first
+ * appear), with each key's bounds in the grouped arrays (lows, highs: 1-based, inclusive), so that
+ * CHUNKS cuts each key's chunk row out of them: PostgreSQL sorting 1,000 points by key to group
+ * them took a third of an append's statement (EXPLAIN ANALYZE).
+ */
+function groupedByKey(keys: string[], inputs: MetricInput[], steps: number[], timestamps: number[]) {
+  const slot = new Map(keys.map((k, i) => [k, i]));
+  const highs = keys.map(() => 0);
+  for (const p of inputs) highs[slot.get(p.key)!]!++;
+  for (let i = 1; i < highs.length; i++) highs[i]! += highs[i - 1]!;
+  const lows = highs.map((_, i) => (i === 0 ? 1 : highs[i - 1]! + 1));
+  const next = lows.map((low) => low - 1);
+  const [grouped, values, times] = [new Array<number>(inputs.length), new Array<number>(inputs.length), new Array<number>(inputs.length)];
+  for (let i = 0; i < inputs.length; i++) {
+    const at = next[slot.get(inputs[i]!.key)!]!++;
+    grouped[at] = steps[i]!;
+    values[at] = inputs[i]!.value;
+    times[at] = timestamps[i]!;
+  }
+  return [numberArray(grouped), numberArray(values), numberArray(times), lows, highs];
 }
+
+/**
+ * The chunk rows of a batch, one per key in the order keys first appear ($1 the run, $2–$4 the
+ * grouped steps, values and timestamps, $5–$6 each key's bounds, $7 the keys: groupedByKey's
+ * arrays, then summaryColumns'), as a CTE; `after`: a condition that makes it wait for another CTE.
+ */
+const chunksCte = (after = 'true') => `points AS MATERIALIZED (SELECT $2::bigint[] AS s, $3::float8[] AS v, $4::bigint[] AS t),
+       chunks AS (
+         INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
+         SELECT $1, g.k, p.s[g.lo:g.hi], p.v[g.lo:g.hi], p.t[g.lo:g.hi]
+         FROM points p, unnest($7::text[], $5::int[], $6::int[]) WITH ORDINALITY AS g(k, lo, hi, i)
+         WHERE ${after}
+         ORDER BY g.i
+       )`;
 
 export class PgMetricSeries implements MetricSeries {
   /** A run's appends from this process, in the order they arrived (the advisory lock orders processes). */
@@ -111,22 +139,6 @@ export class PgMetricSeries implements MetricSeries {
       addToSummary(summary, p.value, p.step!, timestamp);
     }
     const rows = keys.map((k) => batch.get(k)!);
-    // The points grouped by key here (in arrival order within a key) and each key's chunk cut from
-    // the arrays by its bounds (lows, highs: 1-based, inclusive): PostgreSQL sorting 1,000 points
-    // by key to group them took a third of the statement's time (EXPLAIN ANALYZE).
-    const slot = new Map(keys.map((k, i) => [k, i]));
-    const highs = keys.map(() => 0);
-    for (const p of inputs) highs[slot.get(p.key)!]!++;
-    for (let i = 1; i < highs.length; i++) highs[i]! += highs[i - 1]!;
-    const lows = highs.map((_, i) => (i === 0 ? 1 : highs[i - 1]! + 1));
-    const next = lows.map((low) => low - 1);
-    const [steps, values, times] = [new Array<number>(inputs.length), new Array<number>(inputs.length), new Array<number>(inputs.length)];
-    for (let i = 0; i < inputs.length; i++) {
-      const at = next[slot.get(inputs[i]!.key)!]!++;
-      steps[at] = inputs[i]!.step!;
-      values[at] = inputs[i]!.value;
-      times[at] = timestamps[i]!;
-    }
     const { rows: merged } = await this.pool.query<SummaryRow>(
       `WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(${seriesLockKey(runId)}) AS done${requireRun ? ' WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1)' : ''}),
        merged AS (
@@ -142,16 +154,9 @@ export class PgMetricSeries implements MetricSeries {
            last_step = greatest(m.last_step, excluded.last_step)
          RETURNING ${SUMMARY_COLUMNS}
        ),
-       points AS MATERIALIZED (SELECT $2::bigint[] AS s, $3::float8[] AS v, $4::bigint[] AS t),
-       chunks AS (
-         INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
-         SELECT $1, g.k, p.s[g.lo:g.hi], p.v[g.lo:g.hi], p.t[g.lo:g.hi]
-         FROM points p, unnest($7::text[], $5::int[], $6::int[]) WITH ORDINALITY AS g(k, lo, hi, i)
-         WHERE (SELECT count(*) FROM merged) > 0
-         ORDER BY g.i
-       )
+       ${chunksCte('(SELECT count(*) FROM merged) > 0')}
        SELECT * FROM merged`,
-      [runId, numberArray(steps), numberArray(values), numberArray(times), lows, highs, ...summaryColumns(rows)],
+      [runId, ...groupedByKey(keys, inputs, inputs.map((p) => p.step!), timestamps), ...summaryColumns(rows)],
     );
     if (merged.length === 0) return null; // the run is not there (requireRun): nothing written
     for (let i = 0; i < inputs.length; i++) inputs[i]!.timestamp = timestamps[i]!;
@@ -182,20 +187,17 @@ export class PgMetricSeries implements MetricSeries {
         if (!summary) summaries.set(p.key, (summary = newSummary(p.key, p.value, step, timestamp)));
         addToSummary(summary, p.value, step, timestamp);
       }
-      // In one statement: one chunk row per key, its points in arrival order (rows numbered, seq, in
-      // the order their keys first appear), and each key's summary inserted (ord: first appearance) or replaced.
+      // In one statement: one chunk row per key (seq in the order keys first appear), and each key's
+      // summary inserted (ord: first appearance) or replaced.
       const rows = keys.map((k) => summaries.get(k)!);
       await client.query(
-        `WITH chunks AS (
-           INSERT INTO metric_chunks (run_id, key, steps, vals, timestamps)
-           SELECT $1, k, array_agg(s ORDER BY i), array_agg(v ORDER BY i), array_agg(t ORDER BY i)
-           FROM unnest($2::text[], $3::bigint[], $4::float8[], $5::bigint[]) WITH ORDINALITY AS p(k, s, v, t, i) GROUP BY k ORDER BY min(i))
+        `WITH ${chunksCte()}
          INSERT INTO metric_summaries (run_id, ${SUMMARY_COLUMNS})
          SELECT $1, k, c, n, lo, hi, l, ls, lt
-         FROM unnest($6::text[], $7::bigint[], $8::bigint[], $9::float8[], $10::float8[], $11::float8[], $12::bigint[], $13::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i) ORDER BY i
+         FROM unnest($7::text[], $8::bigint[], $9::bigint[], $10::float8[], $11::float8[], $12::float8[], $13::bigint[], $14::bigint[]) WITH ORDINALITY AS s(k, c, n, lo, hi, l, ls, lt, i) ORDER BY i
          ON CONFLICT (run_id, key) DO UPDATE SET count = excluded.count, nonfinite = excluded.nonfinite, min = excluded.min, max = excluded.max,
            last = excluded.last, last_step = excluded.last_step, last_ts = excluded.last_ts`,
-        [runId, textArray(inputs.map((p) => p.key)), numberArray(steps), numberArray(inputs.map((p) => p.value)), numberArray(timestamps), ...summaryColumns(rows)],
+        [runId, ...groupedByKey(keys, inputs, steps, timestamps), ...summaryColumns(rows)],
       );
       return { steps, timestamps, summaries: rows.map((r) => ({ ...r })) };
     }, `BEGIN; SELECT pg_advisory_xact_lock(${seriesLockKey(runId)})`);

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricSeriesStore, type MetricInput } from '../../../../../api/storage/metricSeries';
 import { migrate } from '../../../../../api/storage/postgres/migrate';
-import { numberArray, PgMetricSeries, textArray } from '../../../../../api/storage/postgres/pgMetricSeries';
+import { numberArray, PgMetricSeries } from '../../../../../api/storage/postgres/pgMetricSeries';
 import { usePostgres } from '../../../../helpers/postgres';
 import { tempDir } from '../../../../helpers/tmp';
 
@@ -110,15 +110,12 @@ describe('PgMetricSeries', () => {
 });
 
 describe('the array literals a metric append sends', () => {
-  it('read back in PostgreSQL as exactly the numbers and texts they were made of', async () => {
+  it('read back in PostgreSQL as exactly the numbers they were made of', async () => {
     const numbers = [0, -1.5, 1e-300, 5e-324, Number.MAX_VALUE, -Number.MAX_VALUE, 0.1 + 0.2, Number.NaN, Infinity, -Infinity, 123456789.125, 1e21, -2e-7];
     const { rows } = await pool.query<{ v: number[] }>('SELECT $1::float8[] AS v', [numberArray(numbers)]);
     expect(rows[0]!.v.map((x) => Object.is(x, -0) ? 0 : x)).toEqual(numbers);
     const steps = [0, 1, Number.MAX_SAFE_INTEGER, -5];
     expect((await pool.query<{ v: string[] }>('SELECT $1::bigint[] AS v', [numberArray(steps)])).rows[0]!.v.map(Number)).toEqual(steps);
-    const texts = ['loss', 'a"b', 'a\\b', '\\"', 'NULL', 'null', 'a,b', '{x}', ' spaced ', 'ünï ✓', 'loss', "it's"];
-    expect((await pool.query<{ v: string[] }>('SELECT $1::text[] AS v', [textArray(texts)])).rows[0]!.v).toEqual(texts);
-    expect((await pool.query<{ v: string[] }>('SELECT $1::text[] AS v', [textArray([])])).rows[0]!.v).toEqual([]);
   });
 });
 
