@@ -135,19 +135,19 @@ export class AuthService {
     for (const key of keys) this.failures.set(key, [...(this.failures.get(key) ?? []), this.now()]);
   }
 
-  /** The user whose password this is, or null (as slow for an unknown name as for a wrong password). */
-  private async checkPassword(name: string, password: string): Promise<UserRecord | null> {
-    const user = await this.store.getAuthRecord('user', name);
+  /** Whether `password` is `user`'s (false for no user, after as long as a wrong password takes). */
+  private async passwordMatches(user: UserRecord | null, password: string): Promise<boolean> {
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoy));
-    return user && ok ? user : null;
+    return user !== null && ok;
   }
 
   /** A new session for the user: the cookie's secret (returned once) and its record. 401 for wrong credentials, 429 when limited. */
   async login(name: string, password: string, address: string): Promise<{ secret: string; session: SessionRecord; user: UserView }> {
     const keys = [`user:${name}`, `addr:${address}`];
     this.refuseIfLimited(keys);
-    const user = await this.checkPassword(name, password);
-    if (!user) {
+    const user = await this.store.getAuthRecord('user', name);
+    const matches = await this.passwordMatches(user, password); // run for an unknown name too: as slow as a wrong password
+    if (!user || !matches) {
       this.recordFailure(keys);
       throw unauthorized('Wrong user name or password');
     }
@@ -199,8 +199,8 @@ export class AuthService {
     if (user && (this.provenBasic.get(proof) ?? 0) > this.now()) return { user: userView(user), via: 'basic' };
     const keys = [`user:${name}`, `addr:${address}`];
     this.refuseIfLimited(keys);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.decoy));
-    if (!user || !ok) {
+    const matches = await this.passwordMatches(user, password); // run for an unknown name too: as slow as a wrong password
+    if (!user || !matches) {
       this.recordFailure(keys);
       return null;
     }

@@ -21,12 +21,13 @@ export const AUTH_REQUEST_KINDS: Required<Omit<RequestKinds, 'isRead'>> = {
   isAdminOnly: (req) => req.path === '/users' || req.path.startsWith('/users/'),
 };
 
-const usersModeOnly = (mode: AuthMode) => {
-  if (mode !== 'users') throw new AppError(404, 'not_found', `Users are off (MODELLAB_AUTH=${mode}); set MODELLAB_AUTH=users to sign in`);
-};
 
 export function authRouter({ auth }: Services, mode: AuthMode): Router {
   const router = Router();
+  // Everything here but /auth/me is users mode's: 404 in the other modes.
+  router.use(['/auth/login', '/auth/logout', '/users', '/tokens'], (_req, _res, next) =>
+    next(mode === 'users' ? undefined : new AppError(404, 'not_found', `Users are off (MODELLAB_AUTH=${mode}); set MODELLAB_AUTH=users to sign in`)),
+  );
 
   const setCookie = (req: Request, res: Response, value: string, maxAgeSeconds: number) => {
     const attributes = [`${SESSION_COOKIE}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Strict', `Max-Age=${maxAgeSeconds}`];
@@ -45,7 +46,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.post(
     '/auth/login',
     handle({ body: LoginBody }, async ({ body }, req, res): Promise<Me> => {
-      usersModeOnly(mode);
       const { secret, session, user } = await auth.login(body.username, body.password, req.ip ?? '');
       setCookie(req, res, secret, Math.round((Date.parse(session.expiresAt) - Date.now()) / 1000));
       res.setHeader('Cache-Control', 'no-store');
@@ -56,7 +56,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.post(
     '/auth/logout',
     handle({}, async (_input, req, res) => {
-      usersModeOnly(mode);
       const cookie = cookieOf(req, SESSION_COOKIE);
       if (cookie) await auth.logout(cookie);
       setCookie(req, res, '', 0);
@@ -68,7 +67,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.get(
     '/users',
     handle({}, async () => {
-      usersModeOnly(mode);
       const items = await auth.listUsers();
       return { items, total: items.length, limit: items.length, offset: 0 };
     }),
@@ -77,7 +75,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.post(
     '/users',
     handle({ body: CreateUserBody }, async ({ body }, _req, res) => {
-      usersModeOnly(mode);
       const user = await auth.createUser(body);
       res.status(201).location(`users/${user.name}`);
       return user;
@@ -93,7 +90,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.put(
     '/users/:name',
     handle({ params: NameParams, body: UpdateUserBody }, async ({ params, body }) => {
-      usersModeOnly(mode);
       if (body.role !== undefined && body.role !== 'admin') await keepAnAdmin(params.name);
       return auth.updateUser(params.name, body);
     }),
@@ -102,7 +98,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.delete(
     '/users/:name',
     handle({ params: NameParams }, async ({ params }) => {
-      usersModeOnly(mode);
       await keepAnAdmin(params.name);
       await auth.deleteUser(params.name);
     }),
@@ -115,7 +110,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.get(
     '/tokens',
     handle({}, async (_input, _req, res) => {
-      usersModeOnly(mode);
       const items = await auth.listTokens(me(res));
       return { items, total: items.length, limit: items.length, offset: 0 };
     }),
@@ -124,7 +118,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.post(
     '/tokens',
     handle({ body: CreateTokenBody }, async ({ body }, _req, res) => {
-      usersModeOnly(mode);
       const { token, view } = await auth.createToken(me(res), body.name, body.expiresAt ?? null);
       res.status(201).setHeader('Cache-Control', 'no-store');
       return { ...view, token };
@@ -134,7 +127,6 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.delete(
     '/tokens/:id',
     handle({ params: TokenParams }, async ({ params }, _req, res) => {
-      usersModeOnly(mode);
       await auth.revokeToken(me(res), params.id);
     }),
   );

@@ -29,7 +29,7 @@ import { compileColumnFilter, compileFilterFast, fieldAccessorFast, type FieldRe
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import { nowIso } from '../../../src/shared/ids';
 import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
-import { authKeyOf, type AuthKind, type AuthRecords } from '../../../src/shared/auth';
+import { authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
 
 const WAL_PUT = {
   runs: Buffer.from('{"op":"put","kind":"run","record":'),
@@ -952,7 +952,7 @@ export class JsonStore implements Store {
       const gone = [authSlotKey(kind, key)];
       if (!this.auth.has(gone[0]!)) return false;
       if (kind === 'user') {
-        for (const [slotKey, slot] of this.auth) if (slot.ok && slot.value.kind !== 'user' && (slot.value.record as { user: string }).user === key) gone.push(slotKey);
+        for (const [slotKey, slot] of this.auth) if (slot.ok && slot.value.kind !== 'user' && authOwnerOf<AuthKind>(slot.value.kind, slot.value.record) === key) gone.push(slotKey);
       }
       for (const slotKey of gone) {
         this.auth.delete(slotKey);

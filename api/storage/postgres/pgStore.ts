@@ -19,7 +19,7 @@ import { fieldKey, type FieldRow, fieldRowsOf } from '../../../src/shared/runs/f
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
-import { authKeyOf, type AuthKind, type AuthRecords, type SessionRecord, type TokenRecord } from '../../../src/shared/auth';
+import { authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
 import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
@@ -329,9 +329,8 @@ export class PgStore implements Store {
         }
         case 'user':
         case 'token': {
-          const key = entry.kind === 'user' ? entry.record.name : entry.record.id;
-          const owner = entry.kind === 'user' ? entry.record.name : entry.record.user;
-          const result = await client.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO NOTHING', [entry.kind, key, owner, doc]);
+          const key = authKeyOf(entry.kind, entry.record);
+          const result = await client.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO NOTHING', [entry.kind, key, authOwnerOf(entry.kind, entry.record), doc]);
           return readBack(wrote(result), 'SELECT doc FROM auth_records WHERE kind = $1 AND key = $2', entry.kind, key);
         }
         case 'registeredModel': {
@@ -763,8 +762,9 @@ export class PgStore implements Store {
 
   async createAuthRecord<K extends AuthKind>(kind: K, record: AuthRecords[K]): Promise<void> {
     const key = authKeyOf(kind, record);
-    const owner = kind === 'user' ? key : (record as TokenRecord | SessionRecord).user;
-    await refusingDuplicates(this.pool.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4)', [kind, key, owner, JSON.stringify(record)]), () => conflict(`${kind} '${key}' already exists`, { kind, key }));
+    await refusingDuplicates(this.pool.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4)', [kind, key, authOwnerOf(kind, record), JSON.stringify(record)]), () =>
+      conflict(`${kind} '${key}' already exists`, { kind, key }),
+    );
   }
 
   async getAuthRecord<K extends AuthKind>(kind: K, key: string): Promise<AuthRecords[K] | null> {

@@ -55,6 +55,8 @@ export type AuthKind = keyof AuthRecords;
 export const AUTH_KINDS: readonly AuthKind[] = ['user', 'token', 'session'];
 /** The key of a record of its kind: a user's name, a token's or session's id. */
 export const authKeyOf = <K extends AuthKind>(kind: K, record: AuthRecords[K]): string => (kind === 'user' ? (record as UserRecord).name : (record as TokenRecord | SessionRecord).id);
+/** The user a record belongs to: a token's or session's user, a user's own name (deleting a user takes what it owns). */
+export const authOwnerOf = <K extends AuthKind>(kind: K, record: AuthRecords[K]): string => (kind === 'user' ? (record as UserRecord).name : (record as TokenRecord | SessionRecord).user);
 
 /** A user as the API presents one (never the password's hash). */
 export interface UserView {
