@@ -8,12 +8,11 @@
  *    another origin, and one authenticated by the cookie alone must carry the session's
  *    X-CSRF-Token. A viewer only reads (and manages its own tokens); /users is for admins.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuthMode } from '../../src/shared/auth';
 import { canWrite, isAdmin } from '../../src/shared/auth';
 import { AppError, forbidden, unauthorized } from '../../src/shared/errors';
-import type { AuthService, Principal } from '../services/auth';
+import { type AuthService, type Principal, sameSecret } from '../services/auth';
 
 export const SESSION_COOKIE = 'modellab_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -38,13 +37,18 @@ export interface AccessConfig {
   auth: AuthService | null;
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
-
-/** The value of one cookie of the request (no cookie parser: one name is all ModelLab reads). */
+/** The value of one cookie of the request (no cookie parser: one name is all ModelLab reads); a malformed %-escape is kept as sent. */
 export function cookieOf(req: Request, name: string): string | null {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return decodeURIComponent(part.slice(at + 1).trim());
+    if (at > 0 && part.slice(0, at).trim() === name) {
+      const raw = part.slice(at + 1).trim();
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
+    }
   }
   return null;
 }
@@ -84,13 +88,12 @@ async function principalFrom(req: Request, auth: AuthService): Promise<Principal
 }
 
 export function access(config: AccessConfig, kinds: RequestKinds): RequestHandler {
-  const expected = config.apiToken === null ? null : digest(config.apiToken);
   return (req, res, next) => {
     if (config.mode === 'none') return next();
     if (config.mode === 'token') {
-      if (expected === null || kinds.isRead(req)) return next();
+      if (config.apiToken === null || kinds.isRead(req)) return next();
       const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-      if (match && timingSafeEqual(digest(match[1]!), expected)) return next();
+      if (match && sameSecret(match[1]!, config.apiToken)) return next();
       res.setHeader('WWW-Authenticate', 'Bearer');
       return next(unauthorized());
     }
@@ -107,8 +110,7 @@ export function access(config: AccessConfig, kinds: RequestKinds): RequestHandle
         if (!sameOrigin(req)) return next(forbidden(`A write from another origin (${req.headers.origin}) is refused`));
         if (principal.via === 'session') {
           const sent = req.headers[CSRF_HEADER];
-          const csrf = principal.session!.csrf;
-          if (typeof sent !== 'string' || sent.length !== csrf.length || !timingSafeEqual(Buffer.from(sent), Buffer.from(csrf))) {
+          if (typeof sent !== 'string' || !sameSecret(sent, principal.session!.csrf)) {
             return next(new AppError(403, 'csrf_failed', `A write signed in by the session cookie must send the ${CSRF_HEADER} header that /auth/me gives`));
           }
         }

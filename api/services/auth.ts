@@ -36,7 +36,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-const sameHash = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Two secrets compared in constant time, whatever their lengths or characters (their SHA-256 digests are compared). */
+export const sameSecret = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /** Personal access tokens read mlp_<id>_<secret>: the id finds the record, the secret's hash proves it. */
 const TOKEN_FORMAT = /^mlp_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -182,7 +183,7 @@ export class AuthService {
     const match = TOKEN_FORMAT.exec(token);
     if (!match) return null;
     const record = await this.store.getAuthRecord('token', match[1]!);
-    if (!record || !sameHash(sha256(match[2]!), record.secretHash)) return null;
+    if (!record || !sameSecret(sha256(match[2]!), record.secretHash)) return null;
     if (record.expiresAt !== null && Date.parse(record.expiresAt) <= this.now()) return null;
     const user = await this.store.getAuthRecord('user', record.user);
     if (!user) return null;

@@ -70,6 +70,11 @@ describe('MODELLAB_AUTH=users', () => {
     expect([without.status, without.body.error.code]).toEqual([403, 'csrf_failed']);
     const wrong = await request(t.app).post(`${API}/experiments`).set('Cookie', cookie).set('X-CSRF-Token', `${csrf.slice(0, -1)}${csrf.endsWith('x') ? 'y' : 'x'}`).send({ name: 'bad-csrf' });
     expect(wrong.status).toBe(403);
+    // A token of the same length in other characters is a mismatch too (compared as digests, never a 500).
+    const accented = await request(t.app).post(`${API}/experiments`).set('Cookie', cookie).set('X-CSRF-Token', 'é'.repeat(csrf.length)).send({ name: 'accented-csrf' });
+    expect([accented.status, accented.body.error.code]).toEqual([403, 'csrf_failed']);
+    // A session cookie that is not even a valid %-escape is no session: 401.
+    expect((await request(t.app).get(`${API}/runs`).set('Cookie', 'modellab_session=%E0%A4%A')).status).toBe(401);
     const foreign = await request(t.app).post(`${API}/experiments`).set('Cookie', cookie).set('X-CSRF-Token', csrf).set('Origin', 'https://evil.example').send({ name: 'cross-site' });
     expect(foreign.status).toBe(403);
     const ok = await request(t.app).post(`${API}/experiments`).set('Cookie', cookie).set('X-CSRF-Token', csrf).send({ name: 'with-csrf' });
