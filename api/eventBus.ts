@@ -23,11 +23,22 @@ export class EventBus {
   private listeners = new Set<(event: ModelLabEvent) => void>();
   private nextId = 1;
   private relay: EventRelay | null = null;
+  private auditor: ((type: EventType, data: Record<string, unknown>) => Promise<void>) | null = null;
 
-  publish(type: EventType, data: Record<string, unknown>): void {
+  /**
+   * Announces a mutation. Resolves once the audit log holds it (users mode), so a service that
+   * awaits this answers only after the entry is durable too.
+   */
+  publish(type: EventType, data: Record<string, unknown>): Promise<void> {
     const at = new Date().toISOString();
     this.deliver({ type, data, at });
     this.relay?.send({ type, data, at });
+    return this.auditor ? this.auditor(type, data) : Promise.resolve();
+  }
+
+  /** Records each mutation published here (not the ones relayed from other processes: they record their own). */
+  auditWith(auditor: (type: EventType, data: Record<string, unknown>) => Promise<void>): void {
+    this.auditor = auditor;
   }
 
   /** Also deliver the events other processes publish, and pass this one's on to them. */

@@ -6,13 +6,16 @@
  *    (Authorization: Bearer) or a user name and password (Basic, as MLflow's clients send them) —
  *    except the routes `open` names (the health check, signing in). A write must not come from
  *    another origin, and one authenticated by the cookie alone must carry the session's
- *    X-CSRF-Token. A viewer only reads (and manages its own tokens); /users is for admins.
+ *    X-CSRF-Token. /users, /permissions and /audit are for admins. What each user may do with
+ *    each object is the services' to decide (services/permissions): a viewer's grant may let it
+ *    write to one experiment.
  */
 import type { Request, RequestHandler, Response } from 'express';
 import type { AuthMode } from '../../src/shared/auth';
-import { canWrite, isAdmin } from '../../src/shared/auth';
+import { isAdmin } from '../../src/shared/auth';
 import { AppError, forbidden, unauthorized } from '../../src/shared/errors';
 import { type AuthService, type Principal, sameSecret } from '../services/auth';
+import { asCaller } from '../services/caller';
 
 export const SESSION_COOKIE = 'modellab_session';
 export const CSRF_HEADER = 'x-csrf-token';
@@ -23,8 +26,6 @@ export interface RequestKinds {
   isRead(req: Request): boolean;
   /** Needs no one signed in (users mode): the health check, signing in. */
   isOpen?(req: Request): boolean;
-  /** A viewer may do it although it writes: signing out, its own tokens. */
-  isSelfService?(req: Request): boolean;
   /** Admins only: managing users. */
   isAdminOnly?(req: Request): boolean;
 }
@@ -55,6 +56,12 @@ export function cookieOf(req: Request, name: string): string | null {
 
 /** The signed-in principal of the request (users mode), once the access middleware has found it. */
 export const principalOf = (res: Response): Principal | null => (res.locals.principal as Principal | undefined) ?? null;
+
+/**
+ * Enters the request's caller scope (services/caller) for the handlers after it. Mounted after the
+ * body parsers: their stream callbacks would run outside the scope.
+ */
+export const callerScope: RequestHandler = (req, res, next) => asCaller({ user: principalOf(res)?.user ?? null, address: req.ip ?? '' }, next);
 
 /** Whether the request's Origin (when a browser sent one) is this server's own. */
 function sameOrigin(req: Request): boolean {
@@ -114,7 +121,6 @@ export function access(config: AccessConfig, kinds: RequestKinds): RequestHandle
             return next(new AppError(403, 'csrf_failed', `A write signed in by the session cookie must send the ${CSRF_HEADER} header that /auth/me gives`));
           }
         }
-        if (!canWrite(principal.user.role) && !kinds.isSelfService?.(req)) return next(forbidden(`A ${principal.user.role} may read but not change anything`));
         next();
       },
       (error: unknown) => next(error),

@@ -45,6 +45,7 @@ export const KIND_LABELS: Record<Kind, string> = {
   registeredModel: 'registered models',
   user: 'users',
   token: 'access tokens',
+  permission: 'permissions',
   file: 'files',
 };
 
@@ -225,5 +226,6 @@ async function totalsOf(store: JsonStore): Promise<Partial<Record<Kind, number>>
     registeredModel: (await store.listRegisteredModels()).length,
     user: (await store.listAuthRecords('user')).length,
     token: (await store.listAuthRecords('token')).length,
+    permission: (await store.listAuthRecords('permission')).length,
   };
 }

@@ -64,5 +64,6 @@ export function presentDataset(d: Dataset): Dataset {
     tags: d.tags,
     createdAt: d.createdAt,
     warnings: d.warnings,
+    ...(d.createdBy && { createdBy: d.createdBy }),
   };
 }

@@ -1,4 +1,10 @@
-/** Dataset versions: ingesting an upload, the description and tags, deletion — each announced once. */
+/**
+ * Dataset versions: ingesting an upload, the description and tags, deletion — each announced once.
+ * Users mode: every user reads datasets; uploading, describing and deleting take an editor's role
+ * (datasets have no per-object permissions); each version records who uploaded it.
+ */
+import { currentUser } from './caller';
+import type { Permissions } from './permissions';
 import type { EventBus } from '../eventBus';
 import type { DatasetFiles, DatasetListOptions, ReceivedFile, Store, UploadMeta, UploadSink } from '../storage';
 import type { Dataset } from '../../src/shared/contract/types';
@@ -8,6 +14,7 @@ export class DatasetService {
     private readonly store: Store,
     private readonly files: DatasetFiles,
     private readonly events: EventBus,
+    private readonly permissions: Permissions,
   ) {}
 
   list(options: DatasetListOptions) {
@@ -27,8 +34,9 @@ export class DatasetService {
     return { dataset, ...(await this.files.open(dataset)) };
   }
 
-  /** A temporary folder for an upload in progress; cleanup removes whatever is left of it. */
+  /** A temporary folder for an upload in progress (an editor's: 403 before the body is read); cleanup removes whatever is left of it. */
   incoming() {
+    this.permissions.requireRole('edit');
     return this.files.incoming();
   }
 
@@ -39,8 +47,9 @@ export class DatasetService {
 
   /** Stores a received file as a new version (or answers the identical latest one: nothing changes, nothing is announced). */
   async ingest(file: ReceivedFile, meta: UploadMeta, sink: UploadSink | null) {
-    const result = await this.files.ingest(file, meta, sink?.reader ?? null);
-    if (!result.deduplicated) this.events.publish('dataset.created', { id: result.id, name: result.name, version: result.version });
+    this.permissions.requireRole('edit');
+    const result = await this.files.ingest(file, { ...meta, createdBy: currentUser()?.name ?? null }, sink?.reader ?? null);
+    if (!result.deduplicated) await this.events.publish('dataset.created', { id: result.id, name: result.name, version: result.version });
     return result;
   }
 
@@ -49,19 +58,21 @@ export class DatasetService {
   }
 
   async update(id: string, patch: { description?: string | undefined; tags?: string[] | undefined }): Promise<Dataset> {
+    this.permissions.requireRole('edit');
     const dataset = await this.store.updateDataset(id, (current) => ({
       ...current,
       ...(patch.description !== undefined && { description: patch.description }),
       ...(patch.tags !== undefined && { tags: patch.tags }),
     }));
-    this.events.publish('dataset.updated', { id: dataset.id, name: dataset.name, version: dataset.version });
+    await this.events.publish('dataset.updated', { id: dataset.id, name: dataset.name, version: dataset.version });
     return dataset;
   }
 
   /** 409 naming the runs linked to it. */
   async delete(id: string): Promise<void> {
+    this.permissions.requireRole('edit');
     await this.store.deleteDataset(id);
     await this.files.remove(id);
-    this.events.publish('dataset.deleted', { id });
+    await this.events.publish('dataset.deleted', { id });
   }
 }

@@ -13,6 +13,8 @@ import { ExperimentService } from './experiments';
 import { ModelService } from './models';
 import { RunService } from './runs';
 import { closeEvalWorkers } from '../workers/evaluateOffThread';
+import { AuditTrail } from './audit';
+import { Permissions } from './permissions';
 
 export interface Services {
   dataDir: string;
@@ -24,7 +26,11 @@ export interface Services {
   models: ModelService;
   /** Users, sessions and personal access tokens (used in MODELLAB_AUTH=users mode). */
   auth: AuthService;
-  /** Metric series reads (MLflow's views show each run's latest points). */
+  /** Per-experiment and per-model permissions (users mode). */
+  permissions: Permissions;
+  /** The audit log (users mode: every mutation of a signed-in user). */
+  audit: AuditTrail;
+  /** Metric series reads (MLflow's views show each run's latest points), with the run's read permission checked. */
   series: Pick<MetricSeries, 'summaries' | 'points'>;
   compare(ids: string[]): ReturnType<typeof compare>;
   /** Where records and files live, and whether the store and the blob store answer (rejects with the reason when not). */
@@ -48,18 +54,26 @@ export async function openServices(store: Store, dataDir: string, options: { git
   const relay = store.eventRelay ? await store.eventRelay((m) => console.warn(m)) : null;
   const events = new EventBus();
   if (relay) events.relayThrough(relay);
-  const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()));
+  const audit = new AuditTrail(store, events);
+  const permissions = new Permissions(store, events);
+  const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()), permissions);
   const compareRuns = (ids: string[]) => compare(runs, series, ids);
+  const models = new ModelService(store, artifactFiles, events, compareRuns, permissions);
   return {
     dataDir,
     events,
     runs,
-    experiments: new ExperimentService(store, events),
-    datasets: new DatasetService(store, datasetFiles, events),
-    artifacts: new ArtifactService(artifactFiles, events),
-    models: new ModelService(store, artifactFiles, events, compareRuns),
+    experiments: new ExperimentService(store, events, permissions),
+    datasets: new DatasetService(store, datasetFiles, events, permissions),
+    artifacts: new ArtifactService(artifactFiles, events, permissions, models.experimentOfLogged),
+    models,
     auth: new AuthService(store, options.sessionHours),
-    series,
+    permissions,
+    audit,
+    series: {
+      summaries: async (runId) => (await permissions.requireRun(runId, 'read'), series.summaries(runId)),
+      points: async (runId, key, maxPoints) => (await permissions.requireRun(runId, 'read'), series.points(runId, key, maxPoints)),
+    },
     compare: compareRuns,
     health: async () => {
       await Promise.all([store.ping(), blobs.ping()]);
@@ -75,4 +89,5 @@ export async function openServices(store: Store, dataDir: string, options: { git
 }
 
 export type { ArtifactService, DatasetService, ExperimentService, ModelService, RunService };
+export type { ModelLabEvent } from '../eventBus';
 export type { ArtifactContent, StagedUpload, UploadSink } from '../storage';

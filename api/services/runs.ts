@@ -1,6 +1,8 @@
 /**
  * Runs: every change to a run, through either API, goes through here — the store's mutation, the
- * files it touches, and exactly one event on the live stream.
+ * files it touches, and exactly one event on the live stream. Users mode: a run is read, changed
+ * and deleted with its experiment's permissions (./permissions); searches leave out the runs of
+ * experiments the caller may not read.
  */
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
@@ -15,6 +17,8 @@ import { newRun, updatedRun, type GitInfo } from '../../src/shared/runs/lifecycl
 import { TAG_USER } from '../../src/shared/runs/mlflowNames';
 import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluations';
 import { readLatency, recordLatency } from './latency';
+import type { Permissions } from './permissions';
+import { RUN_STATUSES } from '../../src/shared/contract/constants';
 
 type Log = (message: string, error: unknown) => void;
 
@@ -38,18 +42,31 @@ export class RunService {
     private readonly artifacts: ArtifactFiles,
     private readonly events: EventBus,
     private readonly gitInfo: () => Promise<GitInfo>,
+    private readonly permissions: Permissions,
   ) {}
 
-  search(options: RunListOptions): Promise<RunPage> {
-    return this.store.searchRuns(options);
+  async search(options: RunListOptions): Promise<RunPage> {
+    const visible = await this.visible(options);
+    return visible ? this.store.searchRuns(visible) : { items: [], total: 0, more: false };
   }
 
   /** A page of runs as the API's JSON text, when the store can give it without re-serialising (null: use search). */
   searchJson(options: RunListOptions): Promise<RunPage<string>> | null {
-    return this.store.searchRunsJson ? this.store.searchRunsJson(options) : null;
+    const searchJson = this.store.searchRunsJson?.bind(this.store);
+    if (!searchJson) return null;
+    return this.visible(options).then((visible) => (visible ? searchJson(visible) : { items: [], total: 0, more: false }));
   }
 
-  get(id: string): Promise<Run> {
+  /** The search narrowed to the experiments the caller may read (null: none of those asked for). */
+  private async visible(options: RunListOptions): Promise<RunListOptions | null> {
+    const hidden = await this.permissions.hiddenExperiments();
+    if (!hidden) return options;
+    const ids = (options.experimentIds ?? (await this.store.listExperiments()).map((e) => e.id)).filter((id) => !hidden.has(id));
+    return ids.length > 0 ? { ...options, experimentIds: ids } : null;
+  }
+
+  async get(id: string): Promise<Run> {
+    await this.permissions.requireRun(id, 'read');
     return this.store.getRun(id);
   }
 
@@ -64,9 +81,10 @@ export class RunService {
 
   /** Stores a run record built by the caller (MLflow's create, which names and tags it its own way); `creator` as for create. */
   async insert(record: Run, creator: string | null = null): Promise<Run> {
+    await this.permissions.requireExperiment(record.experimentId, 'edit');
     if (creator !== null) record.tags = { ...record.tags, [TAG_USER]: creator };
     const run = await this.store.createRun(record);
-    this.events.publish('run.created', { id: run.id, name: run.name, status: run.status });
+    await this.events.publish('run.created', { id: run.id, name: run.name, status: run.status });
     return run;
   }
 
@@ -78,8 +96,9 @@ export class RunService {
 
   /** Applies `change` to the run atomically (inside the store's mutation) and announces it. */
   async change(id: string, change: (current: Run) => Run, fields?: string[]): Promise<Run> {
+    await this.permissions.requireRun(id, 'edit');
     const run = await this.store.updateRun(id, change);
-    this.events.publish('run.updated', { id: run.id, name: run.name, status: run.status, ...(fields && { fields }) });
+    await this.events.publish('run.updated', { id: run.id, name: run.name, status: run.status, ...(fields && { fields }) });
     return run;
   }
 
@@ -89,6 +108,7 @@ export class RunService {
    * that no longer exists. 409 (nothing deleted) while a model version is registered from it.
    */
   async delete(id: string): Promise<void> {
+    await this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
     const { loggedModels } = await this.artifacts.exclusive(id, async () => {
       const deleted = await this.store.deleteRun(id); // 409 while a version is registered from the run
       await this.series.remove(id); // validates the id as a single path segment
@@ -97,7 +117,7 @@ export class RunService {
     });
     // The run's logged models went with it (their ids are checked m-<hex>, one path segment).
     for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => this.artifacts.removeAll(modelId));
-    this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
+    await this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
   }
 
   /**
@@ -106,6 +126,7 @@ export class RunService {
    * the one event of a larger change (MLflow's log-batch). 404 for an unknown run, before any write.
    */
   async logMetrics(runId: string, points: MetricInput[], log: Log, announce = true): Promise<{ stored: number; summaries: MetricSummary[] }> {
+    await this.permissions.requireRun(runId, 'edit');
     // 404 before anything is written: checked in the append itself when the series can (PostgreSQL), else read first.
     const result = this.series.appendToRun ? await this.series.appendToRun(runId, points) : (await this.store.getRun(runId), await this.series.append(runId, points));
     if (!result) throw notFound('run', runId);
@@ -123,7 +144,7 @@ export class RunService {
       this.latestWaiting.set(runId, values);
       this.refreshMetrics(runId, values, log);
     }
-    if (announce) this.events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
+    if (announce) await this.events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
     return result;
   }
 
@@ -151,32 +172,36 @@ export class RunService {
   }
 
   async metricSummaries(runId: string): Promise<MetricSummary[]> {
-    await this.store.getRun(runId);
+    await this.get(runId);
     return this.series.summaries(runId);
   }
 
   async metricPoints(runId: string, key: string, maxPoints: number) {
-    await this.store.getRun(runId);
+    await this.get(runId);
     return this.series.points(runId, key, maxPoints);
   }
 
   async evaluate(runId: string, input: EvalInput): Promise<EvaluationDocuments> {
+    await this.permissions.requireRun(runId, 'edit');
     const docs = await evaluateRun(this.store, this.artifacts, runId, input);
-    this.events.publish('run.updated', { id: runId, fields: ['metrics', 'evaluation'] });
+    await this.events.publish('run.updated', { id: runId, fields: ['metrics', 'evaluation'] });
     return docs;
   }
 
-  evaluation(runId: string, options: { predictions?: boolean } = {}) {
+  async evaluation(runId: string, options: { predictions?: boolean } = {}) {
+    await this.permissions.requireRun(runId, 'read');
     return readEvaluation(this.artifacts, runId, options);
   }
 
   async recordLatency(runId: string, result: LatencyResult) {
+    await this.permissions.requireRun(runId, 'edit');
     const stored = await recordLatency(this.store, this.artifacts, runId, result);
-    this.events.publish('run.updated', { id: runId, fields: ['latency'] });
+    await this.events.publish('run.updated', { id: runId, fields: ['latency'] });
     return stored;
   }
 
-  latency(runId: string) {
+  async latency(runId: string) {
+    await this.permissions.requireRun(runId, 'read');
     return readLatency(this.store, this.artifacts, runId);
   }
 
@@ -190,14 +215,27 @@ export class RunService {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badRequest('target.url: must be http or https');
     const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
     if (!allowedHosts.includes(host)) throw forbidden(`target host '${host}' is not in MODELLAB_PROFILE_ALLOWED_HOSTS (${allowedHosts.join(', ')})`);
+    await this.permissions.requireRun(runId, 'edit');
     await this.store.getRun(runId);
-    const result = await profile(target, { ...options, onProgress: (progress) => this.events.publish('profile.progress', { runId, ...progress }) });
+    const result = await profile(target, { ...options, onProgress: (progress) => void this.events.publish('profile.progress', { runId, ...progress }) });
     return this.recordLatency(runId, result);
   }
 
   /** The dashboard's numbers. */
   async stats() {
-    const [runs, recent, datasets] = await Promise.all([this.store.runStatistics(), this.store.searchRuns({ limit: 5, offset: 0 }), this.store.listDatasets({ limit: 1, offset: 0 })]);
+    const [runs, recent, datasets] = await Promise.all([this.statistics(), this.search({ limit: 5, offset: 0 }), this.store.listDatasets({ limit: 1, offset: 0 })]);
     return { runs, recent: recent.items, datasets: datasets.total };
+  }
+
+  /**
+   * The store's statistics, or for a caller some experiments are hidden from, the counts of the
+   * runs it may read (the per-day and best-run panels stay empty for it: they are computed over
+   * every run, and would tell of hidden ones).
+   */
+  private async statistics() {
+    if (!(await this.permissions.hiddenExperiments())) return this.store.runStatistics();
+    const count = async (status?: (typeof RUN_STATUSES)[number]) => (await this.search({ limit: 0, offset: 0, ...(status && { status }) })).total ?? 0;
+    const counts = await Promise.all(RUN_STATUSES.map((status) => count(status)));
+    return { total: await count(), byStatus: Object.fromEntries(RUN_STATUSES.map((s, i) => [s, counts[i]!])) as Record<(typeof RUN_STATUSES)[number], number>, createdPerDay: [], bestByMetric: [] };
   }
 }

@@ -43,6 +43,8 @@ export interface UploadMeta {
   description: string;
   tags: string[];
   expectedSchema: { columns: ExpectedColumn[] } | null;
+  /** Who uploads it (users mode). */
+  createdBy?: string | null;
 }
 
 export type UploadSink = Writable & { reader: ParallelCsvReader | null };
@@ -166,6 +168,7 @@ export class DatasetFiles {
           tags: meta.tags,
           createdAt: nowIso(),
           warnings,
+          ...(meta.createdBy && { createdBy: meta.createdBy }),
         },
         (parent, child) => diffSchemas(parent.schema, child.schema),
       );

@@ -4,10 +4,10 @@
  * never see it; services do. JsonStore (json/) is the embedded default.
  */
 import type { FilterExpr, SortSpec } from '../../src/shared/runs/filter';
-import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
-import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel } from '../../src/shared/contract/registry';
+import type { Artifact, Dataset, Experiment, ExperimentInput, LifecycleStage, Run, RunStatistics, RunStatus } from '../../src/shared/contract/types';
+import type { LoggedModel, ModelStage, ModelVersion, RegisteredModel, RegisteredModelInput } from '../../src/shared/contract/registry';
 import type { RegistryEntry, VersionDraft } from '../../src/shared/models/registry';
-import type { AuthKind, AuthRecords, TokenRecord, UserRecord } from '../../src/shared/auth';
+import type { AuditDraft, AuditEntry, AuditFilter, AuthKind, AuthRecords, PermissionRecord, TokenRecord, UserRecord } from '../../src/shared/auth';
 import type { MetricSeries } from './metricSeries';
 import type { EventRelay } from '../eventBus';
 
@@ -78,10 +78,11 @@ export type StoredRecord =
   | { kind: 'artifact'; record: Artifact }
   | { kind: 'registeredModel'; record: RegistryEntry }
   | { kind: 'user'; record: UserRecord }
-  | { kind: 'token'; record: TokenRecord };
+  | { kind: 'token'; record: TokenRecord }
+  | { kind: 'permission'; record: PermissionRecord };
 
 /** Sessions are not among them: a browser signs in again after a move. */
-export const STORED_KINDS = ['experiment', 'dataset', 'run', 'loggedModel', 'artifact', 'registeredModel', 'user', 'token'] as const satisfies readonly StoredRecord['kind'][];
+export const STORED_KINDS = ['experiment', 'dataset', 'run', 'loggedModel', 'artifact', 'registeredModel', 'user', 'token', 'permission'] as const satisfies readonly StoredRecord['kind'][];
 
 /** A new dataset version before the store numbers it and links it to its parent. */
 export type DatasetDraft = Omit<Dataset, 'version' | 'parentId' | 'schemaChanges'>;
@@ -154,7 +155,7 @@ export interface Store {
   deleteArtifact(runId: string, path: string): Promise<boolean>;
 
   /** Numbers the experiment (the next integer id) and stores it; 409 when the name is taken (also by a deleted one). */
-  createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment>;
+  createExperiment(input: ExperimentInput): Promise<Experiment>;
   /** 404 for an unknown id. */
   getExperiment(id: string): Promise<Experiment>;
   findExperimentByName(name: string): Promise<Experiment | null>;
@@ -181,7 +182,7 @@ export interface Store {
   deleteLoggedModel(id: string): Promise<void>;
 
   /** 409 when the name is taken. */
-  createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel>;
+  createRegisteredModel(input: RegisteredModelInput): Promise<RegisteredModel>;
   getRegisteredModel(name: string): Promise<RegisteredModel>;
   /** All registered models by name, each with its versions (oldest first). */
   listRegisteredModels(): Promise<{ model: RegisteredModel; versions: ModelVersion[] }[]>;
@@ -217,6 +218,13 @@ export interface Store {
   updateAuthRecord<K extends AuthKind>(kind: K, key: string, change: (current: AuthRecords[K]) => AuthRecords[K]): Promise<AuthRecords[K]>;
   /** false when there was none. Deleting a user deletes its tokens and sessions in the same change. */
   deleteAuthRecord(kind: AuthKind, key: string): Promise<boolean>;
+
+  // ---- the audit log (users mode): append-only, kept apart from the records
+
+  /** Appends entries, numbered in order; durable when this resolves. */
+  appendAudit(entries: AuditDraft[]): Promise<void>;
+  /** Newest first, filtered by exact user and action, with the number matching. */
+  listAudit(filter: AuditFilter): Promise<{ items: AuditEntry[]; total: number }>;
 
   /** Waits for pending writes, then releases the store (and its lock). */
   close(): Promise<void>;

@@ -26,11 +26,12 @@ import type {
   UpdateRunInput,
 } from '../shared/contract/types';
 
-import type { Me, TokenView } from '../shared/auth';
+import type { AuditEntry, Level, Me, PermissionObject, PermissionRecord, PermissionView, Role, TokenView, UserView } from '../shared/auth';
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
 const TOKEN_KEY = 'modellab.apiToken';
 const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
+const permissionBase = (object: PermissionObject, id: string) => (object === 'model' ? modelPath(id) : `/experiments/${encodeURIComponent(id)}`);
 
 /** token mode: the API token the browser keeps (set on the Account page). */
 export const apiToken = {
@@ -95,6 +96,17 @@ export const client = {
   listTokens: () => request<ListResponse<TokenView>>('GET', '/tokens'),
   createToken: (name: string, expiresAt: string | null) => request<TokenView & { token: string }>('POST', '/tokens', { name, expiresAt }),
   revokeToken: (id: string) => request<void>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+
+  // ---- users, permissions and the audit log (admins; an object's permissions: who manages it)
+  listUsers: () => request<ListResponse<UserView>>('GET', '/users'),
+  createUser: (name: string, password: string, role: Role) => request<UserView>('POST', '/users', { name, password, role }),
+  updateUser: (name: string, change: { role?: Role; password?: string }) => request<UserView>('PUT', `/users/${encodeURIComponent(name)}`, change),
+  deleteUser: (name: string) => request<void>('DELETE', `/users/${encodeURIComponent(name)}`),
+  allPermissions: () => request<ListResponse<PermissionRecord>>('GET', '/permissions'),
+  permissionsOf: (object: PermissionObject, id: string) => request<ListResponse<PermissionView>>('GET', `${permissionBase(object, id)}/permissions`),
+  setPermission: (object: PermissionObject, id: string, user: string, level: Level) => request<PermissionView>('PUT', `${permissionBase(object, id)}/permissions`, { user, level }),
+  removePermission: (object: PermissionObject, id: string, user: string) => request<void>('DELETE', `${permissionBase(object, id)}/permissions/${encodeURIComponent(user)}`),
+  audit: (params: { user?: string; action?: string; limit?: number; offset?: number }) => request<ListResponse<AuditEntry>>('GET', `/audit${query(params)}`),
 
   stats: () => request<Stats>('GET', '/stats'),
 

@@ -42,6 +42,7 @@ const router = createBrowserRouter(
         { path: 'models', lazy: page(() => import('../pages/Models')) },
         { path: 'models/:name', lazy: page(() => import('../pages/ModelDetail')) },
         { path: 'account', lazy: page(() => import('../pages/Account')) },
+        { path: 'admin', lazy: page(() => import('../pages/Admin')) },
         { path: 'signin', lazy: page(() => import('../pages/SignIn')) },
         { path: '*', element: <NotFound /> },
       ],

@@ -131,6 +131,7 @@ export function Layout() {
           <NavItem to="/runs">Runs</NavItem>
           <NavItem to="/compare">Compare</NavItem>
           <NavItem to="/models">Models</NavItem>
+          {state.status === 'ready' && state.me.user?.role === 'admin' && <NavItem to="/admin">Admin</NavItem>}
         </Nav>
         )}
         <User />

@@ -55,7 +55,10 @@ export default function DatasetDetail() {
             <Copyable value={d.checksum} shown={16} />
           </dd>
           <dt>Created</dt>
-          <dd>{formatDate(d.createdAt)}</dd>
+          <dd>
+            {formatDate(d.createdAt)}
+            {d.createdBy && <> by {d.createdBy}</>}
+          </dd>
           {d.description && (
             <>
               <dt>Description</dt>

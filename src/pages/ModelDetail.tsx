@@ -300,6 +300,11 @@ export default function ModelDetail() {
           <dd>{Object.keys(m.tags).length ? Object.entries(m.tags).map(([k, v]) => <Mono key={k} style={{ marginRight: 8 }}>{`${k}=${v}`}</Mono>) : '—'}</dd>
           <dt>Versions</dt>
           <dd>{m.versionCount}</dd>
+          <dt>Created</dt>
+          <dd>
+            {formatDate(m.createdAt)}
+            {m.createdBy && <> by {m.createdBy}</>}
+          </dd>
           <dt>Updated</dt>
           <dd>{formatDate(m.updatedAt)}</dd>
         </Facts>
@@ -360,7 +365,10 @@ export default function ModelDetail() {
                           <HeadlineMetrics info={info} />
                         </td>
                         <td>{info?.run?.datasetId ? <Link to={`/datasets/${info.run.datasetId}`}>{info.run.datasetId.slice(0, 8)}</Link> : '—'}</td>
-                        <td>{formatDate(v.createdAt)}</td>
+                        <td>
+                          {formatDate(v.createdAt)}
+                          {v.userId && <small> by {v.userId}</small>}
+                        </td>
                       </tr>
                     );
                   })}

@@ -20,7 +20,7 @@ import type { Services } from '../../services';
 import type { Experiment, LifecycleStage, Run, RunDatasetInput } from '../../../src/shared/contract/types';
 import { AppError } from '../../../src/shared/errors';
 import { jsonBody, limitJsonDepth, toAppError } from '../../http';
-import { access, type AccessConfig, principalOf } from '../../http/access';
+import { access, type AccessConfig, callerScope, principalOf } from '../../http/access';
 import { refuseCreatorTag } from '../../services/runs';
 import { decodeArtifactPath, sendArtifact } from '../modellab/artifacts';
 import { receiveRawBody } from '../../http/upload';
@@ -80,6 +80,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   // Searches are reads even when POSTed.
   router.use(access(config.access, { isRead: (req) => ['GET', 'HEAD', 'OPTIONS'].includes(req.method) || (req.method === 'POST' && READ_ONLY_POSTS.has(req.path)) }));
   router.use('/mlflow', jsonBody({ limit: config.jsonLimitBytes, type: () => true }), limitJsonDepth);
+  router.use(callerScope);
 
   /** A JSON endpoint: input from the query (GET) or the body, answer as MLflow's protobuf JSON. */
   const endpoint: Endpoint = (methods, path, schema, fn) => {
@@ -421,6 +422,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
   router.put('/mlflow-artifacts/artifacts/*rest', async (req, res) => {
     const { owner, modellabPath } = await locate(artifactRest(req), true);
     if (!modellabPath) throw invalidParameter('An artifact upload needs a file path after artifacts/');
+    await artifacts.ensureOwner(owner); // users mode: 403 before the body is read for someone who may only read it
     const [category, ...inner] = modellabPath.split('/');
     const incoming = await artifacts.incoming();
     // Straight to the bucket when the store is one (the path is known before the body).

@@ -17,12 +17,11 @@ const TokenParams = z.strictObject({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a t
 /** The auth routes' kinds of request, for the access middleware (paths relative to /api/modellab). */
 export const AUTH_REQUEST_KINDS: Required<Omit<RequestKinds, 'isRead'>> = {
   isOpen: (req) => (req.path === '/health' && req.method === 'GET') || (req.path === '/auth/login' && req.method === 'POST'),
-  isSelfService: (req) => req.path === '/auth/logout' || req.path === '/tokens' || req.path.startsWith('/tokens/'),
-  isAdminOnly: (req) => req.path === '/users' || req.path.startsWith('/users/'),
+  isAdminOnly: (req) => req.path === '/users' || req.path.startsWith('/users/') || req.path === '/audit' || req.path === '/permissions',
 };
 
 
-export function authRouter({ auth }: Services, mode: AuthMode): Router {
+export function authRouter({ auth, audit }: Services, mode: AuthMode): Router {
   const router = Router();
   // Everything here but /auth/me is users mode's: 404 in the other modes.
   router.use(['/auth/login', '/auth/logout', '/users', '/tokens'], (_req, _res, next) =>
@@ -46,7 +45,12 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
   router.post(
     '/auth/login',
     handle({ body: LoginBody }, async ({ body }, req, res): Promise<Me> => {
-      const { secret, session, user } = await auth.login(body.username, body.password, req.ip ?? '');
+      const { secret, session, user } = await auth.login(body.username, body.password, req.ip ?? '').catch(async (error: unknown) => {
+        // A refused sign-in is recorded under no one's name (the name tried is the object).
+        if (error instanceof AppError && error.status === 401) await audit.record('login.failed', 'user', body.username, '-');
+        throw error;
+      });
+      await audit.record('login', 'user', user.name, user.name);
       setCookie(req, res, secret, Math.round((Date.parse(session.expiresAt) - Date.now()) / 1000));
       res.setHeader('Cache-Control', 'no-store');
       return { mode, user, csrfToken: session.csrf };
@@ -58,6 +62,7 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
     handle({}, async (_input, req, res) => {
       const cookie = cookieOf(req, SESSION_COOKIE);
       if (cookie) await auth.logout(cookie);
+      await audit.record('logout', 'user', principalOf(res)?.user.name ?? '-');
       setCookie(req, res, '', 0);
     }),
   );
@@ -76,6 +81,7 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
     '/users',
     handle({ body: CreateUserBody }, async ({ body }, _req, res) => {
       const user = await auth.createUser(body);
+      await audit.record('user.created', 'user', user.name);
       res.status(201).location(`users/${user.name}`);
       return user;
     }),
@@ -91,7 +97,9 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
     '/users/:name',
     handle({ params: NameParams, body: UpdateUserBody }, async ({ params, body }) => {
       if (body.role !== undefined && body.role !== 'admin') await keepAnAdmin(params.name);
-      return auth.updateUser(params.name, body);
+      const user = await auth.updateUser(params.name, body);
+      await audit.record(body.password !== undefined ? 'user.password_changed' : 'user.updated', 'user', user.name);
+      return user;
     }),
   );
 
@@ -100,6 +108,7 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
     handle({ params: NameParams }, async ({ params }) => {
       await keepAnAdmin(params.name);
       await auth.deleteUser(params.name);
+      await audit.record('user.deleted', 'user', params.name);
     }),
   );
 
@@ -119,6 +128,7 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
     '/tokens',
     handle({ body: CreateTokenBody }, async ({ body }, _req, res) => {
       const { token, view } = await auth.createToken(me(res), body.name, body.expiresAt ?? null);
+      await audit.record('token.created', 'token', view.id);
       res.status(201).setHeader('Cache-Control', 'no-store');
       return { ...view, token };
     }),
@@ -128,6 +138,7 @@ export function authRouter({ auth }: Services, mode: AuthMode): Router {
     '/tokens/:id',
     handle({ params: TokenParams }, async ({ params }, _req, res) => {
       await auth.revokeToken(me(res), params.id);
+      await audit.record('token.revoked', 'token', params.id);
     }),
   );
 

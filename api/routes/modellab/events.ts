@@ -1,10 +1,16 @@
 /** GET /api/modellab/events — Server-Sent Events: the types in src/shared/contract/events.ts. */
 import { Router } from 'express';
-import type { Services } from '../../services';
+import type { ModelLabEvent, Services } from '../../services';
+import { principalOf } from '../../http/access';
+import { asCaller } from '../../services/caller';
 
 const HEARTBEAT_MS = 15_000;
 
-export function eventsRouter({ events }: Pick<Services, 'events'>, heartbeatMs = HEARTBEAT_MS): Router {
+/**
+ * Users mode: each event is checked against the subscriber's permissions (services/permissions),
+ * in the subscriber's name, and written in the order published.
+ */
+export function eventsRouter({ events, permissions }: Pick<Services, 'events' | 'permissions'>, heartbeatMs = HEARTBEAT_MS): Router {
   const router = Router();
   router.get('/events', (req, res) => {
     res.status(200);
@@ -14,8 +20,12 @@ export function eventsRouter({ events }: Pick<Services, 'events'>, heartbeatMs =
     res.setHeader('X-Accel-Buffering', 'no'); // nginx: do not buffer the stream
     res.flushHeaders();
     res.write('retry: 3000\n\n');
+    const caller = { user: principalOf(res)?.user ?? null, address: req.ip ?? '' };
+    const send = (event: ModelLabEvent) => res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event.data, at: event.at })}\n\n`);
+    let queue = Promise.resolve();
     const unsubscribe = events.subscribe((event) => {
-      res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify({ ...event.data, at: event.at })}\n\n`);
+      if (!caller.user) return void send(event);
+      queue = queue.then(() => asCaller(caller, () => permissions.maySee(event.type, event.data)).then((shown) => void (shown && !res.writableEnded && send(event)), () => undefined));
     });
     // A comment line now and then keeps proxies and load balancers from closing an idle stream.
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);

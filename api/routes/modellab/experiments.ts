@@ -16,6 +16,7 @@ export function experimentsRouter({ experiments }: Services): Router {
     tags: e.tags,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,
+    ...(e.createdBy && { createdBy: e.createdBy }),
     runCount: await experiments.runCount(e.id),
   });
 

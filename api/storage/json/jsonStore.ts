@@ -20,7 +20,7 @@ import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE 
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { artifactKey, type AuthEntry, authSlotKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isAuthEntry, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
 import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type PageOptions, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
-import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
+import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, newRegisteredModel, type RegisteredModel, type RegisteredModelInput } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
 import { RunTable, type RunWhere } from './runTable';
 import { AppendLog, removeStaleTempFiles, writeFileDurable } from '../durableFile';
@@ -28,8 +28,9 @@ import { corruptRecord, notFound, conflict, unprocessable } from '../../../src/s
 import { compileColumnFilter, compileFilterFast, fieldAccessorFast, type FieldRef, type FilterContext, sortRuns } from '../../../src/shared/runs/filter';
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import { nowIso } from '../../../src/shared/ids';
-import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
-import { authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
+import { type Artifact, type Dataset, type Experiment, type ExperimentInput, type LifecycleStage, newExperiment, type Run, type RunStatistics, type RunStatus } from '../../../src/shared/contract/types';
+import { type AuditDraft, type AuditEntry, type AuditFilter, authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
+import { AuditLog } from './auditLog';
 
 const WAL_PUT = {
   runs: Buffer.from('{"op":"put","kind":"run","record":'),
@@ -84,6 +85,7 @@ export class JsonStore implements Store {
   private flushing: Promise<void> | null = null;
   private closed = false;
   private stats: FlushStats = { flushes: 0, mutations: 0, recentFlushMs: [] };
+  private readonly audit: AuditLog;
 
   private constructor(
     readonly dataDir: string,
@@ -93,6 +95,7 @@ export class JsonStore implements Store {
     private readonly compactBytes: number,
   ) {
     this.wal = new AppendLog(path.join(dataDir, WAL_FILE));
+    this.audit = new AuditLog(dataDir);
   }
 
   /** Opens (creating on first use) the database in `dataDir`. Throws DataDirLockedError or CorruptDatabaseError. */
@@ -104,6 +107,7 @@ export class JsonStore implements Store {
       const store = new JsonStore(dir, path.join(dir, DB_FILE), lock, options.log ?? ((m) => console.warn(m)), options.compactBytes ?? 8 * 1024 * 1024);
       await removeStaleTempFiles(store.file);
       await store.wal.open();
+      await store.audit.open();
       await store.load();
       const addedDefault = !store.experiments.has(DEFAULT_EXPERIMENT_ID);
       if (addedDefault) store.experiments.set(DEFAULT_EXPERIMENT_ID, readable(defaultExperiment(nowIso())));
@@ -607,7 +611,7 @@ export class JsonStore implements Store {
     for (const slot of this.loggedModels.values()) if (slot.ok) yield { kind: 'loggedModel', record: copyOf(slot) };
     for (const slot of this.artifacts.values()) if (slot.ok) yield { kind: 'artifact', record: copyOf(slot) };
     for (const slot of this.registry.values()) if (slot.ok) yield { kind: 'registeredModel', record: copyOf(slot) };
-    for (const kind of ['user', 'token'] as const) {
+    for (const kind of ['user', 'token', 'permission'] as const) {
       for (const slot of this.auth.values()) if (slot.ok && slot.value.kind === kind) yield { kind, record: copyOf(slot).record } as StoredRecord;
     }
   }
@@ -646,22 +650,14 @@ export class JsonStore implements Store {
 
   // ---- experiments
 
-  async createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment> {
+  async createExperiment(input: ExperimentInput): Promise<Experiment> {
     const slot = await this.mutate(() => {
       this.refuseTakenName(input.name, null);
       let next = 0;
       for (const id of this.experiments.keys()) if (/^\d+$/.test(id)) next = Math.max(next, Number(id) + 1);
       const id = String(next);
       const at = nowIso();
-      const stored = readable<Experiment>({
-        id,
-        name: input.name,
-        artifactLocation: input.artifactLocation || `mlflow-artifacts:/${id}`,
-        lifecycleStage: 'active',
-        tags: input.tags ?? {},
-        createdAt: at,
-        updatedAt: at,
-      });
+      const stored = readable<Experiment>(newExperiment(id, input, at));
       this.experiments.set(id, stored);
       this.logPut('experiments', stored);
       return stored;
@@ -808,11 +804,10 @@ export class JsonStore implements Store {
     return structuredClone(result);
   }
 
-  async createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel> {
+  async createRegisteredModel(input: RegisteredModelInput): Promise<RegisteredModel> {
     const entry = await this.mutate(() => {
       if (this.registry.has(input.name)) throw conflict(`Registered model '${input.name}' already exists.`, { name: input.name });
-      const at = nowIso();
-      return this.putEntry({ model: { name: input.name, description: input.description, tags: input.tags, aliases: {}, lastVersion: 0, createdAt: at, updatedAt: at }, versions: [] });
+      return this.putEntry({ model: newRegisteredModel(input, nowIso()), versions: [] });
     });
     return structuredClone(entry.model);
   }
@@ -962,6 +957,14 @@ export class JsonStore implements Store {
     });
   }
 
+  appendAudit(entries: AuditDraft[]): Promise<void> {
+    return this.audit.append(entries);
+  }
+
+  listAudit(filter: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
+    return this.audit.list(filter);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -973,6 +976,7 @@ export class JsonStore implements Store {
       this.log(`modellab: writing the snapshot on close failed (the log keeps the changes): ${(error as Error).message}`);
     } finally {
       await this.wal.close();
+      await this.audit.close().catch((error: Error) => this.log(`modellab: closing the audit log failed: ${error.message}`));
       this.lock.release();
     }
   }

@@ -123,6 +123,8 @@ export function isAuthEntry(value: unknown): value is AuthEntry {
       return typeof r.id === 'string' && typeof r.user === 'string' && typeof r.secretHash === 'string';
     case 'session':
       return typeof r.id === 'string' && typeof r.user === 'string' && typeof r.csrf === 'string' && typeof r.expiresAt === 'string';
+    case 'permission':
+      return typeof r.id === 'string' && typeof r.user === 'string' && typeof r.objectId === 'string' && typeof r.level === 'string';
   }
 }
 

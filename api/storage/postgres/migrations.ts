@@ -195,4 +195,23 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX auth_records_owner ON auth_records (owner)`,
     ],
   },
+  {
+    version: 6,
+    name: 'the audit log',
+    statements: [
+      // Append-only, apart from the records: every mutation in users mode adds a row. Listed newest
+      // first, filtered by user or action.
+      `CREATE TABLE audit_log (
+         seq bigserial PRIMARY KEY,
+         at timestamptz NOT NULL,
+         actor text NOT NULL,
+         action text NOT NULL,
+         object_type text NOT NULL,
+         object_id text NOT NULL,
+         address text NOT NULL
+       )`,
+      `CREATE INDEX audit_log_actor ON audit_log (actor, seq)`,
+      `CREATE INDEX audit_log_action ON audit_log (action, seq)`,
+    ],
+  },
 ];

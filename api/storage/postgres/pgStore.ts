@@ -10,8 +10,8 @@
  */
 import pg from 'pg';
 import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES } from '../../../src/shared/contract/constants';
-import type { Artifact, Dataset, Experiment, LifecycleStage, Run, RunStatistics, RunStatus } from '../../../src/shared/contract/types';
-import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, type RegisteredModel } from '../../../src/shared/contract/registry';
+import { type Artifact, type Dataset, type Experiment, type ExperimentInput, type LifecycleStage, newExperiment, type Run, type RunStatistics, type RunStatus } from '../../../src/shared/contract/types';
+import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, newRegisteredModel, type RegisteredModel, type RegisteredModelInput } from '../../../src/shared/contract/registry';
 import { conflict, notFound, unprocessable } from '../../../src/shared/errors';
 import { nowIso } from '../../../src/shared/ids';
 import { KeyedLock } from '../../../src/shared/keyedLock';
@@ -19,7 +19,8 @@ import { fieldKey, type FieldRow, fieldRowsOf } from '../../../src/shared/runs/f
 import { runStatistics } from '../../../src/shared/runs/statistics';
 import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
-import { authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
+import { type AuditDraft, type AuditEntry, type AuditFilter, authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
+import { GroupCommit } from '../groupCommit';
 import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
@@ -168,6 +169,8 @@ export class PgStore implements Store {
    * processes, the row lock alone orders them.
    */
   private readonly inOrder = new KeyedLock();
+  /** Audit entries of concurrent requests go in one INSERT. */
+  private readonly auditCommits = new GroupCommit<AuditDraft>((entries) => this.writeAudit(entries));
   /** Experiments' artifact locations as createRun last found them (fixed when an experiment is made: no API changes one). */
   private readonly experimentLocations = new Map<string, string>();
   readonly backend = 'postgres' as const;
@@ -328,7 +331,8 @@ export class PgStore implements Store {
           return readBack(wrote(result), 'SELECT doc FROM artifacts WHERE owner = $1 AND path = $2', a.runId, a.path);
         }
         case 'user':
-        case 'token': {
+        case 'token':
+        case 'permission': {
           const key = authKeyOf(entry.kind, entry.record);
           const result = await client.query('INSERT INTO auth_records (kind, key, owner, doc) VALUES ($1, $2, $3, $4) ON CONFLICT (kind, key) DO NOTHING', [entry.kind, key, authOwnerOf(entry.kind, entry.record), doc]);
           return readBack(wrote(result), 'SELECT doc FROM auth_records WHERE kind = $1 AND key = $2', entry.kind, key);
@@ -488,14 +492,14 @@ export class PgStore implements Store {
 
   // ---- experiments
 
-  async createExperiment(input: { name: string; artifactLocation?: string | null; tags?: Record<string, string> }): Promise<Experiment> {
+  async createExperiment(input: ExperimentInput): Promise<Experiment> {
     return this.tx(async (client) => {
       await client.query('LOCK TABLE experiments IN SHARE ROW EXCLUSIVE MODE'); // numbering: one at a time
       await this.refuseTakenName(client, input.name, null);
       const { rows } = await client.query<{ next: string }>('SELECT coalesce(max(id) + 1, 0) AS next FROM experiments');
       const id = String(rows[0]!.next);
       const at = nowIso();
-      const experiment: Experiment = { id, name: input.name, artifactLocation: input.artifactLocation || `mlflow-artifacts:/${id}`, lifecycleStage: 'active', tags: input.tags ?? {}, createdAt: at, updatedAt: at };
+      const experiment = newExperiment(id, input, at);
       await client.query('INSERT INTO experiments (id, name, lifecycle_stage, doc) VALUES ($1, $2, $3, $4)', [Number(id), experiment.name, 'active', JSON.stringify(experiment)]);
       return experiment;
     });
@@ -654,9 +658,8 @@ export class PgStore implements Store {
     }));
   }
 
-  async createRegisteredModel(input: { name: string; description: string; tags: Record<string, string> }): Promise<RegisteredModel> {
-    const at = nowIso();
-    const entry: registry.RegistryEntry = { model: { name: input.name, description: input.description, tags: input.tags, aliases: {}, lastVersion: 0, createdAt: at, updatedAt: at }, versions: [] };
+  async createRegisteredModel(input: RegisteredModelInput): Promise<RegisteredModel> {
+    const entry: registry.RegistryEntry = { model: newRegisteredModel(input, nowIso()), versions: [] };
     const insert = this.pool.query('INSERT INTO registered_models (name, doc) VALUES ($1, $2)', [input.name, JSON.stringify(entry)]);
     await refusingDuplicates(insert, () => conflict(`Registered model '${input.name}' already exists.`, { name: input.name }));
     return copy(entry.model);
@@ -799,11 +802,45 @@ export class PgStore implements Store {
     return (rowCount ?? 0) > 0;
   }
 
+  appendAudit(entries: AuditDraft[]): Promise<void> {
+    return this.auditCommits.add(entries);
+  }
+
+  private async writeAudit(entries: AuditDraft[]): Promise<void> {
+    const column = (pick: (e: AuditDraft) => string) => entries.map(pick);
+    await this.pool.query(
+      `INSERT INTO audit_log (at, actor, action, object_type, object_id, address)
+       SELECT at, actor, action, object_type, object_id, address
+       FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS e(at, actor, action, object_type, object_id, address, n) ORDER BY n`,
+      [column((e) => e.at), column((e) => e.user), column((e) => e.action), column((e) => e.objectType), column((e) => e.objectId), column((e) => e.address)],
+    );
+  }
+
+  async listAudit(filter: AuditFilter): Promise<{ items: AuditEntry[]; total: number }> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (filter.user !== undefined) where.push(`actor = $${values.push(filter.user)}`);
+    if (filter.action !== undefined) where.push(`action = $${values.push(filter.action)}`);
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    const [page, count] = await Promise.all([
+      this.pool.query<{ seq: string; at: Date; actor: string; action: string; object_type: string; object_id: string; address: string }>(
+        `SELECT seq, at, actor, action, object_type, object_id, address FROM audit_log ${clause} ORDER BY seq DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+        [...values, filter.limit, filter.offset],
+      ),
+      this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM audit_log ${clause}`, values),
+    ]);
+    return {
+      items: page.rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), user: r.actor, action: r.action, objectType: r.object_type, objectId: r.object_id, address: r.address })),
+      total: Number(count.rows[0]!.n),
+    };
+  }
+
   eventRelay(log: (message: string) => void): Promise<EventRelay> {
     return PgEventRelay.start(this.url, this.pool, log);
   }
 
   async close(): Promise<void> {
+    await this.auditCommits.settled();
     await this.pool.end();
   }
 }

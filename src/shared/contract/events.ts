@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'model_version.created',
   'model_version.updated',
   'model_version.deleted',
+  'permission.updated',
   'profile.progress',
 ] as const;
 

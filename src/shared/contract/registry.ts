@@ -78,7 +78,27 @@ export interface RegisteredModel {
   lastVersion: number;
   createdAt: string;
   updatedAt: string;
+  /** Who created it (users mode); absent for models made without users. */
+  createdBy?: string | null;
 }
+
+export interface RegisteredModelInput {
+  name: string;
+  description: string;
+  tags: Record<string, string>;
+  createdBy?: string | null;
+}
+
+export const newRegisteredModel = (input: RegisteredModelInput, at: string): RegisteredModel => ({
+  name: input.name,
+  description: input.description,
+  tags: input.tags,
+  aliases: {},
+  lastVersion: 0,
+  createdAt: at,
+  updatedAt: at,
+  ...(input.createdBy && { createdBy: input.createdBy }),
+});
 
 /** A registered model as the API presents it. */
 export interface RegisteredModelView extends RegisteredModel {

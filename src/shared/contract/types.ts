@@ -40,7 +40,29 @@ export interface Experiment {
   tags: Record<string, string>;
   createdAt: string;
   updatedAt: string;
+  /** Who created it (users mode); absent for experiments made without users. */
+  createdBy?: string | null;
 }
+
+/** What creating an experiment takes. */
+export interface ExperimentInput {
+  name: string;
+  artifactLocation?: string | null;
+  tags?: Record<string, string>;
+  createdBy?: string | null;
+}
+
+/** A new experiment record (both stores number it their own way). */
+export const newExperiment = (id: string, input: ExperimentInput, at: string): Experiment => ({
+  id,
+  name: input.name,
+  artifactLocation: input.artifactLocation || `mlflow-artifacts:/${id}`,
+  lifecycleStage: 'active',
+  tags: input.tags ?? {},
+  createdAt: at,
+  updatedAt: at,
+  ...(input.createdBy && { createdBy: input.createdBy }),
+});
 
 /** An experiment as ModelLab's API presents it: with the number of its (not deleted) runs. */
 export interface ExperimentSummary extends Experiment {
@@ -117,6 +139,8 @@ export interface Dataset {
   tags: string[];
   createdAt: string;
   warnings: string[];
+  /** Who uploaded this version (users mode). */
+  createdBy?: string | null;
 }
 
 export interface ListResponse<T> {

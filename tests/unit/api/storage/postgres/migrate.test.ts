@@ -36,7 +36,7 @@ describe('migrate', () => {
       const p = pool();
       const latest = MIGRATIONS.at(-1)!.version;
       expect(await migrate(p)).toEqual({ from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
-      expect(await tables(p)).toEqual(['artifacts', 'auth_records', 'datasets', 'experiments', 'logged_models', 'metric_chunks', 'metric_summaries', 'modellab_migrations', 'registered_models', 'run_fields', 'runs']);
+      expect(await tables(p)).toEqual(['artifacts', 'audit_log', 'auth_records', 'datasets', 'experiments', 'logged_models', 'metric_chunks', 'metric_summaries', 'modellab_migrations', 'registered_models', 'run_fields', 'runs']);
       expect(await migrate(p)).toEqual({ from: latest, to: latest, applied: [] });
       expect((await p.query('SELECT count(*)::int AS n FROM modellab_migrations')).rows[0].n).toBe(MIGRATIONS.length);
     });
