@@ -102,6 +102,12 @@ export class RunService {
     return run;
   }
 
+  /** MLflow's soft delete and restore: permitted as deleting is (manage, or edit for the run's creator). */
+  async setStage(id: string, stage: Run['lifecycleStage']): Promise<Run> {
+    await this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
+    return this.change(id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }), ['lifecycleStage']);
+  }
+
   /**
    * Deletes the run with its folders (metric series, artifacts) and its logged models, after any
    * evaluation or upload of it that is being written, so none of them leaves files behind for a run

@@ -256,7 +256,7 @@ export function mlflowRouter(services: Services, config: MlflowConfig, log: (mes
 
   const setRunStage = async (id: string, stage: LifecycleStage) => {
     await runOr404(id);
-    await runs.change(id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }), ['lifecycleStage']);
+    await runs.setStage(id, stage);
     return {};
   };
   endpoint(['post'], 'runs/delete', S.RunOnly, (body) => setRunStage(body.run_id, 'deleted'));
