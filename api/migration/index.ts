@@ -17,6 +17,7 @@ import { mkdtemp, copyFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DATASET_CONTENT_TYPES, DB_FILE, WAL_FILE } from '../../src/shared/contract/constants';
+import { AUDIT_FILE } from '../storage/json/auditLog';
 import { contentTypeOf } from '../../src/shared/artifactPaths';
 import {
   artifactsOf,
@@ -32,8 +33,10 @@ import {
   type StoredRecord,
 } from '../storage';
 
-export type Kind = StoredRecord['kind'] | 'metricSeries' | 'file';
-export const KINDS: Kind[] = [...STORED_KINDS.slice(0, 3), 'metricSeries', ...STORED_KINDS.slice(3), 'file'];
+export type Kind = StoredRecord['kind'] | 'metricSeries' | 'auditEntry' | 'file';
+export const KINDS: Kind[] = [...STORED_KINDS.slice(0, 3), 'metricSeries', ...STORED_KINDS.slice(3), 'auditEntry', 'file'];
+/** Audit entries go over in batches of this many (each one INSERT). */
+const AUDIT_BATCH = 50_000;
 
 export const KIND_LABELS: Record<Kind, string> = {
   experiment: 'experiments',
@@ -46,6 +49,7 @@ export const KIND_LABELS: Record<Kind, string> = {
   user: 'users',
   token: 'access tokens',
   permission: 'permissions',
+  auditEntry: 'audit log entries',
   file: 'files',
 };
 
@@ -94,7 +98,7 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
   let target: PgStore | null = null;
   const series = new MetricSeriesStore(dataDir);
   try {
-    for (const file of [DB_FILE, WAL_FILE]) await copyFile(path.join(dataDir, file), path.join(scratch, file)).catch((error: NodeJS.ErrnoException) => {
+    for (const file of [DB_FILE, WAL_FILE, AUDIT_FILE]) await copyFile(path.join(dataDir, file), path.join(scratch, file)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
     source = await JsonStore.open(scratch, { log: (m) => warnings.push(m) });
@@ -194,6 +198,22 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
       }
     }
     await copyAllSeries();
+    // The audit log, oldest first, from where the target's copy of it ends (a copy cut short goes on;
+    // the entries are renumbered in the target's order, which is the source's).
+    start('auditEntry');
+    const auditTotal = (await source.listAudit({ limit: 1, offset: 0 })).total;
+    const auditThere = (await target.listAudit({ limit: 1, offset: 0 })).total;
+    if (auditThere > auditTotal) warnings.push(`the target's audit log holds ${auditThere} entries, more than the folder's ${auditTotal}: not copied`);
+    else {
+      counts.auditEntry.alreadyThere = auditThere;
+      for (let from = auditThere; from < auditTotal; from += AUDIT_BATCH) {
+        const n = Math.min(AUDIT_BATCH, auditTotal - from);
+        const page = await source.listAudit({ limit: n, offset: auditTotal - from - n });
+        await target.appendAudit(page.items.reverse().map(({ seq: _seq, ...entry }) => entry));
+        counts.auditEntry.copied += n;
+        done += n;
+      }
+    }
     // Files in a run's folder without a record (put there by hand, or by an older release): the
     // target records them when they are first listed, as the data folder does.
     if (options.blobs) {
@@ -227,5 +247,6 @@ async function totalsOf(store: JsonStore): Promise<Partial<Record<Kind, number>>
     user: (await store.listAuthRecords('user')).length,
     token: (await store.listAuthRecords('token')).length,
     permission: (await store.listAuthRecords('permission')).length,
+    auditEntry: (await store.listAudit({ limit: 1, offset: 0 })).total,
   };
 }

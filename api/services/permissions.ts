@@ -38,9 +38,14 @@ export class Permissions {
     private readonly events: EventBus,
     private readonly now: () => number = Date.now,
   ) {
-    // Any process's change (the relay delivers other processes' events here too) reloads them.
+    // Any process's change (the relay delivers other processes' events here too) reloads them; a
+    // model deleted or renamed anywhere takes its name's creator along (a new model may take the name).
     events.subscribe((event) => {
       if (event.type === 'permission.updated') this.invalidate();
+      if (event.type === 'registered_model.deleted' || (event.type === 'registered_model.updated' && event.data.previousName !== undefined)) {
+        this.creators.delete(`model:${String(event.data.name)}`);
+        this.creators.delete(`model:${String(event.data.previousName)}`);
+      }
     });
   }
 
@@ -191,7 +196,6 @@ export class Permissions {
       await this.store.createAuthRecord('permission', { ...grant, id: permissionKey('model', to, grant.user), objectId: to }).catch(() => undefined);
       await this.store.deleteAuthRecord('permission', grant.id);
     }
-    this.creators.set(`model:${to}`, this.creators.get(`model:${from}`) ?? null);
     this.invalidate();
   }
 

@@ -32,6 +32,12 @@ let datasetIds: string[] = [];
 /** A personal access token of the source's user 'ada' (MODELLAB_AUTH=users), to use against the target. */
 let adaToken = '';
 
+const AUDIT = [
+  { at: '2026-01-01T00:00:00.000Z', user: 'ada', action: 'login', objectType: 'user', objectId: 'ada', address: '10.0.0.1' },
+  { at: '2026-01-01T00:00:01.000Z', user: 'ada', action: 'run.created', objectType: 'run', objectId: 'r1', address: '10.0.0.1' },
+  { at: '2026-01-01T00:00:02.000Z', user: '-', action: 'login.failed', objectType: 'user', objectId: 'eve', address: '10.0.0.2' },
+];
+
 /** Every file under the folder with its SHA-256: equal means nothing was changed, added or removed. */
 async function fingerprint(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -54,6 +60,9 @@ async function makeSource(dir: string): Promise<void> {
     await t.services.auth.createUser({ name: 'ada', password: 'ada-password-1', role: 'admin' });
     adaToken = (await t.services.auth.createToken('ada', 'ci', null)).token;
     await t.services.auth.login('ada', 'ada-password-1', '127.0.0.1'); // a session: not copied (the browser signs in again)
+    // A grant and the audit log a users-mode server leaves (written to the store directly: this server runs without users).
+    await t.store.createAuthRecord('permission', { id: 'experiment:ada:0', object: 'experiment', objectId: '0', user: 'ada', level: 'manage', by: 'ada', updatedAt: '2026-01-01T00:00:00.000Z' });
+    await t.store.appendAudit(AUDIT);
     const exp = (await api.post('/api/modellab/experiments').send({ name: 'churn', tags: { team: 'growth' } })).body;
     const gone = (await api.post('/api/modellab/experiments').send({ name: 'abandoned' })).body;
     const v1 = (await api.post('/api/modellab/datasets').attach('file', Buffer.from('age,label\n31,1\n42,0\n'), 'people.csv')).body;
@@ -160,7 +169,8 @@ describe('modellab migrate', () => {
       expect(first.counts.metricSeries.copied).toBe(1);
       expect(first.counts.registeredModel.copied).toBe(1);
       expect(first.counts.loggedModel.copied).toBe(1);
-      expect([first.counts.user.copied, first.counts.token.copied]).toEqual([1, 1]);
+      expect([first.counts.user.copied, first.counts.token.copied, first.counts.permission.copied]).toEqual([1, 1, 1]);
+      expect(first.counts.auditEntry).toEqual({ copied: AUDIT.length, alreadyThere: 0, differs: 0 });
       // model.pt, 4 evaluation documents, the logged model's file, by-hand.svg, later.txt (no record); and the 2 dataset files.
       expect(first.counts.file.copied).toBe(10);
       expect(await s3().blobs('first').readText(`artifacts/${sweepId}/reports/later.txt`)).toBe('unrecorded');
@@ -179,6 +189,10 @@ describe('modellab migrate', () => {
       try {
         expect((await request(users.app).get('/api/modellab/runs?limit=1').set('Authorization', `Basic ${Buffer.from('ada:ada-password-1').toString('base64')}`)).status).toBe(200);
         expect((await request(users.app).get('/api/modellab/runs?limit=1').set('Authorization', `Bearer ${adaToken}`)).status).toBe(200);
+        // … and its grants and audit log, oldest first as written.
+        expect((await request(users.app).get('/api/modellab/experiments/0/permissions').set('Authorization', `Bearer ${adaToken}`)).body.items).toEqual([{ user: 'ada', level: 'manage', by: 'ada', updatedAt: '2026-01-01T00:00:00.000Z' }]);
+        const audit = (await request(users.app).get('/api/modellab/audit').set('Authorization', `Bearer ${adaToken}`)).body;
+        expect(audit.items.slice(-AUDIT.length).map(({ seq: _seq, ...entry }: { seq: number }) => entry)).toEqual([...AUDIT].reverse());
       } finally {
         await users.cleanup();
       }
@@ -189,6 +203,7 @@ describe('modellab migrate', () => {
       expect(second.counts.file).toEqual({ copied: 0, alreadyThere: 10, differs: 0 });
       expect(second.counts.metricSeries).toEqual({ copied: 0, alreadyThere: 1, differs: 0 });
       expect(second.counts.user).toEqual({ copied: 0, alreadyThere: 1, differs: 0 });
+      expect(second.counts.auditEntry).toEqual({ copied: 0, alreadyThere: AUDIT.length, differs: 0 });
       expect(second.counts.token).toEqual({ copied: 0, alreadyThere: 1, differs: 0 }); // used on the target since: its last use is not a difference
     } finally {
       await db.drop();
