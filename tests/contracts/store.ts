@@ -57,7 +57,7 @@ async function expectAppError(promise: Promise<unknown>, status: number, code: s
 }
 
 /** The contract's groups of tests, by their titles. */
-export const CONTRACT_GROUPS = ['createRun / getRun', 'searchRuns', 'updateRun', 'concurrency', 'deleteRun', 'experiments', 'datasets', 'model registry', 'users, tokens and sessions'] as const;
+export const CONTRACT_GROUPS = ['createRun / getRun', 'searchRuns', 'updateRun', 'concurrency', 'deleteRun', 'experiments', 'datasets', 'model registry', 'users, tokens and sessions', 'the audit log'] as const;
 
 /**
  * `groups`: the groups a backend in progress passes already (all when not given); the others are
@@ -318,6 +318,38 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(await h.store.listAuthRecords('token')).toEqual([]);
         expect((await h.store.listAuthRecords('session')).map((x) => x.id)).toEqual(['s-ada']);
         expect(await h.store.deleteAuthRecord('user', 'nobody')).toBe(false);
+      });
+
+      it("keeps a user's grants with the user, and deletes them with it", async () => {
+        await h.store.createAuthRecord('user', user('ada'));
+        const grant = { id: 'experiment:ada:7', object: 'experiment' as const, objectId: '7', user: 'ada', level: 'edit' as const, by: 'root', updatedAt: '2026-01-01T00:00:00.000Z' };
+        await h.store.createAuthRecord('permission', grant);
+        await h.store.createAuthRecord('permission', { ...grant, id: 'experiment:*:7', user: '*', level: 'none' });
+        expect(await h.store.getAuthRecord('permission', 'experiment:ada:7')).toEqual(grant);
+        expect(await h.store.deleteAuthRecord('user', 'ada')).toBe(true);
+        expect((await h.store.listAuthRecords('permission')).map((p) => p.user)).toEqual(['*']);
+      });
+    });
+
+    describe('the audit log', () => {
+      const entry = (i: number, user = 'ada', action = 'run.created') => ({ at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), user, action, objectType: 'run', objectId: `r${i}`, address: '10.0.0.1' });
+      it('numbers entries in the order written and lists them newest first, filtered and paged, with the count matching', async () => {
+        expect(await h.store.listAudit({ limit: 10, offset: 0 })).toEqual({ items: [], total: 0 });
+        await h.store.appendAudit([entry(1), entry(2, 'bob')]);
+        await Promise.all([h.store.appendAudit([entry(3, 'ada', 'run.deleted')]), h.store.appendAudit([entry(4, 'bob', 'run.deleted')])]);
+        await h.store.appendAudit([]);
+        const all = await h.store.listAudit({ limit: 10, offset: 0 });
+        expect(all.total).toBe(4);
+        expect(all.items.map((e) => e.seq)).toEqual([4, 3, 2, 1]);
+        expect(all.items.at(-1)).toEqual({ seq: 1, ...entry(1) });
+        expect(new Set(all.items.slice(0, 2).map((e) => e.objectId))).toEqual(new Set(['r3', 'r4'])); // concurrent: either order
+        const bob = await h.store.listAudit({ user: 'bob', limit: 10, offset: 0 });
+        expect([bob.total, bob.items.map((e) => e.user)]).toEqual([2, ['bob', 'bob']]);
+        const deletedByAda = await h.store.listAudit({ user: 'ada', action: 'run.deleted', limit: 10, offset: 0 });
+        expect(deletedByAda.items.map((e) => e.objectId)).toEqual(['r3']);
+        const page = await h.store.listAudit({ limit: 2, offset: 1 });
+        expect([page.total, page.items.map((e) => e.seq)]).toEqual([4, [3, 2]]);
+        expect((await h.store.listAudit({ user: "x' OR '1'='1", limit: 10, offset: 0 })).total).toBe(0); // data, not SQL
       });
     });
 
