@@ -150,6 +150,15 @@ export function Copyable({ value, shown = 12 }: { value: string; shown?: number 
   );
 }
 
+/** A form laid out in a row that wraps: fields, then its button, aligned at their bottoms. */
+export const FormRow = styled.form`
+  display: flex;
+  flex-wrap: wrap;
+  align-items: flex-end;
+  gap: ${({ theme }) => theme.space(3)};
+  margin-bottom: ${({ theme }) => theme.space(3)};
+`;
+
 export const Field = styled.label`
   display: flex;
   flex-direction: column;

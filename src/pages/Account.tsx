@@ -6,16 +6,8 @@ import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import styled from 'styled-components';
 import { apiToken, client } from '../apiClient';
 import { useSession } from '../app/session';
-import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, InlineError, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
+import { Button, Card, CardTitle, Empty, ErrorState, FormRow, Facts, Field, formatDate, InlineError, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
 import type { TokenView } from '../shared/auth';
-
-const Row = styled.form`
-  display: flex;
-  flex-wrap: wrap;
-  align-items: flex-end;
-  gap: ${({ theme }) => theme.space(3)};
-  margin-bottom: ${({ theme }) => theme.space(3)};
-`;
 
 const Secret = styled.div`
   border: 1px solid ${({ theme }) => theme.colors.border};
@@ -69,7 +61,7 @@ function Tokens() {
       <p>
         For scripts and MLflow clients: send one as <Mono>Authorization: Bearer …</Mono> or set <Mono>MLFLOW_TRACKING_TOKEN</Mono>.
       </p>
-      <Row onSubmit={(e) => void create(e)} aria-label="New token">
+      <FormRow onSubmit={(e) => void create(e)} aria-label="New token">
         <Field>
           Name
           <input name="name" required maxLength={100} placeholder="laptop, CI, …" />
@@ -79,7 +71,7 @@ function Tokens() {
           <input name="expires" type="date" />
         </Field>
         <Button type="submit">Create token</Button>
-      </Row>
+      </FormRow>
       {formError && <InlineError role="alert">{formError}</InlineError>}
       {made && (
         <Secret data-testid="new-token">
@@ -145,7 +137,7 @@ function ApiTokenSetting() {
     <Card>
       <CardTitle>API token</CardTitle>
       <p>This server needs its API token (MODELLAB_API_TOKEN) for every change. This browser {saved ? 'has one saved' : 'has none saved'}.</p>
-      <Row onSubmit={save} aria-label="API token">
+      <FormRow onSubmit={save} aria-label="API token">
         <Field>
           Token
           <input name="token" type="password" autoComplete="off" />
@@ -162,7 +154,7 @@ function ApiTokenSetting() {
             Forget
           </Button>
         )}
-      </Row>
+      </FormRow>
     </Card>
   );
 }

@@ -8,7 +8,7 @@ import { useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { client } from '../apiClient';
 import { useSession } from '../app/session';
-import { Button, Card, CardTitle, Empty, ErrorState, Field, formatDate, InlineError, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
+import { Button, Card, CardTitle, Empty, ErrorState, FormRow, Field, formatDate, InlineError, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
 import { type AuditEntry, EVERYONE, LEVELS, type Level, PERMISSION_OBJECTS, type PermissionObject, type PermissionRecord, ROLES, type Role, type UserView } from '../shared/auth';
 import type { ListResponse } from '../shared/contract/types';
 
@@ -31,14 +31,6 @@ const Tab = styled.button<{ $active: boolean }>`
   color: ${({ theme, $active }) => ($active ? theme.colors.primaryText : theme.colors.text)};
   font: inherit;
   cursor: pointer;
-`;
-
-const Row = styled.form`
-  display: flex;
-  flex-wrap: wrap;
-  align-items: flex-end;
-  gap: ${({ theme }) => theme.space(3)};
-  margin-bottom: ${({ theme }) => theme.space(3)};
 `;
 
 const Pager = styled.div`
@@ -89,7 +81,7 @@ function Users({ me }: { me: string }) {
   return (
     <Card>
       <CardTitle>Users</CardTitle>
-      <Row onSubmit={add} aria-label="New user">
+      <FormRow onSubmit={add} aria-label="New user">
         <Field>
           Name
           <input name="name" required maxLength={64} autoComplete="off" />
@@ -107,7 +99,7 @@ function Users({ me }: { me: string }) {
           </select>
         </Field>
         <Button type="submit">Add user</Button>
-      </Row>
+      </FormRow>
       {actionError && <InlineError role="alert">{actionError}</InlineError>}
       {error ? (
         <ErrorState error={error} onRetry={reload} />
@@ -173,7 +165,7 @@ function Permissions() {
         A grant sets one user&apos;s level on one experiment (by id) or registered model (by name), above or below their role&apos;s; the user <Mono>{EVERYONE}</Mono> stands for everyone without a grant of their own and
         only narrows (<Mono>none</Mono> makes the object private). Creators and admins always manage.
       </p>
-      <Row onSubmit={add} aria-label="New permission">
+      <FormRow onSubmit={add} aria-label="New permission">
         <Field>
           On
           <select name="object" defaultValue="experiment">
@@ -201,7 +193,7 @@ function Permissions() {
           </select>
         </Field>
         <Button type="submit">Set</Button>
-      </Row>
+      </FormRow>
       {actionError && <InlineError role="alert">{actionError}</InlineError>}
       {error ? (
         <ErrorState error={error} onRetry={reload} />
@@ -270,7 +262,7 @@ function Audit() {
   return (
     <Card>
       <CardTitle>Audit log</CardTitle>
-      <Row onSubmit={filter} aria-label="Filter the audit log" key={`${user}|${action}`}>
+      <FormRow onSubmit={filter} aria-label="Filter the audit log" key={`${user}|${action}`}>
         <Field>
           User
           <input name="user" defaultValue={user} maxLength={64} />
@@ -280,7 +272,7 @@ function Audit() {
           <input name="action" defaultValue={action} maxLength={64} placeholder="run.created, login.failed, …" />
         </Field>
         <Button type="submit">Filter</Button>
-      </Row>
+      </FormRow>
       {error ? (
         <ErrorState error={error} onRetry={reload} />
       ) : items === null ? (

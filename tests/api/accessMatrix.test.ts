@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, type TestApp } from '../helpers/app';
+import { type TestApp, usersApp } from '../helpers/app';
 
 const ML = '/api/modellab';
 const MF = '/api/2.0/mlflow';
@@ -426,9 +426,7 @@ const rows: Row[] = [
 ];
 
 beforeAll(async () => {
-  t = await testApp({ authMode: 'users' });
-  await t.services.auth.bootstrapAdmin('root', 'password-of-root');
-  for (const [name, role] of [['vi', 'viewer'], ['ed', 'editor'], ['gr', 'viewer']] as const) await t.services.auth.createUser({ name, password: `password-of-${name}`, role });
+  t = await usersApp('json', [['vi', 'viewer'], ['ed', 'editor'], ['gr', 'viewer']]);
   target = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
   targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/`;

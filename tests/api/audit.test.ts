@@ -5,11 +5,10 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, type TestApp } from '../helpers/app';
+import { testApp, type TestApp, usersApp } from '../helpers/app';
 import { usePostgres } from '../helpers/postgres';
 import { startServer, stopServer } from '../helpers/server';
 import { tempDir } from '../helpers/tmp';
-import { PgStore } from '../../api/storage/postgres/pgStore';
 
 const postgres = usePostgres();
 const API = '/api/modellab';
@@ -18,23 +17,12 @@ type Entry = { seq: number; at: string; user: string; action: string; objectType
 
 describe.each(['json', 'postgres'] as const)('the audit log on the %s store', (backend) => {
   let t: TestApp;
-  let dropDb: (() => Promise<void>) | null = null;
   const audit = async (query = '') => (await request(t.app).get(`${API}/audit?limit=1000${query}`).set(as('root'))).body as { items: Entry[]; total: number; limit: number; offset: number };
 
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      const db = await postgres.createDatabase();
-      dropDb = db.drop;
-      t = await testApp({ authMode: 'users', openStore: () => PgStore.open(db.url) });
-    } else t = await testApp({ authMode: 'users' });
-    await t.services.auth.bootstrapAdmin('root', 'password-of-root');
-    await t.services.auth.createUser({ name: 'au', password: 'password-of-au', role: 'editor' });
-    await t.services.auth.createUser({ name: 'vi', password: 'password-of-vi', role: 'viewer' });
+    t = await usersApp(backend, [['au', 'editor'], ['vi', 'viewer']], postgres.createDatabase);
   }, 120_000);
-  afterAll(async () => {
-    await t?.cleanup();
-    await dropDb?.();
-  });
+  afterAll(async () => t?.cleanup());
 
   it('records each mutation of either API once, in order, with who, what, on what, when and from where; reads and refused requests none', async () => {
     const started = Date.now();

@@ -9,7 +9,7 @@
  */
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, type TestApp } from '../helpers/app';
+import { type TestApp, usersApp } from '../helpers/app';
 
 const MF = '/api/2.0/mlflow';
 let t: TestApp;
@@ -17,10 +17,7 @@ let token = '';
 let tokenId = '';
 
 beforeAll(async () => {
-  t = await testApp({ authMode: 'users' });
-  await t.services.auth.bootstrapAdmin('root', 'password-of-root');
-  await t.services.auth.createUser({ name: 'scientist', password: 'password-of-scientist', role: 'editor' });
-  await t.services.auth.createUser({ name: 'reader', password: 'password-of-reader', role: 'viewer' });
+  t = await usersApp('json', [['scientist', 'editor'], ['reader', 'viewer']]);
   const made = await request(t.app).post('/api/modellab/tokens').set('Authorization', `Basic ${Buffer.from('scientist:password-of-scientist').toString('base64')}`).send({ name: 'training box' });
   token = made.body.token;
   tokenId = made.body.id;

@@ -7,9 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testApp, type TestApp } from '../helpers/app';
+import { type TestApp, usersApp } from '../helpers/app';
 import { usePostgres } from '../helpers/postgres';
-import { PgStore } from '../../api/storage/postgres/pgStore';
 
 const postgres = usePostgres();
 
@@ -19,25 +18,15 @@ const as = (name: string) => ({ Authorization: `Basic ${Buffer.from(`${name}:${P
 
 describe.each(['json', 'postgres'] as const)('permissions on the %s store', (backend) => {
   let t: TestApp;
-  let dropDb: (() => Promise<void>) | null = null;
   const call = (method: 'get' | 'post' | 'put' | 'patch' | 'delete', path: string, user: string, body?: object) => {
     const r = request(t.app)[method](path).set(as(user));
     return body === undefined ? r : r.send(body);
   };
 
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      const db = await postgres.createDatabase();
-      dropDb = db.drop;
-      t = await testApp({ authMode: 'users', openStore: () => PgStore.open(db.url) });
-    } else t = await testApp({ authMode: 'users' });
-    await t.services.auth.bootstrapAdmin('root', `${PASSWORD}root`);
-    for (const [name, role] of [['ed', 'editor'], ['eve', 'editor'], ['vi', 'viewer'], ['gus', 'viewer']] as const) await t.services.auth.createUser({ name, password: `${PASSWORD}${name}`, role });
+    t = await usersApp(backend, [['ed', 'editor'], ['eve', 'editor'], ['vi', 'viewer'], ['gus', 'viewer']], postgres.createDatabase);
   }, 120_000);
-  afterAll(async () => {
-    await t?.cleanup();
-    await dropDb?.();
-  });
+  afterAll(async () => t?.cleanup());
 
   it('records who created experiments, runs, datasets, models and versions', async () => {
     const experiment = await call('post', `${API}/experiments`, 'ed', { name: `made-by-ed-${backend}` });

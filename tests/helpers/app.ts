@@ -14,6 +14,19 @@ export interface TestApp {
   cleanup: () => Promise<void>;
 }
 
+/**
+ * A users-mode app (MODELLAB_AUTH=users) on the JSON store or on a database of its own, with the admin
+ * `root` and the given users; everyone's password is `password-of-<name>`.
+ */
+export async function usersApp(backend: 'json' | 'postgres', users: [string, 'viewer' | 'editor' | 'admin'][], createDatabase?: () => Promise<{ url: string; drop: () => Promise<void> }>): Promise<TestApp> {
+  const db = backend === 'postgres' ? await createDatabase!() : null;
+  const { PgStore } = await import('../../api/storage/postgres/pgStore');
+  const t = await testApp({ authMode: 'users', ...(db && { openStore: () => PgStore.open(db.url) }) });
+  await t.services.auth.bootstrapAdmin('root', 'password-of-root');
+  for (const [name, role] of users) await t.services.auth.createUser({ name, password: `password-of-${name}`, role });
+  return { ...t, cleanup: async () => (await t.cleanup(), await db?.drop()) };
+}
+
 /** createApp over a JsonStore in a fresh temp folder. */
 export async function testApp(
   options: Partial<Omit<AppOptions, 'services'>> & {

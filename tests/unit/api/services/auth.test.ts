@@ -23,7 +23,7 @@ const { JsonStore } = await import('../../../../api/storage/json/jsonStore');
 const { tempDir } = await import('../../../helpers/tmp');
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
-let store: InstanceType<typeof JsonStore>;
+let store: Awaited<ReturnType<typeof JsonStore.open>>;
 let auth: InstanceType<typeof AuthService>;
 beforeEach(async () => {
   tmp = await tempDir();
