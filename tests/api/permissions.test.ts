@@ -46,6 +46,9 @@ describe.each(['json', 'postgres'] as const)('permissions on the %s store', (bac
     const exp = (await call('post', `${API}/experiments`, 'ed', { name: `private-${backend}` })).body;
     const shared = (await call('post', `${API}/experiments`, 'ed', { name: `shared-${backend}` })).body;
     const hiddenRun = (await call('post', `${API}/runs`, 'ed', { name: 'secret-run', experimentId: exp.id })).body;
+    await call('post', `${API}/runs/${hiddenRun.id}/metrics`, 'ed', { metrics: [{ key: 'loss', value: 1, step: 0 }] });
+    await request(t.app).post(`${API}/artifacts/${hiddenRun.id}`).set(as('ed')).field('category', 'plots').attach('file', Buffer.from('png'), 'a.png');
+    await call('post', `${API}/logged-models`, 'ed', { name: 'secret-model', runId: hiddenRun.id });
     await call('post', `${API}/runs`, 'ed', { name: 'open-run', experimentId: shared.id });
     const before = (await call('get', `${API}/runs?count=true`, 'vi')).body.total;
     expect((await call('put', `${API}/experiments/${exp.id}/permissions`, 'ed', { user: '*', level: 'none' })).status).toBe(200);
@@ -57,6 +60,22 @@ describe.each(['json', 'postgres'] as const)('permissions on the %s store', (bac
       expect([run.status, run.body.error.message]).toEqual([404, `run '${hiddenRun.id}' does not exist`]);
       expect((await call('get', `${API}/runs/${hiddenRun.id}/metrics`, who)).status).toBe(404);
       expect((await call('get', `${API}/artifacts/${hiddenRun.id}`, who)).status).toBe(404);
+      for (const path of [
+        `${API}/runs/${hiddenRun.id}/metrics/loss`,
+        `${API}/runs/${hiddenRun.id}/evaluation`,
+        `${API}/runs/${hiddenRun.id}/latency`,
+        `${API}/runs/${hiddenRun.id}/report`,
+        `${API}/artifacts/${hiddenRun.id}/download/plots/a.png`,
+        `${API}/compare?runs=${hiddenRun.id},${hiddenRun.id.replace(/.$/, '0')}`,
+        `${API}/logged-models?runId=${hiddenRun.id}`,
+        `/api/2.0/mlflow/metrics/get-history?run_id=${hiddenRun.id}&metric_key=loss`,
+        `/api/2.0/mlflow-artifacts/artifacts/${exp.id}/${hiddenRun.id}/artifacts/plots/a.png`,
+        `/api/2.0/mlflow-artifacts/artifacts?path=${exp.id}/${hiddenRun.id}/artifacts`,
+      ]) {
+        const res = await call('get', path, who);
+        if (path.includes('logged-models?')) expect([path, res.body.total]).toEqual([path, 0]);
+        else expect([path, res.status]).toEqual([path, 404]);
+      }
       const list = (await call('get', `${API}/runs?count=true`, who)).body;
       expect(list.items.map((r: { id: string }) => r.id)).not.toContain(hiddenRun.id);
       expect(list.total).toBe(before - 1);
