@@ -16,8 +16,7 @@
 import { mkdtemp, copyFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { DATASET_CONTENT_TYPES, DB_FILE, WAL_FILE } from '../../src/shared/contract/constants';
-import { AUDIT_FILE } from '../storage/json/auditLog';
+import { AUDIT_FILE, DATASET_CONTENT_TYPES, DB_FILE, WAL_FILE } from '../../src/shared/contract/constants';
 import { contentTypeOf } from '../../src/shared/artifactPaths';
 import {
   artifactsOf,

@@ -9,9 +9,10 @@ import { open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AuditDraft, AuditEntry, AuditFilter } from '../../../src/shared/auth';
 import { AppendLog } from '../durableFile';
+import { AUDIT_FILE } from '../../../src/shared/contract/constants';
+
 import { GroupCommit } from '../groupCommit';
 
-export const AUDIT_FILE = 'audit.jsonl';
 
 export class AuditLog {
   private readonly log: AppendLog;

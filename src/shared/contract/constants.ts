@@ -3,6 +3,8 @@
 export const DB_FILE = 'db.json';
 /** Write-ahead log beside db.json: changes since the last snapshot, one JSON object per line. */
 export const WAL_FILE = 'db.wal';
+/** The JSON store's audit log (users mode), beside db.json. */
+export const AUDIT_FILE = 'audit.jsonl';
 export const LOCK_FILE = 'modellab.lock';
 export const DATASETS_DIR = 'datasets';
 export const RUNS_DIR = 'runs';

@@ -2,7 +2,8 @@
 import { appendFile, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { AUDIT_FILE, AuditLog } from '../../../../../api/storage/json/auditLog';
+import { AuditLog } from '../../../../../api/storage/json/auditLog';
+import { AUDIT_FILE } from '../../../../../src/shared/contract/constants';
 import { tempDir } from '../../../../helpers/tmp';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
