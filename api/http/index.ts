@@ -123,3 +123,27 @@ export function errorHandler(log: (message: string, error: unknown) => void): Er
     res.status(status).json(body);
   };
 }
+
+/**
+ * Writes text pieces to the response as they come, waiting whenever the socket's buffer is full (so
+ * a large export holds a page in memory, not the file), and stops when the client goes away.
+ */
+export async function streamText(res: Response, first: string[], rest: AsyncIterable<string>): Promise<void> {
+  const write = async (piece: string) => {
+    if (!res.write(piece)) await new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  };
+  for (const piece of first) await write(piece);
+  for await (const piece of rest) {
+    if (res.destroyed) break;
+    await write(piece);
+  }
+  res.end();
+}

@@ -130,6 +130,11 @@ export class Permissions {
     switch (kind) {
       case 'run':
         return experimentShown(await experimentOf(str(data.id)));
+      case 'runs': {
+        // A bulk change: shown when every run is (a run deleted since cannot be placed: not shown).
+        for (const id of Array.isArray(data.ids) ? data.ids.map(str) : []) if (!experimentShown(await experimentOf(id))) return false;
+        return true;
+      }
       case 'metrics':
       case 'artifact':
       case 'profile':

@@ -19,6 +19,9 @@ import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluat
 import { readLatency, recordLatency } from './latency';
 import type { Permissions } from './permissions';
 import { RUN_STATUSES } from '../../src/shared/contract/constants';
+import type { BulkRunsInput } from '../../src/shared/contract/schemas';
+import { cellOf, defaultColumns, needsExtremes, type RunColumn } from '../../src/shared/runs/columns';
+import Papa from 'papaparse';
 
 type Log = (message: string, error: unknown) => void;
 
@@ -124,6 +127,62 @@ export class RunService {
     // The run's logged models went with it (their ids are checked m-<hex>, one path segment).
     for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => this.artifacts.removeAll(modelId));
     await this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
+  }
+
+  /**
+   * One change to many runs (the runs table's bulk actions), all or nothing: every run's permission
+   * is checked first (delete: as deleting one; tag, status: edit), then the store applies the change
+   * to all of them in one atomic step — the status machine's 409, a registered run's 409 or an
+   * unknown id's 404 leaves every run as it was. One event for the request.
+   */
+  async bulk(input: BulkRunsInput, editor: string | null = null): Promise<{ action: BulkRunsInput['action']; count: number; ids: string[] }> {
+    const { action, ids } = input;
+    if (action === 'delete') {
+      for (const id of ids) await this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
+      const sorted = [...ids].sort(); // the artifact locks in one order: two overlapping bulk deletes cannot wait on each other
+      const holdAll = (i: number, work: () => Promise<{ loggedModels: string[] }>): Promise<{ loggedModels: string[] }> =>
+        i === sorted.length ? work() : this.artifacts.exclusive(sorted[i]!, () => holdAll(i + 1, work));
+      const { loggedModels } = await holdAll(0, async () => {
+        const deleted = await this.store.deleteRuns(ids); // 404 or 409: nothing deleted
+        for (const id of ids) {
+          await this.series.remove(id);
+          await this.artifacts.removeAll(id);
+        }
+        return deleted;
+      });
+      for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => this.artifacts.removeAll(modelId));
+      await this.events.publish('runs.deleted', { ids, ...(loggedModels.length > 0 && { loggedModels }) });
+      return { action, count: ids.length, ids };
+    }
+    for (const id of ids) await this.permissions.requireRun(id, 'edit');
+    const patch: UpdateRunData = action === 'tag' ? { tags: input.tags! } : { status: input.status! };
+    refuseCreatorTag(editor, Object.keys(patch.tags ?? {}));
+    await this.store.updateRuns(ids, (current) => updatedRun(current, patch));
+    await this.events.publish('runs.updated', { ids, fields: action === 'tag' ? ['tags'] : ['status'] });
+    return { action, count: ids.length, ids };
+  }
+
+  /**
+   * The runs a search matches — every page of it, in its order — as CSV text, a piece at a time
+   * (memory bounded by a page, however many runs match). The header comes from `columns`, or from
+   * the first page's params and metrics when none are given. Text cells that a spreadsheet would
+   * run as a formula (starting with = + - @) get a leading apostrophe.
+   */
+  async *exportCsv(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, columns: RunColumn[] | null, pageSize = 500): AsyncGenerator<string> {
+    let offset = 0;
+    let header: RunColumn[] | null = columns;
+    for (;;) {
+      const page = await this.search({ ...options, limit: pageSize, offset, count: false });
+      if (offset === 0) {
+        header ??= defaultColumns(page.items);
+        yield `${Papa.unparse([header.map((c) => c.text)], { escapeFormulae: true })}\r\n`;
+      }
+      const extremes = needsExtremes(header!) ? await Promise.all(page.items.map((r) => this.series.summaries(r.id))) : null;
+      const rows = page.items.map((run, i) => header!.map((c) => cellOf(run, c, extremes?.[i])));
+      if (rows.length > 0) yield `${Papa.unparse(rows, { escapeFormulae: true })}\r\n`;
+      if (!page.more) return;
+      offset += pageSize;
+    }
   }
 
   /**

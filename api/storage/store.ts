@@ -123,6 +123,10 @@ export interface Store {
    * files can go too). 409 naming the versions when one of them, or the run itself, is registered.
    */
   deleteRun(id: string): Promise<{ loggedModels: string[] }>;
+  /** updateRun for several runs as one change: every run changed, or (the first error rethrown) none. Ids are distinct. */
+  updateRuns(ids: string[], change: (current: Run) => Run): Promise<Run[]>;
+  /** deleteRun for several runs as one change: all deleted, or (404, 409) none. Ids are distinct. */
+  deleteRuns(ids: string[]): Promise<{ loggedModels: string[] }>;
   /** Runs that are not soft-deleted, by status. */
   countRunsByStatus(): Promise<Record<RunStatus, number>>;
   /** Dashboard aggregates (see runStatistics.ts) over runs that are not soft-deleted. */

@@ -170,6 +170,8 @@ const rows: Row[] = [
   // ---------------------------------------------------------------- runs
   { route: 'GET /runs', rule: 'read', call: (as) => as('get', `${ML}/runs?count=true`) },
   { route: 'POST /runs', rule: 'edit', on: 'G', call: (as) => as('post', `${ML}/runs`).send({ name: 'matrix', experimentId: G.id }) },
+  { route: 'POST /runs/bulk', rule: 'edit', on: 'G', call: async (as) => as('post', `${ML}/runs/bulk`).send({ action: 'tag', ids: [await fx.run('G'), await fx.run('G')], tags: { k: 'v' } }) },
+  { route: 'GET /runs/export', rule: 'read', call: (as) => as('get', `${ML}/runs/export?experimentId=${E.id}`) },
   { route: 'GET /runs/:id', rule: 'read', call: async (as) => as('get', `${ML}/runs/${await fx.run('E')}`) },
   { route: 'PUT /runs/:id', rule: 'edit', on: 'E', call: async (as) => as('put', `${ML}/runs/${await fx.run('E')}`).send({ description: 'changed' }) },
   { route: 'DELETE /runs/:id', rule: 'manage', on: 'G', call: async (as) => as('delete', `${ML}/runs/${await fx.run('G')}`) },

@@ -137,6 +137,10 @@ describe.each(['json', 'postgres'] as const)('permissions on the %s store', (bac
     const theirs = (await call('post', `${API}/runs`, 'ed', { name: 'eds' })).body;
     const refused = await call('delete', `${API}/runs/${theirs.id}`, 'eve');
     expect([refused.status, refused.body.error.code]).toEqual([403, 'forbidden']);
+    // In bulk: one run it may not delete refuses the whole request.
+    const bulk = await call('post', `${API}/runs/bulk`, 'eve', { action: 'delete', ids: [mine.id, theirs.id] });
+    expect([bulk.status, bulk.body.error.code]).toEqual([403, 'forbidden']);
+    expect((await call('get', `${API}/runs/${mine.id}`, 'eve')).status).toBe(200);
     expect((await call('delete', `${API}/runs/${mine.id}`, 'eve')).status).toBe(204);
     expect((await call('delete', `${API}/runs/${theirs.id}`, 'root')).status).toBe(204);
   });

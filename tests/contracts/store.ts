@@ -182,6 +182,20 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(Object.keys(tags)).toHaveLength(50);
         expect(tags.t49).toBe('49');
       });
+
+      it('changes several runs as one: all of them, or none when one change throws or one id is unknown', async () => {
+        const a = await h.store.createRun(makeRun({ status: 'running' }));
+        const b = await h.store.createRun(makeRun({ status: 'completed' }));
+        const c = await h.store.createRun(makeRun({ status: 'pending' }));
+        await expectAppError(h.store.updateRuns([a.id, b.id, c.id], (r) => updatedRun(r, { status: 'running', tags: { bulk: '1' } })), 409, 'conflict'); // completed → running
+        await expectAppError(h.store.updateRuns([a.id, '1'.repeat(32)], (r) => updatedRun(r, { tags: { bulk: '1' } })), 404, 'not_found');
+        expect([await h.store.getRun(a.id), await h.store.getRun(b.id), await h.store.getRun(c.id)]).toEqual([a, b, c]);
+        const changed = await h.store.updateRuns([c.id, a.id], (r) => updatedRun(r, { tags: { bulk: '1' } }));
+        expect(changed.map((r) => r.id)).toEqual([c.id, a.id]);
+        expect([(await h.store.getRun(a.id)).tags.bulk, (await h.store.getRun(c.id)).tags.bulk, (await h.store.getRun(b.id)).tags.bulk]).toEqual(['1', '1', undefined]);
+        // Indexed for search as any update is.
+        expect((await h.store.searchRuns({ limit: 10, offset: 0, filter: parseFilter("tags.bulk = '1'") })).total).toBe(2);
+      });
     });
 
     describe('concurrency', () => {
@@ -200,6 +214,14 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         await h.store.deleteRun(run.id);
         await expectAppError(h.store.getRun(run.id), 404, 'not_found');
         await expectAppError(h.store.deleteRun(run.id), 404, 'not_found');
+      });
+
+      it('deletes several runs as one: all, or none when one id is unknown', async () => {
+        const runs = await Promise.all([1, 2, 3].map(() => h.store.createRun(makeRun())));
+        await expectAppError(h.store.deleteRuns([runs[0]!.id, '2'.repeat(32)]), 404, 'not_found');
+        expect((await h.store.getRun(runs[0]!.id)).id).toBe(runs[0]!.id);
+        await h.store.deleteRuns([runs[0]!.id, runs[2]!.id]);
+        expect((await h.store.searchRuns({ limit: 10, offset: 0 })).items.map((r) => r.id)).toEqual([runs[1]!.id]);
       });
     });
 

@@ -7,7 +7,9 @@ import { handle } from '../../http';
 import { presentPoints, presentRun, presentSummary } from '../presenters';
 import { contentDisposition } from './datasets';
 import {
+  BulkRunsBody,
   CreateRunBody,
+  ExportRunsQuery,
   EvaluateBody,
   IdParams,
   LatencySamplesBody,
@@ -23,6 +25,9 @@ import type { RunListResponse } from '../../../src/shared/contract/types';
 import { notFound } from '../../../src/shared/errors';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
 import { parseFilter, parseSort } from '../../../src/shared/runs/filter';
+import { parseColumns } from '../../../src/shared/runs/columns';
+import { streamText } from '../../http';
+import Papa from 'papaparse';
 
 export function runsRouter({ runs }: Services, log: (message: string, error: unknown) => void, profileAllowedHosts: string[]): Router {
   const router = Router();
@@ -58,6 +63,31 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
       const run = await runs.create(body, principalOf(res)?.user.name ?? null);
       res.status(201).location(`${run.id}`);
       return presentRun(run);
+    }),
+  );
+
+  // ---- many runs at once (before /:id: "bulk" and "export" are not run ids)
+
+  router.post(
+    '/bulk',
+    handle({ body: BulkRunsBody }, async ({ body }, _req, res) => runs.bulk(body, principalOf(res)?.user.name ?? null)),
+  );
+
+  router.get(
+    '/export',
+    handle({ query: ExportRunsQuery }, async ({ query }, req, res) => {
+      // Everything that can be refused is, before the first byte: a bad filter, sort or column is a 400.
+      const options = {
+        ...(query.status && { status: query.status }),
+        ...(query.experimentId && { experimentIds: [query.experimentId] }),
+        ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
+        ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
+      };
+      const columns = query.columns?.trim() ? parseColumns(query.columns) : null;
+      const rows = runs.exportCsv(options, columns);
+      const first = await rows.next();
+      res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', contentDisposition('runs.csv'));
+      await streamText(res, first.done ? [] : [first.value], rows);
     }),
   );
 
@@ -99,9 +129,16 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.get(
     '/:id/metrics/:key',
-    handle({ params: MetricKeyParams, query: SeriesQuery }, async ({ params, query }) => {
-      const points = await runs.metricPoints(params.id, params.key, query.maxPoints);
+    handle({ params: MetricKeyParams, query: SeriesQuery }, async ({ params, query }, _req, res) => {
+      const points = await runs.metricPoints(params.id, params.key, query.format === 'csv' ? Number.MAX_SAFE_INTEGER : query.maxPoints);
       if (!points) throw notFound('metric', params.key);
+      if (query.format === 'csv') {
+        // Every point, as logged: NaN and the infinities spelled as pandas reads them.
+        const rows = points.map((p) => [p.step, Number.isFinite(p.value) ? p.value : String(p.value).replace('Infinity', 'inf'), p.timestamp]);
+        res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', contentDisposition(`${params.key.replace(/[^\w.-]+/g, '_')}.csv`));
+        res.send(`${Papa.unparse({ fields: ['step', 'value', 'timestamp'], data: rows })}\r\n`);
+        return undefined;
+      }
       return { key: params.key, points: presentPoints(points) };
     }),
   );

@@ -467,15 +467,36 @@ export class JsonStore implements Store {
     return this.replace('runs', id, change);
   }
 
+  async updateRuns(ids: string[], change: (current: Run) => Run): Promise<Run[]> {
+    const slots = await this.mutate(() => {
+      // Every change is computed before any is applied: a throw leaves every run as it was.
+      const next = ids.map((id) => readable({ ...change(structuredClone(this.readSlot(this.runs, 'run', id))), id }));
+      for (const stored of next) {
+        this.runs.set(stored.value.id, stored);
+        this.logPut('runs', stored);
+      }
+      return next;
+    });
+    return slots.map(copyOf);
+  }
+
   async deleteRun(id: string): Promise<{ loggedModels: string[] }> {
+    return this.deleteRuns([id]);
+  }
+
+  async deleteRuns(ids: string[]): Promise<{ loggedModels: string[] }> {
     return this.mutate(() => {
-      if (!this.runs.has(id)) throw notFound('run', id);
+      const unknown = ids.find((id) => !this.runs.has(id));
+      if (unknown !== undefined) throw notFound('run', unknown);
+      const gone = new Set(ids);
       const produced = new Set<string>();
-      for (const slot of this.loggedModels.values()) if (slot.ok && slot.value.sourceRunId === id) produced.add(slot.value.id);
-      registry.refuseRegistered(`Run '${id}'`, this.versionsWhere((v) => v.runId === id || (v.modelId !== null && produced.has(v.modelId))));
-      this.runs.delete(id);
-      this.logDelete('run', id);
-      this.dropArtifactRecords(id);
+      for (const slot of this.loggedModels.values()) if (slot.ok && slot.value.sourceRunId !== null && gone.has(slot.value.sourceRunId)) produced.add(slot.value.id);
+      registry.refuseRegistered(ids.length === 1 ? `Run '${ids[0]}'` : `Runs ${ids.join(', ')}`, this.versionsWhere((v) => (v.runId !== null && gone.has(v.runId)) || (v.modelId !== null && produced.has(v.modelId))));
+      for (const id of ids) {
+        this.runs.delete(id);
+        this.logDelete('run', id);
+        this.dropArtifactRecords(id);
+      }
       for (const modelId of produced) {
         this.loggedModels.delete(modelId);
         this.logDelete('loggedModel', modelId);

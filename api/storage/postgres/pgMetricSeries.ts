@@ -30,9 +30,9 @@ const summaryOf = (r: SummaryRow): MetricSummary => ({
 });
 
 /** Removes a run's points and summaries (inside the caller's transaction). */
-export async function deleteSeries(client: pg.PoolClient, runId: string): Promise<void> {
-  await client.query('DELETE FROM metric_chunks WHERE run_id = $1', [runId]);
-  await client.query('DELETE FROM metric_summaries WHERE run_id = $1', [runId]);
+export async function deleteSeries(client: pg.PoolClient, runIds: string[]): Promise<void> {
+  await client.query('DELETE FROM metric_chunks WHERE run_id = ANY($1::text[])', [runIds]);
+  await client.query('DELETE FROM metric_summaries WHERE run_id = ANY($1::text[])', [runIds]);
 }
 
 const finiteOrNull = (n: number) => (Number.isFinite(n) ? n : null);
@@ -226,7 +226,7 @@ export class PgMetricSeries implements MetricSeries {
 
   async remove(runId: string): Promise<void> {
     await transaction(this.pool, async (client) => {
-      await deleteSeries(client, runId);
+      await deleteSeries(client, [runId]);
     });
   }
 

@@ -392,16 +392,36 @@ export class PgStore implements Store {
     }));
   }
 
-  async deleteRun(id: string): Promise<{ loggedModels: string[] }> {
+  async updateRuns(ids: string[], change: (current: Run) => Run): Promise<Run[]> {
     return this.tx(async (client) => {
-      if ((await client.query('SELECT 1 FROM runs WHERE id = $1 FOR UPDATE', [id])).rows.length === 0) throw notFound('run', id);
-      const produced = (await client.query<{ id: string }>('SELECT id FROM logged_models WHERE source_run_id = $1 ORDER BY seq FOR UPDATE', [id])).rows.map((r) => r.id);
-      registry.refuseRegistered(`Run '${id}'`, await this.versionsFrom(client, [id], produced));
-      const { rows: gone } = await client.query<{ seq: string }>('DELETE FROM runs WHERE id = $1 RETURNING seq', [id]);
-      await client.query('DELETE FROM run_fields WHERE run_seq = $1', [gone[0]!.seq]);
-      await deleteSeries(client, id);
+      // Locked in id order, so two bulk changes over overlapping runs cannot deadlock.
+      const { rows } = await client.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+      const byId = new Map(rows.map((r) => [r.doc.id, r.doc]));
+      const unknown = ids.find((id) => !byId.has(id));
+      if (unknown !== undefined) throw notFound('run', unknown);
+      const next = ids.map((id) => copy({ ...change(byId.get(id)!), id })); // every change computed before any is written
+      for (const run of next) await this.writeRun(client, run, byId.get(run.id)!);
+      return next;
+    });
+  }
+
+  async deleteRun(id: string): Promise<{ loggedModels: string[] }> {
+    return this.deleteRuns([id]);
+  }
+
+  async deleteRuns(ids: string[]): Promise<{ loggedModels: string[] }> {
+    return this.tx(async (client) => {
+      const { rows: found } = await client.query<{ id: string }>('SELECT id FROM runs WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [ids]);
+      const present = new Set(found.map((r) => r.id));
+      const unknown = ids.find((id) => !present.has(id));
+      if (unknown !== undefined) throw notFound('run', unknown);
+      const produced = (await client.query<{ id: string }>('SELECT id FROM logged_models WHERE source_run_id = ANY($1::text[]) ORDER BY seq FOR UPDATE', [ids])).rows.map((r) => r.id);
+      registry.refuseRegistered(ids.length === 1 ? `Run '${ids[0]}'` : `Runs ${ids.join(', ')}`, await this.versionsFrom(client, ids, produced));
+      const { rows: gone } = await client.query<{ seq: string }>('DELETE FROM runs WHERE id = ANY($1::text[]) RETURNING seq', [ids]);
+      await client.query('DELETE FROM run_fields WHERE run_seq = ANY($1::bigint[])', [gone.map((g) => g.seq)]);
+      await deleteSeries(client, ids);
       await client.query('DELETE FROM logged_models WHERE id = ANY($1::text[])', [produced]);
-      await client.query('DELETE FROM artifacts WHERE owner = ANY($1::text[])', [[id, ...produced]]);
+      await client.query('DELETE FROM artifacts WHERE owner = ANY($1::text[])', [[...ids, ...produced]]);
       return { loggedModels: produced };
     });
   }

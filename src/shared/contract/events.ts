@@ -6,6 +6,8 @@ export const EVENT_TYPES = [
   'run.created',
   'run.updated',
   'run.deleted',
+  'runs.updated',
+  'runs.deleted',
   'metrics.logged',
   'experiment.created',
   'experiment.updated',

@@ -281,6 +281,41 @@ export const MetricKeyParams = z.object({ id: z.string().min(1).max(128), key: z
 
 export const SeriesQuery = z.object({
   maxPoints: z.coerce.number().int().min(2).max(100_000).default(1000),
+  /** csv: every point (step,value,timestamp), not downsampled, as a file. */
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
+/** At most this many runs in one bulk request (the runs table's "select all matching" of a large sweep). */
+export const BULK_MAX_RUNS = 10_000;
+
+/** POST /runs/bulk: one change to many runs, all or nothing. */
+export const BulkRunsBody = z
+  .strictObject({
+    action: z.enum(['delete', 'tag', 'status']),
+    ids: z
+      .array(z.string().min(1).max(128))
+      .min(1)
+      .max(BULK_MAX_RUNS)
+      .refine((ids) => new Set(ids).size === ids.length, 'a run is listed twice'),
+    /** tag: merged into each run's tags. */
+    tags: z.record(tagKey, tagValue).optional(),
+    /** status: each run moves to it (the status machine's 409 for any that cannot). */
+    status: RunStatusSchema.optional(),
+  })
+  .refine((b) => b.action !== 'tag' || (b.tags !== undefined && Object.keys(b.tags).length > 0), { message: 'tag needs tags', path: ['tags'] })
+  .refine((b) => b.action !== 'status' || b.status !== undefined, { message: 'status needs a status', path: ['status'] })
+  .refine((b) => (b.action === 'tag' || b.tags === undefined) && (b.action === 'status' || b.status === undefined), { message: 'give only what the action uses', path: ['action'] });
+export type BulkRunsInput = z.output<typeof BulkRunsBody>;
+
+/** GET /runs/export: the runs a search matches (every page), as CSV. */
+export const ExportRunsQuery = z.object({
+  format: z.literal('csv').default('csv'),
+  status: RunStatusSchema.optional(),
+  experimentId: experimentId.optional(),
+  filter: z.string().max(10_000).optional(),
+  sort: z.string().max(500).optional(),
+  /** src/shared/runs/columns.ts; default: identity, every param and every metric's latest value. */
+  columns: z.string().max(20_000).optional(),
 });
 
 // ---- evaluation

@@ -1,0 +1,177 @@
+/**
+ * The runs table's workbench API (issue 19): one request changes many runs — tag, status, delete —
+ * all or nothing, with one event; the runs a search matches export as CSV (every page, streamed,
+ * chosen columns, a metric's min and max from its series); a run's metric history as CSV.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import Papa from 'papaparse';
+import request from 'supertest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ModelLabEvent } from '../../api/services';
+import { testApp, type TestApp } from '../helpers/app';
+
+const API = '/api/modellab';
+let t: TestApp;
+beforeEach(async () => {
+  t = await testApp();
+});
+afterEach(async () => t.cleanup());
+
+const createRuns = async (n: number, fields: (i: number) => object = () => ({})) => {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) ids.push((await request(t.app).post(`${API}/runs`).send({ name: `r${i}`, ...fields(i) }).expect(201)).body.id);
+  return ids;
+};
+const events = () => {
+  const seen: ModelLabEvent[] = [];
+  t.services.events.subscribe((e) => seen.push(e));
+  return seen;
+};
+const bulk = (body: object) => request(t.app).post(`${API}/runs/bulk`).send(body);
+
+describe('POST /runs/bulk', () => {
+  it('tags many runs in one request, merging the tags, with one event', async () => {
+    const ids = await createRuns(3, (i) => ({ tags: { keep: String(i) } }));
+    const seen = events();
+    const res = await bulk({ action: 'tag', ids, tags: { sweep: 's7' } });
+    expect([res.status, res.body]).toEqual([200, { action: 'tag', count: 3, ids }]);
+    for (const [i, id] of ids.entries()) expect((await request(t.app).get(`${API}/runs/${id}`)).body.tags).toEqual({ keep: String(i), sweep: 's7' });
+    expect(seen.map((e) => [e.type, e.data])).toEqual([['runs.updated', { ids, fields: ['tags'] }]]);
+  });
+
+  it('changes status all or nothing: one run the status machine refuses leaves every run as it was (409)', async () => {
+    const ids = await createRuns(3, (i) => ({ status: i === 1 ? 'completed' : 'pending' }));
+    const seen = events();
+    const refused = await bulk({ action: 'status', ids, status: 'running' });
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'conflict']);
+    expect((await request(t.app).get(`${API}/runs?count=true&status=running`)).body.total).toBe(0);
+    expect(seen).toEqual([]);
+    const ok = await bulk({ action: 'status', ids: [ids[0], ids[2]], status: 'running' });
+    expect(ok.status).toBe(200);
+    expect((await request(t.app).get(`${API}/runs?count=true&status=running`)).body.total).toBe(2);
+  });
+
+  it('deletes many runs with their files, or none: an unknown id is 404 and a registered run 409, with nothing deleted', async () => {
+    const ids = await createRuns(4);
+    for (const id of ids) {
+      await request(t.app).post(`${API}/runs/${id}/metrics`).send({ metrics: [{ key: 'loss', value: 1, step: 0 }] }).expect(201);
+      await request(t.app).post(`${API}/artifacts/${id}`).attach('file', Buffer.from('w'), 'w.bin').expect(201);
+    }
+    await request(t.app).post(`${API}/models`).send({ name: 'kept' }).expect(201);
+    await request(t.app).post(`${API}/models/kept/versions`).send({ runId: ids[3], path: 'model' }).expect(201);
+    const unknown = await bulk({ action: 'delete', ids: [ids[0], '9'.repeat(32)] });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'not_found']);
+    const registered = await bulk({ action: 'delete', ids: [ids[2], ids[3]] });
+    expect([registered.status, registered.body.error.code]).toEqual([409, 'conflict']);
+    expect((await request(t.app).get(`${API}/runs?count=true`)).body.total).toBe(4);
+    expect(existsSync(path.join(t.dir, 'runs', ids[2]!))).toBe(true);
+
+    const seen = events();
+    const res = await bulk({ action: 'delete', ids: ids.slice(0, 3) });
+    expect([res.status, res.body.count]).toEqual([200, 3]);
+    expect((await request(t.app).get(`${API}/runs`)).body.items.map((r: { id: string }) => r.id)).toEqual([ids[3]]);
+    for (const id of ids.slice(0, 3)) {
+      expect(existsSync(path.join(t.dir, 'runs', id))).toBe(false);
+      expect(existsSync(path.join(t.dir, 'artifacts', id))).toBe(false);
+    }
+    expect(seen.map((e) => [e.type, e.data])).toEqual([['runs.deleted', { ids: ids.slice(0, 3) }]]);
+  });
+
+  it('answers 400 for a body it cannot act on, changing nothing', async () => {
+    const ids = await createRuns(2);
+    for (const body of [
+      { action: 'tag', ids },
+      { action: 'tag', ids, tags: {} },
+      { action: 'status', ids },
+      { action: 'status', ids, status: 'running', tags: { a: 'b' } },
+      { action: 'delete', ids: [] },
+      { action: 'delete', ids: [ids[0], ids[0]] },
+      { action: 'archive', ids },
+      { action: 'delete', ids: Array.from({ length: 10_001 }, (_, i) => String(i)) },
+      { action: 'delete', ids: 'all' },
+    ]) {
+      const res = await bulk(body);
+      expect([JSON.stringify(body).slice(0, 60), res.status, res.body.error.code]).toEqual([JSON.stringify(body).slice(0, 60), 400, 'invalid_request']);
+    }
+    expect((await request(t.app).get(`${API}/runs?count=true`)).body.total).toBe(2);
+  });
+});
+
+describe('GET /runs/export', () => {
+  const csv = async (query: string) => {
+    const res = await request(t.app).get(`${API}/runs/export?${query}`).buffer(true).parse((stream, done) => {
+      let text = '';
+      stream.on('data', (c: Buffer) => (text += c.toString('utf8')));
+      stream.on('end', () => done(null, text));
+    });
+    return { res, rows: res.status === 200 ? Papa.parse<string[]>((res.body as string).trim(), { skipEmptyLines: true }).data : [] };
+  };
+
+  it('streams every matching run, in the search order, past the page size, with the chosen columns', async () => {
+    const ids = await createRuns(1_203, (i) => ({ hyperparameters: { lr: i / 1000, optimizer: { name: i % 2 ? 'adam' : 'sgd' } }, tags: { parity: i % 2 ? 'odd' : 'even' }, metrics: { acc: (i % 100) / 100 } }));
+    const { res, rows } = await csv(`columns=${encodeURIComponent('id,name,params.lr,params.optimizer.name,tags.parity,metrics.acc')}&filter=${encodeURIComponent("tags.parity = 'odd'")}&sort=name:asc`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="runs\.csv"/);
+    expect(rows[0]).toEqual(['id', 'name', 'params.lr', 'params.optimizer.name', 'tags.parity', 'metrics.acc']);
+    const odd = ids.map((id, i) => ({ id, i })).filter(({ i }) => i % 2 === 1).sort((a, b) => (`r${a.i}` < `r${b.i}` ? -1 : 1));
+    expect(rows.length - 1).toBe(odd.length); // 601: three pages and a bit
+    expect(rows.slice(1).map((r) => r[0])).toEqual(odd.map((o) => o.id));
+    const i = odd[0]!.i;
+    expect(rows[1]).toEqual([ids[i], `r${i}`, String(i / 1000), 'adam', 'odd', String((i % 100) / 100)]);
+  }, 60_000);
+
+  it('gives a metric’s latest, smallest and largest value over its points, and empty cells for what a run lacks', async () => {
+    const [a, b] = await createRuns(2);
+    await request(t.app).post(`${API}/runs/${a}/metrics`).send({ metrics: [0.9, 0.2, 0.5].map((value, step) => ({ key: 'loss', value, step })) }).expect(201);
+    const { rows } = await csv(`columns=${encodeURIComponent('name,metrics.loss,metrics.loss.min,metrics.loss.max,params.missing')}&sort=name:asc`);
+    expect(rows).toEqual([
+      ['name', 'metrics.loss', 'metrics.loss.min', 'metrics.loss.max', 'params.missing'],
+      ['r0', '0.5', '0.2', '0.9', ''],
+      ['r1', '', '', '', ''],
+    ]);
+    void b;
+  });
+
+  it('defaults to identity, every param and every metric; quotes commas and defuses formulas', async () => {
+    await createRuns(1, () => ({ name: '=HYPERLINK("http://x")', description: 'a, "b"', hyperparameters: { lr: 0.1 }, metrics: { acc: 0.5 } }));
+    const { rows } = await csv('');
+    expect(rows[0]).toEqual(['id', 'name', 'status', 'experimentId', 'createdAt', 'params.lr', 'metrics.acc']);
+    expect(rows[1]![1]).toBe(`'=HYPERLINK("http://x")`);
+    const { rows: described } = await csv('columns=description');
+    expect(described[1]).toEqual(['a, "b"']);
+  });
+
+  it('refuses a bad column, filter or sort with 400 before sending anything', async () => {
+    await createRuns(1);
+    for (const [query, message] of [
+      ['columns=nope', /columns: 'nope' is not a column/],
+      ['columns=name,name', /named twice/],
+      [`filter=${encodeURIComponent('metrics.acc >')}`, /.+/],
+      ['sort=name:sideways', /.+/],
+      ['format=xlsx', /format/],
+    ] as const) {
+      const res = await request(t.app).get(`${API}/runs/export?${query}`);
+      expect([query, res.status, res.headers['content-type']]).toEqual([query, 400, expect.stringContaining('application/json')]);
+      expect(res.body.error.message).toMatch(message);
+    }
+  });
+});
+
+describe('GET /runs/:id/metrics/:key?format=csv', () => {
+  it('answers every point as logged, not downsampled, with NaN and infinities as pandas reads them', async () => {
+    const [id] = await createRuns(1);
+    const points = Array.from({ length: 3_000 }, (_, step) => ({ key: 'loss', value: 1 / (step + 1), step, timestamp: 1_700_000_000_000 + step }));
+    await request(t.app).post(`${API}/runs/${id}/metrics`).send({ metrics: points }).expect(201);
+    await request(t.app).post('/api/2.0/mlflow/runs/log-batch').send({ run_id: id, metrics: [{ key: 'loss', value: 'NaN', timestamp: 1, step: 3_000 }, { key: 'loss', value: '-Infinity', timestamp: 2, step: 3_001 }] }).expect(200);
+    const res = await request(t.app).get(`${API}/runs/${id}/metrics/loss?format=csv`);
+    expect([res.status, res.headers['content-type']]).toEqual([200, 'text/csv; charset=utf-8']);
+    const rows = Papa.parse<string[]>(res.text.trim()).data;
+    expect(rows[0]).toEqual(['step', 'value', 'timestamp']);
+    expect(rows).toHaveLength(3_003);
+    expect(rows[1]).toEqual(['0', '1', '1700000000000']);
+    expect(rows.slice(-2)).toEqual([['3000', 'NaN', '1'], ['3001', '-inf', '2']]);
+    expect((await request(t.app).get(`${API}/runs/${id}/metrics/nope?format=csv`)).status).toBe(404);
+  });
+});
