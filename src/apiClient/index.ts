@@ -19,6 +19,7 @@ import type {
   MetricSummaryView,
   ProfileInput,
   Run,
+  RunStatus,
   RunListResponse,
   Stats,
   StoredLatency,
@@ -30,6 +31,15 @@ import type { AuditEntry, Level, Me, PermissionObject, PermissionRecord, Permiss
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
 const TOKEN_KEY = 'modellab.apiToken';
+
+export type BulkRunsRequest = { action: 'delete'; ids: string[] } | { action: 'tag'; ids: string[]; tags: Record<string, string> } | { action: 'status'; ids: string[]; status: RunStatus };
+export interface RunsExportParams {
+  filter?: string;
+  sort?: string;
+  status?: string;
+  experimentId?: string;
+  columns?: string;
+}
 const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`;
 const permissionBase = (object: PermissionObject, id: string) => (object === 'model' ? modelPath(id) : `/experiments/${encodeURIComponent(id)}`);
 
@@ -117,6 +127,20 @@ export const client = {
   createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),
   updateRun: (id: string, input: UpdateRunInput) => request<Run>('PUT', `/runs/${encodeURIComponent(id)}`, input),
   deleteRun: (id: string) => request<void>('DELETE', `/runs/${encodeURIComponent(id)}`),
+  /** One change to many runs, all or nothing (POST /runs/bulk). */
+  bulkRuns: (body: BulkRunsRequest) => request<{ action: BulkRunsRequest['action']; count: number; ids: string[] }>('POST', '/runs/bulk', body),
+  /** Where the CSV of every run a search matches downloads from (GET /runs/export). */
+  runsExportUrl: (params: RunsExportParams) => `${API_BASE}/runs/export${query(params)}`,
+  /** The ids of every run a search matches, in its order (the export's id column: no run bodies). */
+  matchingRunIds: async (params: Omit<RunsExportParams, 'columns'>): Promise<string[]> => {
+    const response = await fetch(`${API_BASE}/runs/export${query({ ...params, columns: 'id' })}`, { headers: authHeader() });
+    if (!response.ok) {
+      const err = ((await response.json().catch(() => null)) as ApiErrorBody | null)?.error;
+      throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
+    }
+    return (await response.text()).split(/\r?\n/).slice(1).filter(Boolean);
+  },
+  metricCsvUrl: (id: string, key: string) => `${API_BASE}/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}?format=csv`,
   metricSummaries: (id: string) => request<{ items: MetricSummaryView[]; total: number }>('GET', `/runs/${encodeURIComponent(id)}/metrics`),
   metricSeries: (id: string, key: string, maxPoints = 500) =>
     request<MetricSeriesResponse>('GET', `/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}${query({ maxPoints })}`),

@@ -1,11 +1,17 @@
 /**
  * Runs: server-side filtering (the filter language), sorting and paging, rendered as a virtualised
  * list so 10,000 runs scroll smoothly; pages of 100 rows load as they come into view.
+ *
+ * A workbench too (issue 19): rows are selected with their checkboxes (shift-click selects a range;
+ * "select all matching" takes every run the search matches, fetched as ids), then compared, tagged,
+ * moved to a status or deleted in one request each; the chosen columns live in the URL; the view
+ * exports as CSV (every matching run, the columns shown).
  */
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { CreateRunForm } from '../components/runs/CreateRunForm';
-import { runColumns } from '../components/runs/columns';
+import { SelectionBar } from '../components/runs/SelectionBar';
+import { columnsParam, parseColumnsParam, runColumns } from '../components/runs/columns';
 import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
 import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
 import { useLiveEvents } from '../hooks/useLiveEvents';
@@ -26,7 +32,9 @@ export default function Runs() {
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
   const [creating, setCreating] = useState(false);
   const [scrollTop, setScrollTop] = useState(0);
-  const [chosen, setChosen] = useState<{ params: string[]; metrics: string[] } | null>(null);
+  const chosen = params.has('columns') ? parseColumnsParam(params.get('columns') ?? '') : null;
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const lastPicked = useRef<number | null>(null);
   const viewport = useRef<HTMLDivElement>(null);
 
   const queryKey = JSON.stringify({ status, filter, sort, experimentId });
@@ -50,12 +58,14 @@ export default function Runs() {
   useEffect(() => {
     if (shownQuery.current === queryKey) return;
     shownQuery.current = queryKey;
+    setSelected(new Set()); // a selection belongs to the search it was made in
+    lastPicked.current = null;
     setScrollTop(0);
     if (viewport.current) viewport.current.scrollTop = 0;
   }, [queryKey]);
 
   // Live: reload what is on screen when runs or experiments change anywhere.
-  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'metrics.logged', 'experiment.created', 'experiment.updated'], (event) => {
+  useLiveEvents(['run.created', 'run.updated', 'run.deleted', 'runs.updated', 'runs.deleted', 'metrics.logged', 'experiment.created', 'experiment.updated'], (event) => {
     if (event.type !== 'metrics.logged') experiments.reload(); // names, stages and run counts per experiment
     reloadVisible();
   }, 1000);
@@ -74,7 +84,7 @@ export default function Runs() {
   const shown = chosen ?? { params: [], metrics: known.metrics.slice(0, 3) };
 
   const columns = runColumns(shown);
-  const template = columns.map((c) => c.width).join(' ');
+  const template = ['36px', ...columns.map((c) => c.width)].join(' ');
   const [sortField, sortDir] = sort.split(/:(?=asc$|desc$)/);
 
   const toggleSort = (field: string) => setParam('sort', `${field}:${sortField === field && sortDir === 'desc' ? 'asc' : 'desc'}`);
@@ -97,8 +107,30 @@ export default function Runs() {
 
   const toggleColumn = (kind: 'params' | 'metrics', key: string) => {
     const next = { ...shown, [kind]: shown[kind].includes(key) ? shown[kind].filter((k) => k !== key) : [...shown[kind], key] };
-    setChosen(next);
+    setParam('columns', columnsParam(next) || ',');
   };
+
+  /** The run at a row index, if its page has loaded. */
+  const runAt = (i: number) => pages.get(Math.floor(i / PAGE_SIZE))?.[i % PAGE_SIZE];
+  /** A checkbox click: toggles the row, or with shift the range from the last one picked (loaded rows). */
+  const pick = (index: number, run: Run, shift: boolean) => {
+    const next = new Set(selected);
+    const on = !selected.has(run.id);
+    if (shift && lastPicked.current !== null) {
+      const [from, to] = [Math.min(lastPicked.current, index), Math.max(lastPicked.current, index)];
+      for (let i = from; i <= to; i++) {
+        const r = runAt(i);
+        if (r && on) next.add(r.id);
+        else if (r) next.delete(r.id);
+      }
+    } else if (on) next.add(run.id);
+    else next.delete(run.id);
+    lastPicked.current = index;
+    setSelected(next);
+  };
+  const loadedIds = [...pages.values()].flat().map((r) => r.id);
+  const allLoadedSelected = loadedIds.length > 0 && loadedIds.every((id) => selected.has(id));
+  const exportParams = { filter, sort, status, experimentId, columns: `id,name,status,experimentId,createdAt,${columnsParam(shown)}`.replace(/,$/, '') };
 
   const rows: { index: number; run: Run }[] = [];
   for (let i = first; i <= last; i++) {
@@ -142,7 +174,21 @@ export default function Runs() {
             </Chip>
           ))}
           <span data-testid="runs-total">{total !== null ? `${total.toLocaleString('en-US')} run(s)` : knownRows > 0 ? `${(knownRows - 1).toLocaleString('en-US')}+ run(s), counting…` : '…'}</span>
+          <a href={client.runsExportUrl(exportParams)} download>
+            Export CSV
+          </a>
         </Toolbar>
+        <SelectionBar
+          selected={selected}
+          total={total}
+          allLoadedSelected={allLoadedSelected}
+          onSelect={setSelected}
+          selectAllMatching={() => client.matchingRunIds({ filter, sort, status, experimentId })}
+          onChanged={() => {
+            reloadVisible();
+            experiments.reload();
+          }}
+        />
         <Toolbar>
           <FilterForm onSubmit={applyFilter}>
             <input
@@ -182,6 +228,14 @@ export default function Runs() {
         {!empty && (
           <Viewport ref={viewport} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="runs-table" role="table" aria-rowcount={total ?? -1}>
             <HeaderRow $columns={template} role="row" style={{ minWidth: 'max-content' }}>
+              <div role="columnheader">
+                <input
+                  type="checkbox"
+                  aria-label="Select the loaded runs"
+                  checked={allLoadedSelected}
+                  onChange={() => setSelected(allLoadedSelected ? new Set() : new Set([...selected, ...loadedIds]))}
+                />
+              </div>
               {columns.map((c) => (
                 <div key={c.id} role="columnheader" aria-sort={sortField === c.sortField ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}>
                   <button type="button" onClick={() => toggleSort(c.sortField)} title={`Sort by ${c.sortField}`}>
@@ -201,7 +255,11 @@ export default function Runs() {
                   style={{ top: index * ROW_HEIGHT, minWidth: '100%' }}
                   onClick={() => navigate(`/runs/${run.id}`)}
                   data-testid="run-row"
+                  aria-selected={selected.has(run.id)}
                 >
+                  <div role="cell" onClick={(e) => e.stopPropagation()}>
+                    <input type="checkbox" aria-label={`Select ${run.name}`} checked={selected.has(run.id)} onChange={() => undefined} onClick={(e) => pick(index, run, e.shiftKey)} />
+                  </div>
                   {columns.map((c) => (
                     <div key={c.id} role="cell">
                       {c.render(run)}

@@ -1,0 +1,93 @@
+/**
+ * The runs table as a workbench (issue 19): checkboxes with shift-range select → Compare with the
+ * selected runs; tag and delete the selection in one request each; select every matching run; the
+ * chosen columns survive a reload (they are in the URL); the export link carries the view.
+ */
+import { describe, expect, it } from 'vitest';
+import { e2eSession, screenshot, sidewaysOverflow, watchProblems } from './browser';
+
+const session = e2eSession();
+const api = async (method: string, path: string, body?: unknown) =>
+  (await fetch(`${session.server.url}/api/modellab${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) })).json() as Promise<Record<string, unknown>>;
+
+describe('the runs workbench', () => {
+  it('selects a range, compares it, tags and deletes in bulk, selects all matching, keeps its columns in the URL', async () => {
+    const { id: experimentId } = (await api('POST', '/experiments', { name: 'bench-sweep' })) as { id: string };
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) ids.push(((await api('POST', '/runs', { name: `sweep-${String(i).padStart(2, '0')}`, experimentId, hyperparameters: { lr: i / 100 }, metrics: { acc: i / 12 } })) as { id: string }).id);
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}&sort=name:asc`);
+    await page.getByTestId('runs-total').getByText('12 run(s)').waitFor();
+
+    // Shift-click selects the range between two picks.
+    await page.getByLabel('Select sweep-00').click();
+    await page.getByLabel('Select sweep-02').click({ modifiers: ['Shift'] });
+    await page.getByTestId('selected-count').getByText('3 selected').waitFor();
+    expect(await page.getByLabel('Select sweep-01').isChecked()).toBe(true);
+    await screenshot(page, 'workbench-selected-1280');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    await page.getByRole('region', { name: 'Selected runs' }).getByRole('button', { name: 'Compare' }).click();
+    await page.waitForURL((url) => url.pathname === '/modellab/compare');
+    expect(new URL(page.url()).searchParams.get('runs')!.split(',').sort()).toEqual(ids.slice(0, 3).sort());
+    await page.goBack();
+    await page.getByTestId('runs-total').getByText('12 run(s)').waitFor();
+
+    // Tag two runs in one request.
+    await page.getByLabel('Select sweep-05').click();
+    await page.getByLabel('Select sweep-06').click();
+    await page.getByLabel('Tag', { exact: true }).fill('keep=yes');
+    await page.getByRole('button', { name: 'Tag', exact: true }).click();
+    await expect.poll(async () => ((await api('GET', `/runs/${ids[6]}`)) as { tags: Record<string, string> }).tags.keep).toBe('yes');
+    expect(((await api('GET', `/runs/${ids[5]}`)) as { tags: Record<string, string> }).tags.keep).toBe('yes');
+
+    // Delete them (the dialog accepted): the table shows the rest.
+    await page.getByRole('region', { name: 'Selected runs' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByTestId('runs-total').getByText('10 run(s)').waitFor();
+    expect(await page.getByText('sweep-05').count()).toBe(0);
+
+    // The header checkbox selects the loaded rows; then every matching run.
+    await page.getByLabel('Select the loaded runs').check();
+    await page.getByTestId('selected-count').getByText('10 selected').waitFor();
+    await page.getByText('Compare takes up to 10 runs').count();
+    await page.getByRole('button', { name: 'Clear' }).click();
+    expect(await page.getByTestId('selected-count').count()).toBe(0);
+
+    // Columns in the URL: a parameter column survives a reload.
+    await page.getByText('Columns').click();
+    await page.getByRole('checkbox', { name: 'lr' }).check();
+    await page.waitForURL((url) => (url.searchParams.get('columns') ?? '').includes('params.lr'));
+    await page.reload();
+    await page.getByRole('columnheader', { name: 'lr' }).waitFor();
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    const exportUrl = new URL(href!, session.server.url);
+    expect(exportUrl.searchParams.get('experimentId')).toBe(experimentId);
+    expect(exportUrl.searchParams.get('columns')).toContain('params.lr');
+    const csv = await (await fetch(exportUrl)).text();
+    expect(csv.trim().split('\n')).toHaveLength(11);
+
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.getByLabel('Select sweep-03').click();
+    await screenshot(page, 'workbench-selected-375');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('selects every run the search matches, beyond the loaded page, and deletes them in one request', async () => {
+    const { id: experimentId } = (await api('POST', '/experiments', { name: 'big-sweep' })) as { id: string };
+    for (let i = 0; i < 260; i++) await api('POST', '/runs', { name: `big-${i}`, experimentId });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('dialog', (dialog) => void dialog.accept());
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}`);
+    await page.getByTestId('runs-total').getByText('260 run(s)').waitFor();
+    await page.getByLabel('Select the loaded runs').check();
+    await page.getByRole('button', { name: 'Select all 260 matching' }).click();
+    await page.getByTestId('selected-count').getByText('260 selected').waitFor();
+    await page.getByRole('region', { name: 'Selected runs' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No runs match.').waitFor();
+    expect(((await api('GET', `/runs?experimentId=${experimentId}&count=true`)) as { total: number }).total).toBe(0);
+    await page.close();
+  });
+});
