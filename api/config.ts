@@ -27,8 +27,12 @@ export interface AppConfig {
   maxEvalBytes: number;
   /** Hosts server-side latency profiling may call (MODELLAB_PROFILE_ALLOWED_HOSTS). */
   profileAllowedHosts: string[];
-  /** The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR; default: the working directory). */
-  gitDir: string;
+  /**
+   * The git repository whose HEAD new runs record when they do not say (MODELLAB_GIT_DIR). Unset:
+   * none — the server's own working directory is ModelLab's checkout, whose commit says nothing
+   * about the training code.
+   */
+  gitDir: string | null;
   /** MODELLAB_DATABASE_URL: the PostgreSQL database that holds the records (null: db.json in dataDir). */
   databaseUrl: string | null;
   /** MODELLAB_DATABASE_POOL_SIZE: connections this process opens to PostgreSQL at most. */
@@ -117,7 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jsonLimitBytes: positiveInt(env, 'MODELLAB_JSON_LIMIT_KB', 1024, 1024 * 1024) * 1024,
     maxUploadBytes: positiveInt(env, 'MODELLAB_MAX_UPLOAD_MB', 500, 1024 * 1024) * 1024 * 1024,
     maxEvalBytes: positiveInt(env, 'MODELLAB_MAX_EVAL_MB', 256, 4096) * 1024 * 1024,
-    gitDir: path.resolve(env.MODELLAB_GIT_DIR || process.cwd()),
+    gitDir: env.MODELLAB_GIT_DIR ? path.resolve(env.MODELLAB_GIT_DIR) : null,
     heapGrowthPercent: positiveInt(env, 'MODELLAB_HEAP_GROWTH_PERCENT', 25, 400),
     profileAllowedHosts: (env.MODELLAB_PROFILE_ALLOWED_HOSTS || 'localhost,127.0.0.1,::1')
       .split(',')

@@ -4,6 +4,9 @@ import type { GitInfo } from '../src/shared/runs/lifecycle';
 
 const NONE: GitInfo = { commit: null, branch: null, dirty: null };
 
+/** No repository to read (MODELLAB_GIT_DIR unset): runs that give no commit record nulls. */
+export const noGitInfo = (): Promise<GitInfo> => Promise.resolve(NONE);
+
 /** Reads HEAD of the repository containing `dir`, cached for `ttlMs` so a burst of creates runs git once. */
 export function gitInfoProvider(dir: string, ttlMs = 2000): () => Promise<GitInfo> {
   let cached: { at: number; value: Promise<GitInfo> } | null = null;

@@ -3,7 +3,7 @@
  * routes and MLflow's alike. Built the same way by the server and the tests. Node only.
  */
 import { EventBus } from '../eventBus';
-import { gitInfoProvider } from '../gitInfo';
+import { gitInfoProvider, noGitInfo } from '../gitInfo';
 import { ArtifactFiles, type BlobStore, DatasetFiles, FolderBlobs, type MetricSeries, MetricSeriesStore, type Store } from '../storage';
 import { ArtifactService } from './artifacts';
 import { AuthService } from './auth';
@@ -42,7 +42,7 @@ export interface Services {
  * `blobs` holds artifacts and dataset files (default: the data folder); `dataDir` always holds the
  * incoming uploads, and with the JSON store the records and metric series too.
  */
-export async function openServices(store: Store, dataDir: string, options: { gitDir?: string; blobs?: BlobStore; sessionHours?: number } = {}): Promise<Services> {
+export async function openServices(store: Store, dataDir: string, options: { gitDir?: string | null; blobs?: BlobStore; sessionHours?: number } = {}): Promise<Services> {
   const blobs = options.blobs ?? new FolderBlobs(dataDir);
   const datasetFiles = new DatasetFiles(dataDir, store, blobs);
   await datasetFiles.init();
@@ -56,7 +56,7 @@ export async function openServices(store: Store, dataDir: string, options: { git
   if (relay) events.relayThrough(relay);
   const audit = new AuditTrail(store, events);
   const permissions = new Permissions(store, events);
-  const runs = new RunService(store, series, artifactFiles, events, gitInfoProvider(options.gitDir ?? process.cwd()), permissions);
+  const runs = new RunService(store, series, artifactFiles, events, options.gitDir ? gitInfoProvider(options.gitDir) : noGitInfo, permissions);
   const compareRuns = (ids: string[]) => compare(runs, series, ids);
   const models = new ModelService(store, artifactFiles, events, compareRuns, permissions);
   return {

@@ -146,6 +146,15 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toMatchObject({ host: '127.0.0.1', port: 3000, apiToken: null });
   });
 
+  it("reads no repository's commit unless MODELLAB_GIT_DIR names one (the working directory is ModelLab's own checkout)", async () => {
+    expect(loadConfig({}).gitDir).toBeNull();
+    expect(loadConfig({ MODELLAB_GIT_DIR: '/srv/train' }).gitDir).toBe('/srv/train');
+    // The tests run in this checkout (a repository): with no MODELLAB_GIT_DIR the run records no commit.
+    t = await testApp({ gitDir: loadConfig({}).gitDir });
+    const run = await request(t.app).post('/api/modellab/runs').send({ name: 'no-git' });
+    expect([run.body.gitCommit, run.body.gitBranch, run.body.gitDirty]).toEqual([null, null, null]);
+  });
+
   it('refuses a non-loopback HOST without a token unless explicitly allowed', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(ConfigError);
     expect(loadConfig({ HOST: '0.0.0.0', MODELLAB_API_TOKEN: 't' }).host).toBe('0.0.0.0');

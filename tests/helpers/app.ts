@@ -36,7 +36,8 @@ export async function testApp(
     jsonLimitBytes?: number;
     maxUploadBytes?: number;
     maxEvalBytes?: number;
-    gitDir?: string;
+    /** null: no repository (MODELLAB_GIT_DIR unset); default: the temp folder (not a repository). */
+    gitDir?: string | null;
     /** Another store than a JsonStore in the temp folder (the files still go there). */
     openStore?: (dataDir: string) => Promise<Store>;
     /** Where artifacts and dataset files go (default: the temp folder). */
@@ -48,7 +49,7 @@ export async function testApp(
   const tmp = options.dataDir ? { dir: options.dataDir, cleanup: async () => {} } : await tempDir();
   const store: Store = options.openStore ? await options.openStore(tmp.dir) : await JsonStore.open(tmp.dir, { log: () => {} });
   // Outside any repository unless a test asks for one, so runs do not pick up this checkout's HEAD.
-  const services = await openServices(store, tmp.dir, { gitDir: options.gitDir ?? tmp.dir, ...(options.blobs && { blobs: options.blobs }) });
+  const services = await openServices(store, tmp.dir, { gitDir: options.gitDir === undefined ? tmp.dir : options.gitDir, ...(options.blobs && { blobs: options.blobs }) });
   const logged: string[] = [];
   const app = createApp({
     config: {
