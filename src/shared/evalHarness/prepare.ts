@@ -37,6 +37,22 @@ export interface Prepared {
 
 export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/**
+ * config.classes when it is not given: the distinct labels, and the distinct predictions when they
+ * are labels too (not scores or probability rows), sorted as scikit-learn's unique_labels sorts them
+ * — numbers by value, strings by code point. Numbers and strings mixed need config.classes.
+ */
+export function inferClasses(labels: readonly unknown[], predictions: readonly unknown[], predictionType?: 'label' | 'score' | 'probabilities'): ClassValue[] {
+  const seen = new Set<unknown>(labels);
+  const first = predictions[0];
+  const predictedLabels = predictionType === 'label' || (predictionType === undefined && !Array.isArray(first) && !(seen.size === 2 && isNumber(first) && !predictions.every((p) => seen.has(p))));
+  if (predictedLabels) for (const p of predictions) seen.add(p);
+  const values = [...seen];
+  if (values.every(isNumber)) return (values as number[]).sort((a, b) => a - b);
+  if (values.every((v): v is string => typeof v === 'string')) return values.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  throw new EvalInputError('config.classes is needed: the labels and predictions mix numbers and strings (or hold other values), so their order cannot be inferred', null, 'config.classes');
+}
+
 export function prepare(input: EvalInput): Prepared {
   const { predictions, labels, config } = input;
   const n = labels.length;
@@ -56,8 +72,8 @@ export function prepare(input: EvalInput): Prepared {
     return { task: 'regression', n, classes: [], k: 0, positive: null, y: new Int32Array(0), yhat: new Int32Array(0), proba: null, score: null, isPositive: null, order: null, ovr: null, yReg, yhatReg, cell: null, lossTerm: null, brierTerm: null, perm: null, groupEnds: null, sortedPositive: null };
   }
   if (config.taskType !== 'classification') throw new EvalInputError(`config.taskType must be classification or regression`, null, 'config.taskType');
-  const classes = config.classes;
-  if (!Array.isArray(classes) || classes.length < 2) throw new EvalInputError('config.classes must list at least two classes', null, 'config.classes');
+  const classes = config.classes ?? inferClasses(labels, predictions, config.predictionType);
+  if (!Array.isArray(classes) || classes.length < 2) throw new EvalInputError(`config.classes must list at least two classes${config.classes === undefined ? ` (the labels and predictions hold ${classes.length})` : ''}`, null, 'config.classes');
   const k = classes.length;
   const index = new Map<string, number>(classes.map((c, i) => [`${typeof c}:${String(c)}`, i]));
   // Strings and numbers (nearly every label) looked up by value, without building a key per example:

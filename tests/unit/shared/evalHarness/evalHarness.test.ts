@@ -231,3 +231,31 @@ describe('weighted metrics used for resamples', () => {
     }
   });
 });
+
+describe('evaluate: classes inferred when config.classes is omitted', () => {
+  const strip = (r: ReturnType<typeof evaluate>) => JSON.parse(JSON.stringify({ metrics: r.metrics, perClass: r.perClass, confusionMatrix: r.confusionMatrix })) as unknown;
+  it('sorts them as scikit-learn’s unique_labels does: numbers by value, strings by code point (upper case first)', () => {
+    const numbers = evaluate({ labels: [10, 2, 1, 2], predictions: [2, 2, 10, 1], config: { taskType: 'classification', bootstrap: { resamples: 0 } } });
+    expect(numbers.confusionMatrix!.labels).toEqual([1, 2, 10]); // not '1' < '10' < '2'
+    const strings = evaluate({ labels: ['dog', 'cat', 'Ant'], predictions: ['cat', 'cat', 'dog'], config: { taskType: 'classification', bootstrap: { resamples: 0 } } });
+    expect(strings.confusionMatrix!.labels).toEqual(['Ant', 'cat', 'dog']);
+  });
+
+  it('answers exactly as with the classes given in that order, for labels, scores and probability rows', () => {
+    const labels = ['neg', 'pos', 'pos', 'neg', 'pos', 'neg'];
+    const cases: EvalInput[] = [
+      { labels, predictions: ['neg', 'pos', 'neg', 'neg', 'pos', 'pos'], config: { taskType: 'classification', bootstrap: { resamples: 50, seed: 3 } } },
+      { labels, predictions: [0.1, 0.8, 0.4, 0.3, 0.9, 0.6], config: { taskType: 'classification', bootstrap: { resamples: 50, seed: 3 } } },
+      { labels: [0, 1, 2, 1], predictions: [[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.5, 0.4, 0.1]], config: { taskType: 'classification', bootstrap: { resamples: 50, seed: 3 } } },
+    ];
+    for (const input of cases) {
+      const classes = [...new Set(input.labels as (string | number)[])].sort((a, b) => (a < b ? -1 : 1));
+      expect(strip(evaluate(input))).toEqual(strip(evaluate({ ...input, config: { ...input.config, classes } })));
+    }
+  });
+
+  it('asks for config.classes when numbers and strings mix, or only one class appears', () => {
+    expect(() => evaluate({ labels: [1, 'a'], predictions: [1, 'a'], config: { taskType: 'classification' } })).toThrow(/config.classes is needed/);
+    expect(() => evaluate({ labels: ['a', 'a'], predictions: ['a', 'a'], config: { taskType: 'classification' } })).toThrow(/at least two classes \(the labels and predictions hold 1\)/);
+  });
+});
