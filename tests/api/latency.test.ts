@@ -75,6 +75,34 @@ describe('POST /api/modellab/runs/:id/latency', () => {
 });
 
 describe('POST /api/modellab/runs/:id/profile', () => {
+  it('sends a JSON object body as JSON (content-type application/json unless a header says otherwise), a text body as it is', async () => {
+    const http = await import('node:http');
+    const seen: { type: string | undefined; body: string }[] = [];
+    const target = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c));
+      req.on('end', () => {
+        seen.push({ type: req.headers['content-type'], body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', () => r()));
+    try {
+      const url = `http://127.0.0.1:${(target.address() as { port: number }).port}/predict`;
+      const profileWith = async (targetSpec: object) => {
+        seen.length = 0;
+        const res = await request(t.app).post(`/api/modellab/runs/${runId}/profile`).send({ target: { url, method: 'POST', ...targetSpec }, requests: 2, concurrency: 1 });
+        expect(res.status).toBe(200);
+        return seen[0]!;
+      };
+      expect(await profileWith({ body: { inputs: [[0.1, 0.2]] } })).toEqual({ type: 'application/json', body: '{"inputs":[[0.1,0.2]]}' });
+      expect(await profileWith({ body: [1, 2], headers: { 'Content-Type': 'application/vnd.api+json' } })).toEqual({ type: 'application/vnd.api+json', body: '[1,2]' });
+      expect(await profileWith({ body: 'a=1' })).toEqual({ type: undefined, body: 'a=1' });
+    } finally {
+      target.close();
+    }
+  });
+
   it('profiles an allowed local endpoint, stores the result and sets run.latency', async () => {
     const http = await import('node:http');
     const target = http.createServer((_req, res) => setTimeout(() => res.end('ok'), 2));

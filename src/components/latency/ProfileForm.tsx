@@ -93,8 +93,17 @@ export function ProfileForm({ runId, onDone }: { runId: string; onDone: (result:
     setBusy(true);
     setError(null);
     setProgress(null);
+    // A body that is a JSON object or array goes as JSON (the server adds content-type: application/json unless a header says).
+    const json = (() => {
+      try {
+        const parsed: unknown = JSON.parse(body);
+        return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown> | unknown[]) : null;
+      } catch {
+        return null;
+      }
+    })();
     const input: ProfileInput = {
-      target: { url, method, ...(Object.keys(hd.value!).length && { headers: hd.value! }), ...(hasBody && body !== '' && { body }) },
+      target: { url, method, ...(Object.keys(hd.value!).length && { headers: hd.value! }), ...(hasBody && body !== '' && { body: json ?? body }) },
       warmup: wu.value!,
       concurrency: cc.value!,
       ...(stopBy === 'requests' ? { requests: rq.value! } : { durationMs: Math.round(sec * 1000) }),

@@ -395,12 +395,19 @@ export const LatencySamplesBody = z
 
 export const ProfileBody = z
   .strictObject({
-    target: z.strictObject({
-      url: z.string().url().max(2048),
-      method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).optional(),
-      headers: z.record(z.string(), z.string().max(8192)).optional(),
-      body: z.string().max(10 * 1024 * 1024).optional(),
-    }),
+    target: z
+      .strictObject({
+        url: z.string().url().max(2048),
+        method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).optional(),
+        headers: z.record(z.string(), z.string().max(8192)).optional(),
+        /** Text as it is sent, or a JSON object or array: sent as JSON, with content-type application/json unless a header says otherwise. */
+        body: z.union([z.string().max(10 * 1024 * 1024), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+      })
+      .transform(({ body, headers, ...target }) => {
+        if (body === undefined || typeof body === 'string') return { ...target, ...(headers && { headers }), ...(body !== undefined && { body }) };
+        const typed = Object.keys(headers ?? {}).some((h) => h.toLowerCase() === 'content-type');
+        return { ...target, headers: { ...(typed ? {} : { 'content-type': 'application/json' }), ...headers }, body: JSON.stringify(body) };
+      }),
     warmup: z.number().int().min(0).max(100_000).optional(),
     concurrency: z.number().int().min(1).max(1024).optional(),
     requests: z.number().int().min(1).max(10_000_000).optional(),
