@@ -1,9 +1,8 @@
 /** The ModelLab app: routes under /modellab. */
 import type { ComponentType } from 'react';
 import { createBrowserRouter, RouterProvider } from 'react-router-dom';
-import { ThemeProvider } from 'styled-components';
 import { GlobalStyle, Layout } from './Layout';
-import { theme } from './theme';
+import { ThemeModeProvider } from './themeMode';
 import { SessionProvider } from './session';
 import { UI_BASE } from '../shared/contract/constants';
 import NotFound from '../pages/NotFound';
@@ -53,11 +52,11 @@ const router = createBrowserRouter(
 
 export default function ModelLab() {
   return (
-    <ThemeProvider theme={theme}>
+    <ThemeModeProvider>
       <GlobalStyle />
       <SessionProvider>
         <RouterProvider router={router} />
       </SessionProvider>
-    </ThemeProvider>
+    </ThemeModeProvider>
   );
 }

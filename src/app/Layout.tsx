@@ -3,8 +3,10 @@ import { Navigate, NavLink, Outlet, useLocation } from 'react-router-dom';
 import styled, { createGlobalStyle } from 'styled-components';
 import { Loading } from '../components/ui';
 import { useSession } from './session';
+import { useThemeChoice } from './themeMode';
 
 export const GlobalStyle = createGlobalStyle`
+  :root { color-scheme: ${({ theme }) => theme.name}; }
   *, *::before, *::after { box-sizing: border-box; }
   html, body { margin: 0; padding: 0; }
   body {
@@ -69,7 +71,6 @@ const Main = styled.main`
 `;
 
 const UserMenu = styled.div`
-  margin-left: auto;
   display: flex;
   align-items: center;
   gap: ${({ theme }) => theme.space(2)};
@@ -85,6 +86,30 @@ const UserMenu = styled.div`
     cursor: pointer;
   }
 `;
+
+const ToggleButton = styled.button`
+  margin-left: auto;
+  border: 1px solid ${({ theme }) => theme.colors.border};
+  background: ${({ theme }) => theme.colors.surface};
+  color: ${({ theme }) => theme.colors.text};
+  border-radius: ${({ theme }) => theme.radius};
+  padding: 4px 10px;
+  font: inherit;
+  font-size: 0.85rem;
+  cursor: pointer;
+`;
+
+const CHOICE_LABEL = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' } as const;
+
+/** Light, dark or the system's: one click moves to the next. */
+function ThemeToggle() {
+  const { choice, next } = useThemeChoice();
+  return (
+    <ToggleButton type="button" onClick={next} aria-label={`${CHOICE_LABEL[choice]} (click to change)`} title="Colour theme: system, light or dark">
+      {choice === 'dark' ? '☾' : choice === 'light' ? '☀' : '◐'} {choice}
+    </ToggleButton>
+  );
+}
 
 /** Signed-in user (users mode): name and role, the account page, sign out. */
 function User() {
@@ -134,6 +159,7 @@ export function Layout() {
           {state.status === 'ready' && state.me.user?.role === 'admin' && <NavItem to="/admin">Admin</NavItem>}
         </Nav>
         )}
+        <ThemeToggle />
         <User />
       </Header>
       <Main>

@@ -4,7 +4,7 @@ import styled from 'styled-components';
 
 const Zone = styled.div<{ $active: boolean }>`
   border: 2px dashed ${({ theme, $active }) => ($active ? theme.colors.primary : theme.colors.border)};
-  background: ${({ theme, $active }) => ($active ? '#eef0ff' : theme.colors.bg)};
+  background: ${({ theme, $active }) => ($active ? theme.colors.primarySoft : theme.colors.bg)};
   border-radius: ${({ theme }) => theme.radius};
   padding: ${({ theme }) => theme.space(6)} ${({ theme }) => theme.space(4)};
   text-align: center;

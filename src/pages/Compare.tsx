@@ -41,13 +41,17 @@ const Picker = styled.div`
 `;
 
 const Diff = styled.span<{ $tone: 'better' | 'worse' | 'neutral'; $significant: boolean }>`
-  color: ${({ $tone }) => ($tone === 'better' ? '#1f7a45' : $tone === 'worse' ? '#b42330' : 'inherit')};
+  color: ${({ theme, $tone }) => ($tone === 'better' ? theme.colors.good : $tone === 'worse' ? theme.colors.bad : 'inherit')};
   font-weight: ${({ $significant }) => ($significant ? 700 : 400)};
   white-space: nowrap;
 `;
 
 const Row = styled.tr<{ $status?: string }>`
-  background: ${({ $status }) => ($status === 'same' || !$status ? 'transparent' : $status === 'added' ? '#eaf7ef' : $status === 'removed' ? '#fdecec' : '#fff7e0')};
+  background: ${({ theme, $status }) => ($status === 'same' || !$status ? 'transparent' : $status === 'added' ? theme.colors.addedBg : $status === 'removed' ? theme.colors.removedBg : theme.colors.changedBg)};
+`;
+
+const MutedMono = styled(Mono)`
+  color: ${({ theme }) => theme.colors.muted};
 `;
 
 function DifferenceCell({ d, metric }: { d: CompareDifference | undefined; metric: string }) {
@@ -138,10 +142,10 @@ function Results({ data }: { data: CompareResponse }) {
                         <td key={r.id}>
                           <Mono>{formatNumber(v?.value)}</Mono>
                           {v?.ci && v.ci.lower !== null && (
-                            <Mono style={{ color: '#5d667d' }}>
+                            <MutedMono>
                               {' '}
                               [{formatNumber(v.ci.lower)}, {formatNumber(v.ci.upper)}]
-                            </Mono>
+                            </MutedMono>
                           )}
                         </td>
                       );

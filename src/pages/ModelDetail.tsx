@@ -32,7 +32,7 @@ const Ci = styled.span`
 `;
 
 const Significant = styled.strong<{ $good: boolean }>`
-  color: ${({ $good }) => ($good ? '#1f7a45' : '#b42330')};
+  color: ${({ theme, $good }) => ($good ? theme.colors.good : theme.colors.bad)};
 `;
 
 const HEADLINE = ['accuracy', 'f1_macro', 'roc_auc', 'r2', 'rmse', 'mae'];

@@ -1,4 +1,5 @@
 /** Charts of the Compare page: radar of headline metrics, overlaid curves, parallel coordinates. */
+import { useTheme } from 'styled-components';
 import {
   Bar,
   BarChart,
@@ -64,6 +65,7 @@ export function OverlaidCurves({ curves, runs }: { curves: Record<string, { step
  * parallel-coordinates chart).
  */
 export function ParallelCoordinates({ axes, runs }: { axes: { name: string; values: Record<string, number | null> }[]; runs: { id: string; name: string }[] }) {
+  const theme = useTheme();
   const width = Math.max(320, axes.length * 120);
   const height = 240;
   const pad = 28;
@@ -79,7 +81,7 @@ export function ParallelCoordinates({ axes, runs }: { axes: { name: string; valu
       <svg width={width} height={height} role="img" aria-label="Parallel coordinates of hyperparameters and the chosen metric" data-testid="parallel-coordinates">
         {axes.map((a, i) => (
           <g key={a.name}>
-            <line x1={x(i)} x2={x(i)} y1={pad} y2={height - pad} stroke="#c7cbd8" />
+            <line x1={x(i)} x2={x(i)} y1={pad} y2={height - pad} stroke={theme.colors.chartGrid} />
             <text x={x(i)} y={14} fontSize={11} textAnchor="middle">
               {a.name}
             </text>

@@ -40,7 +40,7 @@ const Heat = styled.td<{ $alpha: number }>`
 `;
 
 const Flagged = styled.tr<{ $worse: boolean }>`
-  background: ${({ $worse }) => ($worse ? '#fdecec' : 'transparent')};
+  background: ${({ theme, $worse }) => ($worse ? theme.colors.removedBg : 'transparent')};
 `;
 
 function EvaluateForm({ runId, onDone }: { runId: string; onDone: () => void }) {

@@ -2,6 +2,7 @@
  * The Compare page's latency card: the runs' p50/p95/p99 and throughput side by side (with the change
  * against the baseline) and their percentile curves overlaid. Runs without a profile show "—".
  */
+import { useTheme } from 'styled-components';
 import { useApi } from '../../hooks/useApi';
 import { client } from '../../apiClient';
 import type { Run } from '../../shared/contract/types';
@@ -18,11 +19,12 @@ const ROWS = [
 ];
 
 function Change({ value, baseline, lowerIsBetter }: { value: number | null; baseline: number | null; lowerIsBetter: boolean }) {
+  const theme = useTheme();
   if (value === null || baseline === null || baseline === 0) return <>—</>;
   const change = (value - baseline) / baseline;
   const better = lowerIsBetter ? change < 0 : change > 0;
   return (
-    <span style={{ color: change === 0 ? 'inherit' : better ? '#1f7a45' : '#b42330', whiteSpace: 'nowrap' }}>
+    <span style={{ color: change === 0 ? 'inherit' : better ? theme.colors.good : theme.colors.bad, whiteSpace: 'nowrap' }}>
       {change > 0 ? '+' : ''}
       {(change * 100).toFixed(1)}%
     </span>

@@ -9,9 +9,9 @@ const AliasMark = styled.span`
   border-radius: 999px;
   font-size: 0.78rem;
   font-weight: 600;
-  background: #ede9fe;
-  color: #4338ca;
-  border: 1px solid #c7d2fe;
+  background: ${({ theme }) => theme.colors.primarySoft};
+  color: ${({ theme }) => theme.colors.primaryStrong};
+  border: 1px solid ${({ theme }) => theme.colors.border};
   white-space: nowrap;
 `;
 
