@@ -117,6 +117,7 @@ describe('signing in', () => {
     const filter = page.getByRole('form', { name: 'Filter the audit log' });
     await filter.getByLabel('User').fill('dana');
     await filter.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('1–1 of 1', { exact: true }).waitFor(); // the filtered page (dana made one run), not the one before it
     await page.getByRole('cell', { name: 'run.created', exact: true }).waitFor();
     expect(new URL(page.url()).searchParams.get('user')).toBe('dana');
     await filter.getByLabel('User').fill('');
