@@ -122,6 +122,8 @@ export const client = {
 
   listExperiments: (lifecycle: 'active' | 'deleted' | 'all' = 'active') => request<ListResponse<ExperimentSummary>>('GET', `/experiments${query({ lifecycle, limit: 1000 })}`),
   createExperiment: (name: string) => request<ExperimentSummary>('POST', '/experiments', { name }),
+  saveRunsView: (experimentId: string, name: string, query: string) => request<ExperimentSummary>('PUT', `/experiments/${encodeURIComponent(experimentId)}/views/${encodeURIComponent(name)}`, { query }),
+  deleteRunsView: (experimentId: string, name: string) => request<void>('DELETE', `/experiments/${encodeURIComponent(experimentId)}/views/${encodeURIComponent(name)}`),
   searchRuns: (params: ListRunsParams = {}) => request<RunListResponse>('GET', `/runs${query(params)}`),
   getRun: (id: string) => request<Run>('GET', `/runs/${encodeURIComponent(id)}`),
   createRun: (input: CreateRunInput) => request<Run>('POST', '/runs', input),

@@ -11,6 +11,7 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { CreateRunForm } from '../components/runs/CreateRunForm';
 import { SelectionBar } from '../components/runs/SelectionBar';
+import { SavedViews } from '../components/runs/SavedViews';
 import { columnsParam, parseColumnsParam, runColumns } from '../components/runs/columns';
 import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
 import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
@@ -29,6 +30,7 @@ export default function Runs() {
   const { status, filter, sort, experimentId } = runsQueryOf(params);
   const experiments = useApi(() => client.listExperiments(), []);
   const [draft, setDraft] = useState(filter);
+  useEffect(() => setDraft(filter), [filter]); // a view chosen, back and forward: the box shows the filter in force
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
   const [creating, setCreating] = useState(false);
   const [scrollTop, setScrollTop] = useState(0);
@@ -129,6 +131,9 @@ export default function Runs() {
     setSelected(next);
   };
   const loadedIds = [...pages.values()].flat().map((r) => r.id);
+  const selectedExperiment = experiments.data?.items.find((x) => x.id === experimentId);
+  /** The view's part of the URL (what a saved view keeps): everything but the experiment, in a fixed order. */
+  const viewQuery = new URLSearchParams(['filter', 'sort', 'status', 'columns'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
   const allLoadedSelected = loadedIds.length > 0 && loadedIds.every((id) => selected.has(id));
   const exportParams = { filter, sort, status, experimentId, columns: `id,name,status,experimentId,createdAt,${columnsParam(shown)}`.replace(/,$/, '') };
 
@@ -163,6 +168,14 @@ export default function Runs() {
               ))}
             </select>
           </ExperimentPicker>
+          {selectedExperiment && (
+            <SavedViews
+              experiment={selectedExperiment}
+              query={viewQuery}
+              onApply={(query) => setParams(new URLSearchParams([['experiment', selectedExperiment.id], ...new URLSearchParams(query)]))}
+              onChanged={experiments.reload}
+            />
+          )}
         </Toolbar>
         <Toolbar role="group" aria-label="Status filter">
           <Chip type="button" $active={!status} onClick={() => setParam('status', null)}>

@@ -163,6 +163,17 @@ const rows: Row[] = [
   { route: 'POST /experiments', rule: 'create', call: (as) => as('post', `${ML}/experiments`).send({ name: unique('new-exp') }) },
   { route: 'GET /experiments/:id', rule: 'read', call: (as) => as('get', `${ML}/experiments/${E.id}`) },
   { route: 'PUT /experiments/:id', rule: 'edit', on: 'G', call: async (as) => as('put', `${ML}/experiments/${await fx.freshExperiment('G')}`).send({ name: unique('renamed') }) },
+  { route: 'PUT /experiments/:id/views/:name', rule: 'edit', on: 'G', call: (as) => as('put', `${ML}/experiments/${G.id}/views/${unique('v')}`).send({ query: 'sort=name:asc' }) },
+  {
+    route: 'DELETE /experiments/:id/views/:name',
+    rule: 'edit',
+    on: 'E',
+    call: async (as) => {
+      const name = unique('v');
+      await ok(root('put', `${ML}/experiments/${E.id}/views/${name}`).send({ query: '' }));
+      return as('delete', `${ML}/experiments/${E.id}/views/${name}`);
+    },
+  },
   { route: 'GET /experiments/:id/permissions', rule: 'manage', on: 'G', call: (as) => as('get', `${ML}/experiments/${G.id}/permissions`) },
   { route: 'PUT /experiments/:id/permissions', rule: 'manage', on: 'G', call: async (as) => as('put', `${ML}/experiments/${await fx.freshExperiment('G')}/permissions`).send({ user: 'vi', level: 'read' }) },
   { route: 'DELETE /experiments/:id/permissions/:user', rule: 'manage', on: 'G', call: async (as) => as('delete', `${ML}/experiments/${await fx.freshExperiment('G')}/permissions/gr`) },

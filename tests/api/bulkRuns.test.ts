@@ -175,3 +175,21 @@ describe('GET /runs/:id/metrics/:key?format=csv', () => {
     expect((await request(t.app).get(`${API}/runs/${id}/metrics/nope?format=csv`)).status).toBe(404);
   });
 });
+
+describe('saved views: PUT and DELETE /experiments/:id/views/:name', () => {
+  it('keeps a named query per experiment as its modellab.view.<name> tag, replaces it by name, deletes it', async () => {
+    const exp = (await request(t.app).post(`${API}/experiments`).send({ name: 'viewed', tags: { team: 'cv' } })).body;
+    const saved = await request(t.app).put(`${API}/experiments/${exp.id}/views/best runs`).send({ query: 'filter=metrics.acc+>+0.9&columns=params.lr' });
+    expect(saved.status).toBe(200);
+    expect(saved.body.tags).toEqual({ team: 'cv', 'modellab.view.best runs': 'filter=metrics.acc+>+0.9&columns=params.lr' });
+    await request(t.app).put(`${API}/experiments/${exp.id}/views/best runs`).send({ query: 'sort=name:asc' }).expect(200);
+    const mlflow = await request(t.app).get(`/api/2.0/mlflow/experiments/get?experiment_id=${exp.id}`);
+    expect(mlflow.body.experiment.tags).toContainEqual({ key: 'modellab.view.best runs', value: 'sort=name:asc' });
+    await request(t.app).delete(`${API}/experiments/${exp.id}/views/best runs`).expect(204);
+    expect((await request(t.app).get(`${API}/experiments/${exp.id}`)).body.tags).toEqual({ team: 'cv' });
+    expect((await request(t.app).delete(`${API}/experiments/${exp.id}/views/best runs`)).status).toBe(404);
+    expect((await request(t.app).put(`${API}/experiments/${exp.id}/views/a%2Fb`).send({ query: '' })).status).toBe(400);
+    expect((await request(t.app).put(`${API}/experiments/${exp.id}/views/x`).send({ query: 1 })).status).toBe(400);
+    expect((await request(t.app).put(`${API}/experiments/99999/views/x`).send({ query: '' })).status).toBe(404);
+  });
+});

@@ -90,4 +90,30 @@ describe('the runs workbench', () => {
     expect(((await api('GET', `/runs?experimentId=${experimentId}&count=true`)) as { total: number }).total).toBe(0);
     await page.close();
   });
+
+  it('saves the current view under a name and restores it from the list, which rewrites the URL', async () => {
+    const { id: experimentId } = (await api('POST', '/experiments', { name: 'viewed-sweep' })) as { id: string };
+    for (let i = 0; i < 6; i++) await api('POST', '/runs', { name: `v-${i}`, experimentId, hyperparameters: { lr: i / 10 }, metrics: { acc: i / 6 } });
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}&filter=${encodeURIComponent('metrics.acc > 0.5')}&sort=name:desc&columns=params.lr`);
+    await page.getByTestId('runs-total').getByText('2 run(s)').waitFor();
+    await page.getByLabel('View name').fill('top acc');
+    await page.getByRole('button', { name: 'Save view' }).click();
+    await expect.poll(() => page.getByLabel('Saved view').inputValue()).toBe('top acc');
+    // Somewhere else, then back through the list.
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}`);
+    await page.getByTestId('runs-total').getByText('6 run(s)').waitFor();
+    await page.getByLabel('Saved view').selectOption('top acc');
+    await page.getByTestId('runs-total').getByText('2 run(s)').waitFor();
+    const url = new URL(page.url());
+    expect([url.searchParams.get('filter'), url.searchParams.get('sort'), url.searchParams.get('columns')]).toEqual(['metrics.acc > 0.5', 'name:desc', 'params.lr']);
+    await page.getByRole('columnheader', { name: 'lr' }).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Filter' }).inputValue()).toBe('metrics.acc > 0.5');
+    await screenshot(page, 'workbench-views-1280');
+    await page.getByRole('button', { name: 'Delete view' }).click();
+    await expect.poll(async () => ((await api('GET', `/experiments/${experimentId}`)) as { tags: Record<string, string> }).tags['modellab.view.top acc']).toBeUndefined();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

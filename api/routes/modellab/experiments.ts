@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import type { Services } from '../../services';
 import { handle } from '../../http';
-import { CreateExperimentBody, IdParams, ListExperimentsQuery, UpdateExperimentBody } from '../../../src/shared/contract/schemas';
+import { CreateExperimentBody, IdParams, ListExperimentsQuery, SaveViewBody, UpdateExperimentBody, VIEW_TAG_PREFIX, ViewParams } from '../../../src/shared/contract/schemas';
+import { notFound } from '../../../src/shared/errors';
 import type { Experiment, ExperimentSummary, ListResponse } from '../../../src/shared/contract/types';
 
 export function experimentsRouter({ experiments }: Services): Router {
@@ -48,6 +49,31 @@ export function experimentsRouter({ experiments }: Services): Router {
     handle({ params: IdParams, body: UpdateExperimentBody }, async ({ params, body }) =>
       summary(await experiments.change(params.id, (e) => ({ ...e, ...(body.name !== undefined && { name: body.name }), ...(body.tags && { tags: body.tags }) }), Object.keys(body))),
     ),
+  );
+
+  // ---- saved views of the runs table (the experiment's modellab.view.<name> tags; one change each)
+
+  router.put(
+    '/:id/views/:name',
+    handle({ params: ViewParams, body: SaveViewBody }, async ({ params, body }) =>
+      summary(await experiments.change(params.id, (e) => ({ ...e, tags: { ...e.tags, [`${VIEW_TAG_PREFIX}${params.name}`]: body.query } }), ['tags'])),
+    ),
+  );
+
+  router.delete(
+    '/:id/views/:name',
+    handle({ params: ViewParams }, async ({ params }) => {
+      const key = `${VIEW_TAG_PREFIX}${params.name}`;
+      await experiments.change(
+        params.id,
+        (e) => {
+          if (!Object.hasOwn(e.tags, key)) throw notFound('view', params.name);
+          const { [key]: _gone, ...tags } = e.tags;
+          return { ...e, tags };
+        },
+        ['tags'],
+      );
+    }),
   );
 
   return router;

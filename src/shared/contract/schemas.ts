@@ -120,6 +120,18 @@ export const UpdateExperimentBody = z.strictObject({
   tags: z.record(z.string().min(1).max(250), z.string().max(5000)),
 }).partial();
 
+/**
+ * A saved view of the runs table (issue 19): its query string (filter, sort, status, columns) under a
+ * name, kept per experiment as the experiment's tag `modellab.view.<name>` — so MLflow clients see
+ * and copy them too.
+ */
+export const VIEW_TAG_PREFIX = 'modellab.view.';
+export const ViewParams = z.object({
+  id: z.string().min(1).max(128),
+  name: z.string().min(1).max(100).regex(/^[\w .-]+$/, 'a view name is letters, digits, spaces and . _ -'),
+});
+export const SaveViewBody = z.strictObject({ query: z.string().max(4000) });
+
 // ---- datasets
 
 export const ColumnTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string']);
