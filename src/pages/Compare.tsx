@@ -5,7 +5,8 @@
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
-import { MetricRadar, OverlaidCurves, ParallelCoordinates, SliceBars } from '../components/charts/CompareCharts';
+import { MetricRadar, ParallelCoordinates, SliceBars } from '../components/charts/CompareCharts';
+import { CurveControls, CurvesChart, DEFAULT_CURVE_OPTIONS } from '../components/charts/CurvesChart';
 import { CompareTableHead } from '../components/CompareTableHead';
 import { LatencyComparison } from '../components/latency/LatencyComparison';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
@@ -87,6 +88,7 @@ function DifferenceCells({ runs, differences, metric }: { runs: CompareResponse[
 function Results({ data }: { data: CompareResponse }) {
   const [hideUnchanged, setHideUnchanged] = useState(true);
   const [pcMetric, setPcMetric] = useState<string | null>(null);
+  const [curveOptions, setCurveOptions] = useState(DEFAULT_CURVE_OPTIONS);
   const runs = data.runs;
   const others = runs.slice(1);
   const evaluated = data.metrics.filter((m) => m.source === 'evaluation');
@@ -239,12 +241,13 @@ function Results({ data }: { data: CompareResponse }) {
       {data.series.length > 0 && (
         <Card>
           <CardTitle>Metric curves</CardTitle>
+          <CurveControls options={curveOptions} onChange={setCurveOptions} />
           {data.series.map((s) => (
-            <figure key={s.key} style={{ margin: 0, minWidth: 0 }}>
+            <figure key={s.key} style={{ margin: 0, minWidth: 0 }} data-testid={`compare-curve-${s.key}`}>
               <figcaption>
                 <strong>{s.key}</strong>
               </figcaption>
-              <OverlaidCurves curves={s.runs} runs={runs} />
+              <CurvesChart series={runs.map((r) => ({ id: r.id, name: r.name, points: s.runs[r.id] ?? [] }))} options={curveOptions} />
             </figure>
           ))}
         </Card>

@@ -1,6 +1,6 @@
 import { Link } from 'react-router-dom';
 import styled from 'styled-components';
-import { CountChart } from '../components/charts/MetricChart';
+import { CountChart } from '../components/charts/CountChart';
 import { RunStatusChart } from '../components/charts/RunStatusChart';
 import { Card, CardTitle, Empty, ErrorState, formatDate, formatNumber, Loading, Mono, PageTitle, StatusBadge, Table, TableScroll } from '../components/ui';
 import { useApi } from '../hooks/useApi';

@@ -6,7 +6,8 @@ import { ArtifactsPanel } from '../components/artifacts/ArtifactsPanel';
 import { EvaluationPanel } from '../components/evaluation/EvaluationPanel';
 import { LatencyPanel } from '../components/latency/LatencyPanel';
 import { RunModelsPanel } from '../components/models/RunModelsPanel';
-import { MetricChart, type SeriesPoint } from '../components/charts/MetricChart';
+import { CurveControls, CurvesChart, DEFAULT_CURVE_OPTIONS } from '../components/charts/CurvesChart';
+import type { CurvePoint } from '../shared/charts/curves';
 import { ValueTree } from '../components/ValueTree';
 import { Button, Card, CardTitle, Empty, ErrorState, Facts, Field, formatDate, formatNumber, InlineError, Loading, Mono, PageTitle, StatusBadge } from '../components/ui';
 import { useApi } from '../hooks/useApi';
@@ -83,7 +84,8 @@ function duration(run: Run): string {
 }
 
 function MetricCharts({ runId }: { runId: string }) {
-  const [series, setSeries] = useState<{ summary: MetricSummaryView; points: SeriesPoint[] }[] | null>(null);
+  const [series, setSeries] = useState<{ summary: MetricSummaryView; points: CurvePoint[] }[] | null>(null);
+  const [options, setOptions] = useState(DEFAULT_CURVE_OPTIONS);
   const [error, setError] = useState<Error | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -92,7 +94,7 @@ function MetricCharts({ runId }: { runId: string }) {
     (async () => {
       const { items } = await client.metricSummaries(runId);
       // Charts draw the finite points; NaN and infinities are counted in the caption instead.
-      const finite = (points: { step: number; value: unknown }[]) => points.filter((p): p is SeriesPoint => typeof p.value === 'number');
+      const finite = (points: { step: number; value: unknown; timestamp: number }[]) => points.filter((p): p is CurvePoint => typeof p.value === 'number');
       const loaded = await Promise.all(items.map(async (summary) => ({ summary, points: finite((await client.metricSeries(runId, summary.key, 500)).points) })));
       if (current) {
         setSeries(loaded);
@@ -113,6 +115,8 @@ function MetricCharts({ runId }: { runId: string }) {
   if (!series) return <Loading what="metrics" />;
   if (series.length === 0) return <Empty>No metrics logged yet. POST /api/modellab/runs/{runId}/metrics; charts appear here as points arrive.</Empty>;
   return (
+    <>
+    <CurveControls options={options} onChange={setOptions} />
     <Charts>
       {series.map(({ summary, points }) => (
         <figure key={summary.key} data-testid={`metric-chart-${summary.key}`}>
@@ -126,10 +130,14 @@ function MetricCharts({ runId }: { runId: string }) {
               </span>
             )}
           </figcaption>
-          <MetricChart points={points} />
+          <CurvesChart series={[{ id: runId, name: summary.key, points }]} options={options} height={200} />
+          <a href={client.metricCsvUrl(runId, summary.key)} download style={{ fontSize: '0.8rem' }}>
+            every point as CSV
+          </a>
         </figure>
       ))}
     </Charts>
+    </>
   );
 }
 

@@ -1,12 +1,10 @@
-/** Charts of the Compare page: radar of headline metrics, overlaid curves, parallel coordinates. */
+/** Charts of the Compare page: radar of headline metrics, slices, parallel coordinates (the curves: CurvesChart). */
 import { useTheme } from 'styled-components';
 import {
   Bar,
   BarChart,
   CartesianGrid,
   Legend,
-  Line,
-  LineChart,
   PolarAngleAxis,
   PolarGrid,
   PolarRadiusAxis,
@@ -38,26 +36,6 @@ export function MetricRadar({ rows, runs }: { rows: Record<string, number | stri
   );
 }
 
-/** Curves of one metric key, one line per run, over step. */
-export function OverlaidCurves({ curves, runs }: { curves: Record<string, { step: number; value: number }[]>; runs: { id: string; name: string }[] }) {
-  const steps = [...new Set(Object.values(curves).flatMap((points) => points.map((p) => p.step)))].sort((a, b) => a - b);
-  const byStep = new Map(steps.map((s) => [s, { step: s } as Record<string, number>]));
-  for (const [runId, points] of Object.entries(curves)) for (const p of points) byStep.get(p.step)![runId] = p.value;
-  return (
-    <ResponsiveContainer width="100%" height={220}>
-      <LineChart data={[...byStep.values()]} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-        <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="step" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 12 }} />
-        <YAxis domain={['auto', 'auto']} width={56} tick={{ fontSize: 12 }} tickFormatter={(v: number) => Number(v.toPrecision(3)).toString()} />
-        <Tooltip />
-        <Legend />
-        {runs.map((r, i) => (
-          <Line key={r.id} type="monotone" dataKey={r.id} name={r.name} stroke={RUN_COLOURS[i % RUN_COLOURS.length]} dot={false} connectNulls isAnimationActive={false} />
-        ))}
-      </LineChart>
-    </ResponsiveContainer>
-  );
-}
 
 /**
  * Parallel coordinates: one vertical axis per numeric hyperparameter and the chosen metric last,
