@@ -93,17 +93,18 @@ export function ProfileForm({ runId, onDone }: { runId: string; onDone: (result:
     setBusy(true);
     setError(null);
     setProgress(null);
-    // A body that is a JSON object or array goes as JSON (the server adds content-type: application/json unless a header says).
-    const json = (() => {
+    // A body that is JSON goes as typed, labelled as JSON unless a header already says what it is.
+    const isJson = (() => {
       try {
         const parsed: unknown = JSON.parse(body);
-        return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown> | unknown[]) : null;
+        return typeof parsed === 'object' && parsed !== null;
       } catch {
-        return null;
+        return false;
       }
     })();
+    const headerValues = { ...(hasBody && isJson && !Object.keys(hd.value!).some((h) => h.toLowerCase() === 'content-type') && { 'content-type': 'application/json' }), ...hd.value! };
     const input: ProfileInput = {
-      target: { url, method, ...(Object.keys(hd.value!).length && { headers: hd.value! }), ...(hasBody && body !== '' && { body: json ?? body }) },
+      target: { url, method, ...(Object.keys(headerValues).length && { headers: headerValues }), ...(hasBody && body !== '' && { body }) },
       warmup: wu.value!,
       concurrency: cc.value!,
       ...(stopBy === 'requests' ? { requests: rq.value! } : { durationMs: Math.round(sec * 1000) }),
