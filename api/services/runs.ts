@@ -21,6 +21,8 @@ import type { Permissions } from './permissions';
 import { RUN_STATUSES } from '../../src/shared/contract/constants';
 import type { BulkRunsInput } from '../../src/shared/contract/schemas';
 import { cellOf, defaultColumns, needsExtremes, type RunColumn } from '../../src/shared/runs/columns';
+import { compareGroups, groupRuns } from '../../src/shared/runs/groups';
+import { GROUP_MAX_RUNS } from '../../src/shared/contract/schemas';
 import Papa from 'papaparse';
 
 type Log = (message: string, error: unknown) => void;
@@ -160,6 +162,36 @@ export class RunService {
     await this.store.updateRuns(ids, (current) => updatedRun(current, patch));
     await this.events.publish('runs.updated', { ids, fields: action === 'tag' ? ['tags'] : ['status'] });
     return { action, count: ids.length, ids };
+  }
+
+  /**
+   * The runs a search matches (the first GROUP_MAX_RUNS), grouped: by everything but their seeds,
+   * or by the values of chosen columns; each group with its metrics' means and bootstrap intervals.
+   */
+  async groups(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, by: 'seed-free' | RunColumn[]) {
+    const runs: Run[] = [];
+    let more = true;
+    for (let offset = 0; more && runs.length < GROUP_MAX_RUNS; offset += 1000) {
+      const page = await this.search({ ...options, limit: Math.min(1000, GROUP_MAX_RUNS - runs.length), offset, count: false });
+      runs.push(...page.items);
+      more = page.more;
+    }
+    const items = groupRuns(runs, by);
+    return { items, total: items.length, runs: runs.length, truncated: more };
+  }
+
+  /** Two configurations across their seeds (each a list of runs): the difference of each shared metric's mean. */
+  async compareGroups(a: string[], b: string[]) {
+    const both = new Set(a);
+    const twice = b.find((id) => both.has(id));
+    if (twice !== undefined) throw badRequest(`run '${twice}' is in both groups`);
+    const load = async (ids: string[]) => {
+      const out: Run[] = [];
+      for (const id of ids) out.push(await this.get(id)); // 404 naming the first unknown (or hidden) run
+      return out;
+    };
+    const [ra, rb] = [await load(a), await load(b)];
+    return { a: { n: ra.length, runIds: a }, b: { n: rb.length, runIds: b }, ...compareGroups(ra, rb) };
   }
 
   /**

@@ -193,3 +193,38 @@ describe('saved views: PUT and DELETE /experiments/:id/views/:name', () => {
     expect((await request(t.app).put(`${API}/experiments/99999/views/x`).send({ query: '' })).status).toBe(404);
   });
 });
+
+describe('GET /runs/groups and GET /compare/groups', () => {
+  it('groups the runs that differ only in seed, with each metric’s mean and interval, and compares two groups across seeds', async () => {
+    const exp = (await request(t.app).post(`${API}/experiments`).send({ name: 'seeds' })).body;
+    const make = async (lr: number, seed: number, acc: number) =>
+      (await request(t.app).post(`${API}/runs`).send({ name: `lr${lr}-s${seed}`, experimentId: exp.id, seed, hyperparameters: { lr, seed, optimizer: 'adam' }, metrics: { acc } })).body.id as string;
+    const low = [await make(0.1, 1, 0.8), await make(0.1, 2, 0.82), await make(0.1, 3, 0.81)];
+    const high = [await make(0.2, 1, 0.9), await make(0.2, 2, 0.91)];
+    await request(t.app).post(`${API}/runs`).send({ name: 'elsewhere', hyperparameters: { lr: 0.1 } }); // another experiment
+    const res = await request(t.app).get(`${API}/runs/groups?experimentId=${exp.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ total: 2, runs: 5, truncated: false });
+    expect(res.body.items.map((g: { key: string; n: number; runIds: string[] }) => [g.key, g.n, [...g.runIds].sort()])).toEqual([
+      ['lr=0.1, optimizer=adam', 3, [...low].sort()],
+      ['lr=0.2, optimizer=adam', 2, [...high].sort()],
+    ]);
+    expect(res.body.items[0].metrics.acc.mean).toBeCloseTo(0.81, 12);
+    expect(res.body.items[0].metrics.acc.ci.lower).toBeGreaterThanOrEqual(0.8);
+
+    const byColumn = await request(t.app).get(`${API}/runs/groups?experimentId=${exp.id}&by=${encodeURIComponent('params.optimizer')}`);
+    expect(byColumn.body.items.map((g: { key: string; n: number }) => [g.key, g.n])).toEqual([['optimizer=adam', 5]]);
+    expect((await request(t.app).get(`${API}/runs/groups?by=nonsense`)).status).toBe(400);
+
+    const compared = await request(t.app).get(`${API}/compare/groups?a=${low.join(',')}&b=${high.join(',')}`);
+    expect(compared.status).toBe(200);
+    expect(compared.body.a.n).toBe(3);
+    expect(compared.body.b.n).toBe(2);
+    const acc = compared.body.differences.find((d: { metric: string }) => d.metric === 'acc');
+    expect(acc.diff).toBeCloseTo(0.905 - 0.81, 12);
+    expect(acc.ci.lower).toBeGreaterThan(0);
+    expect(compared.body.warning).toMatch(/fewer than 3 seeds/);
+    expect((await request(t.app).get(`${API}/compare/groups?a=${low[0]}&b=${low[0]}`)).status).toBe(400);
+    expect((await request(t.app).get(`${API}/compare/groups?a=${low[0]}&b=${'0'.repeat(32)}`)).status).toBe(404);
+  });
+});

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Services } from '../../services';
 import { handle } from '../../http';
 import { presentRun } from '../presenters';
+import { CompareGroupsQuery } from '../../../src/shared/contract/schemas';
 
 const CompareQuery = z.object({
   runs: z
@@ -12,8 +13,12 @@ const CompareQuery = z.object({
     .transform((text) => text.split(',').map((id) => id.trim()).filter(Boolean)),
 });
 
-export function compareRouter({ compare }: Services): Router {
+export function compareRouter({ compare, runs }: Services): Router {
   const router = Router();
+  router.get(
+    '/compare/groups',
+    handle({ query: CompareGroupsQuery }, async ({ query }) => runs.compareGroups(query.a, query.b)),
+  );
   router.get(
     '/compare',
     handle({ query: CompareQuery }, async ({ query }) => {

@@ -10,6 +10,7 @@ import {
   BulkRunsBody,
   CreateRunBody,
   ExportRunsQuery,
+  GroupRunsQuery,
   EvaluateBody,
   IdParams,
   LatencySamplesBody,
@@ -71,6 +72,18 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
   router.post(
     '/bulk',
     handle({ body: BulkRunsBody }, async ({ body }, _req, res) => runs.bulk(body, principalOf(res)?.user.name ?? null)),
+  );
+
+  router.get(
+    '/groups',
+    handle({ query: GroupRunsQuery }, async ({ query }) => {
+      const options = {
+        ...(query.status && { status: query.status }),
+        ...(query.experimentId && { experimentIds: [query.experimentId] }),
+        ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
+      };
+      return runs.groups(options, query.by === 'seed-free' ? 'seed-free' : parseColumns(query.by));
+    }),
   );
 
   router.get(

@@ -319,6 +319,27 @@ export const BulkRunsBody = z
   .refine((b) => (b.action === 'tag' || b.tags === undefined) && (b.action === 'status' || b.status === undefined), { message: 'give only what the action uses', path: ['action'] });
 export type BulkRunsInput = z.output<typeof BulkRunsBody>;
 
+/** At most this many runs are grouped (the first of the search's order). */
+export const GROUP_MAX_RUNS = 10_000;
+
+/** GET /runs/groups: the runs a search matches, grouped. */
+export const GroupRunsQuery = z.object({
+  /** seed-free: runs that differ only in seed-like params (seed, random_state, …); or columns (src/shared/runs/columns.ts). */
+  by: z.string().min(1).max(5000).default('seed-free'),
+  status: RunStatusSchema.optional(),
+  experimentId: experimentId.optional(),
+  filter: z.string().max(10_000).optional(),
+});
+
+const runIdList = z
+  .string()
+  .min(1, 'must list run ids separated by commas')
+  .transform((text) => text.split(',').map((id) => id.trim()).filter(Boolean))
+  .refine((ids) => ids.length >= 1 && ids.length <= GROUP_MAX_RUNS, `between 1 and ${GROUP_MAX_RUNS} runs`)
+  .refine((ids) => new Set(ids).size === ids.length, 'a run is listed twice');
+/** GET /compare/groups?a=…&b=…: two configurations across their seeds. */
+export const CompareGroupsQuery = z.object({ a: runIdList, b: runIdList });
+
 /** GET /runs/export: the runs a search matches (every page), as CSV. */
 export const ExportRunsQuery = z.object({
   format: z.literal('csv').default('csv'),
