@@ -27,12 +27,26 @@ import type {
   UpdateRunInput,
 } from '../shared/contract/types';
 
+import type { GroupDifference, RunGroup } from '../shared/runs/groups';
 import type { AuditEntry, Level, Me, PermissionObject, PermissionRecord, PermissionView, Role, TokenView, UserView } from '../shared/auth';
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
 const TOKEN_KEY = 'modellab.apiToken';
 
 export type BulkRunsRequest = { action: 'delete'; ids: string[] } | { action: 'tag'; ids: string[]; tags: Record<string, string> } | { action: 'status'; ids: string[]; status: RunStatus };
+export interface RunGroupsResponse {
+  items: RunGroup[];
+  total: number;
+  runs: number;
+  truncated: boolean;
+}
+export interface GroupComparison {
+  a: { n: number; runIds: string[] };
+  b: { n: number; runIds: string[] };
+  differences: GroupDifference[];
+  warning: string | null;
+}
+
 export interface RunsExportParams {
   filter?: string;
   sort?: string;
@@ -142,6 +156,8 @@ export const client = {
     }
     return (await response.text()).split(/\r?\n/).slice(1).filter(Boolean);
   },
+  runGroups: (params: Omit<RunsExportParams, 'columns' | 'sort'> & { by: string }) => request<RunGroupsResponse>('GET', `/runs/groups${query(params)}`),
+  compareGroups: (a: string[], b: string[]) => request<GroupComparison>('GET', `/compare/groups${query({ a: a.join(','), b: b.join(',') })}`),
   metricCsvUrl: (id: string, key: string) => `${API_BASE}/runs/${encodeURIComponent(id)}/metrics/${encodeURIComponent(key)}?format=csv`,
   metricSummaries: (id: string) => request<{ items: MetricSummaryView[]; total: number }>('GET', `/runs/${encodeURIComponent(id)}/metrics`),
   metricSeries: (id: string, key: string, maxPoints = 500) =>

@@ -12,6 +12,7 @@ import { useNavigate, useSearchParams } from 'react-router-dom';
 import { CreateRunForm } from '../components/runs/CreateRunForm';
 import { SelectionBar } from '../components/runs/SelectionBar';
 import { SavedViews } from '../components/runs/SavedViews';
+import { GroupsPanel } from '../components/runs/GroupsPanel';
 import { columnsParam, parseColumnsParam, runColumns } from '../components/runs/columns';
 import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
 import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
@@ -34,6 +35,7 @@ export default function Runs() {
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
   const [creating, setCreating] = useState(false);
   const [scrollTop, setScrollTop] = useState(0);
+  const group = params.get('group') ?? '';
   const chosen = params.has('columns') ? parseColumnsParam(params.get('columns') ?? '') : null;
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const lastPicked = useRef<number | null>(null);
@@ -133,7 +135,7 @@ export default function Runs() {
   const loadedIds = [...pages.values()].flat().map((r) => r.id);
   const selectedExperiment = experiments.data?.items.find((x) => x.id === experimentId);
   /** The view's part of the URL (what a saved view keeps): everything but the experiment, in a fixed order. */
-  const viewQuery = new URLSearchParams(['filter', 'sort', 'status', 'columns'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
+  const viewQuery = new URLSearchParams(['filter', 'sort', 'status', 'columns', 'group'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
   const allLoadedSelected = loadedIds.length > 0 && loadedIds.every((id) => selected.has(id));
   const exportParams = { filter, sort, status, experimentId, columns: `id,name,status,experimentId,createdAt,${columnsParam(shown)}`.replace(/,$/, '') };
 
@@ -212,6 +214,19 @@ export default function Runs() {
             />
             <Button type="submit">Apply</Button>
           </FilterForm>
+          <ExperimentPicker>
+            Group
+            <select aria-label="Group runs" value={group} onChange={(e) => setParam('group', e.target.value)}>
+              <option value="">no grouping</option>
+              <option value="seed-free">runs that differ only in seed</option>
+              {known.params.map((k) => (
+                <option key={k} value={`params.${k}`}>
+                  by {k}
+                </option>
+              ))}
+              {group && group !== 'seed-free' && !known.params.some((k) => `params.${k}` === group) && <option value={group}>by {group}</option>}
+            </select>
+          </ExperimentPicker>
           <Chooser>
             <summary>Columns</summary>
             <div>
@@ -237,8 +252,9 @@ export default function Runs() {
           </div>
         )}
         {loadError && <ErrorState error={loadError} onRetry={retry} />}
-        {empty && <p>{filter || status || experimentId ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
-        {!empty && (
+        {group && <GroupsPanel by={group} filter={filter} status={status} experimentId={experimentId} />}
+        {!group && empty && <p>{filter || status || experimentId ? 'No runs match.' : 'No runs yet. Create one here or with POST /api/modellab/runs.'}</p>}
+        {!group && !empty && (
           <Viewport ref={viewport} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} data-testid="runs-table" role="table" aria-rowcount={total ?? -1}>
             <HeaderRow $columns={template} role="row" style={{ minWidth: 'max-content' }}>
               <div role="columnheader">

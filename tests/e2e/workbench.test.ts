@@ -116,4 +116,32 @@ describe('the runs workbench', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('groups the runs that differ only in seed, and compares two configurations across their seeds', async () => {
+    const { id: experimentId } = (await api('POST', '/experiments', { name: 'seeded-sweep' })) as { id: string };
+    for (const [lr, accs] of [[0.1, [0.8, 0.82, 0.81]], [0.3, [0.9, 0.91]]] as const) {
+      for (const [seed, acc] of accs.entries()) await api('POST', '/runs', { name: `lr${lr}-s${seed}`, experimentId, seed, hyperparameters: { lr, seed }, metrics: { acc } });
+    }
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}`);
+    await page.getByTestId('runs-total').getByText('5 run(s)').waitFor();
+    await page.getByLabel('Group runs').selectOption('seed-free');
+    const groups = page.getByTestId('run-groups');
+    await groups.getByText('2 group(s) of 5 run(s)', { exact: false }).waitFor();
+    expect(new URL(page.url()).searchParams.get('group')).toBe('seed-free');
+    await groups.getByRole('cell', { name: 'lr=0.1', exact: true }).waitFor();
+    await page.getByLabel('Pick lr=0.1').check();
+    await page.getByLabel('Pick lr=0.3').check();
+    await page.getByRole('button', { name: 'Compare the two groups' }).click();
+    const comparison = page.getByTestId('group-comparison');
+    await comparison.getByText(/fewer than 3 seeds/).waitFor();
+    await comparison.getByRole('cell', { name: 'acc', exact: true }).waitFor();
+    await screenshot(page, 'workbench-groups-1280');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'workbench-groups-375');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
