@@ -22,6 +22,8 @@ import { RUN_STATUSES } from '../../src/shared/contract/constants';
 import type { BulkRunsInput } from '../../src/shared/contract/schemas';
 import { cellOf, defaultColumns, needsExtremes, type RunColumn } from '../../src/shared/runs/columns';
 import { compareGroups, groupRuns } from '../../src/shared/runs/groups';
+import { IMPORTANCE_MODEL, parameterImportance } from '../../src/shared/runs/importance';
+import { flatten } from '../../src/shared/compare';
 import { GROUP_MAX_RUNS } from '../../src/shared/contract/schemas';
 import Papa from 'papaparse';
 
@@ -169,6 +171,13 @@ export class RunService {
    * or by the values of chosen columns; each group with its metrics' means and bootstrap intervals.
    */
   async groups(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, by: 'seed-free' | RunColumn[]) {
+    const { runs, truncated } = await this.firstMatching(options);
+    const items = groupRuns(runs, by);
+    return { items, total: items.length, runs: runs.length, truncated };
+  }
+
+  /** The first GROUP_MAX_RUNS runs a search matches, in its order, and whether more matched. */
+  private async firstMatching(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<{ runs: Run[]; truncated: boolean }> {
     const runs: Run[] = [];
     let more = true;
     for (let offset = 0; more && runs.length < GROUP_MAX_RUNS; offset += 1000) {
@@ -176,8 +185,28 @@ export class RunService {
       runs.push(...page.items);
       more = page.more;
     }
-    const items = groupRuns(runs, by);
-    return { items, total: items.length, runs: runs.length, truncated: more };
+    return { runs, truncated: more };
+  }
+
+  /**
+   * Which hyperparameters matter for `metric` over the runs a search matches (the first
+   * GROUP_MAX_RUNS that have a finite latest value of it): Spearman's ρ and a random forest's
+   * importance per parameter (src/shared/runs/importance). Parameters with one value throughout
+   * are left out: nothing can be learnt from them.
+   */
+  async importance(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, metric: string) {
+    const { runs, truncated } = await this.firstMatching(options);
+    const usable = runs.filter((r) => typeof r.metrics[metric] === 'number' && Number.isFinite(r.metrics[metric]));
+    const paths = new Set<string>();
+    const leaves = usable.map((r) => flatten(r.hyperparameters, '', new Map()));
+    for (const l of leaves) for (const key of l.keys()) paths.add(key);
+    const params: Record<string, unknown[]> = {};
+    for (const path of paths) {
+      const values = leaves.map((l) => (l.has(path) ? l.get(path) : null));
+      if (new Set(values.map((v) => JSON.stringify(v))).size > 1) params[path] = values;
+    }
+    const items = parameterImportance(params, usable.map((r) => r.metrics[metric] as number));
+    return { metric, n: usable.length, model: IMPORTANCE_MODEL, items, truncated };
   }
 
   /** Two configurations across their seeds (each a list of runs): the difference of each shared metric's mean. */

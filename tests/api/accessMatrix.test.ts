@@ -182,6 +182,7 @@ const rows: Row[] = [
   { route: 'GET /runs', rule: 'read', call: (as) => as('get', `${ML}/runs?count=true`) },
   { route: 'POST /runs', rule: 'edit', on: 'G', call: (as) => as('post', `${ML}/runs`).send({ name: 'matrix', experimentId: G.id }) },
   { route: 'POST /runs/bulk', rule: 'edit', on: 'G', call: async (as) => as('post', `${ML}/runs/bulk`).send({ action: 'tag', ids: [await fx.run('G'), await fx.run('G')], tags: { k: 'v' } }) },
+  { route: 'GET /runs/importance', rule: 'read', call: (as) => as('get', `${ML}/runs/importance?metric=acc&experimentId=${E.id}`) },
   { route: 'GET /runs/groups', rule: 'read', call: (as) => as('get', `${ML}/runs/groups?experimentId=${E.id}`) },
   { route: 'GET /compare/groups', rule: 'read', call: async (as) => as('get', `${ML}/compare/groups?a=${await fx.run('E')}&b=${await fx.run('G')}`) },
   { route: 'GET /runs/export', rule: 'read', call: (as) => as('get', `${ML}/runs/export?experimentId=${E.id}`) },

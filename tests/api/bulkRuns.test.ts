@@ -228,3 +228,24 @@ describe('GET /runs/groups and GET /compare/groups', () => {
     expect((await request(t.app).get(`${API}/compare/groups?a=${low[0]}&b=${'0'.repeat(32)}`)).status).toBe(404);
   });
 });
+
+describe('GET /runs/importance', () => {
+  it('answers each varying parameter’s Spearman ρ and forest importance for the metric, over the runs that have it', async () => {
+    const exp = (await request(t.app).post(`${API}/experiments`).send({ name: 'importance' })).body;
+    for (let i = 0; i < 40; i++) {
+      const lr = i / 40;
+      await request(t.app).post(`${API}/runs`).send({ name: `i${i}`, experimentId: exp.id, hyperparameters: { lr, batch: 32, opt: { name: i % 2 ? 'adam' : 'sgd' }, noise: (i * 7) % 5 }, metrics: { acc: lr } });
+    }
+    await request(t.app).post(`${API}/runs`).send({ name: 'no-metric', experimentId: exp.id, hyperparameters: { lr: 9 } });
+    const res = await request(t.app).get(`${API}/runs/importance?metric=acc&experimentId=${exp.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ metric: 'acc', n: 40, model: expect.stringMatching(/^random forest/), truncated: false });
+    expect(res.body.items.map((i: { param: string }) => i.param).sort()).toEqual(['lr', 'noise', 'opt.name']); // batch never varies
+    const lr = res.body.items.find((i: { param: string }) => i.param === 'lr');
+    expect(res.body.items[0].param).toBe('lr');
+    expect(lr.spearman).toBe(1); // acc = lr
+    expect(lr.importance).toBeGreaterThan(0.8);
+    expect((await request(t.app).get(`${API}/runs/importance`)).status).toBe(400); // metric is required
+    expect((await request(t.app).get(`${API}/runs/importance?metric=nope&experimentId=${exp.id}`)).body).toMatchObject({ n: 0, items: [] });
+  });
+});

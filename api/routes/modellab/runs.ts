@@ -11,6 +11,7 @@ import {
   CreateRunBody,
   ExportRunsQuery,
   GroupRunsQuery,
+  ImportanceQuery,
   EvaluateBody,
   IdParams,
   LatencySamplesBody,
@@ -72,6 +73,20 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
   router.post(
     '/bulk',
     handle({ body: BulkRunsBody }, async ({ body }, _req, res) => runs.bulk(body, principalOf(res)?.user.name ?? null)),
+  );
+
+  router.get(
+    '/importance',
+    handle({ query: ImportanceQuery }, async ({ query }) =>
+      runs.importance(
+        {
+          ...(query.status && { status: query.status }),
+          ...(query.experimentId && { experimentIds: [query.experimentId] }),
+          ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
+        },
+        query.metric,
+      ),
+    ),
   );
 
   router.get(

@@ -322,6 +322,14 @@ export type BulkRunsInput = z.output<typeof BulkRunsBody>;
 /** At most this many runs are grouped (the first of the search's order). */
 export const GROUP_MAX_RUNS = 10_000;
 
+/** GET /runs/importance: which parameters matter for a metric, over the runs a search matches. */
+export const ImportanceQuery = z.object({
+  metric: z.string().min(1).max(250),
+  status: RunStatusSchema.optional(),
+  experimentId: experimentId.optional(),
+  filter: z.string().max(10_000).optional(),
+});
+
 /** GET /runs/groups: the runs a search matches, grouped. */
 export const GroupRunsQuery = z.object({
   /** seed-free: runs that differ only in seed-like params (seed, random_state, …); or columns (src/shared/runs/columns.ts). */

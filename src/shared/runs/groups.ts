@@ -7,6 +7,7 @@
 import type { Run } from '../contract/types';
 import { percentile, resampleWeights, rng } from '../evalHarness';
 import { bootstrapDifferences } from '../compare/statistics';
+import { flatten } from '../compare';
 import { cellOf, type RunColumn } from './columns';
 
 /** Hyperparameter and config names that hold a seed: left out of a seed-free group's key. */
@@ -45,18 +46,11 @@ function withoutSeeds(value: unknown): unknown {
   return out;
 }
 
-function flat(value: unknown, prefix: string, out: Record<string, unknown>): Record<string, unknown> {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value)) flat(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) out[prefix] = value;
-  return out;
-}
-
 /** A run's group: everything but its seeds (params and config), or the chosen columns' values. */
 export function groupOf(run: Run, by: 'seed-free' | readonly RunColumn[]): { key: string; values: Record<string, unknown> } {
   const values =
     by === 'seed-free'
-      ? { ...flat(withoutSeeds(run.hyperparameters), 'params', {}), ...flat(withoutSeeds(run.config), 'config', {}) }
+      ? Object.fromEntries([...flatten(withoutSeeds(run.hyperparameters) as Record<string, unknown>, 'params'), ...flatten(withoutSeeds(run.config) as Record<string, unknown>, 'config')])
       : Object.fromEntries(by.map((c) => [c.text, cellOf(run, c)]));
   const key = Object.entries(values)
     .map(([k, v]) => `${k.replace(/^params\./, '')}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
