@@ -28,12 +28,20 @@ import type {
 } from '../shared/contract/types';
 
 import type { GroupDifference, RunGroup } from '../shared/runs/groups';
+import type { ImportanceItem } from '../shared/runs/importance';
 import type { AuditEntry, Level, Me, PermissionObject, PermissionRecord, PermissionView, Role, TokenView, UserView } from '../shared/auth';
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
 const TOKEN_KEY = 'modellab.apiToken';
 
 export type BulkRunsRequest = { action: 'delete'; ids: string[] } | { action: 'tag'; ids: string[]; tags: Record<string, string> } | { action: 'status'; ids: string[]; status: RunStatus };
+export interface ImportanceResponse {
+  metric: string;
+  n: number;
+  model: string;
+  items: ImportanceItem[];
+  truncated: boolean;
+}
 export interface RunGroupsResponse {
   items: RunGroup[];
   total: number;
@@ -155,6 +163,17 @@ export const client = {
       throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
     }
     return (await response.text()).split(/\r?\n/).slice(1).filter(Boolean);
+  },
+  importance: (params: Omit<RunsExportParams, 'columns' | 'sort'> & { metric: string }) => request<ImportanceResponse>('GET', `/runs/importance${query(params)}`),
+  /** Chosen columns of every matching run (the export, parsed): one row per run, cells as text ('' when missing). */
+  runsColumns: async (params: RunsExportParams & { columns: string }): Promise<string[][]> => {
+    const response = await fetch(client.runsExportUrl(params), { headers: authHeader() });
+    if (!response.ok) {
+      const err = ((await response.json().catch(() => null)) as ApiErrorBody | null)?.error;
+      throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
+    }
+    const { default: Papa } = await import('papaparse');
+    return Papa.parse<string[]>((await response.text()).trim(), { skipEmptyLines: true }).data.slice(1);
   },
   runGroups: (params: Omit<RunsExportParams, 'columns' | 'sort'> & { by: string }) => request<RunGroupsResponse>('GET', `/runs/groups${query(params)}`),
   compareGroups: (a: string[], b: string[]) => request<GroupComparison>('GET', `/compare/groups${query({ a: a.join(','), b: b.join(',') })}`),

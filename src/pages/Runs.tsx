@@ -13,6 +13,7 @@ import { CreateRunForm } from '../components/runs/CreateRunForm';
 import { SelectionBar } from '../components/runs/SelectionBar';
 import { SavedViews } from '../components/runs/SavedViews';
 import { GroupsPanel } from '../components/runs/GroupsPanel';
+import { SweepPanel } from '../components/runs/SweepPanel';
 import { columnsParam, parseColumnsParam, runColumns } from '../components/runs/columns';
 import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
 import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
@@ -36,6 +37,7 @@ export default function Runs() {
   const [creating, setCreating] = useState(false);
   const [scrollTop, setScrollTop] = useState(0);
   const group = params.get('group') ?? '';
+  const sweep = params.get('sweep') === '1';
   const chosen = params.has('columns') ? parseColumnsParam(params.get('columns') ?? '') : null;
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const lastPicked = useRef<number | null>(null);
@@ -192,7 +194,11 @@ export default function Runs() {
           <a href={client.runsExportUrl(exportParams)} download>
             Export CSV
           </a>
+          <Chip type="button" $active={sweep} aria-pressed={sweep} onClick={() => setParam('sweep', sweep ? null : '1')}>
+            What matters
+          </Chip>
         </Toolbar>
+        {sweep && <SweepPanel metrics={known.metrics} filter={filter} status={status} experimentId={experimentId} />}
         <SelectionBar
           selected={selected}
           total={total}

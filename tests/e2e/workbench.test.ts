@@ -144,4 +144,30 @@ describe('the runs workbench', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('shows which parameters matter for a metric, and a scatter of one against it coloured by another', async () => {
+    const { id: experimentId } = (await api('POST', '/experiments', { name: 'what-matters' })) as { id: string };
+    for (let i = 0; i < 30; i++) {
+      const lr = (i % 10) / 10;
+      await api('POST', '/runs', { name: `wm-${i}`, experimentId, hyperparameters: { lr, depth: (i * 7) % 4, opt: i % 2 ? 'adam' : 'sgd' }, metrics: { acc: 1 - (lr - 0.5) ** 2 } });
+    }
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}`);
+    await page.getByTestId('runs-total').getByText('30 run(s)').waitFor();
+    await page.getByRole('button', { name: 'What matters' }).click();
+    const table = page.getByTestId('importance-table');
+    await table.waitFor();
+    expect(await table.locator('tbody tr').first().locator('td').first().textContent()).toBe('lr');
+    await page.getByTestId('sweep-scatter').locator('.recharts-scatter-symbol').first().waitFor();
+    expect(await page.getByTestId('sweep-scatter').locator('.recharts-scatter-symbol').count()).toBe(30);
+    await page.getByLabel('Colour by').selectOption('opt');
+    await page.getByText('● opt = adam').waitFor();
+    await screenshot(page, 'workbench-sweep-1280');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'workbench-sweep-375');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
