@@ -56,7 +56,10 @@ export async function openServices(store: Store, dataDir: string, options: { git
   if (relay) events.relayThrough(relay);
   const audit = new AuditTrail(store, events);
   const permissions = new Permissions(store, events);
-  const runs = new RunService(store, series, artifactFiles, events, options.gitDir ? gitInfoProvider(options.gitDir) : noGitInfo, permissions);
+  const runs = new RunService(store, series, artifactFiles, events, options.gitDir ? gitInfoProvider(options.gitDir) : noGitInfo, permissions, async (id) => {
+    const dataset = await store.getDataset(id);
+    return { dataset, stream: (await datasetFiles.open(dataset)).stream };
+  });
   const compareRuns = (ids: string[]) => compare(runs, series, ids);
   const models = new ModelService(store, artifactFiles, events, compareRuns, permissions);
   return {

@@ -7,7 +7,7 @@
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
 import type { ArtifactFiles, MetricInput, MetricSeries, RunListOptions, RunPage, Store } from '../storage';
-import type { CreateRunData, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
+import type { CreateRunData, Dataset, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
 import { AppError, badRequest, forbidden, notFound } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
 import { nowIso } from '../../src/shared/ids';
@@ -19,7 +19,9 @@ import { evaluateRun, readEvaluation, type EvaluationDocuments } from './evaluat
 import { readLatency, recordLatency } from './latency';
 import type { Permissions } from './permissions';
 import { RUN_STATUSES } from '../../src/shared/contract/constants';
-import type { BulkRunsInput } from '../../src/shared/contract/schemas';
+import type { BulkRunsInput, DatasetEvalColumns, EvalConfigInput } from '../../src/shared/contract/schemas';
+import type { Readable } from 'node:stream';
+import { evalInputFromDataset } from './evalFromDataset';
 import { cellOf, defaultColumns, needsExtremes, type RunColumn } from '../../src/shared/runs/columns';
 import { compareGroups, groupRuns } from '../../src/shared/runs/groups';
 import { IMPORTANCE_MODEL, parameterImportance } from '../../src/shared/runs/importance';
@@ -50,6 +52,8 @@ export class RunService {
     private readonly events: EventBus,
     private readonly gitInfo: () => Promise<GitInfo>,
     private readonly permissions: Permissions,
+    /** A stored dataset version's file, for evaluations read from one. */
+    private readonly datasetFile: (id: string) => Promise<{ dataset: Dataset; stream: Readable }>,
   ) {}
 
   async search(options: RunListOptions): Promise<RunPage> {
@@ -312,6 +316,24 @@ export class RunService {
     const docs = await evaluateRun(this.store, this.artifacts, runId, input);
     await this.events.publish('run.updated', { id: runId, fields: ['metrics', 'evaluation'] });
     return docs;
+  }
+
+  /**
+   * An evaluation whose labels, predictions and slices are a dataset version's columns: the mapping
+   * is checked against the version's schema (400) before the file is read, then evaluated as an
+   * inline request would be.
+   */
+  async evaluateFromDataset(runId: string, datasetId: string, columns: DatasetEvalColumns, config: EvalConfigInput): Promise<EvaluationDocuments> {
+    await this.permissions.requireRun(runId, 'edit');
+    await this.store.getRun(runId); // 404 before reading anything
+    const { dataset, stream } = await this.datasetFile(datasetId);
+    let input: EvalInput;
+    try {
+      input = await evalInputFromDataset(dataset, stream, columns, config);
+    } finally {
+      stream.destroy();
+    }
+    return this.evaluate(runId, input);
   }
 
   async evaluation(runId: string, options: { predictions?: boolean } = {}) {

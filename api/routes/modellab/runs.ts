@@ -26,6 +26,7 @@ import {
 import type { RunListResponse } from '../../../src/shared/contract/types';
 import { notFound } from '../../../src/shared/errors';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
+import type { EvalInput } from '../../../src/shared/evalHarness';
 import { parseFilter, parseSort } from '../../../src/shared/runs/filter';
 import { parseColumns } from '../../../src/shared/runs/columns';
 import { streamText } from '../../http';
@@ -175,7 +176,9 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.post(
     '/:id/evaluate',
-    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => runs.evaluate(params.id, body)),
+    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) =>
+      body.datasetId !== undefined && body.columns !== undefined ? runs.evaluateFromDataset(params.id, body.datasetId, body.columns, body.config) : runs.evaluate(params.id, body as EvalInput),
+    ),
   );
 
   router.post(

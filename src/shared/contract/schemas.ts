@@ -387,10 +387,27 @@ const perExample = <T>(kind: 'value' | 'row') =>
     }
   }) as unknown as z.ZodType<T[]>;
 
+const columnName = z.string().min(1).max(500);
+/** Evaluate from a dataset version: which columns hold the label, the prediction (one of three forms) and the slices. */
+export const DatasetEvalColumnsSchema = z
+  .strictObject({
+    label: columnName,
+    prediction: columnName.optional(),
+    score: columnName.optional(),
+    probabilities: z.array(columnName).min(2).max(1000).optional(),
+    slices: z.array(columnName).max(50).optional(),
+  })
+  .refine((c) => [c.prediction, c.score, c.probabilities].filter((x) => x !== undefined).length === 1, 'give one of prediction (labels or values), score, probabilities (one column per class)');
+export type DatasetEvalColumns = z.output<typeof DatasetEvalColumnsSchema>;
+
 export const EvaluateBody = z.strictObject({
-  predictions: perExample<unknown>('value'),
-  labels: perExample<unknown>('value'),
+  /** Inline: one entry per example. */
+  predictions: perExample<unknown>('value').optional(),
+  labels: perExample<unknown>('value').optional(),
   data: perExample<Record<string, unknown>>('row').optional(),
+  /** Or from a stored dataset version: its id and the columns to read. */
+  datasetId: z.string().min(1).max(64).optional(),
+  columns: DatasetEvalColumnsSchema.optional(),
   config: z.strictObject({
     taskType: z.enum(['classification', 'regression']),
     classes: z.array(z.union([z.string(), z.number()])).optional(),
@@ -408,7 +425,14 @@ export const EvaluateBody = z.strictObject({
     maxFailureExamples: z.number().int().min(0).max(100_000).optional(),
     minSliceSize: z.number().int().min(1).optional(),
   }),
+}).superRefine((b, ctx) => {
+  const inline = b.predictions !== undefined || b.labels !== undefined || b.data !== undefined;
+  const stored = b.datasetId !== undefined || b.columns !== undefined;
+  if (inline && stored) ctx.addIssue({ code: 'custom', message: 'give predictions and labels, or datasetId and columns, not both', path: ['datasetId'] });
+  else if (stored && (b.datasetId === undefined || b.columns === undefined)) ctx.addIssue({ code: 'custom', message: 'evaluating from a dataset needs both datasetId and columns', path: [b.datasetId === undefined ? 'datasetId' : 'columns'] });
+  else if (!stored && (b.predictions === undefined || b.labels === undefined)) ctx.addIssue({ code: 'custom', message: 'Required', path: [b.predictions === undefined ? 'predictions' : 'labels'] });
 });
+export type EvalConfigInput = z.output<typeof EvaluateBody>['config'];
 
 export const ReportQuery = z.object({ format: z.enum(['html', 'md']).default('html') });
 

@@ -4,7 +4,11 @@ import type { ClassValue, PerClass } from './metrics';
 import type { z } from 'zod';
 
 /** The evaluation request, as the API's schema defines it (one definition: src/shared/contract/schemas.ts). */
-export type EvalInput = z.infer<typeof EvaluateBody>;
+/** An evaluation's input, inline (a request naming a dataset's columns is read into this first). */
+export type EvalInput = Omit<z.infer<typeof EvaluateBody>, 'predictions' | 'labels' | 'datasetId' | 'columns'> & {
+  predictions: NonNullable<z.infer<typeof EvaluateBody>['predictions']>;
+  labels: NonNullable<z.infer<typeof EvaluateBody>['labels']>;
+};
 
 export type EvalConfig = EvalInput['config'];
 
