@@ -1,4 +1,5 @@
 /** The run page's Evaluation tab: metrics with CI bars, confusion heatmap, per class, slices, failures, report, Evaluate form. */
+import { DatasetEvaluateForm } from './DatasetEvaluateForm';
 import { useState } from 'react';
 import styled, { useTheme } from 'styled-components';
 import { useApi } from '../../hooks/useApi';
@@ -85,6 +86,7 @@ export function EvaluationPanel({ runId }: { runId: string }) {
         <Card>
           <Empty>Not evaluated yet.</Empty>
         </Card>
+        <DatasetEvaluateForm runId={runId} onDone={docs.reload} />
         <EvaluateForm runId={runId} onDone={docs.reload} />
       </>
     );
@@ -262,6 +264,7 @@ export function EvaluationPanel({ runId }: { runId: string }) {
           </TableScroll>
         )}
       </Card>
+      <DatasetEvaluateForm runId={runId} onDone={docs.reload} />
       <EvaluateForm runId={runId} onDone={docs.reload} />
     </>
   );
