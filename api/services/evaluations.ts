@@ -15,12 +15,15 @@ export const EVALUATION_FILES = {
   slices: 'slices.json',
   failures: 'failure_examples.json',
   predictions: 'predictions.json',
+  curves: 'curves.json',
 } as const;
 
 export interface EvaluationDocuments {
   metrics: Record<string, unknown>;
   slices: Record<string, unknown>;
   failureExamples: Record<string, unknown>;
+  /** ROC, precision–recall and calibration curves, or residuals (null for an evaluation made before they were kept). */
+  curves: Record<string, unknown> | null;
 }
 
 export function documentsOf(runId: string, result: EvaluationOutcome, createdAt = nowIso()): EvaluationDocuments & { predictionsText: string } {
@@ -42,6 +45,7 @@ export function documentsOf(runId: string, result: EvaluationOutcome, createdAt 
     },
     slices: { runId, slices: result.slices },
     failureExamples: { runId, total: result.failureExamples.total, examples: result.failureExamples.examples },
+    curves: { runId, ...result.curves },
     predictionsText,
   };
 }
@@ -70,13 +74,14 @@ export async function evaluateRun(store: Store, artifacts: ArtifactFiles, runId:
         { name: EVALUATION_FILES.metrics, content: JSON.stringify(docs.metrics, null, 1) },
         { name: EVALUATION_FILES.slices, content: JSON.stringify(docs.slices, null, 1) },
         { name: EVALUATION_FILES.failures, content: JSON.stringify(docs.failureExamples, null, 1) },
+        { name: EVALUATION_FILES.curves, content: JSON.stringify(docs.curves) },
         { name: EVALUATION_FILES.predictions, content: docs.predictionsText },
       ],
       (name) => ['history', stamp!, name],
     );
     const headline = Object.fromEntries(Object.entries(result.metrics).filter(([, m]) => m.value !== null).map(([key, m]) => [key, m.value as number]));
     await store.updateRun(runId, (run) => ({ ...run, metrics: { ...run.metrics, ...headline }, updatedAt: nowIso() }));
-    return { metrics: docs.metrics, slices: docs.slices, failureExamples: docs.failureExamples };
+    return { metrics: docs.metrics, slices: docs.slices, failureExamples: docs.failureExamples, curves: docs.curves };
   });
 }
 
@@ -88,15 +93,16 @@ export function readEvaluation(
   artifacts: ArtifactFiles,
   runId: string,
   options: { predictions?: boolean } = {},
-): Promise<{ metrics: Record<string, unknown> | null; slices: Record<string, unknown> | null; failureExamples: Record<string, unknown> | null; predictions: Record<string, unknown> | null }> {
+): Promise<{ metrics: Record<string, unknown> | null; slices: Record<string, unknown> | null; failureExamples: Record<string, unknown> | null; curves: Record<string, unknown> | null; predictions: Record<string, unknown> | null }> {
   const read = (name: string) => artifacts.readJson<Record<string, unknown>>(runId, `evaluations/${name}`);
   return artifacts.exclusive(runId, async () => {
-    const [metrics, slices, failureExamples, predictions] = await Promise.all([
+    const [metrics, slices, failureExamples, curves, predictions] = await Promise.all([
       read(EVALUATION_FILES.metrics),
       read(EVALUATION_FILES.slices),
       read(EVALUATION_FILES.failures),
+      read(EVALUATION_FILES.curves),
       options.predictions ? read(EVALUATION_FILES.predictions) : null,
     ]);
-    return { metrics, slices, failureExamples, predictions };
+    return { metrics, slices, failureExamples, curves, predictions };
   });
 }

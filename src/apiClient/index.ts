@@ -29,6 +29,7 @@ import type {
 
 import type { GroupDifference, RunGroup } from '../shared/runs/groups';
 import type { ImportanceItem } from '../shared/runs/importance';
+import type { CurvesDocument } from '../shared/evalHarness/curves';
 import type { AuditEntry, Level, Me, PermissionObject, PermissionRecord, PermissionView, Role, TokenView, UserView } from '../shared/auth';
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 
@@ -207,9 +208,9 @@ export const client = {
   evaluate: (runId: string, body: unknown) => request<EvaluationResponse>('POST', `/runs/${encodeURIComponent(runId)}/evaluate`, body),
   reportUrl: (runId: string, format: 'html' | 'md') => `${API_BASE}/runs/${encodeURIComponent(runId)}/report?format=${format}`,
   /** The stored evaluation documents of a run, or null when it has not been evaluated. */
-  evaluation: async (runId: string): Promise<EvaluationResponse | null> => {
-    const documents = await request<{ metrics: unknown; slices: unknown; failureExamples: unknown }>('GET', `/runs/${encodeURIComponent(runId)}/evaluation`);
-    return documents.metrics === null ? null : (documents as EvaluationResponse);
+  evaluation: async (runId: string): Promise<(EvaluationResponse & { curves: CurvesDocument | null }) | null> => {
+    const documents = await request<{ metrics: unknown; slices: unknown; failureExamples: unknown; curves: unknown }>('GET', `/runs/${encodeURIComponent(runId)}/evaluation`);
+    return documents.metrics === null ? null : (documents as EvaluationResponse & { curves: CurvesDocument | null });
   },
   /** Profile an endpoint from the server (its host must be in MODELLAB_PROFILE_ALLOWED_HOSTS); answers when done. */
   profile: (runId: string, input: ProfileInput) => request<StoredLatency>('POST', `/runs/${encodeURIComponent(runId)}/profile`, input),

@@ -36,6 +36,7 @@ describe('POST /api/modellab/runs/:id/evaluate', () => {
     expect(JSON.parse(readFileSync(path.join(evaluations(), 'metrics.json'), 'utf8'))).toEqual(res.body.metrics);
     const listed = await request(t.app).get(`/api/modellab/artifacts/${runId}`);
     expect(listed.body.items.map((a: { path: string }) => a.path).sort()).toEqual([
+      'evaluations/curves.json',
       'evaluations/failure_examples.json',
       'evaluations/metrics.json',
       'evaluations/predictions.json',
@@ -161,11 +162,13 @@ describe('a large evaluation', () => {
 
 describe('GET /api/modellab/runs/:id/evaluation', () => {
   it('answers the stored documents as one set, nulls before the first evaluation, and 404 for an unknown run', async () => {
-    expect((await request(t.app).get(`/api/modellab/runs/${runId}/evaluation`)).body).toEqual({ metrics: null, slices: null, failureExamples: null });
+    expect((await request(t.app).get(`/api/modellab/runs/${runId}/evaluation`)).body).toEqual({ metrics: null, slices: null, failureExamples: null, curves: null });
     const evaluated = await request(t.app).post(`/api/modellab/runs/${runId}/evaluate`).send(body);
     const res = await request(t.app).get(`/api/modellab/runs/${runId}/evaluation`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual(evaluated.body);
+    const { curves, ...documents } = res.body;
+    expect(documents).toEqual(evaluated.body);
+    expect(curves).toMatchObject({ runId, taskType: body.config.taskType, downsampled: false });
     expect((await request(t.app).get(`/api/modellab/runs/${'f'.repeat(32)}/evaluation`)).status).toBe(404);
   });
 });

@@ -171,8 +171,8 @@ describe('modellab migrate', () => {
       expect(first.counts.loggedModel.copied).toBe(1);
       expect([first.counts.user.copied, first.counts.token.copied, first.counts.permission.copied]).toEqual([1, 1, 1]);
       expect(first.counts.auditEntry).toEqual({ copied: AUDIT.length, alreadyThere: 0, differs: 0 });
-      // model.pt, 4 evaluation documents, the logged model's file, by-hand.svg, later.txt (no record); and the 2 dataset files.
-      expect(first.counts.file.copied).toBe(10);
+      // model.pt, 5 evaluation documents, the logged model's file, by-hand.svg, later.txt (no record); and the 2 dataset files.
+      expect(first.counts.file.copied).toBe(11);
       expect(await s3().blobs('first').readText(`artifacts/${sweepId}/reports/later.txt`)).toBe('unrecorded');
       expect(lines.some((l) => /^runs: [\d,]+ of 1,500$/.test(l))).toBe(true);
       expect(await fingerprint(source.dir)).toEqual(before);
@@ -200,7 +200,7 @@ describe('modellab migrate', () => {
       const second = await migrateDataFolder({ dataDir: source.dir, databaseUrl: db.url, blobs: s3().blobs('first'), report: () => {} });
       expect(second.problems).toEqual([]);
       expect(second.counts.run).toEqual({ copied: 0, alreadyThere: RUNS, differs: 0 });
-      expect(second.counts.file).toEqual({ copied: 0, alreadyThere: 10, differs: 0 });
+      expect(second.counts.file).toEqual({ copied: 0, alreadyThere: 11, differs: 0 });
       expect(second.counts.metricSeries).toEqual({ copied: 0, alreadyThere: 1, differs: 0 });
       expect(second.counts.user).toEqual({ copied: 0, alreadyThere: 1, differs: 0 });
       expect(second.counts.auditEntry).toEqual({ copied: 0, alreadyThere: AUDIT.length, differs: 0 });

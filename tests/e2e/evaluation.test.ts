@@ -28,6 +28,11 @@ describe('Evaluation tab', () => {
     const north = page.getByTestId('evaluation-slices').locator('tr', { hasText: 'region = north' });
     expect(await north.getAttribute('data-worse')).toBe('true');
     expect(await page.getByTestId('evaluation-failures').locator('tbody tr').count()).toBe(50);
+    // The curves of the scores: ROC, precision–recall, reliability with its calibration error.
+    for (const id of ['roc-curve', 'pr-curve', 'calibration-curve']) await page.getByTestId(id).locator('path.recharts-line-curve').first().waitFor();
+    // Scores (P(pos)): 50 north negatives at 0.9, 50 south negatives at 0.2, 100 south positives at 0.8:
+    // ECE = ¼·|0 − 0.9| + ¼·|0 − 0.2| + ½·|1 − 0.8| = 0.225 + 0.05 + 0.1 = 0.375.
+    expect(await page.getByTestId('ece').textContent()).toBe('0.375');
     await screenshot(page, 'evaluation-tab');
     const report = await fetch(new URL((await page.getByRole('link', { name: 'Markdown' }).getAttribute('href'))!, session.server.url));
     expect(await report.text()).toContain('| accuracy | 0.75 |');

@@ -176,9 +176,11 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
 
   router.post(
     '/:id/evaluate',
-    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) =>
-      body.datasetId !== undefined && body.columns !== undefined ? runs.evaluateFromDataset(params.id, body.datasetId, body.columns, body.config) : runs.evaluate(params.id, body as EvalInput),
-    ),
+    handle({ params: IdParams, body: EvaluateBody }, async ({ params, body }) => {
+      const { metrics, slices, failureExamples } =
+        body.datasetId !== undefined && body.columns !== undefined ? await runs.evaluateFromDataset(params.id, body.datasetId, body.columns, body.config) : await runs.evaluate(params.id, body as EvalInput);
+      return { metrics, slices, failureExamples }; // the curves: GET /evaluation (they can be large)
+    }),
   );
 
   router.post(
@@ -214,8 +216,8 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
     '/:id/evaluation',
     handle({ params: IdParams }, async ({ params }) => {
       await runs.get(params.id);
-      const { metrics, slices, failureExamples } = await runs.evaluation(params.id);
-      return { metrics, slices, failureExamples };
+      const { metrics, slices, failureExamples, curves } = await runs.evaluation(params.id);
+      return { metrics, slices, failureExamples, curves };
     }),
   );
 

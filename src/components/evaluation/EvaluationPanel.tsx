@@ -1,5 +1,6 @@
 /** The run page's Evaluation tab: metrics with CI bars, confusion heatmap, per class, slices, failures, report, Evaluate form. */
 import { DatasetEvaluateForm } from './DatasetEvaluateForm';
+import { EvaluationCurves } from './EvaluationCurves';
 import { useState } from 'react';
 import styled, { useTheme } from 'styled-components';
 import { useApi } from '../../hooks/useApi';
@@ -91,7 +92,7 @@ export function EvaluationPanel({ runId }: { runId: string }) {
       </>
     );
   }
-  const { metrics, slices, failureExamples } = evaluation;
+  const { metrics, slices, failureExamples, curves } = evaluation;
   const entries = Object.entries(metrics.metrics);
   const cm = metrics.confusionMatrix;
   const cmMax = cm ? Math.max(1, ...cm.matrix.flat()) : 1;
@@ -135,6 +136,7 @@ export function EvaluationPanel({ runId }: { runId: string }) {
           </Table>
         </TableScroll>
       </Card>
+      <EvaluationCurves curves={curves} />
       {cm && (
         <Card>
           <CardTitle>Confusion matrix (rows: true, columns: predicted)</CardTitle>

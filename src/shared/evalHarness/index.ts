@@ -7,6 +7,7 @@
  * counts as weights, so nothing is re-sorted per resample (AUC and average precision reuse one
  * ordering by score). The same seed gives identical output.
  */
+import { classificationCurves, regressionCurves } from './curves';
 import { failures } from './failures';
 import { confusionMatrix, perClassMetrics } from './metrics';
 import { prepare, type Prepared } from './prepare';
@@ -276,6 +277,10 @@ export class Evaluation {
       bootstrap: { ...bootstrap, weights: this.plan.weightsScheme },
       slices: sliceResults,
       failureExamples: failures(p, input.data, config.maxFailureExamples ?? 100),
+      curves:
+        p.task === 'classification'
+          ? classificationCurves(p.classes, p.y, p.proba ? (i, c) => p.proba![i * p.k + c]! : null, p.positive)
+          : regressionCurves(p.yReg, p.yhatReg),
       perExample:
         p.task === 'classification'
           ? {
@@ -297,3 +302,4 @@ export function evaluate(input: EvalInput, columns?: Record<string, unknown[]>):
   const evaluation = new Evaluation(input, columns);
   return evaluation.finish(Array.from({ length: evaluation.blocks }, (_, b) => evaluation.runBlock(b)));
 }
+export { type BinaryCurves, type CurvesDocument, MAX_CURVE_POINTS } from './curves';

@@ -1,6 +1,7 @@
 /** What an evaluation takes and gives: the request (from the API schema), results, per-example values, input errors. */
 import type { EvaluateBody } from '../contract/schemas';
 import type { ClassValue, PerClass } from './metrics';
+import type { CurvesDocument } from './curves';
 import type { z } from 'zod';
 
 /** The evaluation request, as the API's schema defines it (one definition: src/shared/contract/schemas.ts). */
@@ -36,6 +37,8 @@ export interface EvalResult {
   failureExamples: { total: number; examples: Record<string, unknown>[] };
   /** Compact per-example values for paired tests later: class indices or numbers. */
   perExample: PerExample;
+  /** ROC, precision–recall and reliability curves (classification with scores or probabilities), or regression's residuals. */
+  curves: CurvesDocument;
 }
 
 /**
