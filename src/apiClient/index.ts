@@ -29,7 +29,7 @@ import type {
 
 import type { GroupDifference, RunGroup } from '../shared/runs/groups';
 import type { ImportanceItem } from '../shared/runs/importance';
-import type { CurvesDocument } from '../shared/evalHarness/curves';
+import type { CurvesDocument } from '../shared/evalHarness';
 import type { AuditEntry, Level, Me, PermissionObject, PermissionRecord, PermissionView, Role, TokenView, UserView } from '../shared/auth';
 import type { CreateModelVersionInput, LoggedModelView, ModelVersionDiff, ModelVersionView, RegisteredModelView, UpdateModelVersionInput } from '../shared/contract/registry';
 

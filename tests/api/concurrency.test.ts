@@ -80,9 +80,9 @@ describe('ModelLab API: 16 concurrent requests on one object', () => {
     // The set applied last is the newest: its createdAt is after every archived one.
     const createdAt = (d: string) => JSON.parse(readFileSync(path.join(d, 'metrics.json'), 'utf8')).createdAt as string;
     for (const h of history) expect(createdAt(path.join(dir, 'history', h)) <= createdAt(dir)).toBe(true);
-    // Records follow the files: four current documents and 15 × 4 archived ones, each hash matching its bytes.
+    // Records follow the files: five current documents (the curves among them) and 15 × 5 archived ones, each hash matching its bytes.
     const listed = (await t.call('GET', `${ML}/artifacts/${runId}`)).body.items as { path: string; sha256: string }[];
-    expect(listed).toHaveLength(4 * N);
+    expect(listed).toHaveLength(5 * N);
     for (const a of listed) expect(a.sha256).toBe(createHash('sha256').update(readFileSync(path.join(t.dir, 'artifacts', runId, a.path))).digest('hex'));
   });
 
