@@ -7,6 +7,7 @@ import { Link, useSearchParams } from 'react-router-dom';
 import styled from 'styled-components';
 import { MetricRadar, ParallelCoordinates, SliceBars } from '../components/charts/CompareCharts';
 import { CurveControls, CurvesChart, DEFAULT_CURVE_OPTIONS } from '../components/charts/CurvesChart';
+import { CompareCurves } from '../components/evaluation/CompareCurves';
 import { CompareTableHead } from '../components/CompareTableHead';
 import { LatencyComparison } from '../components/latency/LatencyComparison';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
@@ -237,6 +238,8 @@ function Results({ data }: { data: CompareResponse }) {
       )}
 
       <LatencyComparison runs={runs} />
+
+      <CompareCurves runs={runs} />
 
       {data.series.length > 0 && (
         <Card>

@@ -66,4 +66,27 @@ describe('metric curves', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("overlays the compared runs' ROC and precision–recall curves", async () => {
+    const labels = Array.from({ length: 80 }, (_, i) => (i % 2 ? 'pos' : 'neg'));
+    const ids: string[] = [];
+    for (const [r, noise] of [0.2, 0.6].entries()) {
+      const { id } = await post('/runs', { name: `scored-${r}` });
+      const scores = labels.map((l, i) => Math.min(1, Math.max(0, (l === 'pos' ? 0.7 : 0.3) + (((i * 37) % 100) / 100 - 0.5) * noise)));
+      await post(`/runs/${id}/evaluate`, { labels, predictions: scores, config: { taskType: 'classification', bootstrap: { resamples: 50 } } });
+      ids.push(id);
+    }
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/compare?runs=${ids.join(',')}`);
+    for (const id of ['compare-roc', 'compare-pr']) {
+      const chart = page.getByTestId(id);
+      await chart.locator('path.recharts-line-curve').nth(1).waitFor();
+      expect(await chart.locator('path.recharts-line-curve').count()).toBe(2);
+    }
+    await page.getByTestId('compare-roc').scrollIntoViewIfNeeded();
+    await screenshot(page, 'compare-roc-pr-1280');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
