@@ -23,10 +23,13 @@ export interface RunsQuery {
 }
 
 /** The Runs page's query from its URL (?status=&filter=&sort=&experiment=). */
+/** The typed filter narrowed by the parallel coordinates' brushes (the URL's `brush`), both in force. */
+export const withBrush = (filter: string, brush: string): string => (filter.trim() && brush.trim() ? `(${filter}) AND (${brush})` : filter.trim() || brush.trim());
+
 export function runsQueryOf(params: URLSearchParams): RunsQuery {
   const status = (RUN_STATUSES as readonly string[]).includes(params.get('status') ?? '') ? (params.get('status') as RunStatus) : undefined;
   const experimentId = /^\d+$/.test(params.get('experiment') ?? '') ? params.get('experiment')! : undefined;
-  return { status, experimentId, filter: params.get('filter') ?? '', sort: params.get('sort') ?? 'createdAt:desc' };
+  return { status, experimentId, filter: withBrush(params.get('filter') ?? '', params.get('brush') ?? ''), sort: params.get('sort') ?? 'createdAt:desc' };
 }
 
 type PageResult = RunListResponse;

@@ -31,8 +31,11 @@ export default function Runs() {
   const [params, setParams] = useSearchParams();
   const { status, filter, sort, experimentId } = runsQueryOf(params);
   const experiments = useApi(() => client.listExperiments(), []);
-  const [draft, setDraft] = useState(filter);
-  useEffect(() => setDraft(filter), [filter]); // a view chosen, back and forward: the box shows the filter in force
+  /** What the filter box holds (the URL's `filter`); `filter` is that narrowed by the brushes. */
+  const typedFilter = params.get('filter') ?? '';
+  const brush = params.get('brush') ?? '';
+  const [draft, setDraft] = useState(typedFilter);
+  useEffect(() => setDraft(typedFilter), [typedFilter]); // a view chosen, back and forward: the box shows the filter in force
   const [filterError, setFilterError] = useState<{ message: string; pointer?: string } | null>(null);
   const [creating, setCreating] = useState(false);
   const [scrollTop, setScrollTop] = useState(0);
@@ -137,7 +140,7 @@ export default function Runs() {
   const loadedIds = [...pages.values()].flat().map((r) => r.id);
   const selectedExperiment = experiments.data?.items.find((x) => x.id === experimentId);
   /** The view's part of the URL (what a saved view keeps): everything but the experiment, in a fixed order. */
-  const viewQuery = new URLSearchParams(['filter', 'sort', 'status', 'columns', 'group'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
+  const viewQuery = new URLSearchParams(['filter', 'brush', 'sort', 'status', 'columns', 'group'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
   const allLoadedSelected = loadedIds.length > 0 && loadedIds.every((id) => selected.has(id));
   const exportParams = { filter, sort, status, experimentId, columns: `id,name,status,experimentId,createdAt,${columnsParam(shown)}`.replace(/,$/, '') };
 
@@ -198,7 +201,14 @@ export default function Runs() {
             What matters
           </Chip>
         </Toolbar>
-        {sweep && <SweepPanel metrics={known.metrics} filter={filter} status={status} experimentId={experimentId} />}
+        {sweep && <SweepPanel metrics={known.metrics} filter={typedFilter} status={status} experimentId={experimentId} brush={brush} onBrush={(condition) => setParam('brush', condition)} />}
+        {brush && (
+          <p data-testid="brush-filter">
+            <small>
+              Brushed: <code>{brush}</code>
+            </small>
+          </p>
+        )}
         <SelectionBar
           selected={selected}
           total={total}

@@ -163,6 +163,24 @@ describe('the runs workbench', () => {
     expect(await page.getByTestId('sweep-scatter').locator('.recharts-scatter-symbol').count()).toBe(30);
     await page.getByLabel('Colour by').selectOption('opt');
     await page.getByText('● opt = adam').waitFor();
+    // Brush the lr axis (the first, the most important) over its upper part: the table keeps those runs.
+    const chart = page.getByTestId('parallel-brush').locator('svg');
+    await chart.locator('polyline').first().waitFor();
+    expect(await chart.locator('polyline').count()).toBe(30);
+    const box = (await chart.boundingBox())!;
+    const axisX = box.x + 48; // the first axis
+    await page.mouse.move(axisX, box.y + 30);
+    await page.mouse.down();
+    await page.mouse.move(axisX, box.y + 100, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL((url) => (url.searchParams.get('brush') ?? '').startsWith('params.lr >= '));
+    const brushed = new URL(page.url()).searchParams.get('brush')!;
+    const expected = ((await (await fetch(`${session.server.url}/api/modellab/runs?experimentId=${experimentId}&count=true&filter=${encodeURIComponent(brushed)}`)).json()) as { total: number }).total;
+    await expect.poll(async () => (await page.getByTestId('runs-total').textContent())!, { timeout: 15_000 }).toBe(`${expected} run(s)`);
+    const total = expected;
+    expect(total).toBeGreaterThan(0);
+    expect(total).toBeLessThan(30);
+    expect(await chart.locator('polyline.pc-line-on').count()).toBe(total);
     await screenshot(page, 'workbench-sweep-1280');
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, 'workbench-sweep-375');

@@ -3,7 +3,7 @@
  * Spearman ρ with a metric and its importance in a random forest (computed by the server), and a
  * scatter of a parameter against the metric, coloured by a third.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import styled, { useTheme } from 'styled-components';
 import { client } from '../../apiClient';
@@ -11,8 +11,12 @@ import { useApi } from '../../hooks/useApi';
 import { RUN_COLOURS } from '../charts/CompareCharts';
 import { Empty, ErrorState, formatNumber, Loading, Mono, Table, TableScroll } from '../ui';
 import { ExperimentPicker } from './RunsTable.styles';
+import { ParallelBrush } from './ParallelBrush';
 
 interface Props {
+  /** The parallel coordinates' brushes, as a filter condition (the URL's `brush`). */
+  brush: string;
+  onBrush: (condition: string) => void;
   metrics: string[];
   filter: string;
   status: string | undefined;
@@ -36,7 +40,7 @@ const Row = styled.div`
 
 const asNumber = (text: string | undefined) => (text === undefined || text === '' || Number.isNaN(Number(text)) ? null : Number(text));
 
-function ParamScatter({ param, metric, colourBy, query }: { param: string; metric: string; colourBy: string; query: Omit<Props, 'metrics'> }) {
+function ParamScatter({ param, metric, colourBy, query }: { param: string; metric: string; colourBy: string; query: { filter: string; status: string | undefined; experimentId: string | undefined } }) {
   const theme = useTheme();
   const [rows, setRows] = useState<string[][] | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -96,7 +100,11 @@ function ParamScatter({ param, metric, colourBy, query }: { param: string; metri
   );
 }
 
-export function SweepPanel({ metrics, filter, status, experimentId }: Props) {
+export function SweepPanel({ metrics: loaded, filter, status, experimentId, brush, onBrush }: Props) {
+  // The table's metric names, kept while its pages reload (a brush narrows them): the panel stays put.
+  const lastKnown = useRef<string[]>([]);
+  if (loaded.length > 0) lastKnown.current = loaded;
+  const metrics = lastKnown.current;
   const [picked, setMetric] = useState<string | null>(null);
   const metric = picked ?? metrics[0] ?? ''; // the table's metrics may arrive after the panel opens
   const [param, setParam] = useState<string | null>(null);
@@ -157,6 +165,14 @@ export function SweepPanel({ metrics, filter, status, experimentId }: Props) {
             </tbody>
           </Table>
         </TableScroll>
+      )}
+      {items.length > 0 && (
+        <>
+          <Row>
+            <strong>Parallel coordinates</strong> <small>(the {Math.min(5, items.length)} most important parameters and {metric})</small>
+          </Row>
+          <ParallelBrush params={items.slice(0, 5).map((i) => i.param)} metric={metric} query={{ filter, status, experimentId }} brush={brush} onBrush={onBrush} />
+        </>
       )}
       {shown && (
         <>
