@@ -123,12 +123,10 @@ export class ModelService {
   /** Only those of experiments the caller may read. */
   async searchLogged(options: LoggedModelListOptions & { filter?: string | undefined }): Promise<Page<LoggedModel>> {
     const where = recordFilter<LoggedModel>(options.filter, LOGGED_MODEL_FIELDS);
-    const hidden = await this.permissions.hiddenExperiments();
-    let experimentIds = options.experimentIds;
-    if (hidden) {
-      experimentIds = (experimentIds && experimentIds.length > 0 ? experimentIds : (await this.store.listExperiments()).map((e) => e.id)).filter((id) => !hidden.has(id));
-      if (experimentIds.length === 0) return { items: [], total: 0 };
-    }
+    // The store reads no experiment ids (or an empty list) as all of them.
+    const requested = options.experimentIds?.length ? options.experimentIds : undefined;
+    const experimentIds = await this.permissions.readableExperimentIds(requested);
+    if (experimentIds !== requested && experimentIds!.length === 0) return { items: [], total: 0 };
     return this.store.searchLoggedModels({ ...options, ...(experimentIds && { experimentIds }), ...(where && { where }) });
   }
 

@@ -105,6 +105,16 @@ export class Permissions {
     return this.hidden('model');
   }
 
+  /**
+   * The experiments a search may look in: `requested` (undefined: all) less the ones the caller may
+   * not read — as it is when none are hidden, an empty list when none of them remain.
+   */
+  async readableExperimentIds(requested: string[] | undefined): Promise<string[] | undefined> {
+    const hidden = await this.hiddenExperiments();
+    if (!hidden) return requested;
+    return (requested ?? (await this.store.listExperiments()).map((e) => e.id)).filter((id) => !hidden.has(id));
+  }
+
   /** The items the caller may read, by their experiment id or model name. */
   async readable<T>(object: PermissionObject, items: T[], idOf: (item: T) => string): Promise<T[]> {
     const hidden = await this.hidden(object);

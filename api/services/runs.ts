@@ -70,10 +70,9 @@ export class RunService {
 
   /** The search narrowed to the experiments the caller may read (null: none of those asked for). */
   private async visible(options: RunListOptions): Promise<RunListOptions | null> {
-    const hidden = await this.permissions.hiddenExperiments();
-    if (!hidden) return options;
-    const ids = (options.experimentIds ?? (await this.store.listExperiments()).map((e) => e.id)).filter((id) => !hidden.has(id));
-    return ids.length > 0 ? { ...options, experimentIds: ids } : null;
+    const ids = await this.permissions.readableExperimentIds(options.experimentIds);
+    if (ids === options.experimentIds) return options;
+    return ids!.length > 0 ? { ...options, experimentIds: ids } : null;
   }
 
   async get(id: string): Promise<Run> {
@@ -113,9 +112,14 @@ export class RunService {
     return run;
   }
 
+  /** Deleting a run: manage on its experiment, or edit for the user who created it (its mlflow.user tag). */
+  private requireDelete(id: string): Promise<void> {
+    return this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
+  }
+
   /** MLflow's soft delete and restore: permitted as deleting is (manage, or edit for the run's creator). */
   async setStage(id: string, stage: Run['lifecycleStage']): Promise<Run> {
-    await this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
+    await this.requireDelete(id);
     return this.change(id, (r) => ({ ...r, lifecycleStage: stage, updatedAt: nowIso() }), ['lifecycleStage']);
   }
 
@@ -125,16 +129,31 @@ export class RunService {
    * that no longer exists. 409 (nothing deleted) while a model version is registered from it.
    */
   async delete(id: string): Promise<void> {
-    await this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
-    const { loggedModels } = await this.artifacts.exclusive(id, async () => {
-      const deleted = await this.store.deleteRun(id); // 409 while a version is registered from the run
-      await this.series.remove(id); // validates the id as a single path segment
-      await this.artifacts.removeAll(id);
+    await this.requireDelete(id);
+    const loggedModels = await this.removeRuns([id]);
+    await this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
+  }
+
+  /**
+   * Deletes the runs in one store change (404 or 409: none deleted), then their folders and the
+   * logged models they produced, each under its artifact lock (taken in id order, so two
+   * overlapping deletes cannot wait on each other). Answers the logged models removed.
+   */
+  private async removeRuns(ids: string[]): Promise<string[]> {
+    const sorted = [...ids].sort();
+    const holdAll = (i: number, work: () => Promise<{ loggedModels: string[] }>): Promise<{ loggedModels: string[] }> =>
+      i === sorted.length ? work() : this.artifacts.exclusive(sorted[i]!, () => holdAll(i + 1, work));
+    const { loggedModels } = await holdAll(0, async () => {
+      const deleted = await this.store.deleteRuns(ids); // 409 while a version is registered from one
+      for (const id of ids) {
+        await this.series.remove(id); // validates the id as a single path segment
+        await this.artifacts.removeAll(id);
+      }
       return deleted;
     });
-    // The run's logged models went with it (their ids are checked m-<hex>, one path segment).
+    // The runs' logged models went with them (their ids are checked m-<hex>, one path segment).
     for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => this.artifacts.removeAll(modelId));
-    await this.events.publish('run.deleted', { id, ...(loggedModels.length > 0 && { loggedModels }) });
+    return loggedModels;
   }
 
   /**
@@ -146,19 +165,8 @@ export class RunService {
   async bulk(input: BulkRunsInput, editor: string | null = null): Promise<{ action: BulkRunsInput['action']; count: number; ids: string[] }> {
     const { action, ids } = input;
     if (action === 'delete') {
-      for (const id of ids) await this.permissions.requireRunDelete(id, async () => (await this.store.getRun(id)).tags[TAG_USER] ?? null);
-      const sorted = [...ids].sort(); // the artifact locks in one order: two overlapping bulk deletes cannot wait on each other
-      const holdAll = (i: number, work: () => Promise<{ loggedModels: string[] }>): Promise<{ loggedModels: string[] }> =>
-        i === sorted.length ? work() : this.artifacts.exclusive(sorted[i]!, () => holdAll(i + 1, work));
-      const { loggedModels } = await holdAll(0, async () => {
-        const deleted = await this.store.deleteRuns(ids); // 404 or 409: nothing deleted
-        for (const id of ids) {
-          await this.series.remove(id);
-          await this.artifacts.removeAll(id);
-        }
-        return deleted;
-      });
-      for (const modelId of loggedModels) await this.artifacts.exclusive(modelId, () => this.artifacts.removeAll(modelId));
+      for (const id of ids) await this.requireDelete(id);
+      const loggedModels = await this.removeRuns(ids);
       await this.events.publish('runs.deleted', { ids, ...(loggedModels.length > 0 && { loggedModels }) });
       return { action, count: ids.length, ids };
     }

@@ -23,7 +23,8 @@ import {
   SeriesQuery,
   UpdateRunBody,
 } from '../../../src/shared/contract/schemas';
-import type { RunListResponse } from '../../../src/shared/contract/types';
+import type { RunListResponse, RunStatus } from '../../../src/shared/contract/types';
+import type { RunListOptions } from '../../storage';
 import { notFound } from '../../../src/shared/errors';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
 import type { EvalInput } from '../../../src/shared/evalHarness';
@@ -32,21 +33,23 @@ import { parseColumns } from '../../../src/shared/runs/columns';
 import { streamText } from '../../http';
 import Papa from 'papaparse';
 
+/** A search's status, experiment, filter and sort from a query, parsed (a malformed filter or sort is a 400 naming its position). */
+function searchOptionsOf(query: { status?: RunStatus | undefined; experimentId?: string | undefined; filter?: string | undefined; sort?: string | undefined }): Omit<RunListOptions, 'limit' | 'offset' | 'count'> {
+  return {
+    ...(query.status && { status: query.status }),
+    ...(query.experimentId && { experimentIds: [query.experimentId] }),
+    ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
+    ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
+  };
+}
+
 export function runsRouter({ runs }: Services, log: (message: string, error: unknown) => void, profileAllowedHosts: string[]): Router {
   const router = Router();
 
   router.get(
     '/',
     handle({ query: ListRunsQuery }, async ({ query }, _req, res): Promise<RunListResponse | undefined> => {
-      const options = {
-        limit: query.limit,
-        offset: query.offset,
-        count: query.count,
-        ...(query.status && { status: query.status }),
-        ...(query.experimentId && { experimentIds: [query.experimentId] }),
-        ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
-        ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
-      };
+      const options = { limit: query.limit, offset: query.offset, count: query.count, ...searchOptionsOf(query) };
       // The store's JSON of each run, joined as it is: the same bytes res.json would send, without
       // parsing 50 runs and serialising them again.
       const json = runs.searchJson(options);
@@ -79,26 +82,14 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
   router.get(
     '/importance',
     handle({ query: ImportanceQuery }, async ({ query }) =>
-      runs.importance(
-        {
-          ...(query.status && { status: query.status }),
-          ...(query.experimentId && { experimentIds: [query.experimentId] }),
-          ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
-        },
-        query.metric,
-      ),
+      runs.importance(searchOptionsOf(query), query.metric),
     ),
   );
 
   router.get(
     '/groups',
     handle({ query: GroupRunsQuery }, async ({ query }) => {
-      const options = {
-        ...(query.status && { status: query.status }),
-        ...(query.experimentId && { experimentIds: [query.experimentId] }),
-        ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
-      };
-      return runs.groups(options, query.by === 'seed-free' ? 'seed-free' : parseColumns(query.by));
+      return runs.groups(searchOptionsOf(query), query.by === 'seed-free' ? 'seed-free' : parseColumns(query.by));
     }),
   );
 
@@ -106,14 +97,8 @@ export function runsRouter({ runs }: Services, log: (message: string, error: unk
     '/export',
     handle({ query: ExportRunsQuery }, async ({ query }, req, res) => {
       // Everything that can be refused is, before the first byte: a bad filter, sort or column is a 400.
-      const options = {
-        ...(query.status && { status: query.status }),
-        ...(query.experimentId && { experimentIds: [query.experimentId] }),
-        ...(query.filter?.trim() && { filter: parseFilter(query.filter) }),
-        ...(query.sort?.trim() && { sort: parseSort(query.sort) }),
-      };
       const columns = query.columns?.trim() ? parseColumns(query.columns) : null;
-      const rows = runs.exportCsv(options, columns);
+      const rows = runs.exportCsv(searchOptionsOf(query), columns);
       const first = await rows.next();
       res.status(200).type('text/csv; charset=utf-8').setHeader('Content-Disposition', contentDisposition('runs.csv'));
       await streamText(res, first.done ? [] : [first.value], rows);
