@@ -157,14 +157,7 @@ export const client = {
   /** Where the CSV of every run a search matches downloads from (GET /runs/export). */
   runsExportUrl: (params: RunsExportParams) => `${API_BASE}/runs/export${query(params)}`,
   /** The ids of every run a search matches, in its order (the export's id column: no run bodies). */
-  matchingRunIds: async (params: Omit<RunsExportParams, 'columns'>): Promise<string[]> => {
-    const response = await fetch(`${API_BASE}/runs/export${query({ ...params, columns: 'id' })}`, { headers: authHeader() });
-    if (!response.ok) {
-      const err = ((await response.json().catch(() => null)) as ApiErrorBody | null)?.error;
-      throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
-    }
-    return (await response.text()).split(/\r?\n/).slice(1).filter(Boolean);
-  },
+  matchingRunIds: async (params: Omit<RunsExportParams, 'columns'>): Promise<string[]> => (await client.runsColumns({ ...params, columns: 'id' })).map((row) => row[0]!),
   importance: (params: Omit<RunsExportParams, 'columns' | 'sort'> & { metric: string }) => request<ImportanceResponse>('GET', `/runs/importance${query(params)}`),
   /** Chosen columns of every matching run (the export, parsed): one row per run, cells as text ('' when missing). */
   runsColumns: async (params: RunsExportParams & { columns: string }): Promise<string[][]> => {

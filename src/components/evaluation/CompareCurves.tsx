@@ -4,21 +4,13 @@
  */
 import { useEffect, useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import styled, { useTheme } from 'styled-components';
+import { useTheme } from 'styled-components';
 import { client } from '../../apiClient';
 import type { CurvesDocument } from '../../shared/evalHarness';
 import { RUN_COLOURS } from '../charts/CompareCharts';
 import { Card, CardTitle, formatNumber } from '../ui';
+import { CurveGrid } from './EvaluationCurves';
 
-const Grid = styled.div`
-  display: grid;
-  grid-template-columns: repeat(auto-fit, minmax(280px, 1fr));
-  gap: ${({ theme }) => theme.space(4)};
-  figure {
-    margin: 0;
-    min-width: 0;
-  }
-`;
 
 type Run = { id: string; name: string };
 
@@ -77,7 +69,7 @@ export function CompareCurves({ runs }: { runs: Run[] }) {
           </select>
         </label>
       )}
-      <Grid>
+      <CurveGrid>
         <figure>
           <figcaption>ROC ({cls} positive)</figcaption>
           <Overlay runs={runs} curves={curves} pick={(d) => { const c = of(d); return c && { x: c.roc.fpr, y: c.roc.tpr }; }} xLabel="false positive rate" yLabel="true positive rate" testId="compare-roc" />
@@ -86,7 +78,7 @@ export function CompareCurves({ runs }: { runs: Run[] }) {
           <figcaption>Precision–recall</figcaption>
           <Overlay runs={runs} curves={curves} pick={(d) => { const c = of(d); return c && { x: [...c.pr.recall].reverse(), y: [...c.pr.precision].reverse() }; }} xLabel="recall" yLabel="precision" testId="compare-pr" />
         </figure>
-      </Grid>
+      </CurveGrid>
     </Card>
   );
 }

@@ -9,7 +9,8 @@ import styled, { useTheme } from 'styled-components';
 import type { CurvesDocument } from '../../shared/evalHarness';
 import { Card, CardTitle, formatNumber } from '../ui';
 
-const Grid = styled.div`
+/** Curves side by side, as many to a row as fit (the Evaluation tab's and Compare's). */
+export const CurveGrid = styled.div`
   display: grid;
   grid-template-columns: repeat(auto-fit, minmax(260px, 1fr));
   gap: ${({ theme }) => theme.space(4)};
@@ -68,7 +69,7 @@ export function EvaluationCurves({ curves }: { curves: CurvesDocument | null }) 
     return (
       <Card>
         <CardTitle>Predictions against the truth</CardTitle>
-        <Grid>
+        <CurveGrid>
           <figure>
             <figcaption>Predicted against actual</figcaption>
             <Points data={points(r.actual, r.predicted)} xLabel="actual" yLabel="predicted" testId="predicted-vs-actual" />
@@ -77,7 +78,7 @@ export function EvaluationCurves({ curves }: { curves: CurvesDocument | null }) 
             <figcaption>Residual (actual − predicted) against predicted</figcaption>
             <Points data={points(r.predicted, r.residual)} xLabel="predicted" yLabel="residual" testId="residuals" />
           </figure>
-        </Grid>
+        </CurveGrid>
         {curves.downsampled && <small>Thinned to 1,000 points of the whole set.</small>}
       </Card>
     );
@@ -99,7 +100,7 @@ export function EvaluationCurves({ curves }: { curves: CurvesDocument | null }) 
           </select>
         </label>
       )}
-      <Grid>
+      <CurveGrid>
         <figure>
           <figcaption>ROC ({String(c.positive)} positive)</figcaption>
           <Curve data={points(c.roc.fpr, c.roc.tpr)} xLabel="false positive rate" yLabel="true positive rate" diagonal testId="roc-curve" />
@@ -114,7 +115,7 @@ export function EvaluationCurves({ curves }: { curves: CurvesDocument | null }) 
           </figcaption>
           <Curve data={points(c.calibration.probPred, c.calibration.probTrue)} xLabel="mean predicted probability" yLabel="fraction positive" diagonal testId="calibration-curve" />
         </figure>
-      </Grid>
+      </CurveGrid>
       {curves.downsampled && <small>Curves thinned to 1,000 points each.</small>}
     </Card>
   );
