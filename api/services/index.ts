@@ -93,4 +93,5 @@ export async function openServices(store: Store, dataDir: string, options: { git
 
 export type { ArtifactService, DatasetService, ExperimentService, ModelService, RunService };
 export type { ModelLabEvent } from '../eventBus';
+export type { RunSearch } from './runs';
 export type { ArtifactContent, StagedUpload, UploadSink } from '../storage';

@@ -31,6 +31,9 @@ import Papa from 'papaparse';
 
 type Log = (message: string, error: unknown) => void;
 
+/** What selects the runs of an export, a grouping or an importance: a search without its page. */
+export type RunSearch = Omit<RunListOptions, 'limit' | 'offset' | 'count'>;
+
 /**
  * Users mode (`editor` signed in): the mlflow.user tag names who created the run, so no request may
  * set or remove it afterwards (403). Without users anyone may, as in MLflow.
@@ -182,14 +185,14 @@ export class RunService {
    * The runs a search matches (the first GROUP_MAX_RUNS), grouped: by everything but their seeds,
    * or by the values of chosen columns; each group with its metrics' means and bootstrap intervals.
    */
-  async groups(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, by: 'seed-free' | RunColumn[]) {
+  async groups(options: RunSearch, by: 'seed-free' | RunColumn[]) {
     const { runs, truncated } = await this.firstMatching(options);
     const items = groupRuns(runs, by);
     return { items, total: items.length, runs: runs.length, truncated };
   }
 
   /** The first GROUP_MAX_RUNS runs a search matches, in its order, and whether more matched. */
-  private async firstMatching(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<{ runs: Run[]; truncated: boolean }> {
+  private async firstMatching(options: RunSearch): Promise<{ runs: Run[]; truncated: boolean }> {
     const runs: Run[] = [];
     let more = true;
     for (let offset = 0; more && runs.length < GROUP_MAX_RUNS; offset += 1000) {
@@ -206,7 +209,7 @@ export class RunService {
    * importance per parameter (src/shared/runs/importance). Parameters with one value throughout
    * are left out: nothing can be learnt from them.
    */
-  async importance(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, metric: string) {
+  async importance(options: RunSearch, metric: string) {
     const { runs, truncated } = await this.firstMatching(options);
     const usable = runs.filter((r) => typeof r.metrics[metric] === 'number' && Number.isFinite(r.metrics[metric]));
     const paths = new Set<string>();
@@ -241,7 +244,7 @@ export class RunService {
    * the first page's params and metrics when none are given. Text cells that a spreadsheet would
    * run as a formula (starting with = + - @) get a leading apostrophe.
    */
-  async *exportCsv(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, columns: RunColumn[] | null, pageSize = 500): AsyncGenerator<string> {
+  async *exportCsv(options: RunSearch, columns: RunColumn[] | null, pageSize = 500): AsyncGenerator<string> {
     let offset = 0;
     let header: RunColumn[] | null = columns;
     for (;;) {

@@ -1,7 +1,7 @@
 /** /api/modellab/runs — run tracking: CRUD, search, metric time series, evaluation, latency. Parse → service → present. */
 import { principalOf } from '../../http/access';
 import { Router } from 'express';
-import type { Services } from '../../services';
+import type { RunSearch, Services } from '../../services';
 import { renderReport, type ReportInput } from '../../services/report';
 import { handle } from '../../http';
 import { presentPoints, presentRun, presentSummary } from '../presenters';
@@ -24,7 +24,6 @@ import {
   UpdateRunBody,
 } from '../../../src/shared/contract/schemas';
 import type { RunListResponse, RunStatus } from '../../../src/shared/contract/types';
-import type { RunListOptions } from '../../storage';
 import { notFound } from '../../../src/shared/errors';
 import { summarizeSamples } from '../../../src/shared/latencyStats';
 import type { EvalInput } from '../../../src/shared/evalHarness';
@@ -34,7 +33,7 @@ import { streamText } from '../../http';
 import Papa from 'papaparse';
 
 /** A search's status, experiment, filter and sort from a query, parsed (a malformed filter or sort is a 400 naming its position). */
-function searchOptionsOf(query: { status?: RunStatus | undefined; experimentId?: string | undefined; filter?: string | undefined; sort?: string | undefined }): Omit<RunListOptions, 'limit' | 'offset' | 'count'> {
+function searchOptionsOf(query: { status?: RunStatus | undefined; experimentId?: string | undefined; filter?: string | undefined; sort?: string | undefined }): RunSearch {
   return {
     ...(query.status && { status: query.status }),
     ...(query.experimentId && { experimentIds: [query.experimentId] }),
