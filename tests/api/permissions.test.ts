@@ -66,7 +66,7 @@ describe.each(['json', 'postgres'] as const)('permissions on the %s store', (bac
         `${API}/runs/${hiddenRun.id}/latency`,
         `${API}/runs/${hiddenRun.id}/report`,
         `${API}/artifacts/${hiddenRun.id}/download/plots/a.png`,
-        `${API}/compare?runs=${hiddenRun.id},${hiddenRun.id.replace(/.$/, (c) => (c === '0' ? '1' : '0'))}`, // another id, never the same one
+        `${API}/compare?runs=${hiddenRun.id},${hiddenRun.id.replace(/.$/, (c: string) => (c === '0' ? '1' : '0'))}`, // another id, never the same one
         `${API}/logged-models?runId=${hiddenRun.id}`,
         `/api/2.0/mlflow/metrics/get-history?run_id=${hiddenRun.id}&metric_key=loss`,
         `/api/2.0/mlflow-artifacts/artifacts/${exp.id}/${hiddenRun.id}/artifacts/plots/a.png`,
