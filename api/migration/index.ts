@@ -22,6 +22,7 @@ import {
   artifactsOf,
   checkDataDirUnlocked,
   datasetFolderOf,
+  extremeOf,
   FolderBlobs,
   JsonStore,
   MetricSeriesStore,
@@ -183,6 +184,11 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
         const key = artifactsOf(entry.record.runId) + entry.record.path;
         await copyFileOnce(key, entry.record.sha256, contentTypeOf(entry.record.path));
         sent.add(key);
+      }
+      // A run from a release before run.metricExtremes: filled from its series, as the server fills its own.
+      if (entry.kind === 'run' && Object.keys(entry.record.metricExtremes).length === 0 && Object.keys(entry.record.metrics).length > 0) {
+        const summaries = await series.summaries(entry.record.id);
+        if (summaries.length > 0) entry.record.metricExtremes = Object.fromEntries(summaries.map((s) => [s.key, extremeOf(s)]));
       }
       const { stored, inserted } = await target.restore(entry);
       if (entry.kind === 'run') runIds.push(entry.record.id);

@@ -37,6 +37,7 @@ export function presentRun(run: Run): Run {
     tags: run.tags,
     notes: run.notes,
     metrics: run.metrics,
+    metricExtremes: run.metricExtremes,
     latency: run.latency,
     inputs: run.inputs,
     createdAt: run.createdAt,

@@ -6,8 +6,8 @@
  */
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
-import type { ArtifactFiles, MetricInput, MetricSeries, RunListOptions, RunPage, Store } from '../storage';
-import type { CreateRunData, Dataset, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
+import { extremeOf, type ArtifactFiles, type MetricInput, type MetricSeries, type RunListOptions, type RunPage, type Store } from '../storage';
+import type { CreateRunData, Dataset, MetricExtreme, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
 import { AppError, badRequest, forbidden, notFound } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
 import { nowIso } from '../../src/shared/ids';
@@ -22,7 +22,7 @@ import { RUN_STATUSES } from '../../src/shared/contract/constants';
 import type { BulkRunsInput, DatasetEvalColumns, EvalConfigInput } from '../../src/shared/contract/schemas';
 import type { Readable } from 'node:stream';
 import { evalInputFromDataset } from './evalFromDataset';
-import { cellOf, defaultColumns, needsExtremes, type RunColumn } from '../../src/shared/runs/columns';
+import { cellOf, defaultColumns, type RunColumn } from '../../src/shared/runs/columns';
 import { compareGroups, groupRuns } from '../../src/shared/runs/groups';
 import { IMPORTANCE_MODEL, parameterImportance } from '../../src/shared/runs/importance';
 import { flatten } from '../../src/shared/compare';
@@ -42,9 +42,36 @@ export function refuseCreatorTag(editor: string | null, keys: string[]): void {
   if (editor !== null && keys.includes(TAG_USER)) throw forbidden(`The ${TAG_USER} tag names who created the run; it cannot be changed`);
 }
 
+/** What an append changes on the run record: each key's latest value and its extremes so far. */
+interface LatestMetrics {
+  metrics: Record<string, MetricValue>;
+  extremes: Record<string, MetricExtreme>;
+}
+
+const least = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const greatest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+
+/**
+ * Extremes only widen (points are never taken back one by one): merged so, a summary that arrives
+ * late — another connection's append answered after a later one — cannot narrow them again.
+ */
+function widened(current: Record<string, MetricExtreme>, incoming: Record<string, MetricExtreme>): Record<string, MetricExtreme> {
+  const out = { ...current };
+  for (const [key, e] of Object.entries(incoming)) {
+    const had = Object.hasOwn(out, key) ? out[key]! : { min: null, max: null };
+    out[key] = { min: least(had.min, e.min), max: greatest(had.max, e.max) };
+  }
+  return out;
+}
+
+const latestOf = (summaries: MetricSummary[]): LatestMetrics => ({
+  metrics: Object.fromEntries(summaries.map((s) => [s.key, toMetricValue(s.last)])),
+  extremes: Object.fromEntries(summaries.map((s) => [s.key, extremeOf(s)])),
+});
+
 export class RunService {
-  /** Per run: the latest metric values of an update of run.metrics that has not yet read them. */
-  private readonly latestWaiting = new Map<string, Record<string, MetricValue>>();
+  /** Per run: the latest metric values (and extremes) of an update of run.metrics that has not yet read them. */
+  private readonly latestWaiting = new Map<string, LatestMetrics>();
   /** Updates of run.metrics under way. */
   private readonly refreshing = new Set<Promise<void>>();
 
@@ -253,8 +280,7 @@ export class RunService {
         header ??= defaultColumns(page.items);
         yield `${Papa.unparse([header.map((c) => c.text)], { escapeFormulae: true })}\r\n`;
       }
-      const extremes = needsExtremes(header!) ? await Promise.all(page.items.map((r) => this.series.summaries(r.id))) : null;
-      const rows = page.items.map((run, i) => header!.map((c) => cellOf(run, c, extremes?.[i])));
+      const rows = page.items.map((run) => header!.map((c) => cellOf(run, c)));
       if (rows.length > 0) yield `${Papa.unparse(rows, { escapeFormulae: true })}\r\n`;
       if (!page.more) return;
       offset += pageSize;
@@ -271,7 +297,7 @@ export class RunService {
     // 404 before anything is written: checked in the append itself when the series can (PostgreSQL), else read first.
     const result = this.series.appendToRun ? await this.series.appendToRun(runId, points) : (await this.store.getRun(runId), await this.series.append(runId, points));
     if (!result) throw notFound('run', runId);
-    const latest = Object.fromEntries(result.summaries.map((s) => [s.key, toMetricValue(s.last)]));
+    const latest = latestOf(result.summaries);
     // The points are durable in the series, the source of truth, before this resolves. run.metrics
     // is a summary derived from it: applied without making the logging call wait for it (the JSON
     // store applies it at once and writes it with the next group commit). While a run's update
@@ -279,22 +305,23 @@ export class RunService {
     // queueing a transaction each: under a burst of logging, one update per turn, the newest values.
     // (Not spaced out in time: MLflow's scripts log a metric, then search by it at once.)
     const waiting = this.latestWaiting.get(runId);
-    if (waiting) Object.assign(waiting, latest);
-    else {
-      const values = { ...latest };
-      this.latestWaiting.set(runId, values);
-      this.refreshMetrics(runId, values, log);
+    if (waiting) {
+      Object.assign(waiting.metrics, latest.metrics);
+      waiting.extremes = widened(waiting.extremes, latest.extremes);
+    } else {
+      this.latestWaiting.set(runId, latest);
+      this.refreshMetrics(runId, latest, log);
     }
     if (announce) await this.events.publish('metrics.logged', { runId, keys: result.summaries.map((s) => s.key), count: result.stored });
     return result;
   }
 
-  /** Starts the update of run.metrics with `values` (those logged while it waited join them). */
-  private refreshMetrics(runId: string, values: Record<string, MetricValue>, log: Log): void {
+  /** Starts the update of run.metrics (and run.metricExtremes) with `values` (those logged while it waited join them). */
+  private refreshMetrics(runId: string, values: LatestMetrics, log: Log): void {
     const done = this.store
       .updateRun(runId, (run) => {
         if (this.latestWaiting.get(runId) === values) this.latestWaiting.delete(runId); // values read now: later ones start a new update
-        return { ...run, metrics: { ...run.metrics, ...values }, updatedAt: nowIso() };
+        return { ...run, metrics: { ...run.metrics, ...values.metrics }, metricExtremes: widened(run.metricExtremes, values.extremes), updatedAt: nowIso() };
       })
       .then(
         () => undefined,
@@ -305,6 +332,31 @@ export class RunService {
       )
       .finally(() => this.refreshing.delete(done));
     this.refreshing.add(done);
+  }
+
+  /**
+   * Fills run.metricExtremes from the series for runs stored before it existed (the JSON store reads
+   * them as {}; PostgreSQL's migration 7 fills its own): each run with metrics but no extremes, its
+   * series' summaries merged under any extremes logged since. Answers how many runs changed.
+   */
+  async backfillExtremes(): Promise<number> {
+    let filled = 0;
+    for (let offset = 0; ; offset += 1000) {
+      const page = await this.store.searchRuns({ lifecycle: 'all', limit: 1000, offset, count: false });
+      for (const run of page.items) {
+        if (Object.keys(run.metricExtremes).length > 0 || Object.keys(run.metrics).length === 0) continue;
+        const summaries = await this.series.summaries(run.id);
+        if (summaries.length === 0) continue;
+        const extremes = latestOf(summaries).extremes;
+        await this.store.updateRun(run.id, (current) => ({ ...current, metricExtremes: widened(current.metricExtremes, extremes) })).then(
+          () => filled++,
+          (error: unknown) => {
+            if (!(error instanceof AppError && error.status === 404)) throw error; // deleted meanwhile
+          },
+        );
+      }
+      if (!page.more) return filled;
+    }
   }
 
   /** Waits for the updates of run.metrics under way (shutting down: none is cut off). */

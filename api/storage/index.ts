@@ -16,5 +16,5 @@ export { artifactsOf, datasetFolderOf, type BlobInfo, type BlobStore, type ByteR
 export { FolderBlobs } from './blobs/folderBlobs';
 export { parseS3Uri, S3Blobs, type S3Location, type S3Options } from './blobs/s3Blobs';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';
-export { MetricSeriesStore, type MetricInput, type MetricPoint, type MetricSeries } from './metricSeries';
+export { extremeOf, MetricSeriesStore, type MetricInput, type MetricPoint, type MetricSeries } from './metricSeries';
 export { createUploadFileStream, type UploadFileStream } from './durableFile';

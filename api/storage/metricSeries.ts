@@ -9,7 +9,7 @@ import { mkdir, open, readFile, rm, stat, type FileHandle } from 'node:fs/promis
 import path from 'node:path';
 import { RUNS_DIR } from '../../src/shared/contract/constants';
 import { badRequest } from '../../src/shared/errors';
-import type { MetricSummary } from '../../src/shared/contract/types';
+import type { MetricExtreme, MetricSummary } from '../../src/shared/contract/types';
 import { toMetricValue } from '../../src/shared/contract/registry';
 
 export type { MetricSummary };
@@ -48,6 +48,9 @@ export interface MetricSeries {
   remove(runId: string): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A summary's extremes as the run keeps them (run.metricExtremes): null until a finite value was logged. */
+export const extremeOf = (s: MetricSummary): MetricExtreme => ({ min: Number.isFinite(s.min) ? s.min : null, max: Number.isFinite(s.max) ? s.max : null });
 
 /** A key's summary before its first point is added (min +∞ and max −∞ until a finite value comes). */
 export const newSummary = (key: string, value: number, step: number, timestamp: number): MetricSummary => ({

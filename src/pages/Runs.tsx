@@ -4,18 +4,20 @@
  *
  * A workbench too (issue 19): rows are selected with their checkboxes (shift-click selects a range;
  * "select all matching" takes every run the search matches, fetched as ids), then compared, tagged,
- * moved to a status or deleted in one request each; the chosen columns live in the URL; the view
- * exports as CSV (every matching run, the columns shown).
+ * moved to a status or deleted in one request each; the chosen columns — any field, parameter, tag,
+ * or a metric's latest, smallest or largest value — live in the URL in the order shown (drag a
+ * header, or move it in the chooser) with their widths (drag a header's edge); the view exports as
+ * CSV (every matching run, the columns shown).
  */
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type PointerEvent as ReactPointerEvent } from 'react';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { CreateRunForm } from '../components/runs/CreateRunForm';
 import { SelectionBar } from '../components/runs/SelectionBar';
 import { SavedViews } from '../components/runs/SavedViews';
 import { GroupsPanel } from '../components/runs/GroupsPanel';
 import { SweepPanel } from '../components/runs/SweepPanel';
-import { columnsParam, parseColumnsParam, runColumns } from '../components/runs/columns';
-import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderRow, Pointer, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
+import { BASE_COLUMNS, fieldRef, MAX_WIDTH, metricColumn, MIN_WIDTH, moved, parseColumnsParam, parseWidthsParam, placed, runColumns, widthsParam, type Column } from '../components/runs/columns';
+import { BodyRow, Chip, Chooser, ExperimentPicker, FilterForm, HeaderCell, HeaderRow, Pointer, ResizeHandle, ROW_HEIGHT, Toolbar, VIEW_HEIGHT, Viewport } from '../components/runs/RunsTable.styles';
 import { Button, Card, ErrorState, InlineError, PageTitle } from '../components/ui';
 import { useLiveEvents } from '../hooks/useLiveEvents';
 import { PAGE_SIZE, runsQueryOf, usePagedRuns } from '../hooks/usePagedRuns';
@@ -42,6 +44,10 @@ export default function Runs() {
   const group = params.get('group') ?? '';
   const sweep = params.get('sweep') === '1';
   const chosen = params.has('columns') ? parseColumnsParam(params.get('columns') ?? '') : null;
+  const widths = useMemo(() => parseWidthsParam(params.get('widths') ?? ''), [params]);
+  /** A width being dragged (committed to the URL when the pointer is let go). */
+  const [resizing, setResizing] = useState<{ text: string; width: number } | null>(null);
+  const dragged = useRef<string | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const lastPicked = useRef<number | null>(null);
   const viewport = useRef<HTMLDivElement>(null);
@@ -90,10 +96,11 @@ export default function Runs() {
     }
     return { params: [...p].sort(), metrics: [...m].sort() };
   }, [pages]);
-  const shown = chosen ?? { params: [], metrics: known.metrics.slice(0, 3) };
+  const shown = chosen ?? [...BASE_COLUMNS, ...known.metrics.slice(0, 3).map((k) => metricColumn(k, 'last'))];
 
-  const columns = runColumns(shown);
-  const template = ['36px', ...columns.map((c) => c.width)].join(' ');
+  const columns = runColumns(shown, resizing ? new Map([...widths, [resizing.text, resizing.width]]) : widths);
+  // The last track takes what is left, so the rows span the table however narrow the columns.
+  const template = ['36px', ...columns.map((c) => `${c.width}px`), 'minmax(0, 1fr)'].join(' ');
   const [sortField, sortDir] = sort.split(/:(?=asc$|desc$)/);
 
   const toggleSort = (field: string) => setParam('sort', `${field}:${sortField === field && sortDir === 'desc' ? 'asc' : 'desc'}`);
@@ -114,9 +121,39 @@ export default function Runs() {
     setParam('filter', text);
   };
 
-  const toggleColumn = (kind: 'params' | 'metrics', key: string) => {
-    const next = { ...shown, [kind]: shown[kind].includes(key) ? shown[kind].filter((k) => k !== key) : [...shown[kind], key] };
-    setParam('columns', columnsParam(next) || ',');
+  const setColumns = (texts: string[]) => setParam('columns', texts.join(','));
+  const toggleColumn = (text: string) => setColumns(shown.includes(text) ? shown.filter((t) => t !== text) : [...shown, text]);
+  const setWidth = (text: string, width: number) => {
+    const next = new Map(widths).set(text, Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width))));
+    setParam('widths', widthsParam(next, shown));
+  };
+  /** Dragging a header's right edge: the width follows the pointer and is kept in the URL when let go. */
+  const startResize = (event: ReactPointerEvent<HTMLElement>, column: Column) => {
+    event.preventDefault();
+    event.stopPropagation();
+    const handle = event.currentTarget;
+    const startX = event.clientX;
+    let width = column.width;
+    handle.setPointerCapture?.(event.pointerId);
+    const move = (e: PointerEvent) => {
+      width = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, column.width + e.clientX - startX));
+      setResizing({ text: column.text, width });
+    };
+    const up = () => {
+      handle.removeEventListener('pointermove', move);
+      handle.removeEventListener('pointerup', up);
+      handle.removeEventListener('pointercancel', up);
+      setResizing(null);
+      if (width !== column.width) setWidth(column.text, width);
+    };
+    handle.addEventListener('pointermove', move);
+    handle.addEventListener('pointerup', up);
+    handle.addEventListener('pointercancel', up);
+  };
+  const resizeByKey = (event: KeyboardEvent, column: Column) => {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    setWidth(column.text, column.width + (event.key === 'ArrowRight' ? 16 : -16));
   };
 
   /** The run at a row index, if its page has loaded. */
@@ -140,9 +177,9 @@ export default function Runs() {
   const loadedIds = [...pages.values()].flat().map((r) => r.id);
   const selectedExperiment = experiments.data?.items.find((x) => x.id === experimentId);
   /** The view's part of the URL (what a saved view keeps): everything but the experiment, in a fixed order. */
-  const viewQuery = new URLSearchParams(['filter', 'brush', 'sort', 'status', 'columns', 'group'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
+  const viewQuery = new URLSearchParams(['filter', 'brush', 'sort', 'status', 'columns', 'widths', 'group'].flatMap((k) => (params.get(k) ? [[k, params.get(k)!]] : []))).toString();
   const allLoadedSelected = loadedIds.length > 0 && loadedIds.every((id) => selected.has(id));
-  const exportParams = { filter, sort, status, experimentId, columns: `id,name,status,experimentId,createdAt,${columnsParam(shown)}`.replace(/,$/, '') };
+  const exportParams = { filter, sort, status, experimentId, columns: ['id', ...columns.map((c) => c.text).filter((t) => t !== 'id')].join(',') };
 
   const rows: { index: number; run: Run }[] = [];
   for (let i = first; i <= last; i++) {
@@ -246,16 +283,46 @@ export default function Runs() {
           <Chooser>
             <summary>Columns</summary>
             <div>
-              <strong>Metrics</strong>
+              <strong>Shown, in order</strong>
+              <ol aria-label="Columns shown">
+                {columns.map((c, i) => (
+                  <li key={c.text}>
+                    <span>{c.label}</span>
+                    <button type="button" aria-label={`Move ${c.label} left`} disabled={i === 0} onClick={() => setColumns(moved(shown, c.text, -1))}>
+                      ◀
+                    </button>
+                    <button type="button" aria-label={`Move ${c.label} right`} disabled={i === columns.length - 1} onClick={() => setColumns(moved(shown, c.text, 1))}>
+                      ▶
+                    </button>
+                    {c.text !== 'name' && (
+                      <button type="button" aria-label={`Hide ${c.label}`} onClick={() => toggleColumn(c.text)}>
+                        ✕
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ol>
+              {known.metrics.length > 0 && <strong>Metrics</strong>}
               {known.metrics.map((k) => (
-                <label key={`m${k}`}>
-                  <input type="checkbox" checked={shown.metrics.includes(k)} onChange={() => toggleColumn('metrics', k)} /> {k}
-                </label>
+                <fieldset key={`m${k}`} aria-label={`Metric ${k}`}>
+                  <span>{k}</span>
+                  {(['last', 'min', 'max'] as const).map((aggregate) => (
+                    <label key={aggregate}>
+                      <input type="checkbox" checked={shown.includes(metricColumn(k, aggregate))} onChange={() => toggleColumn(metricColumn(k, aggregate))} /> {aggregate}
+                    </label>
+                  ))}
+                </fieldset>
               ))}
-              <strong>Parameters</strong>
+              {known.params.length > 0 && <strong>Parameters</strong>}
               {known.params.map((k) => (
                 <label key={`p${k}`}>
-                  <input type="checkbox" checked={shown.params.includes(k)} onChange={() => toggleColumn('params', k)} /> {k}
+                  <input type="checkbox" checked={shown.includes(fieldRef('params', k))} onChange={() => toggleColumn(fieldRef('params', k))} /> {k}
+                </label>
+              ))}
+              <strong>Fields</strong>
+              {BASE_COLUMNS.filter((b) => b !== 'name').map((b) => (
+                <label key={b}>
+                  <input type="checkbox" checked={shown.includes(b)} onChange={() => toggleColumn(b)} /> {b}
                 </label>
               ))}
             </div>
@@ -282,12 +349,42 @@ export default function Runs() {
                 />
               </div>
               {columns.map((c) => (
-                <div key={c.id} role="columnheader" aria-sort={sortField === c.sortField ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}>
+                <HeaderCell
+                  key={c.text}
+                  role="columnheader"
+                  aria-sort={sortField === c.sortField ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none'}
+                  data-column={c.text}
+                  draggable
+                  onDragStart={(e) => {
+                    dragged.current = c.text;
+                    e.dataTransfer.effectAllowed = 'move';
+                    e.dataTransfer.setData('text/plain', c.text);
+                  }}
+                  onDragOver={(e) => {
+                    if (dragged.current && dragged.current !== c.text) e.preventDefault();
+                  }}
+                  onDrop={(e) => {
+                    e.preventDefault();
+                    if (dragged.current) setColumns(placed(shown, dragged.current, c.text));
+                    dragged.current = null;
+                  }}
+                  onDragEnd={() => (dragged.current = null)}
+                >
                   <button type="button" onClick={() => toggleSort(c.sortField)} title={`Sort by ${c.sortField}`}>
                     {c.label}
                     {sortField === c.sortField ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ''}
                   </button>
-                </div>
+                  <ResizeHandle
+                    role="separator"
+                    aria-orientation="vertical"
+                    aria-label={`Resize ${c.label}`}
+                    aria-valuenow={c.width}
+                    tabIndex={0}
+                    onPointerDown={(e) => startResize(e, c)}
+                    onKeyDown={(e) => resizeByKey(e, c)}
+                    onClick={(e) => e.stopPropagation()}
+                  />
+                </HeaderCell>
               ))}
             </HeaderRow>
             <div style={{ height: knownRows * ROW_HEIGHT, position: 'relative', minWidth: 'max-content' }}>
@@ -306,7 +403,7 @@ export default function Runs() {
                     <input type="checkbox" aria-label={`Select ${run.name}`} checked={selected.has(run.id)} onChange={() => undefined} onClick={(e) => pick(index, run, e.shiftKey)} />
                   </div>
                   {columns.map((c) => (
-                    <div key={c.id} role="cell">
+                    <div key={c.text} role="cell">
                       {c.render(run)}
                     </div>
                   ))}

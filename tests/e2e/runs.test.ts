@@ -17,7 +17,7 @@ describe('Runs', () => {
     const problems = watchProblems(page);
     await page.goto(`${session.server.url}/modellab/runs`);
     await page.getByRole('button', { name: 'Create run' }).click();
-    await page.getByLabel('Name').fill('live-training');
+    await page.getByLabel('Name', { exact: true }).fill('live-training');
     await page.getByLabel('Hyperparameters (JSON)').fill('{"lr": 0.01, "optimizer": {"name": "adam"');
     await page.getByText(/^Hyperparameters .*JSON/).last().waitFor(); // inline JSON error while it is incomplete
     expect(await page.getByRole('button', { name: 'Create' }).isDisabled()).toBe(true);

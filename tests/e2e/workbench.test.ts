@@ -75,6 +75,69 @@ describe('the runs workbench', () => {
     await page.close();
   });
 
+  it('shows a metric’s smallest value as a column sorted on the server, moves and resizes columns, and restores them from the URL', async () => {
+    const { id: experimentId } = (await api('POST', '/experiments', { name: 'curves-sweep' })) as { id: string };
+    // Latest loss and smallest loss order the runs differently: by latest c, b, a; by smallest a, c, b.
+    for (const [name, losses] of [['run-a', [0.9, 0.1, 0.8]], ['run-b', [0.6, 0.5]], ['run-c', [0.7, 0.3, 0.2]]] as const) {
+      const { id } = (await api('POST', '/runs', { name, experimentId })) as { id: string };
+      await api('POST', `/runs/${id}/metrics`, { metrics: losses.map((value) => ({ key: 'loss', value })) });
+    }
+    const page = await session.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems = watchProblems(page);
+    await page.goto(`${session.server.url}/modellab/runs?experiment=${experimentId}`);
+    await page.getByTestId('runs-total').getByText('3 run(s)').waitFor();
+    const names = () => page.getByTestId('run-row').locator('[role=cell] a').allTextContents();
+    const headers = () => page.getByRole('columnheader').allTextContents();
+
+    await page.getByText('Columns').click();
+    await page.getByRole('group', { name: 'Metric loss' }).getByRole('checkbox', { name: 'min' }).click(); // checked once the URL has it
+    await page.waitForURL((url) => (url.searchParams.get('columns') ?? '').split(',').includes('metrics.loss.min'));
+    await page.getByText('Columns').click(); // closed: it lies over the headers
+    await page.getByRole('columnheader', { name: 'loss (min)' }).getByRole('button').click();
+    await page.waitForURL((url) => url.searchParams.get('sort') === 'metrics.loss.min:desc');
+    await expect.poll(names).toEqual(['run-b', 'run-c', 'run-a']);
+    await page.getByRole('columnheader', { name: 'loss (min)' }).getByRole('button').click();
+    await expect.poll(names).toEqual(['run-a', 'run-c', 'run-b']);
+    expect(await page.getByTestId('run-row').first().getByRole('cell').allTextContents()).toContain('0.1');
+
+    // Move it two places left in the chooser: the URL and the headers follow.
+    await page.getByText('Columns').click();
+    await page.getByRole('button', { name: 'Move loss (min) left' }).click();
+    await page.getByRole('button', { name: 'Move loss (min) left' }).click();
+    await expect.poll(async () => (await headers()).slice(1, 7).map((h) => h.trim())).toEqual(['Name', 'Status', 'Created', 'Seed', 'loss (min) ▲', 'Commit']);
+    expect(new URL(page.url()).searchParams.get('columns')).toBe('name,status,createdAt,seed,metrics.loss.min,gitCommit,metrics.loss');
+    await screenshot(page, 'workbench-chooser-1280');
+    await page.getByText('Columns').click(); // closed
+
+    // Drag the name column's edge 80 px right: kept in the URL when let go.
+    const nameHeader = page.getByRole('columnheader', { name: 'Name' });
+    const before = (await nameHeader.boundingBox())!.width;
+    const handle = (await page.getByRole('separator', { name: 'Resize Name' }).boundingBox())!;
+    await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(handle.x + handle.width / 2 + 40, handle.y + 5, { steps: 4 });
+    await page.mouse.move(handle.x + handle.width / 2 + 80, handle.y + 5, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForURL((url) => (url.searchParams.get('widths') ?? '').startsWith('name:'));
+    const width = Number(new URL(page.url()).searchParams.get('widths')!.split(':')[1]);
+    expect(width).toBeGreaterThanOrEqual(before + 75);
+    expect(width).toBeLessThanOrEqual(before + 85);
+
+    // The whole view comes back from its URL.
+    await page.reload();
+    await page.getByTestId('runs-total').getByText('3 run(s)').waitFor();
+    await expect.poll(async () => Math.round((await nameHeader.boundingBox())!.width)).toBe(width);
+    await expect.poll(names).toEqual(['run-a', 'run-c', 'run-b']);
+    expect((await headers())[5]!.trim()).toBe('loss (min) ▲');
+    await screenshot(page, 'workbench-columns-1280');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'workbench-columns-375');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('selects every run the search matches, beyond the loaded page, and deletes them in one request', async () => {
     const { id: experimentId } = (await api('POST', '/experiments', { name: 'big-sweep' })) as { id: string };
     for (let i = 0; i < 260; i++) await api('POST', '/runs', { name: `big-${i}`, experimentId });

@@ -10,7 +10,7 @@ import type { Run } from '../../src/shared/contract/types';
 
 export const FIELDS = [
   'name', 'status', 'seed', 'datasetId', 'gitDirty', 'gitCommit', 'notes', 'createdAt', 'endedAt', 'experimentId', 'lifecycleStage',
-  'metrics.loss', 'metrics.acc', 'metrics.`a.b`', 'params.lr', 'hyperparameters.lr', 'params.optimizer', 'params.optimizer.name', 'params.optimizer.momentum',
+  'metrics.loss', 'metrics.acc', 'metrics.`a.b`', 'metrics.loss.min', 'metrics.loss.max', 'metrics.`a.b`.min', 'metrics.acc.last', 'metrics.`loss.max`', 'params.lr', 'hyperparameters.lr', 'params.optimizer', 'params.optimizer.name', 'params.optimizer.momentum',
   'params.layers', 'params.layers.0', 'params.layers.1', 'params.layers.length', 'params.lr.length', 'params.constructor', 'params.toString', 'params.__proto__',
   'config.a.b.c', 'config.a', 'tags.team', 'tags.`odd key`', 'tags.`mlflow.note.content`',
   'attributes.run_id', 'attributes.run_name', 'attributes.status', 'attributes.start_time', 'attributes.end_time', 'attributes.user_id', 'attributes.artifact_uri', 'attributes.lifecycle_stage', 'attributes.created',
@@ -32,6 +32,10 @@ export const run: fc.Arbitrary<Run> = fc
     layers: fc.option(tree, { nil: undefined }),
     a: fc.option(tree, { nil: undefined }),
     metrics: fc.dictionary(fc.constantFrom('loss', 'acc', 'a.b'), fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('NaN', '-Infinity'))),
+    extremes: fc.dictionary(
+      fc.constantFrom('loss', 'a.b', 'loss.max'),
+      fc.record({ min: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: -2, max: 2 }), { nil: null }), max: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: -2, max: 2 }), { nil: null }) }),
+    ),
     tags: fc.dictionary(fc.constantFrom('team', 'odd key', 'mlflow.user', 'mlflow.note.content', 'mlflow.runName'), fc.constantFrom('risk', '', '12')),
     notes: fc.constantFrom('', 'a note'),
     gitCommit: fc.constantFrom(null, 'abc1234'),
@@ -48,6 +52,7 @@ export const run: fc.Arbitrary<Run> = fc
         ...base,
         gitCommit: r.gitCommit,
         metrics: r.metrics,
+        metricExtremes: r.extremes,
         tags: r.tags,
         hyperparameters,
         config: r.a === undefined ? {} : { a: r.a },

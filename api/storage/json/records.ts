@@ -3,17 +3,22 @@
  * is kept verbatim, never lost), the in-memory slot with its serialized bytes, and the migrations
  * between db.json layouts.
  */
-import { DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION } from '../../../src/shared/contract/constants';
+import { DEFAULT_EXPERIMENT_ID, RUN_FIELDS, RUN_STATUSES, SCHEMA_VERSION } from '../../../src/shared/contract/constants';
 import type { Artifact, Dataset, Experiment, Run, RunStatus } from '../../../src/shared/contract/types';
 import type { LoggedModel } from '../../../src/shared/contract/registry';
 import type { RegistryEntry } from '../../../src/shared/models/registry';
 import { AUTH_KINDS, type AuthKind, type AuthRecords } from '../../../src/shared/auth';
 
-/** Fills what runs stored before experiments existed lack (schemaVersion < 3). */
+/** Fills what runs stored before experiments (schemaVersion < 3) or metric extremes existed lack. */
 export function normalizeRun(raw: unknown): unknown {
   if (!isObject(raw)) return raw;
-  if (raw.experimentId !== undefined && raw.lifecycleStage !== undefined && raw.inputs !== undefined) return raw;
-  return { experimentId: DEFAULT_EXPERIMENT_ID, lifecycleStage: 'active', inputs: [], ...raw };
+  if (raw.experimentId !== undefined && raw.lifecycleStage !== undefined && raw.inputs !== undefined && raw.metricExtremes !== undefined) return raw;
+  const run: Record<string, unknown> = { experimentId: DEFAULT_EXPERIMENT_ID, lifecycleStage: 'active', inputs: [], metricExtremes: {}, ...raw };
+  // In the API's field order when it has exactly those fields, so its pages are still sent as stored
+  // (a record written before metricExtremes existed gets it after metrics; the service fills it in).
+  const keys = Object.keys(run);
+  if (keys.length !== RUN_FIELDS.length || !RUN_FIELDS.every((k) => Object.hasOwn(run, k))) return run;
+  return Object.fromEntries(RUN_FIELDS.map((k) => [k, run[k]]));
 }
 
 export function isExperiment(value: unknown): value is Experiment {
@@ -140,6 +145,7 @@ export function isRun(value: unknown): value is Run {
     typeof value.createdAt === 'string' &&
     isObject(value.tags) &&
     isObject(value.metrics) &&
+    isObject(value.metricExtremes) &&
     isObject(value.hyperparameters) &&
     isObject(value.config)
   );

@@ -33,6 +33,7 @@ export async function migrate(pool: Pool, migrations: Migration[] = MIGRATIONS):
     for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
       if (migration.version <= from) continue;
       for (const statement of migration.statements) await client.query(statement);
+      await migration.apply?.(client);
       await client.query('INSERT INTO modellab_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
       applied.push(migration.version);
     }

@@ -6,11 +6,18 @@
  * run's tags and params are presented in the order they were given (the scripted session test
  * caught it). Never edit a migration that has shipped: add the next one.
  */
+import type { PoolClient } from 'pg';
+import { extremeRowsOf, type FieldRow } from '../../../src/shared/runs/fieldRows';
 export interface Migration {
   version: number;
   name: string;
   statements: string[];
+  /** Work after the statements that SQL alone would get wrong (values computed as the stores' shared code computes them). */
+  apply?: (client: PoolClient) => Promise<void>;
 }
+
+/** Summaries read per round trip while migration 7 writes the extremes' field rows. */
+const EXTREME_BATCH = 5000;
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -213,5 +220,48 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX audit_log_actor ON audit_log (actor, seq)`,
       `CREATE INDEX audit_log_action ON audit_log (action, seq)`,
     ],
+  },
+  {
+    version: 7,
+    name: 'each run keeps its metrics\' extremes (metricExtremes)',
+    statements: [
+      // run.metricExtremes from the summaries, placed after metrics (doc is json: json_object_agg
+      // keeps the order given), {} for a run without any.
+      `UPDATE runs r SET doc = (
+         SELECT json_object_agg(k, v ORDER BY o) FROM (
+           SELECT e.key AS k, e.value AS v, e.ord * 2 AS o FROM json_each(r.doc) WITH ORDINALITY AS e(key, value, ord)
+           UNION ALL
+           SELECT 'metricExtremes',
+             COALESCE((SELECT json_object_agg(ms.key, json_build_object('min', ms.min, 'max', ms.max) ORDER BY ms.ord) FROM metric_summaries ms WHERE ms.run_id = r.id), '{}'::json),
+             COALESCE((SELECT e.ord * 2 + 1 FROM json_each(r.doc) WITH ORDINALITY AS e(key, value, ord) WHERE e.key = 'metrics'), 1000)
+         ) x
+       ) WHERE r.doc->'metricExtremes' IS NULL`,
+    ],
+    // Their field rows, made by the code that makes every other run's (a number's text as JavaScript
+    // writes it), in batches in key order.
+    apply: async (client) => {
+      let after: [string, string] = ['', ''];
+      for (;;) {
+        const { rows } = await client.query<{ run_seq: string; run_id: string; key: string; min: number | null; max: number | null }>(
+          `SELECT r.seq AS run_seq, ms.run_id, ms.key, ms.min, ms.max FROM metric_summaries ms JOIN runs r ON r.id = ms.run_id
+           WHERE (ms.run_id, ms.key) > ($1, $2) ORDER BY ms.run_id, ms.key LIMIT ${EXTREME_BATCH}`,
+          after,
+        );
+        if (rows.length === 0) return;
+        const seqs: string[] = [];
+        const fields: FieldRow[] = [];
+        for (const row of rows) {
+          for (const field of extremeRowsOf({ [row.key]: { min: row.min, max: row.max } })) {
+            seqs.push(row.run_seq);
+            fields.push(field);
+          }
+        }
+        await client.query(
+          `INSERT INTO run_fields (run_seq, field, num, text, upper, bool) SELECT * FROM unnest($1::bigint[], $2::text[], $3::float8[], $4::text[], $5::text[], $6::boolean[])`,
+          [seqs, fields.map((f) => f.field), fields.map((f) => f.num), fields.map((f) => f.text), fields.map((f) => f.upper), fields.map((f) => f.bool)],
+        );
+        after = [rows.at(-1)!.run_id, rows.at(-1)!.key];
+      }
+    },
   },
 ];

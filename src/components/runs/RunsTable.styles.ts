@@ -98,6 +98,36 @@ export const HeaderRow = styled(GridRow)`
   }
 `;
 
+/** A header: its sort button, and at its right edge a handle that resizes it. Dragged to move it. */
+export const HeaderCell = styled.div`
+  position: relative;
+  height: 100%;
+  display: flex;
+  align-items: center;
+  cursor: grab;
+  > button {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+`;
+
+export const ResizeHandle = styled.span`
+  position: absolute;
+  top: 6px;
+  bottom: 6px;
+  right: 0;
+  width: 7px;
+  cursor: col-resize;
+  touch-action: none;
+  border-right: 2px solid ${({ theme }) => theme.colors.border};
+  &:hover,
+  &:focus-visible {
+    border-right-color: ${({ theme }) => theme.colors.primary};
+    outline: none;
+  }
+`;
+
 export const BodyRow = styled(GridRow)`
   position: absolute;
   left: 0;
@@ -128,6 +158,39 @@ export const Chooser = styled.details`
   label {
     display: block;
     white-space: nowrap;
+  }
+  strong {
+    display: block;
+    margin-top: ${({ theme }) => theme.space(1)};
+  }
+  ol {
+    margin: ${({ theme }) => theme.space(1)} 0 ${({ theme }) => theme.space(2)};
+    padding-left: 1.4em;
+  }
+  li {
+    white-space: nowrap;
+    span {
+      display: inline-block;
+      min-width: 110px;
+    }
+    button {
+      font: inherit;
+      font-size: 0.75rem;
+      margin-left: 2px;
+      padding: 0 5px;
+      cursor: pointer;
+    }
+  }
+  fieldset {
+    border: 0;
+    margin: 0;
+    padding: 2px 0;
+    display: flex;
+    gap: ${({ theme }) => theme.space(2)};
+    align-items: center;
+    > span {
+      min-width: 90px;
+    }
   }
 `;
 

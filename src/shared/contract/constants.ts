@@ -61,6 +61,7 @@ export const RUN_FIELDS = [
   'tags',
   'notes',
   'metrics',
+  'metricExtremes',
   'latency',
   'inputs',
   'createdAt',

@@ -81,6 +81,11 @@ export interface RunDatasetInput {
   datasetId: string | null;
 }
 
+export interface MetricExtreme {
+  min: number | null;
+  max: number | null;
+}
+
 export interface Run {
   id: string;
   /** The experiment the run belongs to ("0": Default). */
@@ -101,6 +106,12 @@ export interface Run {
   notes: string;
   /** Latest value of each metric; NaN and the infinities (logged through MLflow) as "NaN", "Infinity", "-Infinity". */
   metrics: Record<string, MetricValue>;
+  /**
+   * Each logged metric's least and greatest finite value over all its points (null: none finite),
+   * kept with run.metrics as points arrive: what the runs table's `metrics.<key>.min|max` columns
+   * show, filter and sort by. A value set on the run without logging a point has none.
+   */
+  metricExtremes: Record<string, MetricExtreme>;
   latency: LatencySummary | null;
   inputs: RunDatasetInput[];
   createdAt: string;

@@ -6,8 +6,8 @@
  * - `params.<path>` (or `hyperparameters.`) and `config.<path>`: a value in those objects, dots walk it;
  * - `tags.<key>`: a tag (the key may hold dots: all that follows `tags.`);
  * - `metrics.<key>` or `metrics.<key>.last|min|max`: the metric's latest value (run.metrics) or its
- *   extreme over every logged point (the series' summary). A key holding dots is written in
- *   backticks: metrics.`val.loss`.min.
+ *   extreme over every logged point (run.metricExtremes). A key holding dots is written in
+ *   backticks: metrics.`val.loss`.min. The filter language reads these names the same way.
  *
  * Pure: the browser and the server read the same columns.
  */
@@ -24,13 +24,6 @@ export type RunColumn =
   | { text: string; kind: 'params' | 'config'; path: string[] }
   | { text: string; kind: 'tag'; key: string }
   | { text: string; kind: 'metric'; key: string; aggregate: MetricAggregate };
-
-/** A metric's summary over its points, as the series keeps it (min and max of the finite values). */
-export interface MetricExtremes {
-  key: string;
-  min: number | null;
-  max: number | null;
-}
 
 export const MAX_COLUMNS = 500;
 
@@ -73,9 +66,6 @@ export function parseColumns(spec: string): RunColumn[] {
   });
 }
 
-/** Whether any column needs the metric series' summaries (a min or a max). */
-export const needsExtremes = (columns: readonly RunColumn[]): boolean => columns.some((c) => c.kind === 'metric' && c.aggregate !== 'last');
-
 const walk = (value: unknown, path: string[]): unknown => {
   let at = value;
   for (const key of path) {
@@ -92,7 +82,7 @@ const metricCell = (value: MetricValue | number | null | undefined): number | st
  * One cell: a number, string or boolean; null when the run has no such value. Objects and arrays
  * (a nested params value) as JSON text.
  */
-export function cellOf(run: Run, column: RunColumn, extremes?: readonly MetricExtremes[]): string | number | boolean | null {
+export function cellOf(run: Run, column: RunColumn): string | number | boolean | null {
   switch (column.kind) {
     case 'field': {
       const v = run[column.field];
@@ -108,8 +98,8 @@ export function cellOf(run: Run, column: RunColumn, extremes?: readonly MetricEx
       return Object.hasOwn(run.tags, column.key) ? run.tags[column.key]! : null;
     case 'metric': {
       if (column.aggregate === 'last') return metricCell(Object.hasOwn(run.metrics, column.key) ? run.metrics[column.key] : undefined);
-      const summary = extremes?.find((s) => s.key === column.key);
-      return metricCell(summary ? summary[column.aggregate] : undefined);
+      const extreme = Object.hasOwn(run.metricExtremes, column.key) ? run.metricExtremes[column.key] : undefined;
+      return metricCell(extreme?.[column.aggregate]);
     }
   }
 }

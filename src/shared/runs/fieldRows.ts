@@ -7,7 +7,7 @@
  * tables. Pure: no DOM, no Node.
  */
 import type { Run } from '../contract/types';
-import { asBoolean, asNumber, asText, type FieldRef, type FilterContext, INPUT_KEYS, NESTED_FIELDS, SCALAR_FIELDS, UNSAFE_KEYS } from './filter';
+import { asBoolean, asNumber, asText, EXTREMES, type FieldRef, type FilterContext, INPUT_KEYS, NESTED_FIELDS, SCALAR_FIELDS, UNSAFE_KEYS } from './filter';
 import { MLFLOW_ATTRIBUTES, mlflowAttribute, mlflowSystemTags, TAG_DATA_CONTEXT, TAG_GIT_COMMIT, TAG_NOTE, TAG_RUN_NAME } from './mlflowNames';
 
 const SYSTEM_TAGS = new Set([TAG_RUN_NAME, TAG_GIT_COMMIT, TAG_NOTE]);
@@ -55,6 +55,19 @@ function rowOf(field: string, value: unknown): FieldRow | null {
   return { field, num: asNumber(value), text, bool: asBoolean(value), upper: caseFold(text) };
 }
 
+/** The rows of a run's metric extremes: metrics.<key>.min and .max. */
+export function extremeRowsOf(extremes: Run['metricExtremes']): FieldRow[] {
+  const rows: FieldRow[] = [];
+  for (const [key, extreme] of Object.entries(extremes)) {
+    if (UNSAFE_KEYS.has(key) || typeof extreme !== 'object' || extreme === null) continue;
+    for (const aggregate of ['min', 'max'] as const) {
+      const row = rowOf(fieldKey({ root: EXTREMES, path: [key, aggregate] }), extreme[aggregate]);
+      if (row) rows.push(row);
+    }
+  }
+  return rows;
+}
+
 /**
  * The rows of one run. Nested params and config give a row for every node of their trees — objects
  * and arrays too (their text is their JSON), and an array's length — skipping paths through names a
@@ -68,6 +81,7 @@ export function fieldRowsOf(run: Run, context: FilterContext): FieldRow[] {
   };
   for (const name of SCALAR_FIELDS) add(name, [], run[name]);
   for (const [key, value] of Object.entries(run.metrics)) if (!UNSAFE_KEYS.has(key)) add('metrics', [key], value);
+  rows.push(...extremeRowsOf(run.metricExtremes ?? {}));
   for (const [key, value] of Object.entries(run.tags)) if (!UNSAFE_KEYS.has(key)) add('tags', [key], value);
   const walk = (root: string, path: string[], value: unknown) => {
     add(root, path, value);

@@ -71,6 +71,11 @@ export const NESTED_FIELDS: Record<string, 'metrics' | 'hyperparameters' | 'conf
   config: 'config',
   tags: 'tags',
 };
+/**
+ * The root of `metrics.<key>.min|max` (path [key, 'min' | 'max']): run.metricExtremes. A metric whose
+ * own name ends in .min, .max or .last is written in backticks: metrics.`loss.min`.
+ */
+export const EXTREMES = 'metricExtremes';
 /** metrics and tags keys are single names (a dot inside one needs backticks); params/config walk paths. */
 const SINGLE_KEY = new Set(['metrics', 'tags']);
 /** MLflow's prefixes: the field they name in a ModelLab filter. */
@@ -272,11 +277,13 @@ class Parser {
     if (first.kind === 'ident' && KEYWORDS.has(first.text.toLowerCase())) this.fail('Expected a field name', first);
     const root = first.text;
     const path: string[] = [];
+    let lastQuoted = false;
     while (this.peek().kind === 'punct' && (this.peek() as { text: string }).text === '.') {
       this.i++;
       const seg = this.next();
       if (seg.kind !== 'ident' && seg.kind !== 'quotedIdent' && seg.kind !== 'number') this.fail('Expected a name after "."', seg);
       path.push(seg.kind === 'number' ? seg.text : seg.text);
+      lastQuoted = seg.kind === 'quotedIdent';
     }
     const text = this.source.slice(first.pos, this.peek().pos).trim();
     if (this.record) return this.recordField(first, root, path, text, this.record);
@@ -294,6 +301,10 @@ class Parser {
     }
     if (root in NESTED_FIELDS) {
       if (path.length === 0) this.fail(`Expected ${root}.<key>`, this.peek());
+      // metrics.loss.min, metrics.`val.loss`.max: the extremes over the logged points (.last: the latest value).
+      const aggregate = root === 'metrics' && path.length > 1 && !lastQuoted ? path.at(-1)! : '';
+      if (aggregate === 'min' || aggregate === 'max') return { text, root: EXTREMES, path: [path.slice(0, -1).join('.'), aggregate] };
+      if (aggregate === 'last') return { text, root, path: [path.slice(0, -1).join('.')] };
       if (SINGLE_KEY.has(root) && path.length > 1) {
         return { text, root, path: [path.join('.')] };
       }
@@ -416,6 +427,14 @@ export function fieldAccessor(field: FieldRef, context: FilterContext = NO_CONTE
   if (field.root === 'inputs') {
     const key = field.path[0]!;
     return (run) => run.inputs.map((input) => (key === 'context' ? input.tags[TAG_DATA_CONTEXT] : key === 'name' ? input.name : input.digest));
+  }
+  if (field.root === EXTREMES) {
+    const [key, aggregate] = field.path as [string, 'min' | 'max'];
+    if (UNSAFE_KEYS.has(key)) return () => undefined;
+    return (run) => {
+      const extreme = run.metricExtremes?.[key];
+      return typeof extreme === 'object' && extreme !== null ? (extreme[aggregate] ?? undefined) : undefined;
+    };
   }
   const nested = NESTED_FIELDS[field.root];
   if (!nested) {
@@ -596,6 +615,11 @@ export const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
  * fieldAccessor, or null for fields it leaves to fieldAccessor (MLflow attributes, tags, inputs).
  */
 function fieldSource(field: FieldRef): string | null {
+  if (field.root === EXTREMES) {
+    const [key, aggregate] = field.path;
+    if (UNSAFE_KEYS.has(key!)) return 'v = undefined;';
+    return `v = run.metricExtremes; v = v === undefined ? undefined : own(v[${JSON.stringify(key)}]); v = v === undefined || v === null || typeof v !== 'object' ? undefined : (v[${JSON.stringify(aggregate)}] ?? undefined);`;
+  }
   const nested = NESTED_FIELDS[field.root];
   if (!nested) {
     if (!(SCALAR_FIELDS as readonly string[]).includes(field.root)) return null;

@@ -56,6 +56,7 @@ export function newRun(data: CreateRunData, git: GitInfo, at = nowIso()): Run {
     tags: data.tags,
     notes: data.notes,
     metrics: data.metrics,
+    metricExtremes: {},
     latency: null,
     inputs: [],
     createdAt: at,

@@ -110,6 +110,44 @@ describe('parseSort + runComparator', () => {
   });
 });
 
+describe("a metric's extremes: metrics.<key>.min and .max", () => {
+  // loss logged 0.9, 0.2, 0.4 (latest 0.4, min 0.2); acc 0.5, 0.8, 0.7; a metric named "loss.max" itself.
+  const logged: Run[] = [
+    { ...makeRun({ name: 'a', metrics: { loss: 0.4, acc: 0.7 } }), metricExtremes: { loss: { min: 0.2, max: 0.9 }, acc: { min: 0.5, max: 0.8 } } },
+    { ...makeRun({ name: 'b', metrics: { loss: 0.25 } }), metricExtremes: { loss: { min: 0.25, max: 0.6 } } },
+    { ...makeRun({ name: 'c' }), metrics: { loss: 'NaN', 'loss.max': 3 }, metricExtremes: { loss: { min: null, max: null }, 'loss.max': { min: 3, max: 3 } } },
+    { ...makeRun({ name: 'd', metrics: { acc: 0.9 } }), metricExtremes: {} }, // set on the run, never logged
+  ];
+  const matching = (filter: string) => logged.filter(compileFilter(parseFilter(filter))).map((r) => r.name);
+  const sorted = (sort: string) => [...logged].sort(runComparator(parseSort(sort))).map((r) => r.name);
+
+  it('parses the aggregate off the key; backticks keep a name ending in .min whole; .last is the latest value', () => {
+    expect(parseFilter('metrics.loss.min < 1')).toMatchObject({ field: { root: 'metricExtremes', path: ['loss', 'min'] } });
+    expect(parseFilter('metrics.`val.loss`.max < 1')).toMatchObject({ field: { root: 'metricExtremes', path: ['val.loss', 'max'] } });
+    expect(parseFilter('metrics.val.loss.max < 1')).toMatchObject({ field: { root: 'metricExtremes', path: ['val.loss', 'max'] } });
+    expect(parseFilter('metrics.`loss.max` < 1')).toMatchObject({ field: { root: 'metrics', path: ['loss.max'] } });
+    expect(parseFilter('metrics.loss.last < 1')).toMatchObject({ field: { root: 'metrics', path: ['loss'] } });
+    expect(parseFilter('metrics.val.loss < 1')).toMatchObject({ field: { root: 'metrics', path: ['val.loss'] } });
+    // MLflow's own prefix keeps MLflow's reading: the whole rest is the key.
+    expect(parseFilter('metric.loss.min < 1')).toMatchObject({ field: { root: 'metrics', path: ['loss.min'] } });
+  });
+
+  it('filters by the extremes, not the latest value', () => {
+    expect(matching('metrics.loss.min < 0.24')).toEqual(['a']);
+    expect(matching('metrics.loss < 0.3')).toEqual(['b']);
+    expect(matching('metrics.loss.max >= 0.6')).toEqual(['a', 'b']);
+    expect(matching('metrics.acc.max IS NULL')).toEqual(['b', 'c', 'd']);
+    expect(matching('metrics.`loss.max` = 3')).toEqual(['c']);
+  });
+
+  it('sorts by them, runs without one last in both directions', () => {
+    expect(sorted('metrics.loss.min:asc')).toEqual(['a', 'b', 'c', 'd']);
+    expect(sorted('metrics.loss.max:desc')).toEqual(['a', 'b', 'c', 'd']);
+    expect(sorted('metrics.loss.max:asc')).toEqual(['b', 'a', 'c', 'd']);
+    expect(sorted('metrics.loss:asc')).toEqual(['b', 'a', 'c', 'd']);
+  });
+});
+
 describe('sortRuns', () => {
   it('gives the same first page by partial selection as by a full sort, ties in input order', async () => {
     const { sortRuns } = await import('../../../../src/shared/runs/filter');

@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { migrate } from '../../../../../api/storage/postgres/migrate';
 import { MIGRATIONS } from '../../../../../api/storage/postgres/migrations';
 import { usePostgres } from '../../../../helpers/postgres';
+import { makeRun } from '../../../../helpers/fixtures';
+import { extremeRowsOf, type FieldRow } from '../../../../../src/shared/runs/fieldRows';
+import type { Run } from '../../../../../src/shared/contract/types';
 
 const server = usePostgres();
 
@@ -78,6 +81,30 @@ describe('migrate', () => {
       const { rows } = await p.query<{ id: string; text: string }>(`SELECT r.id, f.text FROM run_fields f JOIN runs r ON r.seq = f.run_seq ORDER BY r.id`);
       expect(rows).toEqual([{ id: 'r1', text: 'completed' }, { id: 'r2', text: 'failed' }]);
       expect((await p.query('SELECT count(*)::int AS n FROM run_fields')).rows[0].n).toBe(2);
+    });
+  }, 60_000);
+
+  it('gives every run of a version-6 database its metricExtremes from the summaries (version 7), after metrics, with their field rows', async () => {
+    await withDatabase(async (pool) => {
+      const p = pool();
+      await migrate(p, MIGRATIONS.filter((m) => m.version <= 6));
+      const logged = makeRun({ name: 'logged', metrics: { loss: 0.4, acc: 0.8 }, tags: { latency: 'x' } });
+      const never = makeRun({ name: 'never' });
+      for (const run of [logged, never]) {
+        const { metricExtremes: _dropped, ...doc } = run; // as version 6 stored it
+        await p.query(`INSERT INTO runs (id, experiment_id, lifecycle_stage, status, name, created_at, input_count, doc) VALUES ($1, '0', 'active', 'pending', $2, $3, 0, $4)`, [run.id, run.name, run.createdAt, JSON.stringify(doc)]);
+      }
+      // loss: finite 0.2 … 0.9; acc: only NaN points (no finite extreme); a summary whose run is gone.
+      await p.query(`INSERT INTO metric_summaries (run_id, key, count, nonfinite, min, max, last, last_step, last_ts) VALUES
+        ($1, 'loss', 3, 0, 0.2, 0.9, 0.4, 2, 1), ($1, 'acc', 1, 1, NULL, NULL, 'NaN', 0, 1), ('gone', 'loss', 1, 0, 1, 1, 1, 0, 1)`, [logged.id]);
+      await migrate(p);
+      const docs = new Map((await p.query<{ id: string; doc: Run }>('SELECT id, doc FROM runs')).rows.map((r) => [r.id, r.doc]));
+      expect(docs.get(logged.id)!.metricExtremes).toEqual({ loss: { min: 0.2, max: 0.9 }, acc: { min: null, max: null } });
+      expect(Object.keys(docs.get(logged.id)!)).toEqual(Object.keys(logged)); // after metrics, in the API's order
+      expect(docs.get(never.id)).toEqual(never);
+      const rows = (await p.query<FieldRow & { run_id: string }>(`SELECT r.id AS run_id, f.field, f.num, f.text, f.upper, f.bool FROM run_fields f JOIN runs r ON r.seq = f.run_seq ORDER BY f.field`)).rows;
+      const expected = extremeRowsOf({ loss: { min: 0.2, max: 0.9 } }).sort((a, b) => (a.field < b.field ? -1 : 1));
+      expect(rows).toEqual(expected.map((row) => ({ run_id: logged.id, ...row })));
     });
   }, 60_000);
 
