@@ -10,6 +10,9 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModelLabEvent } from '../../api/services';
 import { testApp, type TestApp } from '../helpers/app';
+import { makeRun } from '../helpers/fixtures';
+import http, { type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const API = '/api/modellab';
 let t: TestApp;
@@ -121,6 +124,59 @@ describe('GET /runs/export', () => {
     const i = odd[0]!.i;
     expect(rows[1]).toEqual([ids[i], `r${i}`, String(i / 1000), 'adam', 'odd', String((i % 100) / 100)]);
   }, 60_000);
+
+  it('streams a 10,000-run export as the client reads it: a client that stops reading stops the server reading runs', async () => {
+    // 10,000 runs of ~1.8 KB each: about 18 MB of CSV, several times what the sockets' buffers hold.
+    const pad = 'x'.repeat(80);
+    for (let from = 0; from < 10_000; from += 1000) {
+      await Promise.all(
+        Array.from({ length: 1000 }, (_, j) => {
+          const i = from + j;
+          const hyperparameters = Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`p${k}`, `${pad}-${i}-${k}`]));
+          return t.store.createRun({ ...makeRun({ name: `run-${String(i).padStart(5, '0')}` }), hyperparameters });
+        }),
+      );
+    }
+    let served = 0; // runs handed to the export by the store so far
+    const search = t.store.searchRuns.bind(t.store);
+    t.store.searchRuns = async (options) => {
+      const page = await search(options);
+      served += page.items.length;
+      return page;
+    };
+    const server = t.app.listen(0);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await new Promise<IncomingMessage>((resolve, reject) => http.get(`http://127.0.0.1:${port}${API}/runs/export?format=csv&sort=name:asc`, resolve).on('error', reject));
+      expect(response.statusCode).toBe(200);
+      // Read nothing for a while: the server must wait for the client, not read on into memory.
+      response.pause();
+      let before = -1;
+      for (let i = 0; i < 100 && served !== before; i++) {
+        before = served;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(served).toBeGreaterThan(0);
+      expect(served).toBeLessThan(10_000 / 2); // stalled within the sockets' buffers, far from the end
+      const stalledAt = served;
+      console.log(`export stalled after ${stalledAt} of 10,000 runs while the client read nothing`);
+      // Then read it all: every run once, in order.
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.resume();
+      await new Promise((resolve) => response.on('end', resolve));
+      const lines = text.trim().split('\n');
+      expect(lines).toHaveLength(10_001);
+      expect(lines[1]!.split(',')[1]).toBe('run-00000');
+      expect(lines[10_000]!.split(',')[1]).toBe('run-09999');
+      expect(served).toBe(10_000);
+      expect(stalledAt).toBeLessThan(served);
+      expect(text.length).toBeGreaterThan(15_000_000);
+    } finally {
+      server.close();
+    }
+  }, 120_000);
 
   it('gives a metric’s latest, smallest and largest value over its points, and empty cells for what a run lacks', async () => {
     const [a, b] = await createRuns(2);
