@@ -1,6 +1,8 @@
 /**
  * Compare 2–10 runs against the first (the baseline). The selection lives in the URL
- * (/modellab/compare?runs=a,b) so a comparison can be shared and reloaded.
+ * (/modellab/compare?runs=a,b) so a comparison can be shared and reloaded. Or two groups of runs —
+ * two configurations, each run with several seeds (/compare?groupA=…&groupB=…, from the Runs page's
+ * Group panel): their metrics' means compared across the seeds.
  */
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
@@ -9,6 +11,7 @@ import { MetricRadar, ParallelCoordinates, SliceBars } from '../components/chart
 import { CurveControls, CurvesChart, DEFAULT_CURVE_OPTIONS } from '../components/charts/CurvesChart';
 import { CompareCurves } from '../components/evaluation/CompareCurves';
 import { CompareTableHead } from '../components/CompareTableHead';
+import { GroupComparisonCard } from '../components/runs/GroupComparison';
 import { LatencyComparison } from '../components/latency/LatencyComparison';
 import { Card, CardTitle, Empty, ErrorState, formatNumber, Loading, Mono, PageTitle, Table, TableScroll } from '../components/ui';
 import { useApi } from '../hooks/useApi';
@@ -283,6 +286,8 @@ function Results({ data }: { data: CompareResponse }) {
 export default function Compare() {
   const [params, setParams] = useSearchParams();
   const selected = (params.get('runs') ?? '').split(',').filter(Boolean).slice(0, MAX_RUNS);
+  const groupA = (params.get('groupA') ?? '').split(',').filter(Boolean);
+  const groupB = (params.get('groupB') ?? '').split(',').filter(Boolean);
   const [search, setSearch] = useState('');
   const candidates = useApi(
     // Characters that mean something in a filter or a LIKE pattern are dropped from the search text.
@@ -295,6 +300,22 @@ export default function Compare() {
     const next = selected.includes(id) ? selected.filter((s) => s !== id) : [...selected, id].slice(0, MAX_RUNS);
     setParams(next.length ? { runs: next.join(',') } : {});
   };
+
+  if (groupA.length > 0 && groupB.length > 0) {
+    const labels: [string, string] = [params.get('labelA') ?? 'group A', params.get('labelB') ?? 'group B'];
+    return (
+      <>
+        <PageTitle>Compare configurations</PageTitle>
+        <Card>
+          <CardTitle>Two configurations across their seeds</CardTitle>
+          <GroupComparisonCard a={groupA} b={groupB} labels={labels} />
+          <p>
+            <Link to={`/compare?runs=${[...groupA.slice(0, 1), ...groupB.slice(0, 1)].join(',')}`}>Compare a run of each</Link> · <Link to="/compare">Pick runs instead</Link>
+          </p>
+        </Card>
+      </>
+    );
+  }
 
   return (
     <>

@@ -200,9 +200,26 @@ describe('the runs workbench', () => {
     const comparison = page.getByTestId('group-comparison');
     await comparison.getByText(/fewer than 3 seeds/).waitFor();
     await comparison.getByRole('cell', { name: 'acc', exact: true }).waitFor();
+    const panelRow = await comparison.getByRole('row').filter({ hasText: 'acc' }).allTextContents();
     await screenshot(page, 'workbench-groups-1280');
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, 'workbench-groups-375');
+    expect(await sidewaysOverflow(page)).toEqual([]);
+
+    // The Compare page takes the two groups from its URL and shows the same comparison.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('link', { name: 'Open in Compare' }).click();
+    await page.waitForURL((url) => url.pathname === '/modellab/compare');
+    const url = new URL(page.url());
+    expect([url.searchParams.get('groupA')!.split(',').length, url.searchParams.get('groupB')!.split(',').length, url.searchParams.get('labelA'), url.searchParams.get('labelB')]).toEqual([3, 2, 'lr=0.1', 'lr=0.3']);
+    const onCompare = page.getByTestId('group-comparison');
+    await onCompare.getByText('lr=0.3 (n = 2) against lr=0.1 (n = 3)', { exact: false }).waitFor();
+    await onCompare.getByText(/fewer than 3 seeds/).waitFor();
+    expect(await onCompare.getByRole('row').filter({ hasText: 'acc' }).allTextContents()).toEqual(panelRow);
+    expect(panelRow[0]).toMatch(/< 0\.0005$/); // every resampled difference above 0: p below 1 / 2,000, not 0
+    await screenshot(page, 'compare-groups-1280');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await screenshot(page, 'compare-groups-375');
     expect(await sidewaysOverflow(page)).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();

@@ -4,10 +4,11 @@
  * across their seeds (unpaired bootstrap), with n shown and a warning below 3 seeds.
  */
 import { useState } from 'react';
+import { Link } from 'react-router-dom';
 import { client, type GroupComparison } from '../../apiClient';
+import { compareUrl, GroupComparisonTable, interval } from './GroupComparison';
 import { useApi } from '../../hooks/useApi';
-import type { MeanWithCi } from '../../shared/runs/groups';
-import { Button, Empty, ErrorState, formatNumber, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
+import { Button, Empty, ErrorState, InlineError, Loading, Mono, Table, TableScroll } from '../ui';
 
 interface Props {
   by: string;
@@ -15,9 +16,6 @@ interface Props {
   status: string | undefined;
   experimentId: string | undefined;
 }
-
-const interval = (m: MeanWithCi | undefined) =>
-  m === undefined ? '—' : `${formatNumber(m.mean)}${m.ci.lower !== null ? ` [${formatNumber(m.ci.lower)}, ${formatNumber(m.ci.upper)}]` : ''}`;
 
 export function GroupsPanel({ by, filter, status, experimentId }: Props) {
   const groups = useApi(() => client.runGroups({ by, filter, status, experimentId }), [by, filter, status, experimentId]);
@@ -87,46 +85,14 @@ export function GroupsPanel({ by, filter, status, experimentId }: Props) {
       </p>
       {error && <InlineError role="alert">{error}</InlineError>}
       {comparison && (
-        <div data-testid="group-comparison">
-          <p>
-            <strong>{picked[1]}</strong> (n = {comparison.b.n}) against <strong>{picked[0]}</strong> (n = {comparison.a.n}): the difference of the means, with an unpaired bootstrap over the seeds.
-          </p>
-          {comparison.warning && <InlineError role="status">{comparison.warning}</InlineError>}
-          <TableScroll>
-            <Table>
-              <thead>
-                <tr>
-                  <th>Metric</th>
-                  <th>{picked[0]}</th>
-                  <th>{picked[1]}</th>
-                  <th>Difference [95% CI]</th>
-                  <th>p</th>
-                </tr>
-              </thead>
-              <tbody>
-                {comparison.differences.map((d) => (
-                  <tr key={d.metric}>
-                    <td>{d.metric}</td>
-                    <td>
-                      <Mono>{interval(d.a)}</Mono>
-                    </td>
-                    <td>
-                      <Mono>{interval(d.b)}</Mono>
-                    </td>
-                    <td>
-                      <Mono>
-                        {formatNumber(d.diff)} [{formatNumber(d.ci.lower)}, {formatNumber(d.ci.upper)}]
-                      </Mono>
-                    </td>
-                    <td>
-                      <Mono>{d.pValue === null ? '—' : formatNumber(d.pValue)}</Mono>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </Table>
-          </TableScroll>
-        </div>
+        <>
+          <GroupComparisonTable comparison={comparison} labels={[picked[0]!, picked[1]!]} />
+          {compareUrl(comparison.a.runIds, comparison.b.runIds, [picked[0]!, picked[1]!]) ? (
+            <Link to={compareUrl(comparison.a.runIds, comparison.b.runIds, [picked[0]!, picked[1]!])!}>Open in Compare</Link>
+          ) : (
+            <small>Too many runs to put in a link: compare them here.</small>
+          )}
+        </>
       )}
     </div>
   );

@@ -69,3 +69,6 @@ export const RUN_FIELDS = [
   'endedAt',
   'updatedAt',
 ] as const;
+
+/** Bootstrap resamples of a group's mean and of two groups' difference (GET /runs/groups, /compare/groups). */
+export const GROUP_BOOTSTRAP_RESAMPLES = 2000;

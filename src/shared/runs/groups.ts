@@ -5,6 +5,7 @@
  * difference of means, as Compare does for unpaired runs). Pure: the server computes, the UI shows.
  */
 import type { Run } from '../contract/types';
+import { GROUP_BOOTSTRAP_RESAMPLES } from '../contract/constants';
 import { percentile, resampleWeights, rng } from '../evalHarness';
 import { bootstrapDifferences } from '../compare/statistics';
 import { flatten } from '../compare';
@@ -20,7 +21,7 @@ export interface GroupOptions {
   level: number;
   seed: number;
 }
-export const DEFAULT_GROUP_OPTIONS: GroupOptions = { resamples: 2000, level: 0.95, seed: 20_240_101 };
+export const DEFAULT_GROUP_OPTIONS: GroupOptions = { resamples: GROUP_BOOTSTRAP_RESAMPLES, level: 0.95, seed: 20_240_101 };
 
 export interface MeanWithCi {
   mean: number;
