@@ -23,6 +23,22 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 /** A field the filter language can name: params.a.b and metrics.k with identifier segments. */
 export const filterable = (field: string) => field.split('.').slice(1).every((s) => IDENT.test(s));
 
+const SIDE = 48; // room for the outer axes' labels
+
+/** Where the axes and each value go, in pixels. */
+function layout(axes: Axis[]) {
+  const width = Math.max(320, axes.length * WIDTH_PER_AXIS);
+  const x = (i: number) => SIDE + (i * (width - 2 * SIDE)) / Math.max(1, axes.length - 1);
+  const y = (axis: Axis, cell: string): number | null => {
+    if (cell === '') return null;
+    if (axis.numeric) return HEIGHT - PAD - ((Number(cell) - axis.min) / (axis.max - axis.min || 1)) * (HEIGHT - 2 * PAD);
+    const k = axis.categories.indexOf(cell);
+    return HEIGHT - PAD - ((k + 0.5) / axis.categories.length) * (HEIGHT - 2 * PAD);
+  };
+  const valueAt = (axis: Axis, py: number) => axis.min + ((HEIGHT - PAD - py) / (HEIGHT - 2 * PAD)) * (axis.max - axis.min);
+  return { width, x, y, valueAt };
+}
+
 interface Props {
   params: string[];
   metric: string;
@@ -61,18 +77,7 @@ export function ParallelBrush({ params, metric, query, brush, onBrush }: Props) 
     });
   }, [rows, fields]);
 
-  if (error) return <ErrorState error={error} />;
-  if (!rows) return <Loading what="the runs for parallel coordinates" />;
-  const width = Math.max(320, axes.length * WIDTH_PER_AXIS);
-  const SIDE = 48; // room for the outer axes' labels
-  const x = (i: number) => SIDE + (i * (width - 2 * SIDE)) / Math.max(1, axes.length - 1);
-  const y = (axis: Axis, cell: string): number | null => {
-    if (cell === '') return null;
-    if (axis.numeric) return HEIGHT - PAD - ((Number(cell) - axis.min) / (axis.max - axis.min || 1)) * (HEIGHT - 2 * PAD);
-    const k = axis.categories.indexOf(cell);
-    return HEIGHT - PAD - ((k + 0.5) / axis.categories.length) * (HEIGHT - 2 * PAD);
-  };
-  const valueAt = (axis: Axis, py: number) => axis.min + ((HEIGHT - PAD - py) / (HEIGHT - 2 * PAD)) * (axis.max - axis.min);
+  const { width, x, y, valueAt } = layout(axes);
   const inBrushes = (row: string[]) =>
     axes.every((a, j) => {
       const b = brushes[a.field];
@@ -80,7 +85,44 @@ export function ParallelBrush({ params, metric, query, brush, onBrush }: Props) 
       const py = y(a, row[j] ?? '');
       return py !== null && py >= b.lo && py <= b.hi;
     });
+  const on = rows ? rows.map(inBrushes) : [];
+  const onCount = on.filter(Boolean).length;
 
+  // The lines on a canvas (one path per colour): 10,000 SVG elements re-rendered on every move of a
+  // brush took the page to a crawl; the axes, labels and brushes stay SVG above it.
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const element = canvas.current;
+    const context = element?.getContext('2d');
+    if (!element || !context || !rows) return;
+    const ratio = window.devicePixelRatio || 1;
+    element.width = Math.round(width * ratio);
+    element.height = Math.round(HEIGHT * ratio);
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, width, HEIGHT);
+    context.lineWidth = 1;
+    for (const bright of [false, true]) {
+      context.beginPath();
+      rows.forEach((row, k) => {
+        if (on[k] !== bright) return;
+        let started = false;
+        axes.forEach((a, j) => {
+          const py = y(a, row[j] ?? '');
+          if (py === null) return;
+          if (started) context.lineTo(x(j), py);
+          else context.moveTo(x(j), py);
+          started = true;
+        });
+      });
+      context.strokeStyle = bright ? theme.colors.primary : theme.colors.chartGrid;
+      context.globalAlpha = bright ? 0.5 : 0.25;
+      context.stroke();
+    }
+    context.globalAlpha = 1;
+  });
+
+  if (error) return <ErrorState error={error} />;
+  if (!rows) return <Loading what="the runs for parallel coordinates" />;
   /** The brushes as a filter condition for the table. */
   const condition = (all: Record<string, Brush>) =>
     axes
@@ -103,15 +145,16 @@ export function ParallelBrush({ params, metric, query, brush, onBrush }: Props) 
     const box = e.currentTarget.getBoundingClientRect();
     return { px: e.clientX - box.left, py: e.clientY - box.top };
   };
-  const lines = rows.map((row) => ({ row, on: inBrushes(row) }));
   return (
-    <div data-testid="parallel-brush" style={{ overflowX: 'auto' }}>
+    <div data-testid="parallel-brush" data-lines={rows.length} data-lines-on={onCount} style={{ overflowX: 'auto' }}>
+      <div style={{ position: 'relative', width, height: HEIGHT }}>
+      <canvas ref={canvas} style={{ position: 'absolute', inset: 0, width, height: HEIGHT }} aria-hidden="true" />
       <svg
         width={width}
         height={HEIGHT}
         role="img"
-        aria-label={`Parallel coordinates of ${axes.map((a) => a.label).join(', ')}`}
-        style={{ touchAction: 'none', userSelect: 'none' }}
+        aria-label={`Parallel coordinates of ${axes.map((a) => a.label).join(', ')}: ${onCount.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')} runs inside the brushes`}
+        style={{ position: 'absolute', inset: 0, touchAction: 'none', userSelect: 'none' }}
         onPointerDown={(e) => {
           const { px, py } = pointer(e);
           const i = axes.findIndex((_, k) => Math.abs(x(k) - px) < 18);
@@ -129,10 +172,6 @@ export function ParallelBrush({ params, metric, query, brush, onBrush }: Props) 
           onBrush(condition(brushes));
         }}
       >
-        {lines.map(({ row, on }, k) => {
-          const points = axes.map((a, j) => [x(j), y(a, row[j] ?? '')] as const).filter((p): p is readonly [number, number] => p[1] !== null);
-          return <polyline key={k} points={points.map((p) => p.join(',')).join(' ')} fill="none" stroke={on ? theme.colors.primary : theme.colors.chartGrid} strokeOpacity={on ? 0.5 : 0.25} strokeWidth={1} className={on ? 'pc-line-on' : 'pc-line-off'} />;
-        })}
         {axes.map((a, j) => (
           <g key={a.field}>
             <line x1={x(j)} x2={x(j)} y1={PAD} y2={HEIGHT - PAD} stroke={theme.colors.muted} strokeWidth={2} />
@@ -146,6 +185,7 @@ export function ParallelBrush({ params, metric, query, brush, onBrush }: Props) 
           </g>
         ))}
       </svg>
+      </div>
       <p>
         <small>Drag along an axis to brush a range: the table keeps the runs inside every brush.</small>{' '}
         {brush && (
