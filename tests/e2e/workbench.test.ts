@@ -239,8 +239,12 @@ describe('the runs workbench', () => {
     const table = page.getByTestId('importance-table');
     await table.waitFor();
     expect(await table.locator('tbody tr').first().locator('td').first().textContent()).toBe('lr');
-    await page.getByTestId('sweep-scatter').locator('.recharts-scatter-symbol').first().waitFor();
-    expect(await page.getByTestId('sweep-scatter').locator('.recharts-scatter-symbol').count()).toBe(30);
+    const scatter = page.getByTestId('sweep-scatter');
+    await scatter.locator('[data-points="30"]').waitFor();
+    // lr runs 0–0.9 and acc 0.75–1: the axes end at whole ticks (0–1, 0.75–1), so lr 0.5, acc 1 is at the top middle.
+    const plot = (await scatter.locator('svg').boundingBox())!;
+    await page.mouse.move(plot.x + 60 + (plot.width - 76) / 2, plot.y + 8);
+    await expect.poll(() => scatter.getByRole('tooltip').textContent()).toMatch(/^wm-(5|15|25)lr 0\.5 · acc 1$/);
     await page.getByLabel('Colour by').selectOption('opt');
     await page.getByText('● opt = adam').waitFor();
     // Brush the lr axis (the first, the most important) over its upper part: the table keeps those runs.

@@ -4,11 +4,11 @@
  * scatter of a parameter against the metric, coloured by a third.
  */
 import { useEffect, useRef, useState } from 'react';
-import { CartesianGrid, Cell, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from 'recharts';
 import styled, { useTheme } from 'styled-components';
 import { client } from '../../apiClient';
 import { useApi } from '../../hooks/useApi';
 import { RUN_COLOURS } from '../charts/CompareCharts';
+import { CanvasScatter } from '../charts/CanvasScatter';
 import { Empty, ErrorState, formatNumber, Loading, Mono, Table, TableScroll } from '../ui';
 import { ExperimentPicker } from './RunsTable.styles';
 import { ParallelBrush } from './ParallelBrush';
@@ -65,23 +65,9 @@ function ParamScatter({ param, metric, colourBy, query }: { param: string; metri
   const range = numericColour ? [Math.min(...points.map((p) => Number(p.c))), Math.max(...points.map((p) => Number(p.c)))] : [0, 0];
   const colourOf = (c: string) =>
     numericColour ? `hsl(${240 - 200 * ((Number(c) - range[0]!) / (range[1]! - range[0]! || 1))}, 70%, 50%)` : colourBy ? RUN_COLOURS[categories.indexOf(c) % RUN_COLOURS.length]! : theme.colors.primary;
-  const series = numericColour || !colourBy ? [{ key: 'all', data: points }] : categories.map((c) => ({ key: c, data: points.filter((p) => p.c === c) }));
   return (
     <div data-testid="sweep-scatter">
-      <ResponsiveContainer width="100%" height={260}>
-        <ScatterChart margin={{ top: 8, right: 16, bottom: 16, left: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke={theme.colors.chartGrid} />
-          <XAxis dataKey="x" type="number" name={param} domain={['auto', 'auto']} tick={{ fontSize: 12 }} label={{ value: param, position: 'insideBottom', offset: -8, fontSize: 12 }} />
-          <YAxis dataKey="y" type="number" name={metric} domain={['auto', 'auto']} width={60} tick={{ fontSize: 12 }} tickFormatter={(v: number) => Number(v.toPrecision(3)).toString()} />
-          <ZAxis range={[40, 40]} />
-          <Tooltip formatter={(v) => formatNumber(v)} />
-          {series.map((s) => (
-            <Scatter key={s.key} name={s.key} data={s.data} fill={s.key === 'all' ? theme.colors.primary : colourOf(s.key)} isAnimationActive={false}>
-              {numericColour && s.data.map((p, i) => <Cell key={i} fill={colourOf(p.c)} />)}
-            </Scatter>
-          ))}
-        </ScatterChart>
-      </ResponsiveContainer>
+      <CanvasScatter points={points.map((p) => ({ name: p.name, x: p.x!, y: p.y!, colour: colourOf(p.c) }))} xLabel={param} yLabel={metric} />
       {colourBy && !numericColour && (
         <Row>
           {categories.map((c) => (
