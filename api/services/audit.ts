@@ -19,7 +19,8 @@ function objectOf(type: EventType, data: Record<string, unknown>): { objectType:
   const s = (value: unknown) => (Array.isArray(value) ? value.join(',') : String(value ?? ''));
   switch (type) {
     case 'profile.progress':
-      return null; // progress of a profile, not a change (its result is a run.updated)
+    case 'evaluation.progress':
+      return null; // progress of a profile or an evaluation, not a change (its result is a run.updated)
     case 'metrics.logged':
       return { objectType: 'run', objectId: s(data.runId) };
     case 'artifact.created':

@@ -148,6 +148,7 @@ export class Permissions {
       case 'metrics':
       case 'artifact':
       case 'profile':
+      case 'evaluation':
         return experimentShown(await experimentOf(str(data.runId)));
       case 'experiment':
         return experimentShown(str(data.id));

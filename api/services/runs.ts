@@ -20,7 +20,7 @@ import { readLatency, recordLatency } from './latency';
 import type { Permissions } from './permissions';
 import { RUN_STATUSES } from '../../src/shared/contract/constants';
 import type { BulkRunsInput, DatasetEvalColumns, EvalConfigInput } from '../../src/shared/contract/schemas';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { evalInputFromDataset } from './evalFromDataset';
 import { cellOf, defaultColumns, type RunColumn } from '../../src/shared/runs/columns';
 import { compareGroups, groupRuns } from '../../src/shared/runs/groups';
@@ -390,12 +390,33 @@ export class RunService {
     await this.permissions.requireRun(runId, 'edit');
     await this.store.getRun(runId); // 404 before reading anything
     const { dataset, stream } = await this.datasetFile(datasetId);
+    // evaluation.progress while it works: the file's bytes read (the first and last always, between
+    // them at most every 200 ms), then the evaluating itself.
+    const total = dataset.sizeBytes;
+    const report = (phase: 'reading' | 'evaluating', done: number) => void this.events.publish('evaluation.progress', { runId, datasetId, phase, done, total });
+    let read = 0;
+    let reported = Date.now();
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        read += chunk.length;
+        if (Date.now() - reported >= 200 && read < total) {
+          reported = Date.now();
+          report('reading', read);
+        }
+        callback(null, chunk);
+      },
+    });
+    stream.on('error', (error) => counted.destroy(error));
     let input: EvalInput;
     try {
-      input = await evalInputFromDataset(dataset, stream, columns, config);
+      report('reading', 0);
+      input = await evalInputFromDataset(dataset, stream.pipe(counted), columns, config);
+      report('reading', read);
     } finally {
       stream.destroy();
+      counted.destroy();
     }
+    report('evaluating', total);
     return this.evaluate(runId, input);
   }
 

@@ -39,6 +39,26 @@ describe('POST /runs/:id/evaluate from a dataset', () => {
     expect((fromFile.body.slices as { slices: unknown[] }).slices).toHaveLength(2);
   });
 
+  it('reports its progress as evaluation.progress events: the bytes read from 0 to the whole file, then evaluating, then the run updated', async () => {
+    const run = await newRun();
+    const seen: { type: string; data: Record<string, unknown> }[] = [];
+    const unsubscribe = t.services.events.subscribe((e) => seen.push({ type: e.type, data: e.data as Record<string, unknown> }));
+    const res = await request(t.app)
+      .post(`${API}/runs/${run}/evaluate`)
+      .send({ datasetId, columns: { label: 'label', prediction: 'pred' }, config: { taskType: 'classification', bootstrap } });
+    unsubscribe();
+    expect(res.status).toBe(200);
+    const size = (await request(t.app).get(`${API}/datasets/${datasetId}`)).body.sizeBytes as number;
+    const progress = seen.filter((e) => e.type === 'evaluation.progress').map((e) => e.data);
+    expect(progress[0]).toEqual({ runId: run, datasetId, phase: 'reading', done: 0, total: size });
+    expect(progress.at(-2)).toEqual({ runId: run, datasetId, phase: 'reading', done: size, total: size });
+    expect(progress.at(-1)).toEqual({ runId: run, datasetId, phase: 'evaluating', done: size, total: size });
+    const reads = progress.filter((p) => p.phase === 'reading').map((p) => p.done as number);
+    expect(reads).toEqual([...reads].sort((a, b) => a - b));
+    // Then the evaluation's own event, and no audit or other change for the progress.
+    expect(seen.map((e) => e.type).slice(seen.findIndex((e) => e.data.phase === 'evaluating') + 1)).toEqual(['run.updated']);
+  });
+
   it('reads a score column (binary) from JSON Lines, as numbers', async () => {
     const res = await request(t.app)
       .post(`${API}/runs/${await newRun()}/evaluate`)

@@ -8,6 +8,7 @@ import { type FormEvent, useState } from 'react';
 import styled from 'styled-components';
 import { client } from '../../apiClient';
 import { useApi } from '../../hooks/useApi';
+import { useLiveEvents } from '../../hooks/useLiveEvents';
 import { Button, Card, CardTitle, Field, InlineError, Loading } from '../ui';
 
 type Kind = 'prediction' | 'score' | 'probabilities';
@@ -44,6 +45,14 @@ export function DatasetEvaluateForm({ runId, onDone }: { runId: string; onDone: 
   const [slices, setSlices] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The server's evaluation.progress for this run: the file's bytes read, then the evaluating. */
+  const [progress, setProgress] = useState<{ phase: 'reading' | 'evaluating'; done: number; total: number } | null>(null);
+  useLiveEvents(
+    ['evaluation.progress'],
+    (event) => setProgress(event.data as { phase: 'reading' | 'evaluating'; done: number; total: number }),
+    100,
+    (event) => event.data.runId === runId,
+  );
   if (datasets.loading && !datasets.data) return <Loading what="datasets" />;
   const versions = datasets.data?.items ?? [];
   if (versions.length === 0) return null;
@@ -54,6 +63,7 @@ export function DatasetEvaluateForm({ runId, onDone }: { runId: string; onDone: 
     event.preventDefault();
     setBusy(true);
     setError(null);
+    setProgress(null);
     const mapping =
       kind === 'probabilities' ? { probabilities } : kind === 'score' ? { score: prediction } : { prediction };
     try {
@@ -152,7 +162,20 @@ export function DatasetEvaluateForm({ runId, onDone }: { runId: string; onDone: 
         <Button type="submit" disabled={busy || !dataset}>
           {busy ? 'Evaluating…' : 'Evaluate'}
         </Button>
-        {busy && <progress aria-label="Evaluating" style={{ marginLeft: 12, verticalAlign: 'middle' }} />}
+        {busy && (
+          <span role="status" data-testid="evaluate-progress" style={{ marginLeft: 12 }}>
+            {progress?.phase === 'reading' ? (
+              <>
+                <progress aria-label="Reading the file" value={progress.done} max={progress.total || 1} style={{ verticalAlign: 'middle' }} /> reading the file:{' '}
+                {Math.round((100 * progress.done) / (progress.total || 1))}%
+              </>
+            ) : (
+              <>
+                <progress aria-label="Evaluating" style={{ verticalAlign: 'middle' }} /> {progress ? 'evaluating (bootstrap intervals)…' : 'starting…'}
+              </>
+            )}
+          </span>
+        )}
         {error && <InlineError role="alert">{error}</InlineError>}
       </form>
     </Card>

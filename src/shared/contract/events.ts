@@ -1,6 +1,7 @@
 /**
  * The live stream's events (GET /api/modellab/events). Every mutation of either API publishes
- * exactly one of them; profile.progress (last) reports a server-side profile while it runs.
+ * exactly one of them; profile.progress and evaluation.progress (last) report a server-side profile
+ * and an evaluation from a dataset while they run.
  */
 export const EVENT_TYPES = [
   'run.created',
@@ -27,6 +28,7 @@ export const EVENT_TYPES = [
   'model_version.deleted',
   'permission.updated',
   'profile.progress',
+  'evaluation.progress',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
