@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTheme } from 'styled-components';
 import { formatNumber } from '../ui';
+import { clearedContext } from './canvas';
 
 export interface ScatterPoint {
   name: string;
@@ -67,14 +68,9 @@ export function CanvasScatter({ points, xLabel, yLabel, height = 260 }: { points
   const py = (y: number) => M.top + plotH - ((y - y0) / (y1 - y0)) * plotH;
 
   useEffect(() => {
-    const element = canvas.current;
-    const context = element?.getContext('2d');
-    if (!element || !context || width === 0) return;
-    const ratio = window.devicePixelRatio || 1;
-    element.width = Math.round(width * ratio);
-    element.height = Math.round(height * ratio);
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, width, height);
+    if (width === 0) return;
+    const context = clearedContext(canvas.current, width, height);
+    if (!context) return;
     context.globalAlpha = 0.75;
     // One path per colour: a fill call per colour instead of per point.
     const byColour = new Map<string, ScatterPoint[]>();

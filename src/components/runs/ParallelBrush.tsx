@@ -9,6 +9,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTheme } from 'styled-components';
 import { client } from '../../apiClient';
 import { Button, ErrorState, Loading } from '../ui';
+import { clearedContext } from '../charts/canvas';
 
 const WIDTH_PER_AXIS = 130;
 const HEIGHT = 260;
@@ -92,14 +93,9 @@ export function ParallelBrush({ params, metric, query, brush, onBrush }: Props) 
   // brush took the page to a crawl; the axes, labels and brushes stay SVG above it.
   const canvas = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
-    const element = canvas.current;
-    const context = element?.getContext('2d');
-    if (!element || !context || !rows) return;
-    const ratio = window.devicePixelRatio || 1;
-    element.width = Math.round(width * ratio);
-    element.height = Math.round(HEIGHT * ratio);
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    context.clearRect(0, 0, width, HEIGHT);
+    if (!rows) return;
+    const context = clearedContext(canvas.current, width, HEIGHT);
+    if (!context) return;
     context.lineWidth = 1;
     for (const bright of [false, true]) {
       context.beginPath();
