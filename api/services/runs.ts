@@ -266,24 +266,26 @@ export class RunService {
   }
 
   /**
-   * The runs a search matches — every page of it, in its order — as CSV text, a piece at a time
-   * (memory bounded by a page, however many runs match). The header comes from `columns`, or from
+   * The runs a search matches — all of them, in its order — as CSV text, a piece at a time (memory
+   * holds their ids and one page of runs, however many match). The header comes from `columns`, or from
    * the first page's params and metrics when none are given. Text cells that a spreadsheet would
    * run as a formula (starting with = + - @) get a leading apostrophe.
    */
   async *exportCsv(options: RunSearch, columns: RunColumn[] | null, pageSize = 500): AsyncGenerator<string> {
-    let offset = 0;
+    // The matching ids first, in one read, then the runs a page at a time by id: runs created or
+    // deleted while the export streams (a sweep still running) shift nothing — paging by offset
+    // repeated a run at a page's edge for each one created, and skipped one for each deleted.
+    const visible = await this.visible({ ...options, limit: 0, offset: 0 });
+    const ids = visible ? await this.store.searchRunIds(visible) : [];
     let header: RunColumn[] | null = columns;
-    for (;;) {
-      const page = await this.search({ ...options, limit: pageSize, offset, count: false });
+    for (let offset = 0; offset === 0 || offset < ids.length; offset += pageSize) {
+      const runs = await this.store.getRuns(ids.slice(offset, offset + pageSize)); // deleted since: left out
       if (offset === 0) {
-        header ??= defaultColumns(page.items);
+        header ??= defaultColumns(runs);
         yield `${Papa.unparse([header.map((c) => c.text)], { escapeFormulae: true })}\r\n`;
       }
-      const rows = page.items.map((run) => header!.map((c) => cellOf(run, c)));
+      const rows = runs.map((run) => header!.map((c) => cellOf(run, c)));
       if (rows.length > 0) yield `${Papa.unparse(rows, { escapeFormulae: true })}\r\n`;
-      if (!page.more) return;
-      offset += pageSize;
     }
   }
 

@@ -116,6 +116,14 @@ export interface Store {
    * order (the API's presentation), so a page can be answered without parsing and re-serialising.
    */
   searchRunsJson?(options: RunListOptions): Promise<RunPage<string>>;
+  /**
+   * Every matching run's id in the search's order, as of one moment: a reader that then fetches the
+   * runs by id (getRuns) in pieces — the CSV export — neither repeats nor misses a run when others
+   * are created or deleted meanwhile, as paging by offset would.
+   */
+  searchRunIds(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<string[]>;
+  /** The runs of these ids that exist and can be read, in the order given (the others left out). */
+  getRuns(ids: string[]): Promise<Run[]>;
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   /**

@@ -138,11 +138,11 @@ describe('GET /runs/export', () => {
       );
     }
     let served = 0; // runs handed to the export by the store so far
-    const search = t.store.searchRuns.bind(t.store);
-    t.store.searchRuns = async (options) => {
-      const page = await search(options);
-      served += page.items.length;
-      return page;
+    const getRuns = t.store.getRuns.bind(t.store);
+    t.store.getRuns = async (ids) => {
+      const runs = await getRuns(ids);
+      served += runs.length;
+      return runs;
     };
     const server = t.app.listen(0);
     try {
@@ -177,6 +177,30 @@ describe('GET /runs/export', () => {
       server.close();
     }
   }, 120_000);
+
+  it('exports the runs that matched when it began, each once, while runs are created and deleted under it', async () => {
+    const ids = await createRuns(1_250); // three pages of 500, newest first
+    // Between pages: a new run (it would push the next page down by one) and the deletion of a run
+    // not yet written (it would pull the next page up by one) — paging by offset repeated or skipped runs.
+    const getRuns = t.store.getRuns.bind(t.store);
+    const deleted: string[] = [];
+    let pages = 0;
+    t.store.getRuns = async (page) => {
+      if (pages++ > 0) {
+        await t.store.createRun(makeRun({ name: `late-${pages}` }));
+        const victim = ids[ids.length - 1 - (500 * (pages - 1) + 100)]!; // on the page about to be read, newest first
+        expect(victim).toEqual(expect.any(String));
+        await t.store.deleteRuns([victim]);
+        deleted.push(victim);
+      }
+      return getRuns(page);
+    };
+    const { rows } = await csv('columns=id,name');
+    const exported = rows.slice(1).map((r) => r[0]!);
+    expect(new Set(exported).size).toBe(exported.length); // none twice
+    expect(deleted).toHaveLength(2);
+    expect(exported).toEqual([...ids].reverse().filter((id) => !deleted.includes(id))); // every other run, in order; no late one
+  }, 60_000);
 
   it('gives a metric’s latest, smallest and largest value over its points, and empty cells for what a run lacks', async () => {
     const [a, b] = await createRuns(2);

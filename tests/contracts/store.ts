@@ -9,6 +9,7 @@ import type { Store } from '../../api/storage';
 import { makeDataset, makeRun } from '../helpers/fixtures';
 import { parseFilter, parseSort } from '../../src/shared/runs/filter';
 import type { LoggedModel } from '../../src/shared/contract/registry';
+import type { Run } from '../../src/shared/contract/types';
 import type { VersionDraft } from '../../src/shared/models/registry';
 import type { SessionRecord, TokenRecord, UserRecord } from '../../src/shared/auth';
 
@@ -138,6 +139,23 @@ export function describeStoreContract(name: string, open: () => Promise<StoreHar
         expect(uncounted.more).toBe(true);
         expect([null, 5]).toContain(uncounted.total); // a store may count anyway when it costs nothing
         expect((await h.store.searchRuns({ limit: 2, offset: 3, sort, count: false })).more).toBe(false);
+      });
+
+      it('answers every match’s id in the search’s order (searchRunIds), and the runs of ids in the order given (getRuns)', async () => {
+        const made: Run[] = [];
+        for (let i = 0; i < 9; i++) made.push(await h.store.createRun(makeRun({ name: `r${i}`, status: i % 3 ? 'pending' : 'running', metrics: i === 4 ? {} : { acc: (i * 7) % 5 } })));
+        // Newest first; by a metric (ties newest first, a run without it last); filtered.
+        expect(await h.store.searchRunIds({})).toEqual(made.map((r) => r.id).reverse());
+        const sort = parseSort('metrics.acc:asc');
+        const all = await h.store.searchRuns({ limit: 100, offset: 0, sort });
+        expect(await h.store.searchRunIds({ sort })).toEqual(all.items.map((r) => r.id));
+        expect((await h.store.searchRunIds({ sort })).map((id) => made.find((r) => r.id === id)!.name)).toEqual(['r5', 'r0', 'r8', 'r3', 'r6', 'r1', 'r7', 'r2', 'r4']); // acc 0, 0, 1, 1, 2, 2, 4, 4, none
+        expect(await h.store.searchRunIds({ filter: parseFilter('metrics.acc >= 3'), status: 'pending' })).toEqual([made[7]!.id, made[2]!.id]); // acc 4; r8 has 1, r4 none
+        expect(await h.store.searchRunIds({ status: 'failed' })).toEqual([]);
+        // getRuns: as stored, in the order asked, an unknown id left out.
+        const picked = [made[6]!.id, '9'.repeat(32), made[2]!.id];
+        expect(await h.store.getRuns(picked)).toEqual([made[6], made[2]]);
+        expect(await h.store.getRuns([])).toEqual([]);
       });
 
       it('filters by status', async () => {

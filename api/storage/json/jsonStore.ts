@@ -406,6 +406,18 @@ export class JsonStore implements Store {
     return { items: positions.map((p) => JSON.parse(this.runs.jsonAt(p)) as Run), total, more: options.offset + positions.length < total };
   }
 
+  async searchRunIds(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<string[]> {
+    // One synchronous pass over the table: no change can come between its reads.
+    return this.searchPositions({ ...options, limit: Number.MAX_SAFE_INTEGER, offset: 0 }).positions.map((p) => this.runs.idAt(p));
+  }
+
+  async getRuns(ids: string[]): Promise<Run[]> {
+    return ids.flatMap((id) => {
+      const slot = this.runs.get(id);
+      return slot?.ok ? [structuredClone(slot.value)] : [];
+    });
+  }
+
   async searchRunsJson(options: RunListOptions): Promise<RunPage<string>> {
     const { positions, total } = this.searchPositions(options);
     return { items: positions.map((p) => this.runs.presentedJsonAt(p)), total, more: options.offset + positions.length < total };

@@ -113,6 +113,11 @@ export class RunTable {
     return { positions, total };
   }
 
+  /** The id of the run at a position (from select). */
+  idAt(position: number): string {
+    return this.order[position]!.id;
+  }
+
   /** The readable run at a position (from select). */
   runAt(position: number): Run {
     return (this.order[position]!.slot as { value: Run }).value;

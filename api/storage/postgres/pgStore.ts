@@ -64,7 +64,7 @@ async function refusingDuplicates<T>(write: Promise<T>, duplicate: () => Error):
 }
 
 /** The WHERE conditions of a run search (lifecycle, status, experiments, filter) on the run `r`. */
-function runConditions(options: RunListOptions, params: SqlParams): string[] {
+function runConditions(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, params: SqlParams): string[] {
   const where: string[] = [];
   const lifecycle = options.lifecycle ?? 'active';
   if (lifecycle !== 'all') where.push(`r.lifecycle_stage = ${params.add(lifecycle, 'text')}`);
@@ -81,16 +81,17 @@ const whereOf = (conditions: string[]) => (conditions.length ? `WHERE ${conditio
  * all the matches and keeps the best (a top-N sort). Always right; its cost grows with the matches.
  */
 export function searchRunsSql(options: RunListOptions): { text: string; values: unknown[] } {
+  return orderedRunsSql('r.doc', options, options);
+}
+
+/** `column` of every match of a search, in its order; of the page `page` when given. */
+function orderedRunsSql(column: string, options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, page?: { limit: number; offset: number }): { text: string; values: unknown[] } {
   const params = new SqlParams();
   const where = runConditions(options, params);
   const specs = sortSpecsOf(options);
   const sort = specs.length > 0 ? sortSql(specs, params) : { joins: '', orderBy: 'r.seq DESC' };
-  const limit = params.add(options.limit, 'bigint');
-  const offset = params.add(options.offset, 'bigint');
-  return {
-    text: `SELECT r.doc FROM runs r ${sort.joins} ${whereOf(where)} ORDER BY ${sort.orderBy} LIMIT ${limit} OFFSET ${offset}`,
-    values: params.values,
-  };
+  const paging = page ? ` LIMIT ${params.add(page.limit, 'bigint')} OFFSET ${params.add(page.offset, 'bigint')}` : '';
+  return { text: `SELECT ${column} FROM runs r ${sort.joins} ${whereOf(where)} ORDER BY ${sort.orderBy}${paging}`, values: params.values };
 }
 
 /** The number of matches of a run search. */
@@ -359,6 +360,19 @@ export class PgStore implements Store {
     const count = counting === null ? Promise.resolve(null) : this.pool.query<{ n: string }>(counting.text, counting.values).then((r) => Number(r.rows[0]!.n));
     const [page, total] = await Promise.all([this.pageOfRuns(options), count]);
     return { items: page.items, total, more: page.more };
+  }
+
+  /** One statement: the ids as of its snapshot. */
+  async searchRunIds(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<string[]> {
+    const query = orderedRunsSql('r.id', options);
+    return (await this.pool.query<{ id: string }>(query.text, query.values)).rows.map((r) => r.id);
+  }
+
+  async getRuns(ids: string[]): Promise<Run[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<{ doc: Run }>('SELECT doc FROM runs WHERE id = ANY($1::text[])', [ids]);
+    const byId = new Map(rows.map((r) => [r.doc.id, r.doc]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   private async pageOfRuns(options: RunListOptions): Promise<{ items: Run[]; more: boolean }> {
