@@ -220,14 +220,16 @@ export class RunService {
 
   /** The first GROUP_MAX_RUNS runs a search matches, in its order, and whether more matched. */
   private async firstMatching(options: RunSearch): Promise<{ runs: Run[]; truncated: boolean }> {
+    const ids = await this.matchingIds(options); // one snapshot, as the export reads it
     const runs: Run[] = [];
-    let more = true;
-    for (let offset = 0; more && runs.length < GROUP_MAX_RUNS; offset += 1000) {
-      const page = await this.search({ ...options, limit: Math.min(1000, GROUP_MAX_RUNS - runs.length), offset, count: false });
-      runs.push(...page.items);
-      more = page.more;
-    }
-    return { runs, truncated: more };
+    for (let i = 0; i < Math.min(ids.length, GROUP_MAX_RUNS); i += 1000) runs.push(...(await this.store.getRuns(ids.slice(i, Math.min(i + 1000, GROUP_MAX_RUNS)))));
+    return { runs, truncated: ids.length > GROUP_MAX_RUNS };
+  }
+
+  /** Every id a search matches among the runs the caller may read, in its order, read at once. */
+  private async matchingIds(options: RunSearch): Promise<string[]> {
+    const visible = await this.visible({ ...options, limit: 0, offset: 0 });
+    return visible ? this.store.searchRunIds(visible) : [];
   }
 
   /**
@@ -275,8 +277,7 @@ export class RunService {
     // The matching ids first, in one read, then the runs a page at a time by id: runs created or
     // deleted while the export streams (a sweep still running) shift nothing — paging by offset
     // repeated a run at a page's edge for each one created, and skipped one for each deleted.
-    const visible = await this.visible({ ...options, limit: 0, offset: 0 });
-    const ids = visible ? await this.store.searchRunIds(visible) : [];
+    const ids = await this.matchingIds(options);
     let header: RunColumn[] | null = columns;
     for (let offset = 0; offset === 0 || offset < ids.length; offset += pageSize) {
       const runs = await this.store.getRuns(ids.slice(offset, offset + pageSize)); // deleted since: left out
