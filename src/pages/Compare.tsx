@@ -59,6 +59,9 @@ const MutedMono = styled(Mono)`
   color: ${({ theme }) => theme.colors.muted};
 `;
 
+/** A p-value as text; a bootstrap's 0 (no resampled difference on the other side of 0) is below what it can resolve, not 0. */
+const pText = (p: number | null, method: CompareDifference['method']) => (p === 0 && method.endsWith('bootstrap') ? 'p below the bootstrap’s resolution (no resample crossed 0)' : `p = ${formatNumber(p)}`);
+
 function DifferenceCell({ d, metric }: { d: CompareDifference | undefined; metric: string }) {
   if (!d || d.diff === null) return <span title={d?.reason}>—</span>;
   const better = LOWER_IS_BETTER.test(metric) ? d.diff < 0 : d.diff > 0;
@@ -66,7 +69,7 @@ function DifferenceCell({ d, metric }: { d: CompareDifference | undefined; metri
   const title =
     d.significant === null
       ? (d.reason ?? 'not tested')
-      : `${d.method}: p = ${formatNumber(d.pValue)}, Holm-adjusted p = ${formatNumber(d.adjustedPValue)}${d.ci ? `; 95% CI of the difference [${formatNumber(d.ci.lower)}, ${formatNumber(d.ci.upper)}]` : ''}`;
+      : `${d.method}: ${pText(d.pValue, d.method)}, Holm-adjusted ${pText(d.adjustedPValue, d.method)}${d.ci ? `; 95% CI of the difference [${formatNumber(d.ci.lower)}, ${formatNumber(d.ci.upper)}]` : ''}`;
   return (
     <Diff $tone={tone} $significant={d.significant === true} title={title} data-significant={d.significant === true}>
       {d.diff > 0 ? '+' : ''}
