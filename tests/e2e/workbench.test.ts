@@ -134,6 +134,12 @@ describe('the runs workbench', () => {
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, 'workbench-columns-375');
     expect(await sidewaysOverflow(page)).toEqual([]);
+    await page.getByText('Columns').click();
+    await page.getByRole('button', { name: 'Move Status right' }).waitFor();
+    const chooser = (await page.getByRole('list', { name: 'Columns shown' }).boundingBox())!;
+    expect(chooser.x).toBeGreaterThanOrEqual(0);
+    expect(chooser.x + chooser.width).toBeLessThanOrEqual(375);
+    await screenshot(page, 'workbench-chooser-375');
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -154,6 +154,12 @@ export const Chooser = styled.details`
     max-height: 320px;
     overflow: auto;
     min-width: 220px;
+    max-width: calc(100vw - 48px);
+    /* Narrow screens: the toolbar wraps and the chooser starts a line, so it opens to the right. */
+    @media (max-width: 600px) {
+      right: auto;
+      left: 0;
+    }
   }
   label {
     display: block;
