@@ -16,7 +16,7 @@ import { type AttributeValues, sliceIndexOf, slicesOf } from './slices';
 import { BinaryPass, hasBinaryPass } from './binaryPass';
 import { type BootstrapConfig, type EvalInput, EvalInputError, type EvalResult, type Interval, type MetricWithCi, type SliceResult } from './types';
 import { computeMetrics, weightedMetrics } from './weighted';
-export { DEFAULT_SEED, FULL_JACKKNIFE_UP_TO, MULTINOMIAL_UP_TO, percentile, resampleWeights, rng } from './resampling';
+export { DEFAULT_SEED, FULL_JACKKNIFE_UP_TO, interval, MULTINOMIAL_UP_TO, percentile, resampleWeights, rng } from './resampling';
 export { type BootstrapConfig, type EvalConfig, type EvalInput, EvalInputError, type EvalResult, inputFromPerExample, type Interval, type MetricWithCi, type PerExample, type SliceResult } from './types';
 
 const HEADLINE = { classification: ['accuracy', 'f1_macro', 'roc_auc'], regression: ['mae', 'rmse', 'r2'] } as const;

@@ -6,7 +6,7 @@
  */
 import type { Run } from '../contract/types';
 import { GROUP_BOOTSTRAP_RESAMPLES } from '../contract/constants';
-import { percentile, resampleWeights, rng } from '../evalHarness';
+import { interval, resampleWeights, rng } from '../evalHarness';
 import { bootstrapDifferences } from '../compare/statistics';
 import { flatten } from '../compare';
 import { cellOf, type RunColumn } from './columns';
@@ -73,9 +73,7 @@ export function meanWithCi(values: readonly number[], options: GroupOptions = DE
     for (let i = 0; i < n; i++) sum += weights[i]! * values[i]!;
     means[r] = sum / n;
   }
-  means.sort();
-  const alpha = ((1 - options.level) / 2) * 100;
-  return { mean, ci: { lower: percentile(means, alpha), upper: percentile(means, 100 - alpha), level: options.level }, n };
+  return { mean, ci: interval(means, options.resamples, options.level), n };
 }
 
 /** The finite latest values of each metric over some runs. */
@@ -83,7 +81,10 @@ function metricValues(runs: readonly Run[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   for (const run of runs) {
     for (const [key, value] of Object.entries(run.metrics)) {
-      if (typeof value === 'number' && Number.isFinite(value)) out.set(key, [...(out.get(key) ?? []), value]);
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const values = out.get(key);
+      if (values) values.push(value);
+      else out.set(key, [value]);
     }
   }
   return out;
