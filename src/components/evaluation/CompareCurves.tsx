@@ -9,7 +9,7 @@ import { client } from '../../apiClient';
 import type { CurvesDocument } from '../../shared/evalHarness';
 import { RUN_COLOURS } from '../charts/CompareCharts';
 import { Card, CardTitle, formatNumber } from '../ui';
-import { CurveGrid } from './EvaluationCurves';
+import { CurveGrid, points } from './EvaluationCurves';
 
 
 type Run = { id: string; name: string };
@@ -29,8 +29,7 @@ function Overlay({ runs, curves, pick, xLabel, yLabel, testId }: { runs: Run[]; 
             const doc = curves.get(r.id);
             const xy = doc ? pick(doc) : null;
             if (!xy) return null;
-            const data = xy.x.map((x, j) => ({ x, y: xy.y[j]! })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-            return <Line key={r.id} data={data} dataKey="y" name={r.name} type="linear" stroke={RUN_COLOURS[i % RUN_COLOURS.length]} strokeWidth={2} dot={false} isAnimationActive={false} />;
+            return <Line key={r.id} data={points(xy.x, xy.y)} dataKey="y" name={r.name} type="linear" stroke={RUN_COLOURS[i % RUN_COLOURS.length]} strokeWidth={2} dot={false} isAnimationActive={false} />;
           })}
         </LineChart>
       </ResponsiveContainer>

@@ -24,7 +24,8 @@ export const CurveGrid = styled.div`
   }
 `;
 
-const points = (xs: number[], ys: number[]) => xs.map((x, i) => ({ x, y: ys[i]! })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+/** A curve's x and y arrays as chart points, the non-finite ones left out (also Compare's overlays). */
+export const points = (xs: number[], ys: number[]) => xs.map((x, i) => ({ x, y: ys[i]! })).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
 
 function Curve({ data, xLabel, yLabel, diagonal, testId }: { data: { x: number; y: number }[]; xLabel: string; yLabel: string; diagonal: boolean; testId: string }) {
   const theme = useTheme();
