@@ -22,7 +22,7 @@ import {
   artifactsOf,
   checkDataDirUnlocked,
   datasetFolderOf,
-  extremeOf,
+  extremesOf,
   FolderBlobs,
   JsonStore,
   MetricSeriesStore,
@@ -188,7 +188,7 @@ export async function migrateDataFolder(options: MigrationOptions): Promise<Migr
       // A run from a release before run.metricExtremes: filled from its series, as the server fills its own.
       if (entry.kind === 'run' && Object.keys(entry.record.metricExtremes).length === 0 && Object.keys(entry.record.metrics).length > 0) {
         const summaries = await series.summaries(entry.record.id);
-        if (summaries.length > 0) entry.record.metricExtremes = Object.fromEntries(summaries.map((s) => [s.key, extremeOf(s)]));
+        if (summaries.length > 0) entry.record.metricExtremes = extremesOf(summaries);
       }
       const { stored, inserted } = await target.restore(entry);
       if (entry.kind === 'run') runIds.push(entry.record.id);

@@ -60,10 +60,8 @@ export async function openServices(store: Store, dataDir: string, options: { git
     const dataset = await store.getDataset(id);
     return { dataset, stream: (await datasetFiles.open(dataset)).stream };
   });
-  if (store.backend === 'json') {
-    const filled = await runs.backfillExtremes();
-    if (filled > 0) console.warn(`Filled the metric extremes (metrics.<key>.min and .max) of ${filled} runs from their series`);
-  }
+  const filled = await runs.backfillExtremes();
+  if (filled > 0) console.warn(`Filled the metric extremes (metrics.<key>.min and .max) of ${filled} runs from their series`);
   const compareRuns = (ids: string[]) => compare(runs, series, ids);
   const models = new ModelService(store, artifactFiles, events, compareRuns, permissions);
   return {

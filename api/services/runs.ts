@@ -6,7 +6,7 @@
  */
 import type { EventBus } from '../eventBus';
 import { profile, type HttpTarget, type ProfileOptions } from '../latencyProfiler';
-import { extremeOf, type ArtifactFiles, type MetricInput, type MetricSeries, type RunListOptions, type RunPage, type Store } from '../storage';
+import { extremesOf, type ArtifactFiles, type MetricInput, type MetricSeries, type RunListOptions, type RunPage, type RunQuery, type Store } from '../storage';
 import type { CreateRunData, Dataset, MetricExtreme, MetricSummary, Run, UpdateRunData } from '../../src/shared/contract/types';
 import { AppError, badRequest, forbidden, notFound } from '../../src/shared/errors';
 import type { EvalInput } from '../../src/shared/evalHarness';
@@ -32,7 +32,7 @@ import Papa from 'papaparse';
 type Log = (message: string, error: unknown) => void;
 
 /** What selects the runs of an export, a grouping or an importance: a search without its page. */
-export type RunSearch = Omit<RunListOptions, 'limit' | 'offset' | 'count'>;
+export type RunSearch = RunQuery;
 
 /**
  * Users mode (`editor` signed in): the mlflow.user tag names who created the run, so no request may
@@ -66,7 +66,7 @@ function widened(current: Record<string, MetricExtreme>, incoming: Record<string
 
 const latestOf = (summaries: MetricSummary[]): LatestMetrics => ({
   metrics: Object.fromEntries(summaries.map((s) => [s.key, toMetricValue(s.last)])),
-  extremes: Object.fromEntries(summaries.map((s) => [s.key, extremeOf(s)])),
+  extremes: extremesOf(summaries),
 });
 
 export class RunService {
@@ -338,28 +338,24 @@ export class RunService {
   }
 
   /**
-   * Fills run.metricExtremes from the series for runs stored before it existed (the JSON store reads
-   * them as {}; PostgreSQL's migration 7 fills its own): each run with metrics but no extremes, its
-   * series' summaries merged under any extremes logged since. Answers how many runs changed.
+   * Fills run.metricExtremes from the series for the runs the store read without it (records written
+   * before it existed: Store.runsWithoutExtremes; PostgreSQL's migration 7 fills its own), merged
+   * with any extremes logged since. Only runs with a series change. Answers how many did.
    */
   async backfillExtremes(): Promise<number> {
     let filled = 0;
-    for (let offset = 0; ; offset += 1000) {
-      const page = await this.store.searchRuns({ lifecycle: 'all', limit: 1000, offset, count: false });
-      for (const run of page.items) {
-        if (Object.keys(run.metricExtremes).length > 0 || Object.keys(run.metrics).length === 0) continue;
-        const summaries = await this.series.summaries(run.id);
-        if (summaries.length === 0) continue;
-        const extremes = latestOf(summaries).extremes;
-        await this.store.updateRun(run.id, (current) => ({ ...current, metricExtremes: widened(current.metricExtremes, extremes) })).then(
-          () => filled++,
-          (error: unknown) => {
-            if (!(error instanceof AppError && error.status === 404)) throw error; // deleted meanwhile
-          },
-        );
-      }
-      if (!page.more) return filled;
+    for (const id of this.store.runsWithoutExtremes?.() ?? []) {
+      const summaries = await this.series.summaries(id);
+      if (summaries.length === 0) continue;
+      const extremes = extremesOf(summaries);
+      await this.store.updateRun(id, (current) => ({ ...current, metricExtremes: widened(current.metricExtremes, extremes) })).then(
+        () => filled++,
+        (error: unknown) => {
+          if (!(error instanceof AppError && error.status === 404)) throw error; // deleted meanwhile
+        },
+      );
     }
+    return filled;
   }
 
   /** Waits for the updates of run.metrics under way (shutting down: none is cut off). */

@@ -5,7 +5,7 @@
  * (metric series) with the durable-file primitives they share. Nothing outside this folder imports its
  * files directly.
  */
-export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, RunPage, Store, StoredRecord } from './store';
+export type { DatasetDraft, DatasetListOptions, LoggedModelListOptions, Page, PageOptions, RunListOptions, RunPage, RunQuery, Store, StoredRecord } from './store';
 export { STORED_KINDS } from './store';
 export { JsonStore, type FlushStats, type JsonStoreOptions } from './json/jsonStore';
 export { PgStore } from './postgres/pgStore';
@@ -16,5 +16,5 @@ export { artifactsOf, datasetFolderOf, type BlobInfo, type BlobStore, type ByteR
 export { FolderBlobs } from './blobs/folderBlobs';
 export { parseS3Uri, S3Blobs, type S3Location, type S3Options } from './blobs/s3Blobs';
 export { DatasetFiles, type ReceivedFile, type UploadMeta, type UploadSink } from './datasetStore';
-export { extremeOf, MetricSeriesStore, type MetricInput, type MetricPoint, type MetricSeries } from './metricSeries';
+export { extremesOf, MetricSeriesStore, type MetricInput, type MetricPoint, type MetricSeries } from './metricSeries';
 export { createUploadFileStream, type UploadFileStream } from './durableFile';

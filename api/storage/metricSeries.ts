@@ -52,6 +52,9 @@ export interface MetricSeries {
 /** A summary's extremes as the run keeps them (run.metricExtremes): null until a finite value was logged. */
 export const extremeOf = (s: MetricSummary): MetricExtreme => ({ min: Number.isFinite(s.min) ? s.min : null, max: Number.isFinite(s.max) ? s.max : null });
 
+/** Each summary's key with its extremes (what run.metricExtremes holds for the keys logged). */
+export const extremesOf = (summaries: MetricSummary[]): Record<string, MetricExtreme> => Object.fromEntries(summaries.map((s) => [s.key, extremeOf(s)]));
+
 /** A key's summary before its first point is added (min +∞ and max −∞ until a finite value comes). */
 export const newSummary = (key: string, value: number, step: number, timestamp: number): MetricSummary => ({
   key,

@@ -47,6 +47,9 @@ export interface RunListOptions extends PageOptions {
   count?: boolean;
 }
 
+/** What selects runs, without a page: an export's, a grouping's, searchRunIds'. */
+export type RunQuery = Omit<RunListOptions, 'limit' | 'offset' | 'count'>;
+
 /** A search's sort keys as a list (none: newest first). */
 export const sortSpecsOf = (options: Pick<RunListOptions, 'sort'>): SortSpec[] => (options.sort === undefined ? [] : Array.isArray(options.sort) ? options.sort : [options.sort]);
 
@@ -121,9 +124,15 @@ export interface Store {
    * runs by id (getRuns) in pieces — the CSV export — neither repeats nor misses a run when others
    * are created or deleted meanwhile, as paging by offset would.
    */
-  searchRunIds(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<string[]>;
+  searchRunIds(options: RunQuery): Promise<string[]>;
   /** The runs of these ids that exist and can be read, in the order given (the others left out). */
   getRuns(ids: string[]): Promise<Run[]>;
+  /**
+   * Optional: the runs read from records written before run.metricExtremes existed (they read as {}),
+   * which the services fill from their series at start. A store that migrates its records itself
+   * (PostgreSQL's migration 7) has none.
+   */
+  runsWithoutExtremes?(): string[];
   /** Applies `change` atomically to the current record; whatever it throws is rethrown with nothing changed. */
   updateRun(id: string, change: (current: Run) => Run): Promise<Run>;
   /**

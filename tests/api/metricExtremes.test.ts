@@ -109,6 +109,14 @@ describe('a data folder from before run.metricExtremes', () => {
       const sorted = (await request(t.app).get(`${API}/runs?sort=metrics.loss.min:asc`).expect(200)).body.items.map((r: { name: string }) => r.name);
       expect(sorted).toEqual(['r1', 'r2']); // by the latest value it would be r2, r1
       expect((await request(t.app).get(`${API}/runs?sort=metrics.loss:asc`).expect(200)).body.items.map((r: { name: string }) => r.name)).toEqual(['r2', 'r1']);
+      // Only the runs read without the field are filled; once written with it, a restart finds none.
+      expect(t.store.runsWithoutExtremes!().sort()).toEqual([r1.id, r2.id].sort());
+      await t.cleanup();
+      opened.splice(opened.indexOf(t), 1);
+      const again = await testApp({ dataDir: dir.dir });
+      opened.push(again);
+      expect(again.store.runsWithoutExtremes!()).toEqual([]);
+      expect((await request(again.app).get(`${API}/runs/${r1.id}`).expect(200)).body.metricExtremes).toEqual({ loss: { min: 0.1, max: 0.7 } });
     } finally {
       await dir.cleanup();
     }

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { DB_FILE, DEFAULT_EXPERIMENT_ID, RUN_STATUSES, SCHEMA_VERSION, WAL_FILE } from '../../../src/shared/contract/constants';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { artifactKey, type AuthEntry, authSlotKey, copyOf, CorruptDatabaseError, defaultExperiment, isArtifact, isDataset, isAuthEntry, isExperiment, isLoggedModel, isRegistryEntry, isRun, jsonOf, loadedSlot, normalizeRun, parsedSlot, parseDb, readable, type Slot, toSlots, unreadable } from './records';
-import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type PageOptions, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
+import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type PageOptions, type RunListOptions, type RunPage, type RunQuery, type Store, type StoredRecord } from '../store';
 import { LOGGED_MODEL_ID, type LoggedModel, type ModelStage, type ModelVersion, newRegisteredModel, type RegisteredModel, type RegisteredModelInput } from '../../../src/shared/contract/registry';
 import * as registry from '../../../src/shared/models/registry';
 import { RunTable, type RunWhere } from './runTable';
@@ -77,6 +77,17 @@ export class JsonStore implements Store {
   /** Users, tokens and sessions, keyed by authSlotKey(kind, key), oldest first. */
   private auth = new Map<string, Slot<AuthEntry>>();
   private pending: Waiter[] = [];
+  /** Runs read (db.json, then the log) without run.metricExtremes: see runsWithoutExtremes. */
+  private readonly withoutExtremes = new Set<string>();
+  /** normalizeRun, noting which runs lacked their metric extremes (the last of a run's records decides). */
+  private readonly normalizeRun = (raw: unknown): unknown => {
+    if (typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string') {
+      const id = (raw as { id: string }).id;
+      if ((raw as { metricExtremes?: unknown }).metricExtremes === undefined) this.withoutExtremes.add(id);
+      else this.withoutExtremes.delete(id);
+    }
+    return normalizeRun(raw);
+  };
   /** Log entries of the mutations applied since the last flush started. */
   private walParts: Buffer[] = [];
   private readonly wal: AppendLog;
@@ -140,7 +151,7 @@ export class JsonStore implements Store {
     } else {
       const db = parseDb(this.file, text);
       this.migrated = db.fromVersion !== SCHEMA_VERSION;
-      this.runs = RunTable.from(toSlots(db.runs, isRun, 'run', this.log, normalizeRun));
+      this.runs = RunTable.from(toSlots(db.runs, isRun, 'run', this.log, this.normalizeRun));
       this.datasets = toSlots(db.datasets, isDataset, 'dataset', this.log);
       this.experiments = toSlots(db.experiments ?? [], isExperiment, 'experiment', this.log);
       this.loggedModels = toSlots(db.loggedModels ?? [], isLoggedModel, 'logged model', this.log);
@@ -209,7 +220,7 @@ export class JsonStore implements Store {
       }
       const check = entry.kind === 'run' ? isRun : entry.kind === 'experiment' ? isExperiment : entry.kind === 'loggedModel' ? isLoggedModel : isDataset;
       const record = entry.record as { id?: unknown };
-      const value = entry.kind === 'run' ? normalizeRun(record) : record;
+      const value = entry.kind === 'run' ? this.normalizeRun(record) : record;
       if (check(value)) slots.set(record.id as string, loadedSlot(value, record));
       else if (typeof record?.id === 'string') {
         this.log(`modellab: ${entry.kind} record ${record.id} in ${this.wal.file} is unreadable; it is kept as is and left out of lists`);
@@ -406,7 +417,7 @@ export class JsonStore implements Store {
     return { items: positions.map((p) => JSON.parse(this.runs.jsonAt(p)) as Run), total, more: options.offset + positions.length < total };
   }
 
-  async searchRunIds(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<string[]> {
+  async searchRunIds(options: RunQuery): Promise<string[]> {
     // One synchronous pass over the table: no change can come between its reads.
     return this.searchPositions({ ...options, limit: Number.MAX_SAFE_INTEGER, offset: 0 }).positions.map((p) => this.runs.idAt(p));
   }
@@ -416,6 +427,10 @@ export class JsonStore implements Store {
       const slot = this.runs.get(id);
       return slot?.ok ? [structuredClone(slot.value)] : [];
     });
+  }
+
+  runsWithoutExtremes(): string[] {
+    return [...this.withoutExtremes].filter((id) => this.runs.has(id));
   }
 
   async searchRunsJson(options: RunListOptions): Promise<RunPage<string>> {

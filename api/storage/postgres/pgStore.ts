@@ -21,7 +21,7 @@ import * as registry from '../../../src/shared/models/registry';
 import type { VersionDraft } from '../../../src/shared/models/registry';
 import { type AuditDraft, type AuditEntry, type AuditFilter, authKeyOf, type AuthKind, authOwnerOf, type AuthRecords } from '../../../src/shared/auth';
 import { GroupCommit } from '../groupCommit';
-import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type RunListOptions, type RunPage, type Store, type StoredRecord } from '../store';
+import { sortSpecsOf, type DatasetDraft, type DatasetListOptions, type LoggedModelListOptions, type Page, type RunListOptions, type RunPage, type RunQuery, type Store, type StoredRecord } from '../store';
 import type { MetricSeries } from '../metricSeries';
 import { filterSql, sortSql, SqlParams } from './filterSql';
 import { isMany } from '../../../src/shared/runs/filter';
@@ -64,7 +64,7 @@ async function refusingDuplicates<T>(write: Promise<T>, duplicate: () => Error):
 }
 
 /** The WHERE conditions of a run search (lifecycle, status, experiments, filter) on the run `r`. */
-function runConditions(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, params: SqlParams): string[] {
+function runConditions(options: RunQuery, params: SqlParams): string[] {
   const where: string[] = [];
   const lifecycle = options.lifecycle ?? 'active';
   if (lifecycle !== 'all') where.push(`r.lifecycle_stage = ${params.add(lifecycle, 'text')}`);
@@ -85,7 +85,7 @@ export function searchRunsSql(options: RunListOptions): { text: string; values: 
 }
 
 /** `column` of every match of a search, in its order; of the page `page` when given. */
-function orderedRunsSql(column: string, options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>, page?: { limit: number; offset: number }): { text: string; values: unknown[] } {
+function orderedRunsSql(column: string, options: RunQuery, page?: { limit: number; offset: number }): { text: string; values: unknown[] } {
   const params = new SqlParams();
   const where = runConditions(options, params);
   const specs = sortSpecsOf(options);
@@ -363,7 +363,7 @@ export class PgStore implements Store {
   }
 
   /** One statement: the ids as of its snapshot. */
-  async searchRunIds(options: Omit<RunListOptions, 'limit' | 'offset' | 'count'>): Promise<string[]> {
+  async searchRunIds(options: RunQuery): Promise<string[]> {
     const query = orderedRunsSql('r.id', options);
     return (await this.pool.query<{ id: string }>(query.text, query.values)).rows.map((r) => r.id);
   }
