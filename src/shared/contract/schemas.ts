@@ -90,15 +90,21 @@ export const ListQuery = z.object({
 
 const experimentId = z.string().regex(/^\d{1,18}$/, 'must be an experiment id (digits)');
 
-export const ListRunsQuery = ListQuery.extend({
-  /** 0: the count alone. */
-  limit: intFromQuery(0, LIST_MAX_LIMIT, LIST_DEFAULT_LIMIT),
+/** Which runs a query selects: every run search's parameters (the list, the export, groups, importance). */
+const RUN_SELECTION = {
   status: RunStatusSchema.optional(),
   experimentId: experimentId.optional(),
   /** The filter language (src/shared/runs/filter.ts); parsed by the route so errors carry their position. */
   filter: z.string().max(10_000).optional(),
-  /** field:asc|desc */
-  sort: z.string().max(500).optional(),
+};
+/** field:asc|desc */
+const runSort = z.string().max(500).optional();
+
+export const ListRunsQuery = ListQuery.extend({
+  /** 0: the count alone. */
+  limit: intFromQuery(0, LIST_MAX_LIMIT, LIST_DEFAULT_LIMIT),
+  ...RUN_SELECTION,
+  sort: runSort,
   /** false: the page without the count of every match (total: null) — the page alone is fast on any store. */
   count: z
     .enum(['true', 'false'])
@@ -325,18 +331,14 @@ export const GROUP_MAX_RUNS = 10_000;
 /** GET /runs/importance: which parameters matter for a metric, over the runs a search matches. */
 export const ImportanceQuery = z.object({
   metric: z.string().min(1).max(250),
-  status: RunStatusSchema.optional(),
-  experimentId: experimentId.optional(),
-  filter: z.string().max(10_000).optional(),
+  ...RUN_SELECTION,
 });
 
 /** GET /runs/groups: the runs a search matches, grouped. */
 export const GroupRunsQuery = z.object({
   /** seed-free: runs that differ only in seed-like params (seed, random_state, …); or columns (src/shared/runs/columns.ts). */
   by: z.string().min(1).max(5000).default('seed-free'),
-  status: RunStatusSchema.optional(),
-  experimentId: experimentId.optional(),
-  filter: z.string().max(10_000).optional(),
+  ...RUN_SELECTION,
 });
 
 const runIdList = z
@@ -351,10 +353,8 @@ export const CompareGroupsQuery = z.object({ a: runIdList, b: runIdList });
 /** GET /runs/export: the runs a search matches (every page), as CSV. */
 export const ExportRunsQuery = z.object({
   format: z.literal('csv').default('csv'),
-  status: RunStatusSchema.optional(),
-  experimentId: experimentId.optional(),
-  filter: z.string().max(10_000).optional(),
-  sort: z.string().max(500).optional(),
+  ...RUN_SELECTION,
+  sort: runSort,
   /** src/shared/runs/columns.ts; default: identity, every param and every metric's latest value. */
   columns: z.string().max(20_000).optional(),
 });
