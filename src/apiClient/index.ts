@@ -98,6 +98,12 @@ function query(params: object): string {
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
 }
 
+/** The API's error answer (its error shape, or any other body) as an AppError. */
+function errorOf(status: number, payload: unknown): AppError {
+  const err = (payload as ApiErrorBody | null)?.error;
+  return new AppError(status, err?.code ?? 'http_error', err?.message ?? `HTTP ${status}`, err?.details);
+}
+
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
@@ -112,10 +118,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (response.status === 204) return undefined as T;
   const payload: unknown = await response.json().catch(() => null);
   if (response.status === 401 && path !== '/auth/login') onSignedOut?.();
-  if (!response.ok) {
-    const err = (payload as ApiErrorBody | null)?.error;
-    throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`, err?.details);
-  }
+  if (!response.ok) throw errorOf(response.status, payload);
   return payload as T;
 }
 
@@ -162,10 +165,7 @@ export const client = {
   /** Chosen columns of every matching run (the export, parsed): one row per run, cells as text ('' when missing). */
   runsColumns: async (params: RunsExportParams & { columns: string }): Promise<string[][]> => {
     const response = await fetch(client.runsExportUrl(params), { headers: authHeader() });
-    if (!response.ok) {
-      const err = ((await response.json().catch(() => null)) as ApiErrorBody | null)?.error;
-      throw new AppError(response.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${response.status}`);
-    }
+    if (!response.ok) throw errorOf(response.status, await response.json().catch(() => null));
     const { default: Papa } = await import('papaparse');
     return Papa.parse<string[]>((await response.text()).trim(), { skipEmptyLines: true }).data.slice(1);
   },
@@ -254,10 +254,7 @@ function upload<T>(path: string, file: File, fields: Record<string, string | und
           /* not JSON */
         }
         if (xhr.status >= 200 && xhr.status < 300) resolve(payload as T);
-        else {
-          const err = (payload as ApiErrorBody | null)?.error;
-          reject(new AppError(xhr.status, err?.code ?? 'http_error', err?.message ?? `HTTP ${xhr.status}`, err?.details));
-        }
+        else reject(errorOf(xhr.status, payload));
       };
       xhr.send(form);
   });

@@ -51,7 +51,7 @@ function columnOf(text: string, widths: ReadonlyMap<string, number>): Column | n
   const base = BASE[text];
   const width = widths.get(text) ?? base?.width ?? 120;
   if (base) return { text, label: base.label, sortField: text, width, render: base.render };
-  const sortField = parsed.kind === 'metric' && parsed.aggregate === 'last' ? metricColumn(parsed.key, 'last') : parsed.kind === 'metric' ? metricColumn(parsed.key, parsed.aggregate) : text;
+  const sortField = parsed.kind === 'metric' ? metricColumn(parsed.key, parsed.aggregate) : text;
   const label = parsed.kind === 'metric' ? `${parsed.key}${parsed.aggregate === 'last' ? '' : ` (${parsed.aggregate})`}` : parsed.kind === 'params' || parsed.kind === 'config' ? parsed.path.join('.') : parsed.kind === 'tag' ? `tag ${parsed.key}` : text;
   return {
     text,
