@@ -56,8 +56,9 @@ describe('the runs workbench', () => {
 
     // Columns in the URL: a parameter column survives a reload.
     await page.getByText('Columns').click();
-    await page.getByRole('checkbox', { name: 'lr' }).check();
+    await page.getByRole('checkbox', { name: 'lr' }).click(); // checked once the URL has it (the box follows the URL)
     await page.waitForURL((url) => (url.searchParams.get('columns') ?? '').includes('params.lr'));
+    await expect.poll(() => page.getByRole('checkbox', { name: 'lr' }).isChecked()).toBe(true);
     await page.reload();
     await page.getByRole('columnheader', { name: 'lr' }).waitFor();
     const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
